@@ -1,0 +1,49 @@
+# The two commands: `make demo` and `make test`. Everything they need is installed here.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+WS ?= demo/sociable.duckdb
+
+.PHONY: demo test test-slow lint bench install install-test browser clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+install-test: $(TEST_STAMP)
+
+demo: $(STAMP)
+	@mkdir -p demo
+	@rm -f $(WS)
+	$(BIN)/sociable simulate --posts 20000 --seed 7 -o demo/sample.jsonl
+	$(BIN)/sociable --workspace $(WS) import demo/sample.jsonl --collection sample
+	$(BIN)/sociable --workspace $(WS) report -o demo/report.html
+	@echo "Report written to $(CURDIR)/demo/report.html (workspace $(WS))"
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -n 2
+
+test-slow: $(TEST_STAMP)
+	$(BIN)/pytest -m slow
+
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/ingest.py --posts 1000000
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Analyses: pure functions over the store that return typed results."""

@@ -1,0 +1,8 @@
+"""The `sociable` command: thin commands over library calls, one module per area."""
+
+from __future__ import annotations
+
+from sociable.cli.app import app, main
+from sociable.cli import core, mapping, roles, safety  # noqa: F401  (registers commands)
+
+__all__ = ["app", "main"]

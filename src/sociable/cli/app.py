@@ -1,0 +1,77 @@
+"""The Typer app, the global --workspace option and the one place errors become messages."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from sociable.errors import SociableError
+
+if TYPE_CHECKING:
+    from sociable.store import Workspace
+
+DEFAULT_WORKSPACE = "sociable.duckdb"
+
+app = typer.Typer(
+    name="sociable",
+    help="See and improve health and social care conversations on social media.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Workspace file (DuckDB). Default: $SOCIABLE_WORKSPACE, else ./sociable.duckdb.",
+        ),
+    ] = None,
+) -> None:
+    """See and improve health and social care conversations on social media."""
+    chosen = workspace or Path(os.environ.get("SOCIABLE_WORKSPACE") or DEFAULT_WORKSPACE)
+    ctx.obj = {"workspace": chosen}
+
+
+def workspace_path(ctx: typer.Context) -> Path:
+    """The workspace path chosen by --workspace, $SOCIABLE_WORKSPACE or the default."""
+    root_ctx = ctx.find_root()
+    obj = root_ctx.obj or {}
+    return Path(obj.get("workspace") or os.environ.get("SOCIABLE_WORKSPACE") or DEFAULT_WORKSPACE)
+
+
+def open_workspace(ctx: typer.Context, *, create: bool = False, read_only: bool = False) -> Workspace:
+    """Open the chosen workspace; a missing one is an error unless the command creates it."""
+    from sociable.store import open as open_ws
+
+    path = workspace_path(ctx)
+    if not create and not path.exists():
+        raise SociableError(
+            f"there is no workspace at {path}; import some data first (`sociable import FILE`) "
+            "or choose one with --workspace."
+        )
+    return open_ws(path, read_only=read_only)
+
+
+def main() -> None:
+    """Entry point: run the app and turn every SociableError into one line on stderr."""
+    try:
+        app()
+    except SociableError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}", markup=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("Interrupted.")
+        sys.exit(130)

@@ -1,0 +1,5 @@
+"""Commands: mapping."""
+
+from __future__ import annotations
+
+from sociable.cli.app import app  # noqa: F401

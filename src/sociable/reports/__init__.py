@@ -1,0 +1,1 @@
+"""Outputs: the HTML report and exports."""

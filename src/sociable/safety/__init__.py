@@ -1,0 +1,1 @@
+"""The safe-practice checker."""

@@ -1,0 +1,300 @@
+"""What every source provides, and the JSON reading every JSON-based source shares.
+
+A source is a `Format`: it recognises a file from its first bytes (`sniff`), reads the
+platform's own records from it (`read`, yielding `RawRecord` or `Rejected`), and maps one
+raw record to platform-neutral `Post`/`Account` rows (`map`). Raw records are kept by the
+store, so `map` must work from the raw record alone: a reader that needs context (a
+twarc2 page's `includes`, a feed's title, an outbox's actor) puts that context into the
+raw record it yields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from sociable.errors import MappingError, UnreadableFile
+from sociable.model import Account, Post
+
+SNIFF_BYTES = 65536
+Options = Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One platform record as read, with where it came from."""
+
+    format: str
+    file: str
+    number: int  # 1-based line number for line-oriented files, else record index
+    raw: Any  # JSON-compatible value: the platform's record plus any context map() needs
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that could not be read or mapped, kept so nothing is lost silently."""
+
+    format: str
+    file: str
+    number: int
+    raw: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Mapped:
+    """What one raw record maps to (a retweet carries the original post and its author too)."""
+
+    posts: list[Post] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One input format: how to recognise it, read it and map its records."""
+
+    name: str
+    platform: str
+    description: str
+    sniff: Callable[[Path, bytes], bool]
+    read: Callable[[Path, Options], Iterator[RawRecord | Rejected]]
+    map: Callable[[Any], Mapped]
+    directory: bool = False  # True when the format is a folder (PHEME threads)
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def head_bytes(path: Path, size: int = SNIFF_BYTES) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(size)
+
+
+def looks_binary(head: bytes) -> bool:
+    """True for files that are not text: NUL bytes or mostly non-printable control bytes."""
+    if not head:
+        return False
+    if b"\x00" in head[:8192]:
+        return True
+    sample = head[:8192]
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control / len(sample) > 0.10
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), falling back to latin-1 rather than failing."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def first_json_char(head: bytes) -> str:
+    """The first non-space character of a file ('' when empty)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return chr(text[0]) if text else ""
+
+
+def first_json_value(head: bytes) -> Any:
+    """Best-effort parse of the first JSON value in a file head, for sniffing; None if unsure.
+
+    Handles JSON Lines (first line), a whole small file, and arrays (first element).
+    """
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    line = text.split(b"\n", 1)[0]
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        pass
+    if text.startswith(b"["):
+        return _first_array_element(text)
+    return None
+
+
+_DECODER_CACHE: dict[str, Any] = {}
+
+
+def _first_array_element(text: bytes) -> Any:
+    import json
+
+    decoder = _DECODER_CACHE.setdefault("d", json.JSONDecoder())
+    body = decode_text(text)[1:].lstrip()
+    try:
+        value, _ = decoder.raw_decode(body)
+    except ValueError:
+        return None
+    return value
+
+
+def iter_json_values(path: Path, fmt: str) -> Iterator[tuple[int, Any] | Rejected]:
+    """Yield (number, value) for each top-level record of a JSON, JSON-array or JSON Lines file.
+
+    A JSON array or single object gives record numbers 1..n; JSON Lines gives line numbers.
+    A line that is not JSON becomes a `Rejected` with its line number; the run goes on.
+    Raises UnreadableFile for binary files and files that are neither JSON nor JSON Lines.
+    """
+    head = head_bytes(path)
+    if looks_binary(head):
+        raise UnreadableFile(f"{path} is a binary file, not JSON; expected JSON, a JSON array or JSON Lines.")
+    if not head.strip():
+        return
+    data = path.read_bytes()
+    whole = _parse_whole(data)
+    if whole is not _NOT_JSON:
+        if isinstance(whole, list):
+            for i, item in enumerate(whole, 1):
+                yield (i, item)
+        else:
+            yield (1, whole)
+        return
+    yield from _iter_json_lines(path, data, fmt)
+
+
+_NOT_JSON = object()
+
+
+def _parse_whole(data: bytes) -> Any:
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped[:1] in (b"[", b"{"):
+        return _NOT_JSON
+    # Only try whole-file parsing when the file is not obviously JSON Lines.
+    if stripped[:1] == b"{" and b"\n{" in stripped.rstrip():
+        return _NOT_JSON
+    try:
+        return orjson.loads(stripped)
+    except orjson.JSONDecodeError:
+        if stripped[:1] == b"[":
+            return _truncated_array(stripped)
+        return _NOT_JSON
+
+
+def _truncated_array(data: bytes) -> Any:
+    """A JSON array that does not parse: keep the whole elements before the damage."""
+    return _NOT_JSON
+
+
+def _iter_json_lines(path: Path, data: bytes, fmt: str) -> Iterator[tuple[int, Any] | Rejected]:
+    for number, line in enumerate(data.split(b"\n"), 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            yield (number, orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
+            text = decode_text(line)
+            yield Rejected(fmt, str(path), number, text, f"line {number} of {path.name} is not JSON ({exc})")
+
+
+# ---------------------------------------------------------------------------- mapping helpers
+
+
+def parse_time(value: Any, what: str = "created_at") -> datetime:
+    """Parse the time shapes platforms use into an aware UTC datetime, or raise MappingError.
+
+    Accepts ISO 8601 (with Z or offset), Twitter v1.1 ('Wed Oct 10 20:19:24 +0000 2018'),
+    RFC 822 (RSS), epoch seconds or milliseconds and epoch microseconds (Jetstream time_us).
+    """
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, bool) or value is None:
+        raise MappingError(f"{what} is missing")
+    if isinstance(value, int | float):
+        seconds = float(value)
+        if seconds > 1e14:
+            seconds /= 1e6
+        elif seconds > 1e11:
+            seconds /= 1e3
+        return datetime.fromtimestamp(seconds, UTC)
+    if not isinstance(value, str) or not value.strip():
+        raise MappingError(f"{what} should be a date-time string, got {type(value).__name__}")
+    text = value.strip()
+    if text.isdigit():
+        return parse_time(int(text), what)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = _parse_other_time(text, what)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _parse_other_time(text: str, what: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y")
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        pass
+    raise MappingError(f"{what} {text[:40]!r} is not a date-time sociable understands")
+
+
+def require(record: Mapping[str, Any], key: str, kind: type | tuple[type, ...] = str) -> Any:
+    """record[key], checked for presence and type, else MappingError naming the field."""
+    if not isinstance(record, Mapping):
+        raise MappingError(f"expected a JSON object, got {type(record).__name__}")
+    if key not in record or record[key] is None:
+        raise MappingError(f"the field '{key}' is missing")
+    value = record[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise MappingError(f"the field '{key}' should be {names}, got {type(value).__name__}")
+    return value
+
+
+def as_id(value: Any, what: str = "id") -> str:
+    """An id as a string (numbers are accepted: v1.1 gives both id and id_str)."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise MappingError(f"the {what} is missing or not a string")
+
+
+def optional_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+_HASHTAG = re.compile(r"(?:^|(?<=[^\w&]))[#＃](\w*[^\W\d]\w*)", re.UNICODE)
+_MENTION = re.compile(r"(?:^|(?<=[^\w@]))@([A-Za-z0-9_]{1,30}(?:@[\w.-]+\.\w+)?)")
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def hashtags_in(text: str) -> tuple[str, ...]:
+    """Hashtags in text, lower-case, without '#', first occurrence order, no repeats."""
+    return tuple(dict.fromkeys(tag.lower() for tag in _HASHTAG.findall(text or "")))
+
+
+def mentions_in(text: str) -> tuple[str, ...]:
+    """@handles in text, lower-case, without '@', no repeats."""
+    return tuple(dict.fromkeys(m.lower() for m in _MENTION.findall(text or "")))
+
+
+def urls_in(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(u.rstrip(".,;:!?)") for u in _URL.findall(text or "")))
+
+
+def unique(values: Any) -> tuple[str, ...]:
+    """Strings in first-seen order with repeats and empties dropped."""
+    return tuple(dict.fromkeys(v for v in values if v))

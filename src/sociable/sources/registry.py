@@ -1,0 +1,49 @@
+"""Every input format sociable reads, in the order `--format auto` tries them."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from sociable.errors import UnknownFormat, UnreadableFile
+from sociable.sources import bluesky, feeds, mastodon, pheme, tabular, twitter
+from sociable.sources.base import Format, head_bytes, looks_binary
+
+# Most specific first: a format whose sniff is loose (CSV) comes last.
+_MODULES = (pheme, twitter, mastodon, bluesky, feeds, tabular)
+
+
+@cache
+def all_formats() -> tuple[Format, ...]:
+    return tuple(fmt for module in _MODULES for fmt in module.FORMATS)
+
+
+def get_format(name: str) -> Format:
+    for fmt in all_formats():
+        if fmt.name == name:
+            return fmt
+    names = ", ".join(f.name for f in all_formats())
+    raise UnknownFormat(f"there is no format called '{name}'; the formats are: {names}.")
+
+
+def detect_format(path: Path) -> Format:
+    """The format of a file or folder, recognised from its content; raises if none fits."""
+    if path.is_dir():
+        for fmt in all_formats():
+            if fmt.directory and fmt.sniff(path, b""):
+                return fmt
+        raise UnknownFormat(f"{path} is a folder but not a PHEME thread folder; import the files in it instead.")
+    if not path.exists():
+        raise UnreadableFile(f"{path} does not exist.")
+    head = head_bytes(path)
+    if looks_binary(head):
+        raise UnreadableFile(
+            f"{path} is a binary file; expected a text export (JSON, JSON Lines, tweets.js, RSS/Atom or CSV)."
+        )
+    for fmt in all_formats():
+        if not fmt.directory and fmt.sniff(path, head):
+            return fmt
+    raise UnknownFormat(
+        f"{path} is not a format sociable recognises; expected Twitter/X, Mastodon, Bluesky, RSS/Atom or CSV "
+        "exports (see `sociable formats`), or name one with --format."
+    )
