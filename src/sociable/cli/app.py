@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from sociable.errors import SociableError
 
@@ -70,7 +71,7 @@ def main() -> None:
     try:
         app()
     except SociableError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}", markup=True)
+        err_console.print(Text.assemble(("Error: ", "bold red"), str(exc)))
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("Interrupted.")

@@ -1,5 +1,275 @@
-"""Commands: core."""
+"""Commands: import, remap, posts, accounts, collections, rejected, formats, simulate, report."""
 
 from __future__ import annotations
 
-from sociable.cli.app import app  # noqa: F401
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow as pa
+import typer
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+from sociable.cli.app import app, console, err_console, open_workspace, workspace_path
+from sociable.errors import SociableError
+from sociable.store import ImportProgress, ImportSummary
+
+CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="Only posts in this collection.")]
+LimitOption = Annotated[int, typer.Option("--limit", "-n", help="How many rows to show (0 = all).")]
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Files or folders to import.", show_default=False)],
+    collection: CollectionOption = None,
+    format_name: Annotated[str, typer.Option("--format", "-f", help="Input format, or 'auto' to detect.")] = "auto",
+    mapping: Annotated[
+        list[str] | None, typer.Option("--map", help="CSV column mapping, column=field (repeatable).")
+    ] = None,
+    platform: Annotated[str | None, typer.Option(help="Platform id for CSV files with a custom mapping.")] = None,
+) -> None:
+    """Import archives and exports into the workspace (re-importing changes nothing)."""
+    options = _options(mapping, platform)
+    ws = open_workspace(ctx, create=True)
+    with _import_progress() as report:
+        summary = ws.import_files(files, format=format_name, collection=collection, options=options, progress=report)
+    print_import_summary(summary)
+    if summary.errors:
+        raise typer.Exit(1)
+
+
+def _options(mapping: list[str] | None, platform: str | None) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for pair in mapping or []:
+        if "=" not in pair:
+            raise SociableError(f"--map expects column=field, got '{pair}'.")
+    if mapping:
+        options["map"] = ",".join(mapping)
+    if platform:
+        options["platform"] = platform
+    return options
+
+
+class _import_progress:
+    """A progress bar on stderr for long imports; silent when stderr is not a terminal."""
+
+    def __enter__(self) -> Any:
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
+            TextColumn("{task.fields[records]:,} records"), console=err_console, transient=True,
+        )
+        self.task: Any = None
+        self.progress.start()
+        return self.update
+
+    def update(self, event: ImportProgress) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("Importing", total=event.file_count, records=0)
+        name = Path(event.file).name
+        self.progress.update(
+            self.task, description=f"Importing {name}", completed=event.file_index + int(event.done),
+            records=event.records,
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+def print_import_summary(summary: ImportSummary) -> None:
+    table = Table(title=f"Import run {summary.run_id}", title_justify="left")
+    for name in ("file", "format", "read", "stored", "duplicates", "skipped", "rejected"):
+        table.add_column(name, justify="left" if name in ("file", "format") else "right")
+    for f in summary.files:
+        _add(table, f.file, f.format, *(f"{getattr(f, n):,}" for n in ("read", "stored", "duplicates", "skipped",
+                                                                          "rejected")))
+    if len(summary.files) > 1:
+        _add(table, "total", "", *(f"{summary.total(n):,}" for n in ("read", "stored", "duplicates", "skipped",
+                                                                        "rejected")), style="bold")
+    console.print(table)
+    for error in summary.errors:
+        err_console.print(Text(f"Error: {error}"))
+    if summary.total("rejected"):
+        console.print(f"{summary.total('rejected'):,} records were rejected; run `sociable rejected` to see why.")
+
+
+@app.command("remap")
+def remap_command(
+    ctx: typer.Context,
+    format_name: Annotated[str | None, typer.Option("--format", "-f", help="Only records of this format.")] = None,
+) -> None:
+    """Re-apply the current mappers to the stored raw records (no re-import needed)."""
+    ws = open_workspace(ctx)
+    result = ws.remap(format=format_name)
+    console.print(f"Remapped {result.records:,} raw records into {result.posts:,} posts; {result.rejected:,} rejected.")
+
+
+@app.command("posts")
+def posts_command(
+    ctx: typer.Context,
+    collection: CollectionOption = None,
+    limit: LimitOption = 20,
+    sort: Annotated[str, typer.Option(help="time | oldest | likes")] = "time",
+    search: Annotated[str | None, typer.Option(help="Only posts whose text contains this.")] = None,
+    since: Annotated[datetime | None, typer.Option(help="From this date (UTC).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Before this date (UTC).")] = None,
+) -> None:
+    """Show posts, newest first."""
+    ws = open_workspace(ctx, read_only=True)
+    rows = ws.posts(collection, limit or None, sort, since, until, search).to_pylist()
+    table = Table(show_lines=False)
+    for name in ("time (UTC)", "account", "kind", "text"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        when = row["created_at"].strftime("%Y-%m-%d %H:%M")
+        _add(table, when, _handle(row), _kind(row), _one_line(row["text"], 100))
+    console.print(table)
+    console.print(f"{len(rows):,} posts shown.")
+
+
+@app.command("accounts")
+def accounts_command(
+    ctx: typer.Context,
+    sort: Annotated[str, typer.Option(help="posts | mentioned | followers | handle")] = "posts",
+    limit: LimitOption = 20,
+    collection: CollectionOption = None,
+) -> None:
+    """Show accounts with their post counts and how often others engaged with them."""
+    ws = open_workspace(ctx, read_only=True)
+    rows = ws.accounts(sort, limit or None, collection).to_pylist()
+    table = Table()
+    for name in ("account", "name", "posts", "engaged by others", "followers"):
+        table.add_column(name, justify="right" if name in ("posts", "engaged by others", "followers") else "left")
+    for row in rows:
+        followers = "" if row["followers"] is None else f"{row['followers']:,}"
+        _add(table, _handle(row), _one_line(row["display_name"] or "", 30), f"{row['posts']:,}",
+                      f"{row['mentioned']:,}", followers)
+    console.print(table)
+    console.print(
+        "posts: posts written in the workspace. engaged by others: replies, mentions, quotes and reposts received."
+    )
+
+
+@app.command("collections")
+def collections_command(ctx: typer.Context) -> None:
+    """List collections with their post counts and date ranges."""
+    ws = open_workspace(ctx, read_only=True)
+    _print_table(ws.collections(), {"first_post": _date, "last_post": _date})
+
+
+@app.command("rejected")
+def rejected_command(
+    ctx: typer.Context,
+    limit: LimitOption = 50,
+    file: Annotated[str | None, typer.Option(help="Only records from this file.")] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Show the raw text of each record.")] = False,
+) -> None:
+    """Show records that could not be read or mapped, with the reason."""
+    ws = open_workspace(ctx, read_only=True)
+    table = ws.rejected(limit or None, file)
+    total = ws.scalar("SELECT count(*) FROM rejected")
+    if not table.num_rows:
+        console.print("No rejected records.")
+        return
+    out = Table()
+    for name in ("file", "line/record", "reason", *(["raw"] if raw else [])):
+        out.add_column(name, overflow="fold")
+    for row in table.to_pylist():
+        cells = [Path(row["file"]).name, str(row["number"]), row["reason"]]
+        if raw:
+            cells.append(_one_line(row["raw"], 200))
+        _add(out, *cells)
+    console.print(out)
+    console.print(f"{table.num_rows:,} of {total:,} rejected records shown.")
+
+
+@app.command("formats")
+def formats_command() -> None:
+    """List the input formats sociable reads."""
+    from sociable.sources.registry import all_formats
+
+    table = Table()
+    for name in ("format", "platform", "what it reads"):
+        table.add_column(name)
+    for fmt in all_formats():
+        _add(table, fmt.name, fmt.platform, fmt.description)
+    console.print(table)
+
+
+@app.command("simulate")
+def simulate_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the sample (JSON Lines).")],
+    posts: Annotated[int, typer.Option(help="How many posts to write.")] = 20000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same sample.")] = 7,
+) -> None:
+    """Write a synthetic health and social care conversation (Twitter v1.1 JSON Lines) and its truth file."""
+    from sociable.simulate import simulate
+
+    if posts < 1:
+        raise SociableError("--posts must be at least 1.")
+    result = simulate(output, posts=posts, seed=seed)
+    console.print(
+        f"Wrote {result.posts:,} posts by {result.accounts:,} accounts to {output} in {result.seconds:.1f} s "
+        f"(truth: {output.with_suffix('').as_posix()}.truth.json)."
+    )
+
+
+@app.command("report")
+def report_command(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
+    collection: CollectionOption = None,
+    title: Annotated[str | None, typer.Option(help="Title shown at the top of the report.")] = None,
+) -> None:
+    """Write a self-contained HTML report (works offline)."""
+    from sociable.reports.html import write_report
+
+    ws = open_workspace(ctx, read_only=True)
+    path = write_report(ws, output, collection=collection, title=title)
+    console.print(f"Report written to {path} (workspace {workspace_path(ctx)}).")
+
+
+def _add(table: Table, *cells: str, style: str | None = None) -> None:
+    """Add a row whose cells are plain text: post text like "[bold]" is shown, never interpreted."""
+    table.add_row(*(Text(cell) for cell in cells), style=style)
+
+
+def _handle(row: dict[str, Any]) -> str:
+    return f"@{row['handle']}" if row.get("handle") else str(row["account_id"])
+
+
+def _kind(row: dict[str, Any]) -> str:
+    if row.get("repost_of"):
+        return "repost"
+    if row.get("reply_to"):
+        return "reply"
+    if row.get("quote_of"):
+        return "quote"
+    return "post"
+
+
+def _one_line(text: str | None, width: int) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _date(value: Any) -> str:
+    return value.strftime("%Y-%m-%d") if value is not None else ""
+
+
+def _print_table(table: pa.Table, formatters: dict[str, Any] | None = None) -> None:
+    formatters = formatters or {}
+    out = Table()
+    for name in table.column_names:
+        out.add_column(name)
+    for row in table.to_pylist():
+        _add(out, *(formatters.get(k, _cell)(v) for k, v in row.items()))
+    console.print(out)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)

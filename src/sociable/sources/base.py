@@ -157,8 +157,7 @@ def iter_json_values(path: Path, fmt: str) -> Iterator[tuple[int, Any] | Rejecte
     whole = _parse_whole(data)
     if whole is not _NOT_JSON:
         if isinstance(whole, list):
-            for i, item in enumerate(whole, 1):
-                yield (i, item)
+            yield from enumerate(whole, 1)
         else:
             yield (1, whole)
         return
@@ -170,7 +169,7 @@ _NOT_JSON = object()
 
 def _parse_whole(data: bytes) -> Any:
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not stripped[:1] in (b"[", b"{"):
+    if stripped[:1] not in (b"[", b"{"):
         return _NOT_JSON
     # Only try whole-file parsing when the file is not obviously JSON Lines.
     if stripped[:1] == b"{" and b"\n{" in stripped.rstrip():
@@ -251,7 +250,7 @@ def require(record: Mapping[str, Any], key: str, kind: type | tuple[type, ...] =
     if key not in record or record[key] is None:
         raise MappingError(f"the field '{key}' is missing")
     value = record[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise MappingError(f"the field '{key}' should be {names}, got {type(value).__name__}")
     return value

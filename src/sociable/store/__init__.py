@@ -1,0 +1,398 @@
+"""The workspace: one DuckDB file holding posts, accounts, raw records, rejects and runs."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from sociable.errors import NoSuchCollection, SociableError, UnknownFormat, UnreadableFile, WorkspaceError
+from sociable.sources.base import Format, RawRecord, Rejected
+from sociable.sources.registry import detect_format, get_format
+from sociable.store.ingest import (
+    BATCH_RECORDS,
+    RESOLVE_MENTIONS_SQL,
+    BatchWriter,
+    FileSummary,
+    ImportSummary,
+    _Batch,
+    map_record,
+)
+from sociable.store.schema import LABEL_COLUMNS, ensure_schema
+
+__all__ = ["FileSummary", "ImportProgress", "ImportSummary", "RemapSummary", "Workspace", "open"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress:
+    """Where an import is: the file being read and how many records it has read so far."""
+
+    file: str
+    file_index: int
+    file_count: int
+    records: int
+    done: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RemapSummary:
+    records: int
+    posts: int
+    rejected: int
+
+
+ProgressCallback = Callable[[ImportProgress], None]
+
+POST_SORTS = {"time": "created_at DESC", "oldest": "created_at", "likes": "like_count DESC NULLS LAST"}
+ACCOUNT_SORTS = {
+    "posts": "posts DESC",
+    "mentioned": "mentioned DESC",
+    "followers": "followers DESC NULLS LAST",
+    "handle": "handle",
+}
+
+
+class Workspace:
+    """A sociable workspace over one DuckDB file. Writes go through one lock, one at a time."""
+
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        if read_only and not self.path.exists():
+            raise WorkspaceError(f"there is no workspace at {self.path}; import some data first.")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise WorkspaceError(_open_failure(self.path, exc)) from None
+        except duckdb.Error as exc:
+            message = f"{self.path} is not a sociable workspace (DuckDB could not open it: {exc})."
+            raise WorkspaceError(message) from None
+        if not read_only:
+            ensure_schema(self.con, str(self.path))
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"
+
+    # ------------------------------------------------------------------ reading
+
+    def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> pa.Table:
+        """Run SQL against the workspace and return the result as an Arrow table."""
+        with self._lock:
+            return self.con.sql(sql, params=params).to_arrow_table()
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        with self._lock:
+            rows = self.con.execute(sql, params).fetchall()
+        return rows[0][0] if rows else None
+
+    def post_filter(
+        self, collection: str | None = None, since: datetime | None = None, until: datetime | None = None,
+        alias: str = "p",
+    ) -> tuple[str, list[Any]]:
+        """A SQL condition (and its parameters) that keeps posts in a collection and time window."""
+        clauses: list[str] = ["TRUE"]
+        params: list[Any] = []
+        if collection is not None:
+            self.require_collection(collection)
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM collections c WHERE c.name = ? AND c.platform = {alias}.platform "
+                f"AND c.post_id = {alias}.post_id)"
+            )
+            params.append(collection)
+        if since is not None:
+            clauses.append(f"{alias}.created_at >= ?")
+            params.append(since)
+        if until is not None:
+            clauses.append(f"{alias}.created_at < ?")
+            params.append(until)
+        return " AND ".join(clauses), params
+
+    def require_collection(self, name: str) -> None:
+        if not self.scalar("SELECT count(*) FROM collections WHERE name = ?", [name]):
+            known = [row[0] for row in self.con.execute("SELECT DISTINCT name FROM collections ORDER BY 1").fetchall()]
+            hint = f"the collections are: {', '.join(known)}" if known else "there are no collections yet"
+            raise NoSuchCollection(f"there is no collection called '{name}'; {hint}.")
+
+    def posts(
+        self, collection: str | None = None, limit: int | None = 20, sort: str = "time",
+        since: datetime | None = None, until: datetime | None = None, search: str | None = None,
+    ) -> pa.Table:
+        """Posts with their author's handle, newest first by default."""
+        order = _choice(sort, POST_SORTS, "sort")
+        where, params = self.post_filter(collection, since, until)
+        if search:
+            where += " AND p.text ILIKE ?"
+            params.append(f"%{search}%")
+        sql = (
+            "SELECT p.platform, p.post_id, p.created_at, a.handle, p.account_id, p.text, p.reply_to, "
+            "p.repost_of, p.quote_of, p.hashtags, p.uri FROM posts p "
+            "LEFT JOIN accounts a USING (platform, account_id) "
+            f"WHERE {where} ORDER BY {order}, p.post_id"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self.query(sql, params)
+
+    def accounts(self, sort: str = "posts", limit: int | None = 20, collection: str | None = None) -> pa.Table:
+        """Accounts with how many posts they wrote and how often others engaged with them."""
+        order = _choice(sort, ACCOUNT_SORTS, "sort")
+        where, params = self.post_filter(collection)
+        sql = f"""
+            WITH p AS (SELECT * FROM posts p WHERE {where}),
+            counts AS (SELECT platform, account_id, count(*) AS posts FROM p GROUP BY ALL),
+            engaged AS (SELECT i.platform, i.target AS account_id, count(*) AS mentioned
+                          FROM interactions i JOIN p ON p.platform = i.platform AND p.post_id = i.post_id
+                         GROUP BY ALL)
+            SELECT a.platform, a.account_id, a.handle, a.display_name, coalesce(c.posts, 0) AS posts,
+                   coalesce(e.mentioned, 0) AS mentioned, a.followers, a.first_seen, a.last_seen
+              FROM accounts a
+              LEFT JOIN counts c USING (platform, account_id)
+              LEFT JOIN engaged e USING (platform, account_id)
+             WHERE coalesce(c.posts, 0) + coalesce(e.mentioned, 0) > 0
+             ORDER BY {order}, a.handle, a.account_id
+        """
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self.query(sql, params)
+
+    def rejected(self, limit: int | None = 50, file: str | None = None) -> pa.Table:
+        """Records that could not be read or mapped, with the reason, newest run first."""
+        sql = "SELECT rejected_id, run_id, file, number, format, reason, raw FROM rejected"
+        params: list[Any] = []
+        if file:
+            sql += " WHERE file = ?"
+            params.append(file)
+        sql += " ORDER BY run_id DESC, file, number"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self.query(sql, params)
+
+    def collections(self) -> pa.Table:
+        return self.query(
+            "SELECT c.name, count(*) AS posts, min(p.created_at) AS first_post, max(p.created_at) AS last_post "
+            "FROM collections c JOIN posts p USING (platform, post_id) GROUP BY c.name ORDER BY c.name"
+        )
+
+    def runs(self) -> pa.Table:
+        return self.query("SELECT * FROM runs ORDER BY run_id, file")
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables."""
+        names = ("posts", "accounts", "interactions", "collections", "rejected", "raw_records")
+        return {name: int(self.scalar(f"SELECT count(*) FROM {name}") or 0) for name in names}
+
+    # ------------------------------------------------------------------ importing
+
+    def import_files(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        format: str = "auto",
+        collection: str | None = None,
+        options: Mapping[str, str] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> ImportSummary:
+        """Import files or folders; every file is read even if another fails, and all is counted."""
+        self._require_writable()
+        if collection is not None and not collection.strip():
+            raise SociableError("a collection name cannot be empty.")
+        targets = list(_expand(Path(p) for p in paths))
+        with self._lock:
+            run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
+            summary = ImportSummary(run_id)
+            writer = BatchWriter(self.con, run_id, collection)
+            for index, path in enumerate(targets):
+                started = datetime.now(UTC)
+                file_summary = self._import_one(path, format, options or {}, writer, index, len(targets), progress)
+                summary.files.append(file_summary)
+                self._record_run(run_id, started, collection, file_summary)
+            self.con.execute(RESOLVE_MENTIONS_SQL)
+        return summary
+
+    def _import_one(
+        self, path: Path, format_name: str, options: Mapping[str, str], writer: BatchWriter,
+        index: int, count: int, progress: ProgressCallback | None,
+    ) -> FileSummary:
+        summary = FileSummary(str(path), format_name)
+        try:
+            fmt = detect_format(path) if format_name == "auto" else get_format(format_name)
+            summary.format = fmt.name
+            self._read_into(fmt, path, options, writer, summary, index, count, progress)
+        except (UnreadableFile, UnknownFormat) as exc:
+            summary.error = str(exc)
+        except OSError as exc:
+            summary.error = f"{path} could not be read ({exc.strerror or exc})."
+        if progress:
+            progress(ImportProgress(str(path), index, count, summary.read, done=True))
+        return summary
+
+    def _read_into(
+        self, fmt: Format, path: Path, options: Mapping[str, str], writer: BatchWriter, summary: FileSummary,
+        index: int, count: int, progress: ProgressCallback | None,
+    ) -> None:
+        batch = _Batch()
+        for item in fmt.read(path, options):
+            summary.read += 1
+            if isinstance(item, Rejected):
+                batch.rejected.append(item)
+            else:
+                mapped = map_record(fmt, item)
+                if isinstance(mapped, Rejected):
+                    batch.rejected.append(mapped)
+                else:
+                    batch.records.append((item, mapped))
+            if len(batch) >= BATCH_RECORDS:
+                writer.write(batch, summary)
+                batch = _Batch()
+                if progress:
+                    progress(ImportProgress(str(path), index, count, summary.read))
+        writer.write(batch, summary)
+
+    def _record_run(self, run_id: int, started: datetime, collection: str | None, f: FileSummary) -> None:
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, started, datetime.now(UTC), f.file, f.format, collection, f.read, f.stored, f.duplicates,
+             f.rejected, f.error],
+        )
+
+    def remap(self, format: str | None = None) -> RemapSummary:
+        """Re-apply the current mappers to the stored raw records, without the original files."""
+        self._require_writable()
+        with self._lock:
+            where = "WHERE format = ?" if format else ""
+            params = [format] if format else []
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                self.con.execute(
+                    f"DELETE FROM posts WHERE record_id IN (SELECT record_id FROM raw_records {where})", params
+                )
+                self.con.execute("DELETE FROM accounts")
+                self.con.execute("DELETE FROM interactions")
+                result = self._remap_records(where, params)
+                self.con.execute(RESOLVE_MENTIONS_SQL)
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+        return result
+
+    def _remap_records(self, where: str, params: list[Any]) -> RemapSummary:
+        run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
+        writer = BatchWriter(self.con, run_id, None, transactional=False)
+        summary = FileSummary("(remap)", params[0] if params else "all")
+        records, last = 0, -1
+        condition = f"{where} AND" if where else "WHERE"
+        while True:
+            chunk = self.con.execute(
+                f"SELECT record_id, format, file, number, raw FROM raw_records {condition} record_id > ? "
+                f"ORDER BY record_id LIMIT {BATCH_RECORDS}",
+                [*params, last],
+            ).fetchall()
+            if not chunk:
+                break
+            last = chunk[-1][0]
+            batch, ids = _Batch(), []
+            for record_id, format_name, file, number, raw in chunk:
+                records += 1
+                record = RawRecord(format_name, file, number, orjson.loads(raw))
+                mapped = map_record(get_format(format_name), record)
+                if isinstance(mapped, Rejected):
+                    batch.rejected.append(mapped)
+                else:
+                    batch.records.append((record, mapped))
+                    ids.append(record_id)
+            writer.write(batch, summary, ids)
+        return RemapSummary(records, summary.stored, summary.rejected)
+
+    # ------------------------------------------------------------------ labels
+
+    def replace_labels(self, table: pa.Table) -> None:
+        """Replace the derived role/sector labels with a table of LABEL_COLUMNS."""
+        self._replace("labels", table)
+
+    def save_manual_labels(self, table: pa.Table) -> None:
+        """Add or replace manual labels (they always win over derived ones)."""
+        self._require_writable()
+        missing = [c for c in LABEL_COLUMNS if c not in table.column_names]
+        if missing:
+            raise SociableError(f"manual labels need the columns {', '.join(missing)}.")
+        with self._lock:
+            self.con.register("_manual", table.select(list(LABEL_COLUMNS)))
+            try:
+                self.con.execute("INSERT OR REPLACE INTO manual_labels SELECT * FROM _manual")
+            finally:
+                self.con.unregister("_manual")
+
+    def _replace(self, name: str, table: pa.Table) -> None:
+        self._require_writable()
+        missing = [c for c in LABEL_COLUMNS if c not in table.column_names]
+        if missing:
+            raise SociableError(f"{name} need the columns {', '.join(missing)}.")
+        with self._lock:
+            self.con.register("_replacement", table.select(list(LABEL_COLUMNS)))
+            try:
+                self.con.execute("BEGIN TRANSACTION")
+                self.con.execute(f"DELETE FROM {name}")
+                self.con.execute(f"INSERT INTO {name} SELECT * FROM _replacement")
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            finally:
+                self.con.unregister("_replacement")
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise WorkspaceError(f"{self.path} was opened read-only; open it without read_only to change it.")
+
+
+def open(path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False) -> Workspace:
+    """Open (or create) the workspace at path."""
+    if not isinstance(path, str | os.PathLike):
+        raise WorkspaceError(f"a workspace path should be a file name, got {type(path).__name__}.")
+    return Workspace(path, read_only=read_only)
+
+
+def _open_failure(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    if "lock" in text.lower():
+        return f"{path} is in use by another sociable process (one writer at a time); wait for it to finish."
+    return f"{path} could not be opened ({text.splitlines()[0]})."
+
+
+def _choice(value: str, choices: Mapping[str, str], what: str) -> str:
+    if value not in choices:
+        raise SociableError(f"{what} should be one of {', '.join(choices)}, not '{value}'.")
+    return choices[value]
+
+
+def _expand(paths: Iterator[Path] | Any) -> Iterator[Path]:
+    """Files to import: folders are walked (hidden files skipped) unless the folder is itself a format."""
+    for path in paths:
+        if path.is_dir():
+            try:
+                detect_format(path)
+            except (UnknownFormat, UnreadableFile):
+                children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+                yield from _expand(children)
+                continue
+        yield path
