@@ -1,0 +1,165 @@
+"""The store's write path: idempotent upserts, interactions, accounts merging, round trips."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sociable
+from sociable.errors import WorkspaceError
+from sociable.model import Account, Post, interactions_of
+from sociable.sources.base import Mapped, RawRecord, Rejected
+from sociable.store import Workspace
+from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BatchWriter, FileSummary, _Batch
+from sociable.store.schema import POST_COLUMNS
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def write(
+    ws: Workspace, mapped: list[Mapped], rejected: tuple[Rejected, ...] = (), collection: str | None = None
+) -> FileSummary:
+    summary = FileSummary("test.jsonl", "test")
+    writer = BatchWriter(ws.con, 1, collection)
+    batch = _Batch()
+    for i, m in enumerate(mapped, 1):
+        batch.records.append((RawRecord("twitter-v1", "test.jsonl", i, {"n": i}), m))
+    batch.rejected.extend(rejected)
+    writer.write(batch, summary)
+    return summary
+
+
+def post(pid: str, author: str, minutes: int = 0, **kw: object) -> Post:
+    return Post("twitter", pid, author, T0 + timedelta(minutes=minutes), **kw)  # type: ignore[arg-type]
+
+
+def test_reimport_changes_nothing(workspace: Workspace) -> None:
+    records = [Mapped([post("1", "a", text="hello")]), Mapped([post("2", "b", reply_to="1", reply_to_account="a")])]
+    first = write(workspace, records)
+    before = workspace.counts()
+    second = write(workspace, records)
+    assert (first.stored, first.duplicates) == (2, 0)
+    assert (second.stored, second.duplicates) == (0, 2)
+    assert workspace.counts() == before
+
+
+def test_embedded_original_counts_as_stored_not_duplicate(workspace: Workspace) -> None:
+    original = post("1", "a", text="claim")
+    retweet = post("2", "b", minutes=5, repost_of="1", repost_of_account="a")
+    summary = write(workspace, [Mapped([retweet, original]), Mapped([original])])
+    assert (summary.stored, summary.duplicates) == (2, 1)
+
+
+def test_latest_profile_wins_and_first_last_seen_kept(workspace: Workspace) -> None:
+    old = Account("twitter", "a", handle="nurse_al", bio="Student nurse", followers=10)
+    new = Account("twitter", "a", handle="nurse_al", bio="Staff nurse, views my own", followers=50)
+    write(workspace, [Mapped([post("2", "a", minutes=60)], [new])])
+    write(workspace, [Mapped([post("1", "a", minutes=0)], [old])])
+    row = workspace.query("SELECT bio, followers, first_seen, last_seen FROM accounts").to_pylist()[0]
+    assert row["bio"] == "Staff nurse, views my own"
+    assert row["followers"] == 50
+    assert row["first_seen"] == T0
+    assert row["last_seen"] == T0 + timedelta(minutes=60)
+
+
+def test_reply_target_is_not_also_a_mention(workspace: Workspace) -> None:
+    reply = post("2", "b", reply_to="1", reply_to_account="a", mentions=("a", "c"))
+    write(workspace, [Mapped([reply])])
+    got = workspace.query("SELECT target, kind FROM interactions ORDER BY target").to_pylist()
+    assert got == [{"target": "a", "kind": "reply"}, {"target": "c", "kind": "mention"}]
+
+
+def test_mention_by_handle_resolves_to_account(workspace: Workspace) -> None:
+    write(workspace, [Mapped([post("1", "id-a")], [Account("twitter", "id-a", handle="WardSister")])])
+    write(workspace, [Mapped([post("2", "id-b", mentions=("wardsister",))])])
+    workspace.con.execute(RESOLVE_MENTIONS_SQL)
+    assert workspace.query("SELECT target FROM interactions").column("target").to_pylist() == ["id-a"]
+
+
+def test_rejected_kept_once(workspace: Workspace) -> None:
+    bad = Rejected("twitter-v1", "x.jsonl", 7, "{oops", "line 7 of x.jsonl is not JSON")
+    write(workspace, [], (bad,))
+    write(workspace, [], (bad,))
+    rows = workspace.rejected().to_pylist()
+    assert len(rows) == 1
+    assert (rows[0]["number"], rows[0]["raw"]) == (7, "{oops")
+
+
+def test_collection_holds_posts(workspace: Workspace) -> None:
+    write(workspace, [Mapped([post("1", "a")]), Mapped([post("2", "b")])], collection="nhssm")
+    assert workspace.collections().to_pylist()[0]["posts"] == 2
+    with pytest.raises(sociable.errors.NoSuchCollection, match="nhssm"):
+        workspace.posts(collection="other")
+
+
+def test_second_writer_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ws.duckdb"
+    ws = sociable.open(path)
+    code = f"import sociable\ntry:\n    sociable.open({str(path)!r})\nexcept Exception as e:\n    print(type(e).__name__, e)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    ws.close()
+    assert out.startswith("WorkspaceError")
+    assert "in use by another sociable process" in out
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ws.duckdb"
+    ws = sociable.open(path)
+    ws.con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    ws.close()
+    with pytest.raises(WorkspaceError, match="newer sociable"):
+        sociable.open(path)
+
+
+# ------------------------------------------------------------------ property tests
+
+ids = st.sampled_from(["a", "b", "c", "d"])
+texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+tags = st.lists(st.text("abcdefghij", min_size=1, max_size=6), max_size=3, unique=True).map(tuple)
+
+
+@st.composite
+def posts(draw: st.DrawFn) -> Post:
+    kind = draw(st.sampled_from(["post", "reply", "quote", "repost"]))
+    kw: dict[str, object] = {}
+    if kind == "reply":
+        kw |= {"reply_to": draw(st.sampled_from(["p1", "p2"])), "reply_to_account": draw(ids)}
+    if kind == "quote":
+        kw |= {"quote_of": "p3", "quote_of_account": draw(ids)}
+    if kind == "repost":
+        kw |= {"repost_of": "p4", "repost_of_account": draw(ids)}
+    return Post(
+        "twitter", draw(st.text("0123456789", min_size=1, max_size=8)), draw(ids),
+        draw(st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC))),
+        text=draw(texts), hashtags=draw(tags), mentions=draw(st.lists(ids, max_size=3, unique=True).map(tuple)),
+        urls=draw(tags), media_count=draw(st.integers(0, 4)), like_count=draw(st.none() | st.integers(0, 10**9)),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(posts(), max_size=8, unique_by=lambda p: p.post_id))
+def test_interactions_in_sql_match_the_model(tmp_path_factory: pytest.TempPathFactory, batch: list[Post]) -> None:
+    with sociable.open(tmp_path_factory.mktemp("ws") / "ws.duckdb") as ws:
+        write(ws, [Mapped([p]) for p in batch])
+        rows = ws.query("SELECT source, target, kind, post_id FROM interactions").to_pylist()
+    stored = {tuple(r.values()) for r in rows}
+    expected = {(i.source, i.target, i.kind, i.post_id) for p in batch for i in interactions_of(p)}
+    assert stored == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(posts())
+def test_post_round_trips_through_the_store(tmp_path_factory: pytest.TempPathFactory, original: Post) -> None:
+    with sociable.open(tmp_path_factory.mktemp("ws") / "ws.duckdb") as ws:
+        write(ws, [Mapped([original])])
+        row = ws.query(f"SELECT {', '.join(POST_COLUMNS)} FROM posts").to_pylist()[0]
+    row["hashtags"], row["mentions"], row["urls"] = (tuple(row[k]) for k in ("hashtags", "mentions", "urls"))
+    row["created_at"] = row["created_at"].astimezone(UTC)
+    assert Post(**row) == original
