@@ -101,7 +101,10 @@ def test_collection_holds_posts(workspace: Workspace) -> None:
 def test_second_writer_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ws.duckdb"
     ws = sociable.open(path)
-    code = f"import sociable\ntry:\n    sociable.open({str(path)!r})\nexcept Exception as e:\n    print(type(e).__name__, e)"
+    code = (
+        f"import sociable\ntry:\n    sociable.open({str(path)!r})\n"
+        "except Exception as e:\n    print(type(e).__name__, e)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     ws.close()
     assert out.startswith("WorkspaceError")

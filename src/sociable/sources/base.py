@@ -155,6 +155,9 @@ def iter_json_values(path: Path, fmt: str) -> Iterator[tuple[int, Any] | Rejecte
         return
     data = path.read_bytes()
     whole = _parse_whole(data)
+    if whole is _BROKEN_ARRAY:
+        yield from _salvage_array(path, data, fmt)
+        return
     if whole is not _NOT_JSON:
         if isinstance(whole, list):
             yield from enumerate(whole, 1)
@@ -165,6 +168,7 @@ def iter_json_values(path: Path, fmt: str) -> Iterator[tuple[int, Any] | Rejecte
 
 
 _NOT_JSON = object()
+_BROKEN_ARRAY = object()
 
 
 def _parse_whole(data: bytes) -> Any:
@@ -177,14 +181,36 @@ def _parse_whole(data: bytes) -> Any:
     try:
         return orjson.loads(stripped)
     except orjson.JSONDecodeError:
-        if stripped[:1] == b"[":
-            return _truncated_array(stripped)
-        return _NOT_JSON
+        return _BROKEN_ARRAY if stripped[:1] == b"[" else _NOT_JSON
 
 
-def _truncated_array(data: bytes) -> Any:
-    """A JSON array that does not parse: keep the whole elements before the damage."""
-    return _NOT_JSON
+
+
+def _salvage_array(path: Path, data: bytes, fmt: str) -> Iterator[tuple[int, Any] | Rejected]:
+    """A JSON array that does not parse (a truncated download): keep the whole records before the damage."""
+    import json
+
+    decoder = json.JSONDecoder()
+    text = decode_text(data).lstrip()[1:]
+    position, number = 0, 0
+    while True:
+        position = _skip_separators(text, position)
+        if position >= len(text) or text[position] == "]":
+            return
+        number += 1
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except ValueError as exc:
+            reason = f"{path.name} ends in the middle of record {number} (truncated?): {exc.msg}"
+            yield Rejected(fmt, str(path), number, text[position:], reason)
+            return
+        yield (number, value)
+
+
+def _skip_separators(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n,":
+        position += 1
+    return position
 
 
 def _iter_json_lines(path: Path, data: bytes, fmt: str) -> Iterator[tuple[int, Any] | Rejected]:

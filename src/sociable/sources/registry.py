@@ -36,6 +36,8 @@ def detect_format(path: Path) -> Format:
     if not path.exists():
         raise UnreadableFile(f"{path} does not exist.")
     head = head_bytes(path)
+    if not head.strip():
+        raise UnreadableFile(f"{path} is empty; there is nothing to import.")
     if looks_binary(head):
         raise UnreadableFile(
             f"{path} is a binary file; expected a text export (JSON, JSON Lines, tweets.js, RSS/Atom or CSV)."
