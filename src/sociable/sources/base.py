@@ -104,6 +104,18 @@ def first_json_char(head: bytes) -> str:
     return chr(text[0]) if text else ""
 
 
+def loads(data: bytes) -> Any:
+    """orjson.loads, but text that is not UTF-8 (a latin-1 export) is decoded as latin-1 first."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return orjson.loads(data.decode("latin-1"))
+        raise
+
+
 def first_json_value(head: bytes) -> Any:
     """Best-effort parse of the first JSON value in a file head, for sniffing; None if unsure.
 
@@ -113,12 +125,12 @@ def first_json_value(head: bytes) -> Any:
     if not text:
         return None
     try:
-        return orjson.loads(text)
+        return loads(text)
     except orjson.JSONDecodeError:
         pass
     line = text.split(b"\n", 1)[0]
     try:
-        return orjson.loads(line)
+        return loads(line)
     except orjson.JSONDecodeError:
         pass
     if text.startswith(b"["):
@@ -179,7 +191,7 @@ def _parse_whole(data: bytes) -> Any:
     if stripped[:1] == b"{" and b"\n{" in stripped.rstrip():
         return _NOT_JSON
     try:
-        return orjson.loads(stripped)
+        return loads(stripped)
     except orjson.JSONDecodeError:
         return _BROKEN_ARRAY if stripped[:1] == b"[" else _NOT_JSON
 
@@ -219,7 +231,7 @@ def _iter_json_lines(path: Path, data: bytes, fmt: str) -> Iterator[tuple[int, A
         if not line:
             continue
         try:
-            yield (number, orjson.loads(line))
+            yield (number, loads(line))
         except orjson.JSONDecodeError as exc:
             text = decode_text(line)
             yield Rejected(fmt, str(path), number, text, f"line {number} of {path.name} is not JSON ({exc})")
