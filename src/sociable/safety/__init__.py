@@ -1,1 +1,10 @@
-"""The safe-practice checker."""
+"""The safe-practice checker: `check(text)` says whether a draft post is safe to publish, and why."""
+
+from __future__ import annotations
+
+from sociable.safety.checker import check, check_many
+from sociable.safety.findings import CheckResult, Finding
+from sociable.safety.guidance import UnknownProfession, catalogue
+from sociable.safety.redaction import redact
+
+__all__ = ["CheckResult", "Finding", "UnknownProfession", "catalogue", "check", "check_many", "redact"]

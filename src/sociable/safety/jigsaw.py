@@ -1,0 +1,143 @@
+"""Indirect ("jigsaw") identification: details that are harmless alone but identify someone together."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sociable.errors import SociableError
+from sociable.safety.lexicon import has, load_yaml
+from sociable.safety.names import ages
+from sociable.safety.recognisers import Hit
+
+
+@dataclass(frozen=True, slots=True)
+class DetailType:
+    """One kind of quasi-identifier: how rare it is, how to describe it, what to put instead."""
+
+    name: str
+    weight: float
+    label: str
+    replace: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Thresholds and detail types from data/jigsaw.yaml."""
+
+    threshold: float
+    do_not_post: float
+    duty_bonus: float
+    single_advice: float
+    types: dict[str, DetailType]
+    person: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The details found about one person, their combined weight, and the verdict they earn."""
+
+    details: tuple[Hit, ...]
+    score: float
+    severity: str | None
+    labels: tuple[str, ...]
+
+
+def _compile_type(name: str, item: dict[str, Any]) -> DetailType:
+    flags = 0 if item.get("case") else re.IGNORECASE
+    try:
+        patterns = tuple(re.compile(p, flags) for p in item.get("patterns", ()))
+    except re.error as exc:
+        raise SociableError(f"jigsaw.yaml has an invalid pattern under {name} ({exc}); fix the file.") from exc
+    return DetailType(name, float(item["weight"]), str(item["label"]), str(item["replace"]), patterns)
+
+
+@cache
+def settings() -> Settings:
+    """The jigsaw settings shipped with sociable (read once)."""
+    data = load_yaml("jigsaw.yaml")
+    types = {name: _compile_type(name, item) for name, item in data["types"].items()}
+    person = tuple(re.compile(p, re.IGNORECASE) for p in data["person"])
+    return Settings(
+        float(data["threshold"]),
+        float(data["do_not_post"]),
+        float(data["duty_bonus"]),
+        float(data["single_advice"]),
+        types,
+        person,
+    )
+
+
+def details(text: str) -> list[Hit]:
+    """The quasi-identifiers in the text (at most two of each type), in reading order, without overlaps."""
+    candidates: list[Hit] = [*ages(text)]
+    for name, kind in settings().types.items():
+        found = sorted((m for p in kind.patterns for m in p.finditer(text)), key=lambda m: m.start())
+        candidates += [Hit(name, m.start(), m.end(), m.group()) for m in found]
+    chosen: list[Hit] = []
+    for hit in sorted(candidates, key=lambda h: (h.start, -(h.end - h.start))):
+        same = sum(1 for k in chosen if k.kind == hit.kind)
+        if same < 2 and all(hit.start >= k.end or hit.end <= k.start for k in chosen):
+            chosen.append(hit)
+    return chosen
+
+
+def weigh(hits: list[Hit]) -> float:
+    """Total weight: a second detail of the same type counts half."""
+    seen: set[str] = set()
+    total = 0.0
+    for hit in hits:
+        weight = settings().types[hit.kind].weight
+        total += weight / 2 if hit.kind in seen else weight
+        seen.add(hit.kind)
+    return total
+
+
+def _about_someone(text: str, hits: list[Hit]) -> bool:
+    if any(h.kind.startswith("age") for h in hits):
+        return True
+    return any(p.search(text) for p in settings().person)
+
+
+def _suppressed(text: str, hits: list[Hit]) -> bool:
+    """Generic, aggregated, hypothetical or self-disclosed content is not about a person in care."""
+    if has(text, "hypothetical"):
+        return True
+    in_care = has(text, "duty") or has(text, "patient")
+    if has(text, "self_family") and not in_care:
+        return True
+    has_age = any(h.kind.startswith("age") for h in hits)
+    return has(text, "aggregate") and not has_age
+
+
+def assess(text: str) -> Assessment:
+    """Weigh the quasi-identifiers about one person; severity is None when they don't add up."""
+    config = settings()
+    hits = details(text)
+    score = weigh(hits)
+    labels = tuple(dict.fromkeys(config.types[h.kind].label for h in hits))
+    if not hits or not _about_someone(text, hits) or _suppressed(text, hits):
+        return Assessment(tuple(hits), score, None, labels)
+    on_duty = has(text, "duty")
+    severity: str | None = None
+    if len(hits) >= 2 and score >= config.threshold:
+        severity = (
+            "do not post" if score + (config.duty_bonus if on_duty else 0) >= config.do_not_post else "think again"
+        )
+    elif on_duty and score >= config.single_advice:
+        severity = "advice"
+    return Assessment(tuple(hits), score, severity, labels)
+
+
+def generalised(text: str, assessment: Assessment, start: int) -> str:
+    """The span from `start` with each identifying detail replaced by something general."""
+    out: list[str] = []
+    position = start
+    for hit in assessment.details:
+        out.append(text[position : hit.start])
+        out.append(settings().types[hit.kind].replace)
+        position = hit.end
+    return " ".join("".join(out).split())

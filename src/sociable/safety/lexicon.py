@@ -1,0 +1,67 @@
+"""Word lists kept as data (data/lexicons.yaml), compiled once into regular expressions."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from sociable.errors import SociableError
+
+_REFERENCE = re.compile(r"\{([a-z_]+)\}")
+
+
+def load_yaml(name: str) -> Any:
+    """One of the YAML files shipped in sociable/safety/data."""
+    text = resources.files("sociable.safety").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@cache
+def lexicons() -> dict[str, tuple[str, ...]]:
+    """Every word list by name."""
+    data = load_yaml("lexicons.yaml")
+    return {name: tuple(str(entry) for entry in entries) for name, entries in data.items()}
+
+
+def alternation(name: str) -> str:
+    """A regex fragment matching any entry of a list as a whole word (emoji and brackets included)."""
+    entries = lexicons().get(name)
+    if entries is None:
+        raise SociableError(f"the safety rules refer to an unknown word list {{{name}}}; add it to lexicons.yaml.")
+    return "(?:" + "|".join(f"(?<!\\w)(?:{entry})(?!\\w)" for entry in entries) + ")"
+
+
+def expand(pattern: str) -> str:
+    """Replace each {list} in a pattern with that list's alternation."""
+    return _REFERENCE.sub(lambda m: alternation(m.group(1)), pattern)
+
+
+@cache
+def compiled(pattern: str) -> re.Pattern[str]:
+    """A pattern (which may name word lists) compiled case-insensitively, once."""
+    try:
+        return re.compile(expand(pattern), re.IGNORECASE)
+    except re.error as exc:
+        raise SociableError(f"the safety pattern {pattern[:60]!r} is not a valid regular expression ({exc}).") from exc
+
+
+def cue(name_or_pattern: str) -> re.Pattern[str]:
+    """A word list by name, or a literal pattern, compiled."""
+    if name_or_pattern in lexicons():
+        return compiled("{" + name_or_pattern + "}")
+    return compiled(name_or_pattern)
+
+
+def has(text: str, name_or_pattern: str) -> bool:
+    """Whether a list (or pattern) occurs anywhere in the text."""
+    return cue(name_or_pattern).search(text) is not None
+
+
+def near(text: str, start: int, end: int, name_or_pattern: str, window: int) -> bool:
+    """Whether a list (or pattern) occurs within `window` characters of a span."""
+    lo, hi = max(0, start - window), min(len(text), end + window)
+    return cue(name_or_pattern).search(text, lo, hi) is not None

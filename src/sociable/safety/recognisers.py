@@ -1,0 +1,219 @@
+"""Recognisers for direct identifiers, with the real validation rules (GUIDANCE.md §3).
+
+Each recogniser yields Hit spans; whether a hit matters (and how much) is decided by the
+checker from the words around it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sociable.safety.lexicon import compiled
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A recognised identifier: what it is, where, and whether words nearby confirm it."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    confirmed: bool = False
+    personal: bool = True
+
+
+# ---- check digits -------------------------------------------------------------------------
+
+
+def modulus11_check(digits: str) -> int | None:
+    """The NHS modulus-11 check digit for nine digits, or None when the number cannot be valid."""
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 10:
+        return None
+    return 0 if check == 11 else check
+
+
+def modulus10_check(digits: str) -> int:
+    """The newer CHI modulus-10 (Luhn-style) check digit for nine digits."""
+    total = 0
+    for index, d in enumerate(digits[:9]):
+        value = int(d)
+        if index % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return (10 - total % 10) % 10
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def is_nhs_number(text: str) -> bool:
+    """A valid NHS (or H&C) number: ten digits whose modulus-11 check digit is right."""
+    d = _digits(text)
+    return len(d) == 10 and modulus11_check(d) == int(d[9])
+
+
+def is_hc_number(text: str) -> bool:
+    """A valid Northern Ireland Health and Care number: 320 000 001–399 999 999 plus a valid check."""
+    d = _digits(text)
+    return len(d) == 10 and 320000001 <= int(d[:9]) <= 399999999 and is_nhs_number(d)
+
+
+def _chi_date_ok(d: str) -> bool:
+    day, month, year = int(d[:2]), int(d[2:4]), int(d[4:6])
+    try:
+        date(2000 + year, month, day)
+    except ValueError:
+        return day == 29 and month == 2  # a 29 February in a non-leap year of the other century
+    return True
+
+
+def is_chi_number(text: str) -> bool:
+    """A valid CHI number: a real DDMMYY date, then a modulus-11 or the newer modulus-10 check."""
+    d = _digits(text)
+    if len(d) != 10 or not _chi_date_ok(d):
+        return False
+    return modulus11_check(d) == int(d[9]) or modulus10_check(d) == int(d[9])
+
+
+# ---- patterns -----------------------------------------------------------------------------
+
+_TEN_DIGITS = re.compile(r"(?<![\w£$€.,/-])(?:\d{3}([ -]?)\d{3}\1\d{4}|\d{6}[ -]\d{4})(?![\w/]|[.,]\d)")
+_HEALTH_CONTEXT = compiled(
+    r"\b(?:nhs|chi|h ?& ?c|hc|health (?:and|&) care|hosp(?:ital)?|pt|patient|mrn|no\.?|num(?:ber)?|#)\W{0,4}$"
+)
+_CHI_CONTEXT = compiled(r"\bchi\b")
+_NHS_WORD = compiled(r"\bnhs\b")
+_POSTCODE = re.compile(
+    r"\b(?:[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][A-Z])\s?[0-9][ABD-HJLNP-UW-Z]{2}"
+    r"|GIR\s?0AA|ZZ99\s?[0-9][A-Z]{2})\b",
+    re.IGNORECASE,
+)
+_NINO = re.compile(
+    r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r"(?:(\s?)\d{2}\1\d{2}\1\d{2}\1|\d{6}\s?)[A-D]\b"
+)
+_PHONE = re.compile(r"(?:\+44\s?(?:\(0\)\s?)?|(?<![\w+])0)[1-9](?:[\s-]?\d){8,9}(?!\d)")
+_EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9][\w.+-]*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_GENERIC_MAILBOX = re.compile(
+    r"^(?:info|enquiries|enquiry|admin|contact|hello|office|reception|referrals?|press|media|comms|communications"
+    r"|pals|feedback|team|support|bookings?|appointments?|help|helpdesk|careers|jobs|recruitment|hr|safeguarding"
+    r"|duty|general|mail|post|news|noreply|no-reply|complaints|patient\.?experience|[a-z]+\.team|[a-z]+team)$",
+    re.IGNORECASE,
+)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DATE = compiled(
+    r"(?<![\w/.-])(?:(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4}|\d{2})(?![\w/])"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+'?(?P<y2>\d{{4}}|\d{{2}})\b"
+    rf"|{_MONTH}\s+(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y3>\d{{4}})\b)"
+)
+_DOB_CUE = compiled(r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?|birthdate|b\. ?)\W{0,6}(?:(?:is|was|of|:)\W{0,3})?$")
+_SELF_DOB = compiled(r"\b(?:my|i was)\b[^.!?]{0,20}$")
+
+_SERVICE_PREFIXES = ("03", "080", "084", "087", "09", "0500", "055", "056")
+
+
+def nhs_like_numbers(text: str) -> Iterator[Hit]:
+    """NHS, CHI and H&C numbers that pass their check digit; context words confirm them."""
+    for m in _TEN_DIGITS.finditer(text):
+        d = _digits(m.group())
+        before = text[max(0, m.start() - 30) : m.start()]
+        around = text[max(0, m.start() - 40) : m.end() + 20]
+        confirmed = _HEALTH_CONTEXT.search(before) is not None or _NHS_WORD.search(around) is not None
+        chi_named = _CHI_CONTEXT.search(around) is not None
+        if chi_named and is_chi_number(d):
+            yield Hit("chi", m.start(), m.end(), m.group(), confirmed=True)
+        elif is_hc_number(d) and not _NHS_WORD.search(around):
+            yield Hit("hc", m.start(), m.end(), m.group(), confirmed=confirmed)
+        elif is_nhs_number(d) and (confirmed or not d.startswith(("0", "5"))):
+            yield Hit("nhs", m.start(), m.end(), m.group(), confirmed=confirmed)
+
+
+def postcodes(text: str) -> Iterator[Hit]:
+    """Full UK postcodes (outward and inward code); an outward code alone is not reported."""
+    for m in _POSTCODE.finditer(text):
+        value = m.group()
+        if value.islower() and " " not in value:
+            continue
+        yield Hit("postcode", m.start(), m.end(), value)
+
+
+def ni_numbers(text: str) -> Iterator[Hit]:
+    """National Insurance numbers in HMRC's format, with the disallowed prefixes excluded."""
+    for m in _NINO.finditer(text):
+        yield Hit("nino", m.start(), m.end(), m.group(), confirmed=True)
+
+
+def phone_numbers(text: str) -> Iterator[Hit]:
+    """UK phone numbers; published service ranges (03, 080, 084, 087, 09) are marked not personal."""
+    for m in _PHONE.finditer(text):
+        national = "0" + _digits(m.group())[2:] if m.group().startswith("+") else _digits(m.group())
+        if national.startswith("00"):
+            national = national[1:]
+        if len(national) not in (10, 11):
+            continue
+        yield Hit("phone", m.start(), m.end(), m.group(), personal=not national.startswith(_SERVICE_PREFIXES))
+
+
+def emails(text: str) -> Iterator[Hit]:
+    """Email addresses; an organisation's generic mailbox (enquiries@, info@…) is marked not personal."""
+    for m in _EMAIL.finditer(text):
+        generic = _GENERIC_MAILBOX.match(m.group(1)) is not None
+        yield Hit("email", m.start(), m.end(), m.group(), personal=not generic)
+
+
+def _valid_date(day: int, month: int) -> bool:
+    return 1 <= day <= 31 and 1 <= month <= 12
+
+
+def dates(text: str) -> Iterator[Hit]:
+    """Calendar dates with a day, a month and a year (numeric or written)."""
+    for m in _DATE.finditer(text):
+        if m.group("d") is not None and not _valid_date(int(m.group("d")), int(m.group("m"))):
+            continue
+        yield Hit("date", m.start(), m.end(), m.group())
+
+
+def dates_of_birth(text: str) -> Iterator[Hit]:
+    """Dates with a date-of-birth cue just before them ("DOB", "born on"), not the author's own."""
+    for hit in dates(text):
+        before = text[max(0, hit.start - 24) : hit.start]
+        cue = _DOB_CUE.search(before)
+        if cue is None:
+            continue
+        if _SELF_DOB.search(text[max(0, hit.start - 40) : hit.start - len(before) + cue.start()]):
+            continue
+        yield Hit("dob", hit.start, hit.end, hit.text, confirmed=True)
+
+
+def identifiers(text: str) -> list[Hit]:
+    """Every identifier hit, longest first where two overlap."""
+    hits = [
+        *nhs_like_numbers(text),
+        *ni_numbers(text),
+        *dates_of_birth(text),
+        *postcodes(text),
+        *emails(text),
+        *phone_numbers(text),
+    ]
+    return drop_overlaps(hits)
+
+
+def drop_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Keep the first-listed hit where spans overlap (the list is ordered by confidence)."""
+    kept: list[Hit] = []
+    for hit in hits:
+        if all(hit.end <= other.start or hit.start >= other.end for other in kept):
+            kept.append(hit)
+    return sorted(kept, key=lambda h: h.start)
