@@ -1,0 +1,172 @@
+"""Vega-Lite specs for the report's charts, built as plain dicts from Arrow tables.
+
+Every spec carries its data inline (the report is one file) and uses the Okabe–Ito palette,
+which stays distinguishable for the common forms of colour blindness. Titles and readings live
+beside the spec in the report block, not inside the chart, so screen readers get them as text.
+Specs carry no `$schema` URL (the report names the Vega-Lite mode itself), so nothing in them
+points outside the file.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+
+# Okabe & Ito (2008), "Color Universal Design": black is kept last, for an eighth category.
+OKABE_ITO: tuple[str, ...] = (
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#009E73",  # bluish green
+    "#0072B2",  # blue
+    "#D55E00",  # vermilion
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+# Counts are whole numbers: no 0.5 ticks, thousands separated.
+COUNT_AXIS: dict[str, Any] = {"tickMinStep": 1, "format": ",d"}
+
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+def base_config() -> dict[str, Any]:
+    """Shared look: system fonts (nothing to download), readable axes, the Okabe–Ito range."""
+    return {
+        "font": _FONT,
+        "axis": {"labelFontSize": 12, "titleFontSize": 12, "gridColor": "#e5e5e5"},
+        "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
+        "range": {"category": list(OKABE_ITO)},
+        "view": {"stroke": None},
+        "bar": {"color": OKABE_ITO[3]},
+        "line": {"color": OKABE_ITO[3]},
+        "point": {"color": OKABE_ITO[3]},
+    }
+
+
+def records(table: pa.Table, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """Rows of an Arrow table as JSON-ready dicts (times as ISO strings, decimals as floats)."""
+    chosen = table.select(columns) if columns else table
+    return [{key: _json_value(value) for key, value in row.items()} for row in chosen.to_pylist()]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    return value
+
+
+def _spec(description: str, values: list[dict[str, Any]], **body: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "description": description,
+        "data": {"values": values},
+        "width": "container",
+        "config": base_config(),
+    }
+    spec.update(body)
+    return spec
+
+
+def time_series(
+    table: pa.Table,
+    *,
+    time: str,
+    value: str,
+    series: str | None = None,
+    time_label: str = "Date",
+    value_label: str = "Count",
+    series_label: str = "Series",
+    description: str = "",
+    height: int = 260,
+) -> dict[str, Any]:
+    """A line per series over time; `time` holds ISO dates or times, read as UTC."""
+    columns = [time, value] + ([series] if series else [])
+    encoding: dict[str, Any] = {
+        "x": {"field": time, "type": "temporal", "title": time_label, "scale": {"type": "utc"},
+              "axis": {"format": "%d %b %Y", "labelOverlap": True}},
+        "y": {"field": value, "type": "quantitative", "title": value_label, "axis": dict(COUNT_AXIS)},
+        "tooltip": [
+            {"field": time, "type": "temporal", "title": time_label, "scale": {"type": "utc"}, "format": "%d %b %Y"},
+            {"field": value, "type": "quantitative", "title": value_label, "format": ","},
+        ],
+    }
+    if series:
+        encoding["color"] = {"field": series, "type": "nominal", "title": series_label}
+        encoding["tooltip"].insert(0, {"field": series, "type": "nominal", "title": series_label})
+    return _spec(
+        description,
+        records(table, columns),
+        height=height,
+        mark={"type": "line", "point": True, "interpolate": "monotone"},
+        encoding=encoding,
+    )
+
+
+def bar_chart(
+    table: pa.Table,
+    *,
+    category: str,
+    value: str,
+    category_label: str = "Category",
+    value_label: str = "Count",
+    description: str = "",
+    color: str = OKABE_ITO[3],
+) -> dict[str, Any]:
+    """Horizontal bars, largest first: easy to read long labels such as hashtags or handles."""
+    values = records(table, [category, value])
+    return _spec(
+        description,
+        values,
+        height={"step": 22},
+        mark={"type": "bar", "color": color},
+        encoding={
+            "y": {"field": category, "type": "nominal", "title": category_label, "sort": "-x",
+                  "axis": {"labelLimit": 220}},
+            "x": {"field": value, "type": "quantitative", "title": value_label, "axis": dict(COUNT_AXIS)},
+            "tooltip": [
+                {"field": category, "type": "nominal", "title": category_label},
+                {"field": value, "type": "quantitative", "title": value_label, "format": ","},
+            ],
+        },
+    )
+
+
+def stacked_bar_chart(
+    table: pa.Table,
+    *,
+    category: str,
+    value: str,
+    series: str,
+    category_label: str = "Category",
+    value_label: str = "Count",
+    series_label: str = "Series",
+    description: str = "",
+) -> dict[str, Any]:
+    """Horizontal bars split by a nominal series (for example posts per platform and kind)."""
+    return _spec(
+        description,
+        records(table, [category, value, series]),
+        height={"step": 22},
+        mark={"type": "bar"},
+        encoding={
+            "y": {"field": category, "type": "nominal", "title": category_label, "sort": "-x",
+                  "axis": {"labelLimit": 220}},
+            "x": {"field": value, "type": "quantitative", "title": value_label, "stack": "zero",
+                  "axis": dict(COUNT_AXIS)},
+            "color": {"field": series, "type": "nominal", "title": series_label},
+            "tooltip": [
+                {"field": category, "type": "nominal", "title": category_label},
+                {"field": series, "type": "nominal", "title": series_label},
+                {"field": value, "type": "quantitative", "title": value_label, "format": ","},
+            ],
+        },
+    )

@@ -1,0 +1,275 @@
+"""The self-contained HTML report: one file, every script, style and datum inlined.
+
+Untrusted text (posts, bios, handles, hashtags, feed content) reaches the page only through
+Jinja2 with autoescaping on, or as JSON made safe for a <script> element by `script_json`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import orjson
+import pyarrow as pa
+from markupsafe import Markup
+
+from sociable import __version__
+from sociable.errors import SociableError, UnreadableFile
+from sociable.reports.sections import (
+    Block,
+    Chart,
+    Definitions,
+    Figures,
+    Fragment,
+    Paragraph,
+    Queryable,
+    ReportContext,
+    Section,
+    Table,
+    build_sections,
+)
+
+STATIC = Path(__file__).with_name("static")
+TEMPLATES = Path(__file__).with_name("templates")
+REPORT_MODE = 0o644  # a report is meant to be shared: readable by others, like any file the user saves
+CHART_ASSETS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_JSON_UNSAFE = re.compile("[<>&\u2028\u2029]")
+
+
+def write_report(ws: Queryable, path: Path, collection: str | None = None, title: str | None = None) -> Path:
+    """Write the report for a workspace (or one collection in it) to one HTML file and return its path."""
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise SociableError(f"cannot write the report to {target}: the folder {target.parent} does not exist.")
+    html = render_report(ReportContext(ws, collection), title=title, source=_source_name(ws))
+    temporary: str | None = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=target.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(html)
+        os.chmod(temporary, REPORT_MODE)
+        os.replace(temporary, target)
+    except OSError as exc:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
+        raise SociableError(f"cannot write the report to {target} ({exc.strerror}); choose another path.") from None
+    return target
+
+
+def render_report(
+    ctx: ReportContext, title: str | None = None, source: str | None = None, now: datetime | None = None
+) -> str:
+    """Build every registered section for the context and render the page as a string."""
+    return render_sections(build_sections(ctx), title=title, collection=ctx.collection, source=source, now=now)
+
+
+def render_sections(
+    sections: list[Section],
+    title: str | None = None,
+    collection: str | None = None,
+    source: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Render already-built sections into the page (the web app and tests use this directly)."""
+    ids = _Ids()
+    views = [_section_view(section, ids) for section in sections]
+    assets = _assets_for(sections)
+    heading = title or (f"Report on the collection “{collection}”" if collection else "Social media report")
+    return _environment().get_template("report.html").render(
+        title=heading,
+        collection=collection,
+        source=source,
+        generated=(now or datetime.now(UTC)).strftime("%d %B %Y, %H:%M UTC"),
+        version=__version__,
+        sections=views,
+        scripts=[inline_asset(name) for name in assets],
+        report_js=inline_asset("report.js"),
+        report_css=inline_asset("report.css"),
+    )
+
+
+# ---------------------------------------------------------------------- safe inlining
+
+
+def script_json(value: Any) -> Markup:
+    """JSON that is safe inside a <script> element: <, >, & and U+2028/2029 are \\u-escaped."""
+    text = orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    return Markup(_JSON_UNSAFE.sub(lambda match: _JSON_ESCAPES[match.group(0)], text))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, pa.Scalar):
+        return value.as_py()
+    raise TypeError(f"cannot put a {type(value).__name__} into the report's data")
+
+
+def inline_asset(name: str) -> Markup:
+    """The text of a vendored file in sociable/reports/static, made safe to place inside <script>/<style>."""
+    return Markup(_asset_text(name))
+
+
+@cache
+def _asset_text(name: str) -> str:
+    path = STATIC / name
+    if "/" in name or "\\" in name or not path.is_file():
+        known = ", ".join(sorted(p.name for p in STATIC.iterdir() if p.suffix in {".js", ".css"}))
+        raise UnreadableFile(f"the report asset '{name}' is not in sociable's static folder (it has: {known}).")
+    text = path.read_text(encoding="utf-8")
+    if name.endswith(".css"):
+        return re.sub(r"</(style)", r"<\\/\1", text, flags=re.IGNORECASE)
+    text = re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
+    return text.replace("<!--", "<\\!--")
+
+
+def _assets_for(sections: list[Section]) -> list[str]:
+    names: list[str] = []
+    if any(isinstance(block, Chart) for section in sections for block in section.blocks):
+        names.extend(CHART_ASSETS)
+    for section in sections:
+        names.extend(name for name in section.assets if name not in names)
+    return names
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["script_json"] = script_json
+    env.globals["inline_asset"] = inline_asset
+    env.filters["script_json"] = script_json
+    env.filters["utc"] = format_utc
+    env.filters["web_link"] = web_link
+    return env
+
+
+def format_utc(value: datetime | date | None) -> str:
+    """A time as people read it in the report: '1 Mar 2024, 14:05 UTC'."""
+    if value is None:
+        return "unknown time"
+    if isinstance(value, datetime):
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    return f"{value.day} {value:%b %Y}"
+
+
+def web_link(value: object) -> str | None:
+    """The address if it is a plain http(s) link, else None: post URIs are untrusted (no javascript: links)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    return text if re.match(r"https?://[^\s<>\"']+$", text, flags=re.IGNORECASE) else None
+
+
+def render_fragment(fragment: Fragment) -> Markup:
+    """Render one of our own templates with autoescaping; the result is trusted markup."""
+    try:
+        template = _environment().get_template(fragment.template)
+    except jinja2.TemplateNotFound:
+        raise UnreadableFile(f"the report template '{fragment.template}' is not in sociable's templates.") from None
+    return Markup(template.render(**fragment.context))
+
+
+# ---------------------------------------------------------------------- view models
+
+
+class _Ids:
+    """Unique, predictable element ids (never derived from data)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def next(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}-{self.count}"
+
+
+def _section_view(section: Section, ids: _Ids) -> dict[str, Any]:
+    anchor = f"section-{_slug(section.name) or ids.next('part')}"
+    blocks = [_block_view(block, ids) for block in section.blocks]
+    return {
+        "id": anchor,
+        "title": section.title,
+        "intro": section.intro,
+        "blocks": blocks,
+        "entries": [{"id": b["id"], "title": b["title"]} for b in blocks if b.get("title")],
+    }
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _block_view(block: Block, ids: _Ids) -> dict[str, Any]:
+    if isinstance(block, Chart):
+        data = table_view(block.data, block.data_labels, caption=f"Data behind “{block.title}”") if block.data else None
+        return {"kind": "chart", "id": ids.next("chart"), "title": block.title, "reading": block.reading,
+                "spec": script_json(block.spec), "measures": block.measures, "data": data}
+    if isinstance(block, Table):
+        view = table_view(block.table, block.labels, caption=block.caption, max_rows=block.max_rows)
+        return {"kind": "table", "id": ids.next("table"), "title": block.caption, "reading": block.reading,
+                "table": view, "measures": block.measures}
+    if isinstance(block, Paragraph):
+        return {"kind": "paragraph", "text": block.text}
+    if isinstance(block, Figures):
+        return {"kind": "figures", "items": [{"label": m.name, "value": v, "definition": m.definition}
+                                             for m, v in block.items]}
+    if isinstance(block, Definitions):
+        return {"kind": "definitions", "measures": block.measures}
+    return {"kind": "fragment", "html": render_fragment(block)}
+
+
+def table_view(table: pa.Table, labels: dict[str, str], caption: str, max_rows: int = 200) -> dict[str, Any]:
+    """Headers, formatted cells with sort keys, and how many rows were left out."""
+    numeric = [_is_numeric(table.schema.field(i).type) for i in range(table.num_columns)]
+    columns = [
+        {"label": labels.get(name, name.replace("_", " ").capitalize()), "numeric": numeric[i]}
+        for i, name in enumerate(table.column_names)
+    ]
+    shown = table.slice(0, max_rows)
+    rows = [[_cell(value) for value in row.values()] for row in shown.to_pylist()]
+    return {"caption": caption, "columns": columns, "rows": rows, "total": table.num_rows, "shown": shown.num_rows}
+
+
+def _is_numeric(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind))
+
+
+def _cell(value: Any) -> dict[str, str]:
+    """Display text and sort key of one value (sort keys make dates and numbers sort correctly)."""
+    if value is None:
+        return {"text": "–", "sort": ""}
+    if isinstance(value, bool):
+        return {"text": "yes" if value else "no", "sort": str(int(value))}
+    if isinstance(value, int):
+        return {"text": f"{value:,}", "sort": str(value)}
+    if isinstance(value, float | Decimal):
+        return {"text": f"{value:,.2f}".rstrip("0").rstrip("."), "sort": repr(float(value))}
+    if isinstance(value, datetime):
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        return {"text": moment.strftime("%Y-%m-%d %H:%M UTC"), "sort": moment.isoformat()}
+    if isinstance(value, date):
+        return {"text": value.isoformat(), "sort": value.isoformat()}
+    if isinstance(value, list | tuple):
+        text = ", ".join("–" if item is None else str(item) for item in value)
+        return {"text": text, "sort": text.lower()}
+    return {"text": str(value), "sort": str(value).lower()}
+
+
+def _source_name(ws: Queryable) -> str | None:
+    path = getattr(ws, "path", None)
+    return Path(path).name if path is not None else None
