@@ -226,7 +226,7 @@ def report_command(
     """Write a self-contained HTML report (works offline)."""
     from sociable.reports.html import write_report
 
-    ws = open_workspace(ctx, read_only=True)
+    ws = open_workspace(ctx)  # writable: the report stores the role labels it derives
     path = write_report(ws, output, collection=collection, title=title)
     console.print(f"Report written to {path} (workspace {workspace_path(ctx)}).")
 

@@ -1,0 +1,425 @@
+"""Roles and sectors of accounts: who is an organisation, a professional or a person.
+
+Every account gets a role (organisation, professional, person or unknown), a subtype and a
+sector from its bio, display name and handle, using the UK health-and-care vocabulary in
+lexicon/roles.yaml. Manual labels (a CSV of handles or account ids) always win and are kept
+in the workspace, so running the analysis again keeps them.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from sociable.analyses.base import AnalysisResult, Measure, analysis
+from sociable.analyses.roles_lexicon import (
+    ROLES,
+    SECTORS,
+    SUBTYPES,
+    Evidence,
+    Lexicon,
+    handle_words,
+    load_lexicon,
+)
+from sociable.errors import UnreadableFile, WorkspaceError
+
+if TYPE_CHECKING:
+    from sociable.store import Workspace
+
+LABEL_COLUMNS = ("platform", "account_id", "role", "subtype", "sector", "role_source", "sector_source", "confidence")
+LABEL_SCHEMA = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("account_id", pa.string()),
+        ("role", pa.string()),
+        ("subtype", pa.string()),
+        ("sector", pa.string()),
+        ("role_source", pa.string()),
+        ("sector_source", pa.string()),
+        ("confidence", pa.float64()),
+    ]
+)
+MEASURES = (
+    Measure("role", "organisation, professional, person, or unknown when no cue reached the confidence threshold."),
+    Measure(
+        "subtype", "the kind of organisation, profession or person (e.g. nhs_trust, nurse, carer); empty if unstated."
+    ),
+    Measure(
+        "sector", "the sector an account belongs to or speaks for (health, social_care, ...); unknown if unstated."
+    ),
+    Measure("confidence", "combined weight of the matched cues, 1 - Π(1 - w); manual labels have 1.0."),
+    Measure("labelled share", "share of accounts whose role is not unknown."),
+    Measure("manual labels", "accounts whose role was set from a manual label file; these always win over rules."),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleLabel:
+    """The role, subtype and sector given to one account, where they came from and why."""
+
+    role: str
+    subtype: str | None
+    sector: str
+    role_source: str  # rule | model | manual
+    sector_source: str
+    confidence: float
+    evidence: tuple[str, ...] = ()
+
+
+def classify_account(
+    handle: str | None, display_name: str | None, bio: str | None, lexicon: Lexicon | None = None
+) -> RoleLabel:
+    """Label one account from its handle, display name and bio with the roles vocabulary."""
+    lex = lexicon or load_lexicon()
+    texts = {"bio": bio or "", "name": display_name or "", "handle": handle_words(handle)}
+    cues = _distinct([e for field, text in texts.items() for e in lex.find("cue", field, text)])
+    markers = _distinct([e for field, text in texts.items() for e in lex.find("marker", field, text)])
+    corporate = _noisy_or(e.weight for e in markers if e.group.role == "corporate")
+    individual = _noisy_or(e.weight for e in markers if e.group.role == "individual")
+    scores = _subtype_scores(cues)
+
+    candidates = [
+        (*_best(scores, "professional", SUBTYPES["professional"]), "professional"),
+        (*_best(scores, "person", ("patient", "carer")), "person"),
+    ]
+    org_subtype, org_best = _best(scores, "organisation", SUBTYPES["organisation"])
+    org_score = _noisy_or((org_best, corporate)) * (1.0 - lex.individual_damping * individual)
+    candidates.append((org_subtype or "other_org", org_score, "organisation"))
+    subtype, score, role = max(candidates, key=lambda c: c[1])  # ties keep the earlier candidate
+    if score < lex.threshold:
+        self_described = lex.self_description_weight if any(e.modifier in _SELF for e in cues) else 0.0
+        public = _noisy_or((scores.get(("person", "public"), 0.0), individual, self_described))
+        if public < lex.threshold:
+            return RoleLabel("unknown", None, "unknown", "rule", "rule", 0.0, _describe(cues + markers))
+        subtype, score, role = "public", public, "person"
+    support = [e for e in cues if e.group.role == role and e.group.subtype == subtype and e.weight > 0]
+    sector = _sector(lex, role, subtype or "unspecified", support, texts)
+    return RoleLabel(
+        role,
+        None if subtype == "unspecified" else subtype,
+        sector,
+        "rule",
+        "rule",
+        round(score, 3),
+        _describe(cues + markers),
+    )
+
+
+def classify_accounts(accounts: pa.Table, lexicon: Lexicon | None = None) -> pa.Table:
+    """Label every row of an accounts table (platform, account_id, handle, display_name, bio).
+
+    Returns the label columns plus `handle` and `evidence` (the matched cues, for review).
+    """
+    missing = [c for c in ("platform", "account_id") if c not in accounts.column_names]
+    if missing:
+        raise WorkspaceError(f"the accounts table has no {', '.join(missing)} column; pass the workspace's accounts.")
+    lex = lexicon or load_lexicon()
+    n = accounts.num_rows
+    columns = {
+        name: accounts.column(name).to_pylist() if name in accounts.column_names else [None] * n
+        for name in ("platform", "account_id", "handle", "display_name", "bio")
+    }
+    labels = [
+        classify_account(h, d, b, lex)
+        for h, d, b in zip(columns["handle"], columns["display_name"], columns["bio"], strict=True)
+    ]
+    return _labels_table(columns["platform"], columns["account_id"], columns["handle"], labels)
+
+
+def read_manual_labels(path: Path | str) -> pa.Table:
+    """Read a manual label CSV: handle or account_id, role, and optionally subtype, sector, platform.
+
+    Headers are case-insensitive and a leading '@' on handles is optional. A blank sector
+    means "keep the sector the rules give". Any bad row stops the read with its line number.
+    """
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UnreadableFile(f"cannot read the label file {path} ({exc}); it should be a UTF-8 CSV.") from exc
+    if not rows:
+        raise UnreadableFile(f"the label file {path} is empty; it needs a header row with handle and role.")
+    header = [h.strip().lower() for h in rows[0]]
+    if "role" not in header or not ({"handle", "account_id"} & set(header)):
+        raise UnreadableFile(
+            f"the label file {path} needs a header with `role` and `handle` or `account_id` "
+            f"(found: {', '.join(header)})."
+        )
+    records = [
+        _manual_row(path, number, _cells(header, row))
+        for number, row in enumerate(rows[1:], start=2)
+        if any(cell.strip() for cell in row)
+    ]
+    return pa.Table.from_pylist(records, schema=_MANUAL_SCHEMA)
+
+
+_MANUAL_SCHEMA = pa.schema(
+    [(name, pa.string()) for name in ("platform", "handle", "account_id", "role", "subtype", "sector")]
+    + [("line", pa.int64())]
+)
+
+
+def _cells(header: list[str], row: list[str]) -> dict[str, str]:
+    """A CSV row by header name; short rows are padded with blanks, extra cells are ignored."""
+    cells = [cell.strip() for cell in row] + [""] * max(0, len(header) - len(row))
+    return dict(zip(header, cells[: len(header)], strict=True))
+
+
+def _manual_row(path: Path, number: int, row: dict[str, str]) -> dict[str, Any]:
+    where = f"line {number} of {path}"
+    handle = (row.get("handle") or "").lstrip("@").lower() or None
+    account_id = row.get("account_id") or None
+    if handle is None and account_id is None:
+        raise UnreadableFile(f"{where} has neither a handle nor an account_id; fill one in or delete the row.")
+    role = (row.get("role") or "").lower()
+    if role not in (*ROLES, "unknown"):
+        raise UnreadableFile(f"{where}: role {role!r} is not one of {', '.join((*ROLES, 'unknown'))}.")
+    subtype = (row.get("subtype") or "").lower() or None
+    allowed = tuple(s for s in SUBTYPES.get(role, ()) if s != "unspecified")
+    if subtype is not None and subtype not in allowed:
+        choices = ", ".join(allowed) or "nothing (leave it blank)"
+        raise UnreadableFile(f"{where}: subtype {subtype!r} does not fit role {role!r}; use {choices}.")
+    sector = (row.get("sector") or "").lower() or None
+    if sector is not None and sector not in SECTORS:
+        raise UnreadableFile(f"{where}: sector {sector!r} is not one of {', '.join(SECTORS)}.")
+    platform = (row.get("platform") or "").lower() or None
+    return {
+        "platform": platform,
+        "handle": handle,
+        "account_id": account_id,
+        "role": role,
+        "subtype": subtype,
+        "sector": sector,
+        "line": number,
+    }
+
+
+def resolve_manual_labels(manual: pa.Table, accounts: pa.Table) -> tuple[pa.Table, list[str]]:
+    """Turn manual rows into label rows keyed by (platform, account_id); also return rows that matched nothing."""
+    by_id: dict[str, list[tuple[str, str]]] = {}
+    by_handle: dict[str, list[tuple[str, str]]] = {}
+    for platform, account_id, handle in zip(
+        accounts.column("platform").to_pylist(),
+        accounts.column("account_id").to_pylist(),
+        accounts.column("handle").to_pylist() if "handle" in accounts.column_names else [None] * accounts.num_rows,
+        strict=True,
+    ):
+        by_id.setdefault(account_id, []).append((platform, account_id))
+        if handle:
+            by_handle.setdefault(handle.lstrip("@").lower(), []).append((platform, account_id))
+    resolved: dict[tuple[str, str], dict[str, Any]] = {}
+    unmatched: list[str] = []
+    for row in manual.to_pylist():
+        keys = by_id.get(row["account_id"], []) if row["account_id"] else by_handle.get(row["handle"], [])
+        keys = [k for k in keys if row["platform"] in (None, k[0])]
+        if not keys:
+            unmatched.append(row["account_id"] or "@" + row["handle"])
+        for platform, account_id in keys:  # later rows win
+            resolved[(platform, account_id)] = {
+                "platform": platform,
+                "account_id": account_id,
+                "role": row["role"],
+                "subtype": row["subtype"],
+                "sector": row["sector"],
+                "role_source": "manual",
+                "sector_source": "manual" if row["sector"] else "rule",
+                "confidence": 1.0,
+            }
+    return pa.Table.from_pylist(list(resolved.values()), schema=LABEL_SCHEMA), unmatched
+
+
+def apply_manual_labels(labels: pa.Table, manual: pa.Table) -> pa.Table:
+    """Overlay manual label rows (LABEL_COLUMNS) on rule labels; a blank manual sector keeps the rule's."""
+    overrides = {(r["platform"], r["account_id"]): r for r in manual.to_pylist()}
+    if not overrides:
+        return labels
+    rows = labels.to_pylist()
+    for row in rows:
+        override = overrides.get((row["platform"], row["account_id"]))
+        if override is None:
+            continue
+        row.update(role=override["role"], subtype=override["subtype"], role_source="manual", confidence=1.0)
+        if override["sector"]:
+            row.update(sector=override["sector"], sector_source="manual")
+        elif override["role"] == "unknown":
+            row.update(sector="unknown", sector_source="manual")
+    return pa.Table.from_pylist(rows, schema=labels.schema)
+
+
+@analysis("roles", "Roles and sectors", "Who is an organisation, a professional or a person, and in which sector.", 10)
+def assign_roles(ws: Workspace, manual: Path | None = None, lexicon: Lexicon | None = None) -> AnalysisResult:
+    """Label every account, store the labels (and any new manual labels) and count them.
+
+    On a read-only workspace the labels are computed and counted but not stored.
+    """
+    accounts = ws.query("select platform, account_id, handle, display_name, bio from accounts order by 1, 2")
+    labels = classify_accounts(accounts, lexicon)
+    stored = _stored_manual_labels(ws)
+    unmatched: list[str] = []
+    if manual is not None:
+        fresh, unmatched = resolve_manual_labels(read_manual_labels(manual), accounts)
+        if not ws.read_only:
+            ws.save_manual_labels(fresh)  # adds or replaces by (platform, account_id)
+        stored = _merge_manual(stored, fresh)
+    labels = apply_manual_labels(labels, stored)
+    if not ws.read_only:  # a read-only workspace (a shared file being reported on) still gets its counts
+        ws.replace_labels(labels.select(list(LABEL_COLUMNS)))
+    return summarise_labels(labels, unmatched)
+
+
+def summarise_labels(labels: pa.Table, unmatched: Iterable[str] = ()) -> AnalysisResult:
+    """Counts by role, subtype and sector, with the facts and notes the report shows."""
+    roles = labels.column("role").to_pylist()
+    total = len(roles)
+    known = sum(1 for r in roles if r != "unknown")
+    manual = sum(1 for s in labels.column("role_source").to_pylist() if s == "manual")
+    unmatched = list(unmatched)
+    notes = [f"{known} of {total} accounts have a role ({_percent(known, total)}); the rest stay unknown."]
+    if unmatched:
+        notes.append(f"{len(unmatched)} manual labels matched no account: {', '.join(unmatched[:5])}.")
+    return AnalysisResult(
+        name="roles",
+        title="Roles and sectors",
+        description="Who is an organisation, a professional or a person, and in which sector.",
+        measures=MEASURES,
+        tables={
+            "labels": labels,
+            "by_role": _counts(labels, ["role"], total),
+            "by_subtype": _counts(labels, ["role", "subtype"], total),
+            "by_sector": _counts(labels, ["sector"], total),
+        },
+        facts={
+            "accounts": total,
+            "labelled": known,
+            "unknown": total - known,
+            "manual": manual,
+            "manual_unmatched": len(unmatched),
+        },
+        notes=tuple(notes),
+    )
+
+
+def score_labels(truth: Iterable[str | None], predicted: Iterable[str | None]) -> pa.Table:
+    """Precision, recall and F1 per class (classes taken from the truth), for checking labels against a truth set."""
+    pairs = [(t or "", p or "") for t, p in zip(truth, predicted, strict=True)]
+    classes = sorted({t for t, _ in pairs})
+    rows = []
+    for cls in classes:
+        tp = sum(1 for t, p in pairs if t == cls and p == cls)
+        support = sum(1 for t, _ in pairs if t == cls)
+        chosen = sum(1 for _, p in pairs if p == cls)
+        precision = tp / chosen if chosen else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        rows.append({"class": cls or "(none)", "support": support, "precision": precision, "recall": recall, "f1": f1})
+    return pa.Table.from_pylist(rows)
+
+
+_SELF = ("negated", "past", "relation")
+
+
+def _distinct(evidence: list[Evidence]) -> list[Evidence]:
+    """Count each phrase once (its strongest match), and a handle cue only when bio and name do not say it."""
+    said = {(e.group.role, e.group.subtype) for e in evidence if e.field != "handle"}
+    best: dict[tuple[str, str | None, str], Evidence] = {}
+    for e in evidence:
+        if e.group.role == "ignore" or (e.field == "handle" and (e.group.role, e.group.subtype) in said):
+            continue
+        key = (e.group.role, e.group.subtype, e.text.lower())
+        if key not in best or e.weight > best[key].weight:
+            best[key] = e
+    return list(best.values())
+
+
+def _subtype_scores(cues: list[Evidence]) -> dict[tuple[str, str], float]:
+    weights: dict[tuple[str, str], list[float]] = {}
+    for e in cues:
+        weights.setdefault((e.group.role, e.group.subtype or ""), []).append(e.weight)
+    return {key: _noisy_or(ws) for key, ws in weights.items()}
+
+
+def _best(scores: dict[tuple[str, str], float], role: str, subtypes: Iterable[str]) -> tuple[str | None, float]:
+    best: tuple[str | None, float] = (None, 0.0)
+    for subtype in subtypes:
+        score = scores.get((role, subtype), 0.0)
+        if score > best[1]:
+            best = (subtype, score)
+    return best
+
+
+def _sector(lex: Lexicon, role: str, subtype: str, support: list[Evidence], texts: dict[str, str]) -> str:
+    fixed = [e for e in support if e.group.sector]
+    if fixed:
+        return max(fixed, key=lambda e: e.weight).group.sector or "unknown"
+    default = lex.default_sectors.get(role, {}).get(subtype, "unknown")
+    if default != "context":
+        return default
+    found = [e for field, text in texts.items() for e in lex.find("sector", field, text)]
+    weights: dict[str, list[float]] = {}
+    for e in found:
+        weights.setdefault(e.group.role, []).append(e.weight)
+    if not weights:
+        return "unknown"
+    sector, score = max(((s, _noisy_or(w)) for s, w in weights.items()), key=lambda x: (x[1], -SECTORS.index(x[0])))
+    return sector if score >= lex.threshold else "unknown"
+
+
+def _noisy_or(weights: Iterable[float]) -> float:
+    return 1.0 - math.prod(1.0 - w for w in weights)
+
+
+def _describe(evidence: list[Evidence]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(e.describe() for e in evidence))
+
+
+def _labels_table(platforms: list[Any], ids: list[Any], handles: list[Any], labels: list[RoleLabel]) -> pa.Table:
+    table = pa.table(
+        {
+            "platform": pa.array(platforms, pa.string()),
+            "account_id": pa.array(ids, pa.string()),
+            "role": [lab.role for lab in labels],
+            "subtype": pa.array([lab.subtype for lab in labels], pa.string()),
+            "sector": [lab.sector for lab in labels],
+            "role_source": [lab.role_source for lab in labels],
+            "sector_source": [lab.sector_source for lab in labels],
+            "confidence": pa.array([lab.confidence for lab in labels], pa.float64()),
+        },
+        schema=LABEL_SCHEMA,
+    )
+    table = table.append_column("handle", pa.array(handles, pa.string()))
+    return table.append_column("evidence", pa.array([list(lab.evidence) for lab in labels], pa.list_(pa.string())))
+
+
+def _stored_manual_labels(ws: Workspace) -> pa.Table:
+    exists = ws.query("select count(*) as n from information_schema.tables where table_name = 'manual_labels'")
+    if not exists.column("n")[0].as_py():
+        return LABEL_SCHEMA.empty_table()
+    return ws.query(f"select {', '.join(LABEL_COLUMNS)} from manual_labels").cast(LABEL_SCHEMA)
+
+
+def _merge_manual(stored: pa.Table, fresh: pa.Table) -> pa.Table:
+    rows = {(r["platform"], r["account_id"]): r for r in stored.to_pylist()}
+    rows.update({(r["platform"], r["account_id"]): r for r in fresh.to_pylist()})
+    return pa.Table.from_pylist(list(rows.values()), schema=LABEL_SCHEMA)
+
+
+def _counts(labels: pa.Table, keys: list[str], total: int) -> pa.Table:
+    counter = Counter(zip(*(labels.column(k).to_pylist() for k in keys), strict=True)) if labels.num_rows else Counter()
+    rows = [
+        {**dict(zip(keys, key, strict=True)), "accounts": n, "share": n / total if total else 0.0}
+        for key, n in sorted(counter.items(), key=lambda kv: (-kv[1], [str(k) for k in kv[0]]))
+    ]
+    schema = pa.schema([*((k, pa.string()) for k in keys), ("accounts", pa.int64()), ("share", pa.float64())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "0%"
