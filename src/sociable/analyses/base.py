@@ -50,7 +50,9 @@ class AnalysisSpec:
 _ANALYSES: dict[str, AnalysisSpec] = {}
 
 
-def analysis(name: str, title: str, description: str, order: int = 100) -> Callable[[AnalysisFunction], AnalysisFunction]:
+def analysis(
+    name: str, title: str, description: str, order: int = 100
+) -> Callable[[AnalysisFunction], AnalysisFunction]:
     """Register an analysis under a name; built-in and later ones are registered the same way."""
 
     def register(function: AnalysisFunction) -> AnalysisFunction:

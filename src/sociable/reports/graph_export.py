@@ -1,0 +1,182 @@
+"""Write the Map's network for Gephi and other tools: GEXF 1.3, GraphML, or CSV node and edge lists.
+
+Nodes carry every per-account measure of the Map (role, sector, community, PageRank,
+betweenness, constraint, ...) with its proper type; edges are one per (source, target, kind)
+with the interaction count as weight, so Gephi can filter replies from mentions.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from lxml import etree
+
+from sociable import __version__
+from sociable.analyses.base import AnalysisResult
+from sociable.errors import SociableError
+
+FORMATS: tuple[str, ...] = ("gexf", "graphml", "csv")
+GEXF_NS = "http://gexf.net/1.3"
+GEXF_VIZ_NS = "http://gexf.net/1.3/viz"
+GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+_NOT_ATTRIBUTES = ("x", "y")
+
+
+class ExportError(SociableError, ValueError):
+    """A graph could not be exported with the format or path given."""
+
+
+def _node_id(platform: str, account_id: str) -> str:
+    return f"{platform}:{account_id}"
+
+
+def _type_of(arrow_type: pa.DataType) -> str:
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_integer(arrow_type):
+        return "long"
+    if pa.types.is_floating(arrow_type):
+        return "double"
+    return "string"
+
+
+def _text(value: Any) -> str | None:
+    """The attribute text of a value, or None when it is missing (null or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _tables(result: AnalysisResult) -> tuple[pa.Table, pa.Table]:
+    nodes, edges = result.tables.get("nodes"), result.tables.get("edges")
+    if nodes is None or edges is None:
+        raise ExportError(
+            f"the {result.name!r} result has no nodes and edges tables; export the result of the Map analysis."
+        )
+    return nodes, edges
+
+
+def _attribute_columns(nodes: pa.Table) -> list[tuple[str, str]]:
+    return [(field.name, _type_of(field.type)) for field in nodes.schema if field.name not in _NOT_ATTRIBUTES]
+
+
+def write_gexf(result: AnalysisResult, path: Path) -> Path:
+    """A GEXF 1.3 file with typed node attributes, viz positions and per-kind weighted edges."""
+    nodes, edges = _tables(result)
+    nsmap = {None: GEXF_NS, "viz": GEXF_VIZ_NS, "xsi": XSI_NS}
+    root = etree.Element(f"{{{GEXF_NS}}}gexf", nsmap=nsmap, version="1.3")
+    root.set(f"{{{XSI_NS}}}schemaLocation", f"{GEXF_NS} {GEXF_NS}/gexf.xsd")
+    meta = etree.SubElement(root, "meta", lastmodifieddate=datetime.now(UTC).date().isoformat())
+    etree.SubElement(meta, "creator").text = f"sociable {__version__}"
+    etree.SubElement(meta, "description").text = result.description
+    graph = etree.SubElement(root, "graph", defaultedgetype="directed", mode="static")
+    columns = _attribute_columns(nodes)
+    node_attributes = etree.SubElement(graph, "attributes", {"class": "node", "mode": "static"})
+    for index, (name, kind) in enumerate(columns):
+        etree.SubElement(node_attributes, "attribute", id=str(index), title=name, type=kind)
+    edge_attributes = etree.SubElement(graph, "attributes", {"class": "edge", "mode": "static"})
+    etree.SubElement(edge_attributes, "attribute", id="kind", title="kind", type="string")
+    _gexf_nodes(etree.SubElement(graph, "nodes"), nodes, columns)
+    _gexf_edges(etree.SubElement(graph, "edges"), edges)
+    etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return path
+
+
+def _gexf_nodes(parent: etree._Element, nodes: pa.Table, columns: list[tuple[str, str]]) -> None:
+    has_position = "x" in nodes.column_names and "y" in nodes.column_names
+    for row in nodes.to_pylist():
+        node = etree.SubElement(parent, "node", id=_node_id(row["platform"], row["account_id"]),
+                                label=str(row.get("handle") or row["account_id"]))
+        values = etree.SubElement(node, "attvalues")
+        for index, (name, _) in enumerate(columns):
+            text = _text(row[name])
+            if text is not None:
+                etree.SubElement(values, "attvalue", {"for": str(index), "value": text})
+        if has_position and _text(row["x"]) is not None and _text(row["y"]) is not None:
+            etree.SubElement(node, f"{{{GEXF_VIZ_NS}}}position", x=repr(float(row["x"])), y=repr(float(row["y"])),
+                             z="0.0")
+
+
+def _gexf_edges(parent: etree._Element, edges: pa.Table) -> None:
+    for index, row in enumerate(edges.to_pylist()):
+        edge = etree.SubElement(
+            parent, "edge", id=str(index), source=_node_id(row["platform"], row["source"]),
+            target=_node_id(row["platform"], row["target"]), kind=row["kind"], weight=repr(float(row["weight"])),
+        )
+        values = etree.SubElement(edge, "attvalues")
+        etree.SubElement(values, "attvalue", {"for": "kind", "value": row["kind"]})
+
+
+def write_graphml(result: AnalysisResult, path: Path) -> Path:
+    """A GraphML file with typed keys (long, double, string) for every node measure and edge kind/weight."""
+    nodes, edges = _tables(result)
+    root = etree.Element(f"{{{GRAPHML_NS}}}graphml", nsmap={None: GRAPHML_NS, "xsi": XSI_NS})
+    root.set(f"{{{XSI_NS}}}schemaLocation", f"{GRAPHML_NS} {GRAPHML_NS}/1.0/graphml.xsd")
+    columns = [*_attribute_columns(nodes), ("x", "double"), ("y", "double")]
+    columns = [(name, kind) for name, kind in columns if name in nodes.column_names]
+    for name, kind in columns:
+        etree.SubElement(root, "key", {"id": f"n_{name}", "for": "node", "attr.name": name, "attr.type": kind})
+    etree.SubElement(root, "key", {"id": "e_kind", "for": "edge", "attr.name": "kind", "attr.type": "string"})
+    etree.SubElement(root, "key", {"id": "e_weight", "for": "edge", "attr.name": "weight", "attr.type": "double"})
+    graph = etree.SubElement(root, "graph", id="interactions", edgedefault="directed")
+    for row in nodes.to_pylist():
+        node = etree.SubElement(graph, "node", id=_node_id(row["platform"], row["account_id"]))
+        for name, _ in columns:
+            text = _text(row[name])
+            if text is not None:
+                etree.SubElement(node, "data", key=f"n_{name}").text = text
+    for index, row in enumerate(edges.to_pylist()):
+        edge = etree.SubElement(graph, "edge", id=f"e{index}", source=_node_id(row["platform"], row["source"]),
+                                target=_node_id(row["platform"], row["target"]))
+        etree.SubElement(edge, "data", key="e_kind").text = row["kind"]
+        etree.SubElement(edge, "data", key="e_weight").text = repr(float(row["weight"]))
+    etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return path
+
+
+def write_csv(result: AnalysisResult, directory: Path) -> list[Path]:
+    """nodes.csv and edges.csv in `directory` (created if needed), with a node id column both share."""
+    nodes, edges = _tables(result)
+    if directory.exists() and not directory.is_dir():
+        raise ExportError(f"{directory} is a file; for CSV give a directory to write nodes.csv and edges.csv into.")
+    directory.mkdir(parents=True, exist_ok=True)
+    node_ids = [_node_id(p, a) for p, a in zip(nodes["platform"].to_pylist(), nodes["account_id"].to_pylist(),
+                                                 strict=True)]
+    platforms = edges["platform"].to_pylist()
+    edge_table = pa.table({
+        "source_id": [_node_id(p, s) for p, s in zip(platforms, edges["source"].to_pylist(), strict=True)],
+        "target_id": [_node_id(p, t) for p, t in zip(platforms, edges["target"].to_pylist(), strict=True)],
+        **{name: edges[name] for name in edges.column_names},
+    })
+    written = [directory / "nodes.csv", directory / "edges.csv"]
+    pa_csv.write_csv(nodes.add_column(0, "id", pa.array(node_ids, pa.string())), written[0])
+    pa_csv.write_csv(edge_table, written[1])
+    return written
+
+
+def export_graph(result: AnalysisResult, path: str | Path, format: str = "gexf") -> list[Path]:
+    """Write the Map result's network to `path` as gexf, graphml or csv (a directory); return the files written."""
+    chosen = format.strip().lower()
+    if chosen not in FORMATS:
+        raise ExportError(f"unknown graph format {format!r}; choose from {', '.join(FORMATS)}.")
+    target = Path(path)
+    if chosen != "csv" and not target.parent.exists():
+        raise ExportError(f"the folder {target.parent} does not exist; create it or choose another path.")
+    try:
+        if chosen == "gexf":
+            return [write_gexf(result, target)]
+        if chosen == "graphml":
+            return [write_graphml(result, target)]
+        return write_csv(result, target)
+    except OSError as exc:
+        raise ExportError(f"could not write {target} ({exc.strerror or exc}); check the path and permissions.") from exc

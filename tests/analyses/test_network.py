@@ -1,0 +1,219 @@
+"""The interaction graph, Leiden communities and the ws-level Map analysis."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import sociable
+from sociable.analyses.base import registered_analyses
+from sociable.analyses.communities import community_links, detect_communities, modularity, summarise_communities
+from sociable.analyses.network import GraphError, build_graph, check_kinds, layout, load_graph
+from sociable.analyses.network_map import compute_map, map_network
+from sociable.errors import NoSuchCollection
+
+
+def edges_of(pairs: list[tuple[str, str]], kind: str = "reply", weight: float = 1.0) -> pa.Table:
+    return pa.table({
+        "platform": ["mastodon"] * len(pairs),
+        "source": [s for s, _ in pairs],
+        "target": [t for _, t in pairs],
+        "kind": [kind] * len(pairs),
+        "weight": [weight] * len(pairs),
+    })
+
+
+def two_groups_and_broker() -> tuple[pa.Table, pa.Table]:
+    """Two 5-cliques (nurses, police) that never talk to each other, joined by one charity account."""
+    nurses = [f"nurse{i}" for i in range(5)]
+    police = [f"police{i}" for i in range(5)]
+    pairs = [(u, v) for group in (nurses, police) for u in group for v in group if u != v]
+    pairs += [(u, "charity") for u in nurses + police]
+    nodes = pa.table({
+        "platform": ["mastodon"] * 11,
+        "account_id": [*nurses, *police, "charity"],
+        "handle": [*nurses, *police, "carershelp"],
+        "role": ["professional"] * 10 + ["organisation"],
+        "sector": ["health"] * 5 + ["police_justice"] * 5 + ["voluntary"],
+    })
+    return edges_of(pairs), nodes
+
+
+def test_build_graph_sums_kinds_drops_self_loops_and_labels_unknown() -> None:
+    edges = pa.concat_tables([
+        edges_of([("a", "b"), ("a", "b"), ("b", "c"), ("c", "c")]),
+        edges_of([("a", "b")], kind="mention", weight=3.0),
+    ])
+    nodes = pa.table({"platform": ["mastodon"], "account_id": ["a"], "handle": ["alice"], "sector": ["health"]})
+    graph = build_graph(edges, nodes)
+    assert graph.node_count == 3
+    assert graph.edge_count == 2
+    assert graph.nodes["account_id"].to_pylist() == ["a", "b", "c"]
+    assert graph.nodes["handle"].to_pylist() == ["alice", "b", "c"]
+    assert graph.nodes["sector"].to_pylist() == ["health", "unknown", "unknown"]
+    assert graph.nodes["role"].to_pylist() == ["unknown"] * 3
+    source, target = graph.endpoints()
+    weights = dict(zip(zip(source.tolist(), target.tolist(), strict=True), graph.weights().tolist(), strict=True))
+    assert weights == {(0, 1): 5.0, (1, 2): 1.0}
+    assert graph.edges.to_pylist() == [
+        {"platform": "mastodon", "source": "a", "target": "b", "kind": "mention", "weight": 3.0},
+        {"platform": "mastodon", "source": "a", "target": "b", "kind": "reply", "weight": 2.0},
+        {"platform": "mastodon", "source": "b", "target": "c", "kind": "reply", "weight": 1.0},
+    ]
+
+
+def test_min_weight_keeps_only_strong_ties() -> None:
+    graph = build_graph(edges_of([("a", "b"), ("a", "b"), ("b", "c")]), min_weight=2)
+    assert graph.nodes["account_id"].to_pylist() == ["a", "b"]
+    assert graph.edges["weight"].to_pylist() == [2.0]
+
+
+def test_same_id_on_two_platforms_is_two_accounts() -> None:
+    edges = pa.table({"platform": ["bluesky", "mastodon"], "source": ["x", "x"], "target": ["y", "y"],
+                      "kind": ["reply", "reply"], "weight": [1.0, 1.0]})
+    graph = build_graph(edges)
+    assert graph.node_count == 4
+    assert graph.nodes["platform"].to_pylist() == ["bluesky", "bluesky", "mastodon", "mastodon"]
+
+
+def test_empty_and_bad_input() -> None:
+    empty = build_graph(edges_of([]))
+    assert (empty.node_count, empty.edge_count) == (0, 0)
+    result = compute_map(empty)
+    assert result.facts["accounts"] == 0
+    assert "no network" in result.notes[0]
+    with pytest.raises(GraphError, match="no column weight"):
+        build_graph(edges_of([("a", "b")]).drop_columns(["weight"]))
+    with pytest.raises(GraphError, match="min_weight"):
+        build_graph(edges_of([("a", "b")]), min_weight=0)
+    with pytest.raises(GraphError, match="unknown interaction kind like"):
+        check_kinds(["reply", "like"])
+    assert check_kinds([" Reply", "mention", "reply"]) == ("reply", "mention")
+
+
+def test_leiden_finds_the_two_groups_and_is_reproducible() -> None:
+    edges, nodes = two_groups_and_broker()
+    graph = build_graph(edges, nodes)
+    for engine in ("igraph", "leidenalg"):
+        membership = detect_communities(graph, seed=7, engine=engine)
+        ids = graph.nodes["account_id"].to_pylist()
+        nurses = membership[[i for i, a in enumerate(ids) if a.startswith("nurse")]]
+        police = membership[[i for i, a in enumerate(ids) if a.startswith("police")]]
+        assert len(set(nurses.tolist())) == 1 and len(set(police.tolist())) == 1
+        assert nurses[0] != police[0]
+        assert membership.max() == 1
+        assert (detect_communities(graph, seed=7, engine=engine) == membership).all()
+    assert modularity(graph, detect_communities(graph)) == pytest.approx(0.395)
+    with pytest.raises(GraphError, match="unknown community method"):
+        detect_communities(graph, method="louvain")
+    with pytest.raises(GraphError, match="resolution"):
+        detect_communities(graph, resolution=0)
+
+
+def test_same_seed_same_partition_on_a_random_graph() -> None:
+    rng = np.random.default_rng(3)
+    pairs = [(f"u{a}", f"u{b}") for a, b in rng.integers(0, 300, size=(1500, 2))]
+    graph = build_graph(edges_of(pairs))
+    first = detect_communities(graph, seed=11)
+    assert (detect_communities(graph, seed=11) == first).all()
+    sizes = np.bincount(first)
+    assert (np.diff(sizes) <= 0).all()  # community 0 is the largest
+    high = detect_communities(graph, resolution=3.0, seed=11)
+    assert high.max() > first.max()
+
+
+def test_community_summary_and_links() -> None:
+    edges, nodes = two_groups_and_broker()
+    graph = build_graph(edges, nodes)
+    membership = detect_communities(graph)
+    hashtags = pa.table({"platform": ["mastodon"] * 3, "account_id": ["nurse0", "nurse1", "police0"],
+                         "hashtag": ["wenurses", "wenurses", "policing"], "posts": [2, 1, 4]})
+    summary = summarise_communities(graph, membership, hashtags).to_pylist()
+    by_sector = {row["top_sector"]: row for row in summary}
+    assert by_sector["police_justice"]["size"] == 5
+    assert by_sector["police_justice"]["top_sector_share"] == 1.0
+    assert by_sector["police_justice"]["internal_weight"] == 20
+    assert by_sector["police_justice"]["external_weight"] == 5
+    assert by_sector["police_justice"]["top_hashtags"] == "#policing"
+    assert by_sector["health"]["top_hashtags"] == "#wenurses"
+    assert by_sector["health"]["sectors"] == "health 83%, voluntary 17%"
+    assert by_sector["health"]["key_accounts"].split(", ")[0].startswith("nurse")
+    links = community_links(graph, membership)
+    assert sum(links["weight"].to_pylist()) == 50
+    police = by_sector["police_justice"]["community"]
+    assert {(r["source_community"], r["target_community"]): r["weight"] for r in links.to_pylist()}[
+        (police, police)] == 20
+
+
+def test_layout_is_seeded() -> None:
+    edges, nodes = two_groups_and_broker()
+    graph = build_graph(edges, nodes)
+    first = layout(graph, seed=5)
+    assert first.shape == (11, 2) and np.isfinite(first).all()
+    assert np.allclose(layout(graph, seed=5), first)
+
+
+def test_map_registered() -> None:
+    assert "map" in {spec.name for spec in registered_analyses()}
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
+    ws = sociable.open(tmp_path / "ws.duckdb")
+    edges, _ = two_groups_and_broker()
+    rows = [(s, t, f"p{i}", 1 + (i % 3)) for i, (s, t) in enumerate(zip(edges["source"].to_pylist(),
+                                                                         edges["target"].to_pylist(), strict=True))]
+    for source, target, post, day in rows:
+        kind = "mention" if target == "charity" else "reply"
+        ws.query("INSERT INTO interactions VALUES ('mastodon', ?, ?, ?, ?, ?)",
+                 [source, target, kind, post, datetime(2024, 3, day, 12, tzinfo=UTC)])
+        ws.query("INSERT INTO posts (platform, post_id, account_id, created_at, hashtags) VALUES "
+                 "('mastodon', ?, ?, ?, ?)", [post, source, datetime(2024, 3, day, 12, tzinfo=UTC),
+                                              ["NHS"] if source.startswith("nurse") else []])
+        if source.startswith("police"):
+            ws.query("INSERT INTO collections VALUES ('policing', 'mastodon', ?)", [post])
+    ws.query("INSERT INTO accounts (platform, account_id, handle, followers) VALUES "
+             "('mastodon', 'charity', 'carershelp', 12000)")
+    ws.query("INSERT INTO labels (platform, account_id, role, sector) SELECT 'mastodon', source, 'professional', "
+             "CASE WHEN source LIKE 'nurse%' THEN 'health' ELSE 'police_justice' END FROM interactions GROUP BY source")
+    ws.query("INSERT INTO labels (platform, account_id, role, sector) VALUES "
+             "('mastodon', 'charity', 'organisation', 'voluntary')")
+    yield ws
+    ws.close()
+
+
+def test_load_graph_filters(workspace) -> None:  # type: ignore[no-untyped-def]
+    full = load_graph(workspace)
+    assert (full.node_count, full.edge_count) == (11, 50)
+    assert full.nodes["handle"].to_pylist()[0] == "carershelp"
+    assert full.nodes["sector"].to_pylist()[0] == "voluntary"
+    assert load_graph(workspace, kinds=["mention"]).edge_count == 10
+    assert load_graph(workspace, collection="policing").node_count == 6
+    since = datetime(2024, 3, 3, tzinfo=UTC)
+    assert load_graph(workspace, since=since).graph.ecount() == sum(1 for i in range(50) if 1 + i % 3 >= 3)
+    with pytest.raises(NoSuchCollection):
+        load_graph(workspace, collection="nope")
+    with pytest.raises(GraphError, match="earlier"):
+        load_graph(workspace, since=since, until=since)
+
+
+def test_map_network_on_a_workspace(workspace) -> None:  # type: ignore[no-untyped-def]
+    result = map_network(workspace, seed=1)
+    assert result.name == "map"
+    assert result.facts["accounts"] == 11 and result.facts["communities"] == 2
+    assert result.facts["crossing_share"] == pytest.approx(10 / 50)
+    assert result.tables["brokers"]["handle"][0].as_py() == "carershelp"
+    assert result.tables["influence"]["followers"][0].as_py() == 12000
+    communities = result.tables["communities"].to_pylist()
+    assert any(row["top_hashtags"] == "#nhs" for row in communities)
+    assert any("Police and justice: 80% of its ties stay inside" in note for note in result.notes)
+    names = {m.name for m in result.measures}
+    assert {"betweenness", "constraint", "pagerank", "E-I index", "assortativity", "modularity"} <= names
+    expected = {"nodes", "edges", "communities", "community_links", "mixing", "ei_by_sector", "ei_by_role",
+                "brokers", "influence"}
+    assert expected <= set(result.tables)
+    assert map_network(workspace, seed=1).tables["nodes"].equals(result.tables["nodes"])

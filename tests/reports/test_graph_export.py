@@ -1,0 +1,107 @@
+"""Graph exports: GEXF 1.3 (checked structurally with lxml), GraphML (read back by networkx), CSV."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import networkx as nx
+import pyarrow as pa
+import pytest
+from lxml import etree
+
+from sociable.analyses.base import AnalysisResult
+from sociable.analyses.network import build_graph
+from sociable.analyses.network_map import compute_map
+from sociable.reports.graph_export import GEXF_NS, GEXF_VIZ_NS, ExportError, export_graph
+
+NS = {"g": GEXF_NS, "viz": GEXF_VIZ_NS}
+
+
+@pytest.fixture(scope="module")
+def result() -> AnalysisResult:
+    pairs = [("ward7nurse", "citytrust", "reply"), ("ward7nurse", "citytrust", "mention"),
+             ("carer_jo", "citytrust", "mention"), ("citytrust", "carer_jo", "reply"),
+             ("pc_ahmed", "citycouncil", "quote"), ("citycouncil", "citytrust", "repost")]
+    edges = pa.table({"platform": ["bluesky"] * len(pairs), "source": [p[0] for p in pairs],
+                      "target": [p[1] for p in pairs], "kind": [p[2] for p in pairs],
+                      "weight": [2.0, 1.0, 1.0, 1.0, 3.0, 1.0]})
+    nodes = pa.table({
+        "platform": ["bluesky"] * 5,
+        "account_id": ["ward7nurse", "citytrust", "carer_jo", "pc_ahmed", "citycouncil"],
+        "handle": ["ward7nurse.bsky.social", "citytrust.bsky.social", "jo & co <carer>", "pc-ahmed", "council"],
+        "role": ["professional", "organisation", "person", "professional", "organisation"],
+        "sector": ["health", "health", "unknown", "police_justice", "local_government"],
+        "followers": [120, 9000, None, 40, 3000],
+    })
+    return compute_map(build_graph(edges, nodes))
+
+
+def test_gexf_has_typed_attributes_positions_and_kinds(result: AnalysisResult, tmp_path: Path) -> None:
+    [path] = export_graph(result, tmp_path / "map.gexf", "gexf")
+    root = etree.parse(str(path)).getroot()
+    assert root.tag == f"{{{GEXF_NS}}}gexf" and root.get("version") == "1.3"
+    graph = root.find("g:graph", NS)
+    assert graph is not None and graph.get("defaultedgetype") == "directed"
+    attributes = {a.get("title"): (a.get("id"), a.get("type"))
+                  for a in graph.findall("g:attributes[@class='node']/g:attribute", NS)}
+    for name, kind in {"role": "string", "sector": "string", "community": "long", "pagerank": "double",
+                       "betweenness": "double", "constraint": "double", "followers": "long"}.items():
+        assert attributes[name][1] == kind
+    nodes = graph.findall("g:nodes/g:node", NS)
+    assert len(nodes) == 5
+    carer = next(n for n in nodes if n.get("id") == "bluesky:carer_jo")
+    assert carer.get("label") == "jo & co <carer>"
+    values = {v.get("for"): v.get("value") for v in carer.findall("g:attvalues/g:attvalue", NS)}
+    assert values[attributes["sector"][0]] == "unknown"
+    assert attributes["followers"][0] not in values  # missing values are left out, not written as "None"
+    assert float(values[attributes["pagerank"][0]]) > 0
+    position = carer.find("viz:position", NS)
+    assert position is not None and float(position.get("x")) == float(position.get("x"))
+    edges = graph.findall("g:edges/g:edge", NS)
+    assert len(edges) == 6
+    ids = {n.get("id") for n in nodes}
+    assert all(e.get("source") in ids and e.get("target") in ids for e in edges)
+    kinds = {(e.get("source"), e.get("target"), e.get("kind")): float(e.get("weight")) for e in edges}
+    assert kinds[("bluesky:ward7nurse", "bluesky:citytrust", "reply")] == 2.0
+    assert kinds[("bluesky:ward7nurse", "bluesky:citytrust", "mention")] == 1.0
+    assert len({e.get("id") for e in edges}) == 6
+
+
+def test_graphml_reads_back_in_networkx(result: AnalysisResult, tmp_path: Path) -> None:
+    [path] = export_graph(result, tmp_path / "map.graphml", "graphml")
+    graph = nx.read_graphml(path)
+    assert graph.is_directed() and graph.is_multigraph()
+    assert graph.number_of_nodes() == 5 and graph.number_of_edges() == 6
+    trust = graph.nodes["bluesky:citytrust"]
+    assert trust["role"] == "organisation" and trust["followers"] == 9000
+    assert isinstance(trust["community"], int) and isinstance(trust["pagerank"], float)
+    assert "followers" not in graph.nodes["bluesky:carer_jo"]
+    weights = sorted(d["weight"] for _, _, d in graph.edges(data=True))
+    assert weights == [1.0, 1.0, 1.0, 1.0, 2.0, 3.0]
+    assert {d["kind"] for _, _, d in graph.edges(data=True)} == {"reply", "mention", "quote", "repost"}
+
+
+def test_csv_node_and_edge_lists(result: AnalysisResult, tmp_path: Path) -> None:
+    written = export_graph(result, tmp_path / "out", "CSV")
+    assert [p.name for p in written] == ["nodes.csv", "edges.csv"]
+    with written[0].open(newline="") as handle:
+        nodes = list(csv.DictReader(handle))
+    with written[1].open(newline="") as handle:
+        edges = list(csv.DictReader(handle))
+    assert len(nodes) == 5 and len(edges) == 6
+    assert {"id", "handle", "role", "sector", "community", "pagerank", "betweenness", "x", "y"} <= set(nodes[0])
+    ids = {row["id"] for row in nodes}
+    assert all(row["source_id"] in ids and row["target_id"] in ids for row in edges)
+
+
+def test_export_errors(result: AnalysisResult, tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="unknown graph format"):
+        export_graph(result, tmp_path / "map.dot", "dot")
+    with pytest.raises(ExportError, match="does not exist"):
+        export_graph(result, tmp_path / "missing" / "map.gexf", "gexf")
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(ExportError, match="is a file"):
+        export_graph(result, tmp_path / "file.txt", "csv")
+    with pytest.raises(ExportError, match="no nodes and edges"):
+        export_graph(AnalysisResult("dialogue", "Dialogue", "d"), tmp_path / "x.gexf", "gexf")
