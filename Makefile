@@ -36,8 +36,15 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-test: lint
+test: lint browser
 	$(BIN)/pytest -n 2
+
+# Browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'; }
 
 test-slow: $(TEST_STAMP)
 	$(BIN)/pytest -m slow

@@ -81,7 +81,8 @@ class _import_progress:
 def print_import_summary(summary: ImportSummary) -> None:
     table = Table(title=f"Import run {summary.run_id}", title_justify="left")
     for name in ("file", "format", "read", "stored", "duplicates", "skipped", "rejected"):
-        table.add_column(name, justify="left" if name in ("file", "format") else "right")
+        numeric = name not in ("file", "format")
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
     for f in summary.files:
         _add(table, f.file, f.format, *(f"{getattr(f, n):,}" for n in ("read", "stored", "duplicates", "skipped",
                                                                           "rejected")))
@@ -141,7 +142,8 @@ def accounts_command(
     rows = ws.accounts(sort, limit or None, collection).to_pylist()
     table = Table()
     for name in ("account", "name", "posts", "engaged by others", "followers"):
-        table.add_column(name, justify="right" if name in ("posts", "engaged by others", "followers") else "left")
+        numeric = name in ("posts", "engaged by others", "followers")
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
     for row in rows:
         followers = "" if row["followers"] is None else f"{row['followers']:,}"
         _add(table, _handle(row), _one_line(row["display_name"] or "", 30), f"{row['posts']:,}",

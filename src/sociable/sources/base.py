@@ -67,6 +67,17 @@ class Format:
     read: Callable[[Path, Options], Iterator[RawRecord | Rejected]]
     map: Callable[[Any], Mapped]
     directory: bool = False  # True when the format is a folder (PHEME threads)
+    bulk: BulkMapping | None = None  # the same mapping in SQL, for large clean JSON Lines files
+
+
+@dataclass(frozen=True, slots=True)
+class BulkMapping:
+    """A format's mapping as DuckDB SQL over `_bulk_raw(number, raw JSON)` (see twitter_v1_bulk)."""
+
+    stage_sql: str  # creates _bulk_tweets
+    bad_rows_sql: str  # counts rows the Python mapper would reject
+    posts_sql: str  # number, ord, then the post columns
+    accounts_sql: str  # the account columns and seen_at
 
 
 # ---------------------------------------------------------------------------- reading
@@ -213,7 +224,7 @@ def _salvage_array(path: Path, data: bytes, fmt: str) -> Iterator[tuple[int, Any
         try:
             value, position = decoder.raw_decode(text, position)
         except ValueError as exc:
-            reason = f"{path.name} ends in the middle of record {number} (truncated?): {exc.msg}"
+            reason = f"{path.name} ends in the middle of record {number} (truncated?): {getattr(exc, "msg", exc)}"
             yield Rejected(fmt, str(path), number, text[position:], reason)
             return
         yield (number, value)

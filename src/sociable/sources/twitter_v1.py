@@ -21,7 +21,8 @@ from typing import Any
 
 from sociable.errors import MappingError
 from sociable.model import Account, Post
-from sociable.sources.base import Format, Mapped, Options, RawRecord, Rejected, iter_json_values, unique
+from sociable.sources import twitter_v1_bulk as bulk_sql
+from sociable.sources.base import BulkMapping, Format, Mapped, Options, RawRecord, Rejected, iter_json_values, unique
 from sociable.sources.twitter_fields import (
     PLATFORM,
     dedupe,
@@ -284,4 +285,5 @@ FORMAT = Format(
     sniff=sniff_v1,
     read=read_v1,
     map=map_v1,
+    bulk=BulkMapping(bulk_sql.STAGE_SQL, bulk_sql.BAD_ROWS_SQL, bulk_sql.POSTS_SQL, bulk_sql.ACCOUNTS_SQL),
 )

@@ -19,6 +19,7 @@ import pyarrow as pa
 from sociable.errors import NoSuchCollection, SociableError, UnknownFormat, UnreadableFile, WorkspaceError
 from sociable.sources.base import Format, RawRecord, Rejected
 from sociable.sources.registry import detect_format, get_format
+from sociable.store.bulk import try_bulk_import
 from sociable.store.ingest import (
     BATCH_RECORDS,
     RESOLVE_MENTIONS_SQL,
@@ -212,8 +213,13 @@ class Workspace:
         collection: str | None = None,
         options: Mapping[str, str] | None = None,
         progress: ProgressCallback | None = None,
+        bulk: bool = True,
     ) -> ImportSummary:
-        """Import files or folders; every file is read even if another fails, and all is counted."""
+        """Import files or folders; every file is read even if another fails, and all is counted.
+
+        Large clean JSON Lines files of a format with a SQL mapping are mapped inside DuckDB
+        (`bulk=False` forces the record-by-record path; the results are the same).
+        """
         self._require_writable()
         if collection is not None and not collection.strip():
             raise SociableError("a collection name cannot be empty.")
@@ -224,7 +230,9 @@ class Workspace:
             writer = BatchWriter(self.con, run_id, collection)
             for index, path in enumerate(targets):
                 started = datetime.now(UTC)
-                file_summary = self._import_one(path, format, options or {}, writer, index, len(targets), progress)
+                file_summary = self._import_one(
+                    path, format, options or {}, writer, index, len(targets), progress, bulk
+                )
                 summary.files.append(file_summary)
                 self._record_run(run_id, started, collection, file_summary)
             self.con.execute(RESOLVE_MENTIONS_SQL)
@@ -232,13 +240,14 @@ class Workspace:
 
     def _import_one(
         self, path: Path, format_name: str, options: Mapping[str, str], writer: BatchWriter,
-        index: int, count: int, progress: ProgressCallback | None,
+        index: int, count: int, progress: ProgressCallback | None, bulk: bool = True,
     ) -> FileSummary:
         summary = FileSummary(str(path), format_name)
         try:
             fmt = detect_format(path) if format_name == "auto" else get_format(format_name)
             summary.format = fmt.name
-            self._read_into(fmt, path, options, writer, summary, index, count, progress)
+            if not (bulk and not options and try_bulk_import(self.con, fmt, path, writer, summary)):
+                self._read_into(fmt, path, options, writer, summary, index, count, progress)
         except (UnreadableFile, UnknownFormat) as exc:
             summary.error = str(exc)
         except OSError as exc:
