@@ -224,7 +224,7 @@ def _salvage_array(path: Path, data: bytes, fmt: str) -> Iterator[tuple[int, Any
         try:
             value, position = decoder.raw_decode(text, position)
         except ValueError as exc:
-            reason = f"{path.name} ends in the middle of record {number} (truncated?): {getattr(exc, "msg", exc)}"
+            reason = f"{path.name} ends in the middle of record {number} (truncated?): {getattr(exc, 'msg', exc)}"
             yield Rejected(fmt, str(path), number, text[position:], reason)
             return
         yield (number, value)
