@@ -1,18 +1,25 @@
-"""Commands: safety (`sociable check`)."""
+"""Commands: safety (`sociable check` for drafts, `sociable screen` for stored posts)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from rich.text import Text
 
-from sociable.cli.app import app, console
+from sociable.cli.app import app, console, err_console, open_workspace
 from sociable.errors import UnreadableFile
 from sociable.safety import CheckResult, catalogue, check
+
+if TYPE_CHECKING:
+    from sociable.safety.screen import ScreeningSummary
 
 _STYLE = {"ok": "green", "advice": "cyan", "think again": "yellow", "do not post": "bold red"}
 
@@ -112,3 +119,89 @@ def check_command(
         failed = result.flagged
     if strict and failed:
         raise typer.Exit(code=1)
+
+
+# ---------------------------------------------------------------------- screen
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Dates on the command line are UTC unless they say otherwise."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "–"
+
+
+def print_screening(summary: ScreeningSummary, top: int = 10) -> None:
+    """The screening summary as tables: by verdict, by category, by severity, and the accounts most flagged."""
+    scope = f"the collection '{summary.collection}'" if summary.collection else "the workspace"
+    console.print(Text(
+        f"Screened {summary.screened:,} of {summary.posts:,} posts in {scope}: {summary.flagged:,} flagged "
+        f"({_percent(summary.flagged, summary.screened)}), {summary.findings:,} findings."
+    ))
+    verdicts = Table(title="Posts by verdict", title_justify="left")
+    verdicts.add_column("verdict")
+    verdicts.add_column("posts", justify="right")
+    verdicts.add_column("share", justify="right")
+    for row in summary.verdicts.to_pylist():
+        verdicts.add_row(Text(row["verdict"], style=_STYLE[row["verdict"]]), f"{row['posts']:,}",
+                         _percent(row["posts"], summary.screened))
+    console.print(verdicts)
+    if summary.by_category.num_rows:
+        _print_rows("Findings by category", summary.by_category.to_pylist(),
+                    ("category", "title", "findings", "posts", "accounts", "do_not_post", "think_again", "advice"))
+    flagged = [r for r in summary.by_account.to_pylist() if r["findings"]][:top]
+    if flagged and top > 0:
+        for row in flagged:
+            row["handle"] = row["handle"] or row["account_id"]
+            row["categories"] = " ".join(row["categories"] or [])
+        _print_rows(f"Accounts with findings (top {len(flagged)})", flagged,
+                    ("platform", "handle", "screened", "flagged", "findings", "categories"))
+    console.print("flagged: posts whose verdict is 'think again' or 'do not post'. The categories R1–R13 are "
+                  "explained in docs/safety.md.")
+
+
+def _print_rows(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    table = Table(title=title, title_justify="left")
+    for name in columns:
+        numeric = isinstance(rows[0][name], int)
+        header = "code" if name == "category" else name.replace("_", " ")
+        table.add_column(header, justify="right" if numeric else "left", overflow="fold",
+                         min_width=20 if name == "title" else None)
+    for row in rows:
+        table.add_row(*(f"{row[n]:,}" if isinstance(row[n], int) else Text(str(row[n])) for n in columns))
+    console.print(table)
+
+
+@app.command("screen")
+def screen_command(
+    ctx: typer.Context,
+    collection: Annotated[str | None, typer.Option("--collection", "-c", help="Only posts in this collection.")] = None,
+    since: Annotated[datetime | None, typer.Option(help="From this date (UTC).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Before this date (UTC).")] = None,
+    profession: Annotated[
+        str | None, typer.Option("--profession", "-p", help="Cite this profession's bodies (nurse, social worker…).")
+    ] = None,
+    include_reposts: Annotated[bool, typer.Option(help="Screen reposts too (their words are someone else's).")] = False,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write every finding to this CSV file.")] = None,
+    include_text: Annotated[
+        bool, typer.Option(help="Put the flagged words in the CSV (they may identify people; off by default).")
+    ] = False,
+    top: Annotated[int, typer.Option(help="How many accounts to list.")] = 10,
+) -> None:
+    """Screen a collection's posts for safe practice: findings for every post, summary by category."""
+    from sociable.safety.screen import export_findings, screen
+
+    ws = open_workspace(ctx)
+    with Progress(TextColumn("Screening"), BarColumn(), MofNCompleteColumn(), TextColumn("posts"),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task("screen", total=None)
+        summary = screen(ws, collection, _utc(since), _utc(until), profession, include_reposts,
+                         progress=lambda done, total: bar.update(task, completed=done, total=total))
+    print_screening(summary, top)
+    if csv is not None:
+        written = export_findings(ws, csv, collection, _utc(since), _utc(until), include_text=include_text)
+        console.print(Text(f"Wrote {written:,} findings to {csv}."))

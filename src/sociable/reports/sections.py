@@ -291,13 +291,14 @@ def _measures_for(table: pa.Table, measures: tuple[Measure, ...]) -> tuple[Measu
 
 
 def _load_builtin_sections() -> None:
-    """Import every module of sociable.analyses and sociable.reports, so each registers itself.
+    """Import every module of sociable.analyses, sociable.reports and sociable.safety, so each registers itself.
 
     A new analysis or section appears in the report by existing, without a list to edit.
     """
     import sociable.analyses
     import sociable.reports
+    import sociable.safety
 
-    for package in (sociable.analyses, sociable.reports):
+    for package in (sociable.analyses, sociable.reports, sociable.safety):
         for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             importlib.import_module(module.name)

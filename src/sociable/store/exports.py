@@ -238,11 +238,12 @@ class _Resolver:
 
     def _lookup(self, ws: Workspace, platforms: list[str], values: list[str]) -> None:
         keys = pa.table({"platform": platforms, "value": values, "key": [v.lower().lstrip("@") for v in values]})
-        ws.con.register("_pseudo_keys", keys)
-        try:
-            rows = ws.con.execute(_RESOLVE_SQL).fetchall()
-        finally:
-            ws.con.unregister("_pseudo_keys")
+        with ws._lock:
+            ws.con.register("_pseudo_keys", keys)
+            try:
+                rows = ws.con.execute(_RESOLVE_SQL).fetchall()
+            finally:
+                ws.con.unregister("_pseudo_keys")
         self.accounts = {(platform, value): account for platform, value, account in rows if account is not None}
 
     def mention(self, platform: str, value: str) -> str:

@@ -1,0 +1,95 @@
+"""Commands: `export posts` and `export accounts` (CSV or Parquet, plain or pseudonymised for research)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from sociable.cli.app import console, open_workspace, workspace_path
+from sociable.cli.mapping import export_app
+from sociable.store.exports import ExportSummary, export_accounts, export_posts
+
+OutputOption = Annotated[Path, typer.Option("--output", "-o", help="File to write (.csv or .parquet).")]
+FormatOption = Annotated[str | None, typer.Option("--format", "-f", help="csv | parquet (default: from the name).")]
+CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="Only posts in this collection.")]
+SinceOption = Annotated[datetime | None, typer.Option(help="From this date (UTC).")]
+UntilOption = Annotated[datetime | None, typer.Option(help="Before this date (UTC).")]
+PseudonymiseOption = Annotated[
+    bool, typer.Option("--pseudonymise", help="Replace accounts and post ids with keyed pseudonyms; redact text.")
+]
+SecretOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--secret-file",
+        help="Key for the pseudonyms (created if missing; default: beside the workspace). Keep it out of the export.",
+    ),
+]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _key_file(ctx: typer.Context, pseudonymise: bool, secret_file: Path | None) -> Path | None:
+    if not pseudonymise:
+        if secret_file is not None:
+            raise typer.BadParameter("--secret-file is only used with --pseudonymise.")
+        return None
+    return secret_file or workspace_path(ctx).with_name(workspace_path(ctx).name + ".pseudonym-key")
+
+
+def _report(summary: ExportSummary, key: Path | None) -> None:
+    what = "pseudonymised " if summary.pseudonymised else ""
+    console.print(Text(f"Wrote {summary.rows:,} {what}{summary.table} to {summary.path} "
+                       f"(manifest: {summary.manifest.name})."))
+    if key is not None:
+        made = "a new key, created now" if summary.key_created else "the key"
+        console.print(Text(f"Pseudonyms were made with {made} in {key}; keep it private and apart from the export, "
+                           "and reuse it to get the same pseudonyms in later exports."))
+
+
+@export_app.command("posts")
+def export_posts_command(
+    ctx: typer.Context,
+    output: OutputOption,
+    export_format: FormatOption = None,
+    collection: CollectionOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    pseudonymise: PseudonymiseOption = False,
+    secret_file: SecretOption = None,
+) -> None:
+    """Export posts to CSV or Parquet, with a manifest; --pseudonymise for research sharing."""
+    key = _key_file(ctx, pseudonymise, secret_file)
+    ws = open_workspace(ctx, read_only=True)
+    summary = export_posts(ws, output, export_format, collection, _utc(since), _utc(until), pseudonymise, key)
+    _report(summary, key)
+
+
+@export_app.command("accounts")
+def export_accounts_command(
+    ctx: typer.Context,
+    output: OutputOption,
+    export_format: FormatOption = None,
+    collection: CollectionOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    pseudonymise: PseudonymiseOption = False,
+    secret_file: SecretOption = None,
+    include_bios: Annotated[
+        bool, typer.Option("--include-bios", help="Keep bios in a pseudonymised export (redacted).")
+    ] = False,
+) -> None:
+    """Export the accounts behind the posts to CSV or Parquet, with a manifest; --pseudonymise for research."""
+    key = _key_file(ctx, pseudonymise, secret_file)
+    ws = open_workspace(ctx, read_only=True)
+    summary = export_accounts(
+        ws, output, export_format, collection, _utc(since), _utc(until), pseudonymise, key, include_bios
+    )
+    _report(summary, key)

@@ -1,0 +1,175 @@
+"""Batch screening: stored findings per post, idempotent re-screening, summaries, CSV and the CLI."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from staff_corpus import AMARA, BECKY, NHS_NUMBER, TRUST, build
+from typer.testing import CliRunner
+
+from sociable.cli import app
+from sociable.errors import NoSuchCollection, SociableError, WorkspaceError
+from sociable.safety.screen import export_findings, screen, summarise
+from sociable.store import Workspace
+from sociable.store import open as open_workspace
+
+runner = CliRunner()
+AMARA_ID, BECKY_ID, TRUST_ID = AMARA["id_str"], BECKY["id_str"], TRUST["id_str"]
+
+
+@pytest.fixture
+def staff(workspace: Workspace, tmp_path: Path) -> Workspace:
+    return build(workspace, tmp_path)
+
+
+def stored(ws: Workspace) -> list[tuple[str, str, str, int, int]]:
+    return [tuple(r.values()) for r in ws.query(
+        'SELECT post_id, category, severity, "start", "end" FROM safety_findings ORDER BY post_id, "start"'
+    ).to_pylist()]
+
+
+def test_findings_are_stored_per_post_with_exact_spans(staff: Workspace) -> None:
+    screen(staff, "staff")
+    assert stored(staff) == [
+        ("1764000000000000001", "R1", "do not post", 8, 13),
+        ("1764000000000000002", "R1", "do not post", 11, 23),
+        ("1764000000000000005", "R5", "think again", 0, 11),
+        ("1764000000000000006", "R9", "think again", 0, 45),
+    ]
+    text = staff.scalar("SELECT text FROM posts WHERE post_id = '1764000000000000002'")
+    assert text[11:23] == NHS_NUMBER
+    verdicts = {r["post_id"]: r["verdict"] for r in staff.query("SELECT post_id, verdict FROM safety_screened")
+                .to_pylist()}
+    assert verdicts == {
+        "1764000000000000001": "do not post", "1764000000000000002": "do not post",
+        "1764000000000000003": "ok", "1764000000000000004": "ok", "1764000000000000005": "think again",
+        "1764000000000000006": "think again", "1764000000000000010": "ok",
+    }
+
+
+def test_reposts_and_other_collections_are_left_alone(staff: Workspace) -> None:
+    screen(staff, "staff")
+    ids = set(staff.query("SELECT post_id FROM safety_screened").column(0).to_pylist())
+    assert "1764000000000000011" not in ids  # the repost
+    assert "1764000000000000020" not in ids  # in 'other' only
+    screen(staff, "staff", include_reposts=True)
+    assert staff.scalar("SELECT verdict FROM safety_screened WHERE post_id = '1764000000000000011'") == "ok"
+
+
+def test_rescreening_replaces_instead_of_adding(staff: Workspace) -> None:
+    screen(staff, "staff")
+    screen(staff)  # everything, overlapping the collection
+    first = stored(staff)
+    screen(staff, "staff")
+    assert stored(staff) == first
+    assert staff.scalar("SELECT count(*) FROM safety_screened") == 8
+    assert staff.scalar("SELECT count(*) - count(DISTINCT (platform, post_id)) FROM safety_screened") == 0
+    assert staff.scalar("SELECT count(*) FROM safety_findings") == 5
+
+
+def test_summary_counts_by_verdict_category_severity_and_account(staff: Workspace) -> None:
+    summary = screen(staff, "staff", chunk_size=3)
+    assert (summary.posts, summary.screened, summary.flagged, summary.findings) == (7, 7, 4, 4)
+    assert summary.flagged_share == pytest.approx(4 / 7)
+    assert summary.verdicts.to_pydict() == {"verdict": ["do not post", "think again", "advice", "ok"],
+                                            "posts": [2, 2, 0, 3]}
+    assert [(r["category"], r["title"], r["findings"], r["posts"], r["accounts"]) for r in
+            summary.by_category.to_pylist()] == [
+        ("R1", "Direct identifiers", 2, 2, 1),
+        ("R5", "Derogatory remarks about people in care", 1, 1, 1),
+        ("R9", "Individual clinical advice or misinformation", 1, 1, 1),
+    ]
+    assert summary.by_severity.to_pydict() == {"severity": ["do not post", "think again", "advice"],
+                                               "findings": [2, 2, 0], "posts": [2, 2, 0]}
+    accounts = {r["account_id"]: (r["handle"], r["screened"], r["flagged"], r["findings"], r["categories"])
+                for r in summary.by_account.to_pylist()}
+    assert accounts == {
+        AMARA_ID: ("wardsisteramara", 4, 4, 4, ["R1", "R5", "R9"]),
+        BECKY_ID: ("carerbeckyh", 2, 0, 0, None),
+        TRUST_ID: ("northtrustcomms", 1, 0, 0, None),
+    }
+    assert summary.by_account.column("account_id")[0].as_py() == AMARA_ID
+
+
+def test_summary_of_the_whole_workspace_reads_stored_results(staff: Workspace) -> None:
+    screen(staff)
+    whole = summarise(staff)
+    assert (whole.posts, whole.screened, whole.flagged) == (8, 8, 5)
+    assert summarise(staff, "other").by_category.column("category").to_pylist() == ["R1"]
+
+
+def test_progress_is_reported_per_chunk(staff: Workspace) -> None:
+    seen: list[tuple[int, int]] = []
+    screen(staff, "staff", chunk_size=3, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(3, 7), (6, 7), (7, 7)]
+
+
+def test_findings_csv_leaves_the_flagged_words_out_unless_asked(staff: Workspace, tmp_path: Path) -> None:
+    screen(staff, "staff")
+    plain, full = tmp_path / "findings.csv", tmp_path / "full.csv"
+    assert export_findings(staff, plain, "staff") == 4
+    rows = list(csv.DictReader(plain.open(encoding="utf-8")))
+    assert [(r["post_id"], r["category"], r["severity"], r["verdict"]) for r in rows][1] == (
+        "1764000000000000002", "R1", "do not post", "do not post")
+    assert rows[0]["title"] == "Direct identifiers" and rows[0]["handle"] == "wardsisteramara"
+    assert "flagged_text" not in rows[0] and NHS_NUMBER not in plain.read_text(encoding="utf-8")
+    export_findings(staff, full, "staff", include_text=True)
+    assert [r["flagged_text"] for r in csv.DictReader(full.open(encoding="utf-8"))][:2] == ["Mrs K", NHS_NUMBER]
+
+
+def test_bad_requests_raise_sociable_errors(staff: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(NoSuchCollection, match="the collections are: other, staff"):
+        screen(staff, "nope")
+    with pytest.raises(SociableError, match="profession"):
+        screen(staff, profession="astronaut")
+    with pytest.raises(SociableError, match="chunk size"):
+        screen(staff, chunk_size=0)
+    with pytest.raises(SociableError, match="run `sociable screen` first"):
+        summarise(staff)
+    staff.close()
+    read_only = open_workspace(tmp_path / "ws.duckdb", read_only=True)
+    try:
+        with pytest.raises(WorkspaceError, match="read-only"):
+            screen(read_only)
+    finally:
+        read_only.close()
+
+
+def test_screen_command_prints_summary_and_writes_csv(staff: Workspace, tmp_path: Path) -> None:
+    path = str(staff.path)
+    staff.close()
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["--workspace", path, "screen", "--collection", "staff", "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Screened 7 of 7 posts in the collection 'staff': 4 flagged (57.1%), 4 findings." in result.output
+    assert "Direct" in result.output and "wardsisteramara" in result.output
+    assert "Wrote 4 findings to" in result.output and out.exists()
+    assert "Mrs K" not in result.output and NHS_NUMBER not in result.output
+
+
+def test_screen_command_unknown_collection_is_one_sentence(staff: Workspace) -> None:
+    path = str(staff.path)
+    staff.close()
+    result = runner.invoke(app, ["--workspace", path, "screen", "--collection", "nope"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, NoSuchCollection)
+
+
+def test_report_section_shows_counts_only(staff: Workspace) -> None:
+    from sociable.reports.html import render_sections
+    from sociable.reports.sections import Figures, ReportContext
+    from sociable.safety.report_section import safety_section
+
+    unscreened = safety_section(ReportContext(staff, "staff"))
+    assert unscreened is not None and "have not been screened yet" in unscreened.blocks[0].text  # type: ignore[union-attr]
+    screen(staff, "staff")
+    built = safety_section(ReportContext(staff, "staff"))
+    assert built is not None and built.title == "Safe practice"
+    figures = next(b for b in built.blocks if isinstance(b, Figures))
+    assert [value for _, value in figures.items] == ["7", "4", "57.1%", "4"]
+    html = render_sections([built])
+    assert "Direct identifiers" in html and "Individual clinical advice or misinformation" in html
+    for secret in ("wardsisteramara", "Mrs K", NHS_NUMBER, "shingles", AMARA_ID):
+        assert secret not in html
