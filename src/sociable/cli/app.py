@@ -44,6 +44,9 @@ def root(
     """See and improve health and social care conversations on social media."""
     chosen = workspace or Path(os.environ.get("SOCIABLE_WORKSPACE") or DEFAULT_WORKSPACE)
     ctx.obj = {"workspace": chosen}
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():  # honoured on every run, not only when the console was first made
+        console.width = err_console.width = int(columns)
 
 
 def workspace_path(ctx: typer.Context) -> Path:

@@ -1,0 +1,114 @@
+"""One error shape: `{ok: false, error, status}` for the API, a plain error page for people."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sociable.errors import NoSuchCollection, SociableError, UnknownFormat, UnreadableFile, WorkspaceError
+from sociable.safety import UnknownProfession
+from sociable.web.jobs import BadUpload, NoSuchJob
+from sociable.web.security import BadHost, CsrfRejected, NotAuthenticated, TooLarge, login_redirect
+from sociable.web.views import BadFilter, NoSuchView
+
+
+class ErrorBody(BaseModel):
+    """Every API error: ok is false, error is one sentence saying what to do, status repeats the HTTP code."""
+
+    ok: bool = False
+    error: str
+    status: int
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": HTTPStatus(code).phrase} for code in (400, 401, 403, 404, 413, 422)
+}
+
+STATUS_OF: tuple[tuple[type[SociableError], int], ...] = (
+    (NotAuthenticated, 401),
+    (CsrfRejected, 403),
+    (BadHost, 400),
+    (TooLarge, 413),
+    (NoSuchCollection, 404),
+    (NoSuchView, 404),
+    (NoSuchJob, 404),
+    (BadFilter, 422),
+    (BadUpload, 422),
+    (UnknownProfession, 422),
+    (UnknownFormat, 422),
+    (UnreadableFile, 422),
+    (WorkspaceError, 409),
+)
+
+
+def status_for(exc: SociableError) -> int:
+    for kind, status in STATUS_OF:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def wants_json(path: str) -> bool:
+    return path.startswith("/api/") or path == "/api" or path == "/openapi.json"
+
+
+def error_response(request: Request, message: str, status: int) -> Response:
+    """The API's JSON error, or for a page the error page (or the login page when not signed in)."""
+    if wants_json(request.url.path):
+        return JSONResponse(ErrorBody(error=message, status=status).model_dump(), status_code=status)
+    if status == 401:
+        return RedirectResponse(login_redirect(request.url.path), status_code=303)
+    from sociable.web.templating import render
+
+    return render(request, "error.html", status_code=status, message=message, status=status,
+                  phrase=HTTPStatus(status).phrase)
+
+
+async def refused(scope: Any, exc: SociableError, status: int) -> Response:
+    """What the security middleware answers when it turns a request away."""
+    request = Request(scope)
+    if wants_json(request.url.path) or status != 401:
+        return JSONResponse(ErrorBody(error=str(exc), status=status).model_dump(), status_code=status)
+    return RedirectResponse(login_redirect(request.url.path), status_code=303)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error, expected or not, leaves the app in the one shape."""
+
+    @app.exception_handler(SociableError)
+    async def sociable_error(request: Request, exc: SociableError) -> Response:
+        return error_response(request, str(exc), status_for(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, SociableError):
+            return error_response(request, str(exc.__cause__), status_for(exc.__cause__))
+        message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"there is nothing at {request.url.path}; check the address."
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}."
+        return error_response(request, message, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request, _validation_message(exc), 422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        message = "something went wrong inside sociable; the workspace is unchanged. Try again, or report the problem."
+        return error_response(request, message, 500)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+        parts.append(f"{where or 'the request'}: {error.get('msg', 'is not valid')}")
+    return "the request is not valid (" + "; ".join(parts) + ")."

@@ -1,0 +1,96 @@
+"""Import by upload: files are saved inside the app's upload folder and imported on the writer thread."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from sociable.sources.registry import all_formats
+from sociable.web import queries
+from sociable.web.jobs import BadUpload, Job, JobQueue, inside, safe_filename
+from sociable.web.routes import workspace_of
+from sociable.web.security import TooLarge, require_csrf
+from sociable.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+CHUNK = 1024 * 1024
+
+
+def format_names() -> list[str]:
+    return ["auto", *sorted(fmt.name for fmt in all_formats())]
+
+
+async def start_import(request: Request, files: list[UploadFile], format: str, collection: str | None) -> Job:
+    """Check and save the uploaded files, then queue their import; returns the queued job."""
+    limits = request.app.state.limits
+    chosen = [f for f in files if f.filename]
+    if not chosen:
+        raise BadUpload("choose at least one file to import.")
+    if len(chosen) > limits.max_files:
+        raise BadUpload(f"at most {limits.max_files} files can be imported at once; upload the rest separately.")
+    if format not in format_names():
+        raise BadUpload(f"the format should be one of {', '.join(format_names())}, not '{format}'.")
+    names = _names(chosen, limits.suffixes)
+    jobs: JobQueue = request.app.state.jobs
+    job_id, folder = jobs.new_upload_folder()
+    try:
+        await _save(chosen, names, folder, limits.max_upload_bytes)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return jobs.submit_import(job_id, folder, names, format=format, collection=(collection or "").strip() or None)
+
+
+def _names(files: list[UploadFile], suffixes: tuple[str, ...]) -> list[str]:
+    names: list[str] = []
+    for upload in files:
+        name = safe_filename(upload.filename)
+        if not name.lower().endswith(suffixes):
+            raise BadUpload(f"'{name}' is not a file type sociable imports; use one of {', '.join(suffixes)}.")
+        stem, dot, suffix = name.rpartition(".")
+        unique, count = name, 1
+        while unique in names:
+            count += 1
+            unique = f"{stem}-{count}{dot}{suffix}"
+        names.append(unique)
+    return names
+
+
+async def _save(files: list[UploadFile], names: list[str], folder: Path, limit: int) -> None:
+    total = 0
+    for upload, name in zip(files, names, strict=True):
+        with inside(folder, name).open("wb") as out:
+            while chunk := await upload.read(CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise TooLarge(f"the upload is larger than the {limit / (1024 * 1024):,.4g} MB the app accepts.")
+                out.write(chunk)
+
+
+@router.get("/import")
+def import_page(request: Request) -> Response:
+    return render(request, "import.html", formats=format_names(),
+                  collections=[row["name"] for row in workspace_of(request).collections().to_pylist()],
+                  jobs=[job.to_dict() for job in request.app.state.jobs.all()[:10]])
+
+
+@router.post("/import", dependencies=[Depends(require_csrf)])
+async def import_form(
+    request: Request, files: Annotated[list[UploadFile], File()],
+    format: Annotated[str, Form()] = "auto", collection: Annotated[str, Form()] = "",
+) -> Response:
+    job = await start_import(request, files, format, collection)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}")
+def job_page(request: Request, job_id: str) -> Response:
+    job = request.app.state.jobs.get(job_id)
+    rejected = None
+    if job.state == "done" and job.run_id is not None:
+        rejected = queries.rejected(workspace_of(request), limit=50, run_id=job.run_id)
+    return render(request, "job.html", job=job.to_dict(), rejected=rejected)

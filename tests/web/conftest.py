@@ -1,0 +1,69 @@
+"""Web app fixtures: a small workspace with hostile text in it, and an in-process client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import sociable
+from sociable.web import WebLimits, create_app
+from sociable.web.security import CSRF_COOKIE
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+XSS_CORPUS = FIXTURES / "xss" / "corpus.jsonl"
+TWEETS = FIXTURES / "twitter" / "v1_stream.jsonl"
+BASE_URL = "http://127.0.0.1"
+TOKEN = "correct-horse-battery-staple-42"
+
+
+@pytest.fixture(scope="module")
+def web_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace holding the XSS corpus (collection 'ward') and a stream of ordinary tweets."""
+    path = tmp_path_factory.mktemp("web") / "ws.duckdb"
+    with sociable.open(path) as ws:
+        ws.import_files([XSS_CORPUS], collection="ward")
+        ws.import_files([TWEETS], collection="stream")
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(web_workspace: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(web_workspace), base_url=BASE_URL) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def fresh_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client over an empty workspace of its own (for imports that change the data)."""
+    app = create_app(tmp_path / "fresh.duckdb", limits=WebLimits(max_upload_bytes=64 * 1024, max_files=3))
+    with TestClient(app, base_url=BASE_URL) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def token_client(web_workspace: Path, tmp_path: Path) -> Iterator[TestClient]:
+    """A client over a copy of the workspace, served with a token."""
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(web_workspace.read_bytes())
+    with TestClient(create_app(copy, token=TOKEN), base_url=BASE_URL) as test_client:
+        yield test_client
+
+
+def csrf_of(client: TestClient) -> str:
+    """The CSRF token the app gave this client (loading a page sets it)."""
+    if CSRF_COOKIE not in client.cookies:
+        client.get("/check")
+    return str(client.cookies[CSRF_COOKIE])
+
+
+@pytest.fixture
+def web_token() -> str:
+    return TOKEN
+
+
+@pytest.fixture
+def csrf() -> Callable[[TestClient], str]:
+    return csrf_of
