@@ -1,0 +1,462 @@
+"""Listening: what people say about an organisation, and which of their questions went unanswered.
+
+A target is an organisation's accounts, keywords and hashtags. A post *about* the target is any
+post (reposts excepted) by someone outside the organisation that replies to, mentions or quotes
+one of its accounts, contains a keyword, or carries a hashtag. The workspace finds those posts
+in one pass; the follow-up counts run in DuckDB on that (much smaller) set, and VADER scores
+their text in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sociable.analyses import dialogue as dlg
+from sociable.analyses import listening_rules as rules
+from sociable.analyses.base import AnalysisResult, Measure, analysis
+from sociable.errors import SociableError
+
+SENTIMENT_LIMIT = 100_000  # at most this many posts are scored; a larger set is sampled (seeded)
+THEMES_PER_PERIOD = 8
+QUEUE_STATUSES = ("overdue", "open")
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("posts", "Posts about the target in the period: replies to, mentions or quotes of its accounts, or "
+                     "posts containing a keyword or hashtag, by accounts outside the organisation (reposts left out)."),
+    Measure("addressed", "Of those, posts that reply to, mention or quote one of the organisation's accounts."),
+    Measure("about", "Of those, posts that contain a keyword or one of the hashtags."),
+    Measure("voices", "Distinct accounts that wrote those posts."),
+    Measure("new_voices", "Voices talking about the target for the first time in the data (no earlier post about it)."),
+    Measure("returning_voices", "Voices that had talked about the target in an earlier period."),
+    Measure("mean_sentiment", "Mean VADER compound score of the posts' text (−1 most negative, +1 most positive)."),
+    Measure("positive_share", "Share of posts with a VADER compound score of 0.05 or more."),
+    Measure("negative_share", "Share of posts with a VADER compound score of −0.05 or less."),
+    Measure("distinctiveness", "How much more the term is used in this period than in the others: the z-score of "
+                               "its log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008)."),
+    Measure("term_posts", "Posts in the period that use the term (or two-word phrase)."),
+    Measure("asks", "Posts about the target that ask a question, make a request or complain, by the rules in "
+                    "lexicon/listening.yaml."),
+    Measure("answered_in_window", "Asks that an account of the organisation answered within the window: a reply to "
+                                  "the post, or a reply to or mention of its author, from the time it was posted."),
+    Measure("answer_hours", "Hours from the ask to the organisation's first answer."),
+    Measure("age_hours", "Hours from the ask to the end of the data (or the time given as 'as of')."),
+    Measure("score", "Queue rank: the sum of the weights for urgency cues, kind, direct address, the author's reach "
+                     "(log10 of followers) and how many windows it has waited (see lexicon/listening.yaml)."),
+)
+SENTIMENT_LIMITS = (
+    "Sentiment is scored with VADER, a rule-based English lexicon tuned to social media. It misses sarcasm and "
+    "irony, reads clinical words by their everyday sense ('positive test', 'critical care', 'discharge'), and "
+    "scores other languages as neutral; read it as a trend over many posts, never as the mood of one post."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What to listen for: an organisation's accounts, keywords and hashtags (any may be empty, not all)."""
+
+    organisations: tuple[dlg.Organisation, ...] = ()
+    keywords: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not (self.organisations or any(k.strip() for k in self.keywords) or any(h.strip("# ") for h in
+                                                                                     self.hashtags)):
+            raise SociableError("say what to listen for: an organisation's accounts (--org), a --keyword or a "
+                                "--hashtag.")
+
+    @property
+    def tags(self) -> list[str]:
+        return [tag.strip().lstrip("#").lower() for tag in self.hashtags if tag.strip().lstrip("#")]
+
+
+# ---------------------------------------------------------------------- SQL
+
+MATCHED_SQL = """
+WITH members AS ({members}),
+addressed AS (
+    SELECT i.platform, i.post_id, list(DISTINCT m.org ORDER BY m.org) AS orgs
+      FROM interactions i JOIN members m ON m.platform = i.platform AND m.account_id = i.target
+     WHERE i.kind IN ('reply', 'mention', 'quote')
+     GROUP BY ALL
+),
+found AS (
+    SELECT p.platform, p.post_id, p.account_id, p.created_at, p.text, p.uri,
+           coalesce(p.like_count, 0) + coalesce(p.repost_count, 0) AS engagement,
+           ad.orgs, ad.orgs IS NOT NULL AS addressed, {keyword_hit} AS keyword_hit, {hashtag_hit} AS hashtag_hit,
+           {in_window} AS in_window
+      FROM posts p LEFT JOIN addressed ad USING (platform, post_id)
+     WHERE {where} AND p.repost_of IS NULL
+       AND NOT EXISTS (SELECT 1 FROM members m WHERE m.platform = p.platform AND m.account_id = p.account_id)
+)
+SELECT f.*, coalesce(a.handle, f.account_id) AS handle, a.display_name, a.followers,
+       coalesce(l.role, 'unknown') AS role, coalesce(l.sector, 'unknown') AS sector
+  FROM found f
+  LEFT JOIN accounts a USING (platform, account_id)
+  LEFT JOIN labels l USING (platform, account_id)
+ WHERE f.addressed OR f.keyword_hit OR f.hashtag_hit
+"""
+
+ANSWERS_SQL = """
+WITH members AS ({members}),
+asks AS (
+    SELECT unnest($ask_platforms::VARCHAR[]) AS platform, unnest($ask_posts::VARCHAR[]) AS post_id,
+           unnest($ask_authors::VARCHAR[]) AS account_id, unnest($ask_times::TIMESTAMPTZ[]) AS created_at,
+           unnest($ask_orgs::VARCHAR[]) AS org
+),
+direct AS (
+    SELECT a.platform, a.post_id, a.org, o.created_at, o.post_id AS answer_id
+      FROM asks a JOIN posts o ON o.platform = a.platform AND o.reply_to = a.post_id
+      JOIN members m ON m.org = a.org AND m.platform = o.platform AND m.account_id = o.account_id
+),
+to_author AS (
+    SELECT a.platform, a.post_id, a.org, i.created_at, i.post_id AS answer_id
+      FROM asks a JOIN interactions i ON i.platform = a.platform AND i.target = a.account_id
+      JOIN members m ON m.org = a.org AND m.platform = i.platform AND m.account_id = i.source
+     WHERE i.kind IN ('reply', 'mention') AND i.created_at >= a.created_at
+)
+SELECT platform, post_id, org, min(created_at) AS answered_at, arg_min(answer_id, created_at) AS answer_id
+  FROM (SELECT * FROM direct UNION ALL SELECT * FROM to_author)
+ GROUP BY ALL
+"""
+
+VOLUME_SQL = """
+WITH firsts AS (
+    SELECT platform, account_id, min(date_trunc('{unit}', timezone('UTC', created_at))) AS first_period
+      FROM matched GROUP BY ALL
+),
+counted AS (
+    SELECT date_trunc('{unit}', timezone('UTC', w.created_at)) AS bucket, count(*) AS posts,
+           count(*) FILTER (WHERE w.addressed) AS addressed,
+           count(*) FILTER (WHERE w.keyword_hit OR w.hashtag_hit) AS about,
+           count(DISTINCT (w.platform, w.account_id)) AS voices,
+           count(DISTINCT (w.platform, w.account_id))
+               FILTER (WHERE f.first_period = date_trunc('{unit}', timezone('UTC', w.created_at))) AS new_voices
+      FROM win w JOIN firsts f USING (platform, account_id)
+     GROUP BY bucket
+)
+SELECT bucket::DATE AS period, posts, addressed, about, voices, new_voices, voices - new_voices AS returning_voices
+  FROM counted ORDER BY period
+"""
+
+VOICES_SQL = """
+SELECT 'role' AS dimension, role AS group_name, count(*) AS posts,
+       count(DISTINCT (platform, account_id)) AS accounts
+  FROM win GROUP BY ALL
+UNION ALL
+SELECT 'sector', sector, count(*), count(DISTINCT (platform, account_id)) FROM win GROUP BY ALL
+ORDER BY dimension, posts DESC, group_name
+"""
+
+THEMES_SQL = """
+WITH docs AS (
+    SELECT platform, post_id, account_id, engagement, created_at,
+           date_trunc('{unit}', timezone('UTC', created_at))::DATE AS period,
+           regexp_extract_all(lower(regexp_replace(coalesce(text, ''), 'https?://\\S+|@\\w+', ' ', 'g')),
+                              '[a-z][a-z0-9''’-]*[a-z0-9]') AS words
+      FROM win
+),
+grams AS (
+    SELECT d.*, list_distinct(list_concat(
+               list_filter(words, lambda w: len(w) >= 3 AND NOT list_contains({stop}, w)),
+               list_filter(list_transform(range(1, len(words)), lambda i:
+                   CASE WHEN NOT list_contains({stop}, words[i]) AND NOT list_contains({stop}, words[i + 1])
+                        THEN words[i] || ' ' || words[i + 1] END), lambda g: g IS NOT NULL))) AS terms
+      FROM docs d
+),
+uses AS (SELECT period, platform, post_id, account_id, engagement, created_at, unnest(terms) AS term FROM grams),
+counts AS (
+    SELECT period, term, count(*) AS n, count(DISTINCT (platform, account_id)) AS accounts,
+           first(platform ORDER BY engagement DESC, created_at, post_id) AS example_platform,
+           first(post_id ORDER BY engagement DESC, created_at, post_id) AS example_post
+      FROM uses GROUP BY ALL
+),
+totals AS (SELECT term, sum(n) AS y FROM counts GROUP BY term),
+sizes AS (SELECT period, sum(n) AS np FROM counts GROUP BY period),
+grand AS (SELECT sum(n) AS total, count(DISTINCT period) AS periods FROM counts),
+scored AS (
+    SELECT c.*, CASE WHEN g.periods > 1 THEN
+               (ln((c.n + t.y) / nullif(s.np + g.total - c.n - t.y, 0))
+                - ln((2 * t.y - c.n) / nullif((g.total - s.np) + g.total - (t.y - c.n) - t.y, 0)))
+               / sqrt(1.0 / (c.n + t.y) + 1.0 / (2 * t.y - c.n)) END AS distinctiveness
+      FROM counts c JOIN totals t USING (term) JOIN sizes s USING (period), grand g
+     WHERE c.n >= {min_posts} AND c.accounts >= 2
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY period ORDER BY coalesce(distinctiveness, 0) DESC, n DESC, term)
+              AS rank
+      FROM scored
+)
+SELECT r.period, r.rank, r.term, r.n AS term_posts, r.accounts, r.distinctiveness,
+       w.handle AS example_handle, w.text AS example_text, w.uri AS example_uri, w.created_at AS example_at
+  FROM ranked r LEFT JOIN win w ON w.platform = r.example_platform AND w.post_id = r.example_post
+ WHERE r.rank <= {top}
+ ORDER BY r.period, r.rank
+"""
+
+_REGEX_SPECIAL = re.compile(r"([\\.^$|?*+()\[\]{}])")
+
+
+def keyword_pattern(keywords: Sequence[str]) -> str | None:
+    """One case-insensitive pattern for all keywords, whole words where a keyword starts or ends with one."""
+    parts = []
+    for keyword in (k.strip() for k in keywords):
+        if not keyword:
+            continue
+        escaped = _REGEX_SPECIAL.sub(r"\\\1", keyword)
+        escaped = re.sub(r"\s+", r"\\s+", escaped)
+        start = r"\b" if re.match(r"\w", keyword) else ""
+        end = r"\b" if re.search(r"\w$", keyword) else ""
+        parts.append(f"{start}{escaped}{end}")
+    return "(?i)(?:" + "|".join(parts) + ")" if parts else None
+
+
+def themes(con: duckdb.DuckDBPyConnection, unit: str, cues: rules.Cues, top: int = THEMES_PER_PERIOD,
+           min_posts: int = 3) -> pa.Table:
+    """The most distinctive words and two-word phrases of each period, each with its most engaged example post."""
+    stop = "[" + ", ".join("'" + word.replace("'", "''") + "'" for word in sorted(cues.stopwords)) + "]"
+    return con.sql(THEMES_SQL.format(unit=unit, stop=stop, top=int(top), min_posts=int(min_posts))).to_arrow_table()
+
+
+# ---------------------------------------------------------------------- finding the posts
+
+
+def matched_posts(ws: dlg.Queryable, target: Target, scope: dlg.Scope) -> pa.Table:
+    """Every post about the target up to `scope.until` (earlier ones mark known voices), with in_window set."""
+    before = dlg.Scope(scope.collection, None, scope.until)
+    keywords = keyword_pattern(target.keywords)
+    sql = MATCHED_SQL.format(
+        members=dlg.ORG_MEMBERS_SQL, where=before.condition("p"),
+        keyword_hit="regexp_matches(coalesce(p.text, ''), $keywords)" if keywords else "FALSE",
+        hashtag_hit="list_has_any(p.hashtags, $tags::VARCHAR[])" if target.tags else "FALSE",
+        in_window="p.created_at >= $since" if scope.since is not None else "TRUE",
+    )
+    params: dict[str, Any] = {**before.params(), **dlg.membership_params(target.organisations)}
+    if scope.since is not None:
+        params["since"] = scope.since
+    if keywords:
+        params["keywords"] = keywords
+    if target.tags:
+        params["tags"] = target.tags
+    return ws.query(sql, params)
+
+
+def period_unit(first: datetime | None, last: datetime | None) -> str:
+    """Days for up to a month, weeks for up to a year, months beyond."""
+    if first is None or last is None:
+        return "day"
+    span = (last - first).days
+    return "day" if span <= 31 else "week" if span <= 366 else "month"
+
+
+# ---------------------------------------------------------------------- sentiment
+
+
+def score_sentiment(texts: Sequence[str | None]) -> list[float]:
+    """VADER compound scores, with links and @handles removed first (they carry no feeling)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyser = _analyser(SentimentIntensityAnalyzer)
+    cleaner = re.compile(r"https?://\S+|@\w+")
+    return [float(analyser.polarity_scores(cleaner.sub(" ", text or ""))["compound"]) for text in texts]
+
+
+_ANALYSER: list[Any] = []
+
+
+def _analyser(factory: Any) -> Any:
+    if not _ANALYSER:
+        _ANALYSER.append(factory())
+    return _ANALYSER[0]
+
+
+def sentiment_by_period(con: duckdb.DuckDBPyConnection, unit: str) -> tuple[pa.Table, int, bool]:
+    """Mean and shares of VADER scores per period; returns the table, posts scored, and whether sampled."""
+    total = int(con.sql("SELECT count(*) FROM win").fetchall()[0][0])
+    sampled = total > SENTIMENT_LIMIT
+    sample = f" USING SAMPLE reservoir({SENTIMENT_LIMIT} ROWS) REPEATABLE (7)" if sampled else ""
+    rows = con.sql(f"SELECT date_trunc('{unit}', timezone('UTC', created_at))::DATE AS period, text "
+                   f"FROM win{sample}").to_arrow_table()
+    scores = pa.table({"period": rows.column("period"),
+                       "compound": pa.array(score_sentiment(rows.column("text").to_pylist()), pa.float64())})
+    con.register("scores", scores)
+    table = con.sql("""
+        SELECT period, count(*) AS scored, avg(compound) AS mean_sentiment,
+               avg((compound >= 0.05)::INT) AS positive_share, avg((compound <= -0.05)::INT) AS negative_share
+          FROM scores GROUP BY period ORDER BY period""").to_arrow_table()
+    return table, rows.num_rows, sampled
+
+
+# ---------------------------------------------------------------------- the queue
+
+
+def classify_asks(con: duckdb.DuckDBPyConnection, cues: rules.Cues, org_names: Sequence[str]) -> pa.Table:
+    """Posts in the window that ask, request or complain: one row per organisation that owes an answer.
+
+    A post addressed to some of the organisations is owed by those; one found only by keyword or
+    hashtag is owed by every organisation of the target.
+    """
+    return con.sql(f"""
+        SELECT w.platform, w.post_id, w.account_id, w.created_at, w.text, w.uri, w.handle, w.display_name,
+               w.followers, w.addressed, unnest(coalesce(w.orgs, $org_names::VARCHAR[])) AS org,
+               k.kind, k.urgent, k.cues
+          FROM win w JOIN (
+              SELECT platform, post_id, {rules.kind_sql('plain', cues)} AS kind,
+                     {rules.urgent_sql('plain', cues)} AS urgent, {rules.cues_sql('plain', cues)} AS cues
+                FROM (SELECT platform, post_id, {rules.plain_text_sql('text')} AS plain FROM win)) k
+            USING (platform, post_id)
+         WHERE k.kind IS NOT NULL""", params={"org_names": list(org_names)}).to_arrow_table()
+
+
+def find_answers(ws: dlg.Queryable, asks: pa.Table, target: Target) -> pa.Table:
+    """The first answer from the owing organisation to each ask, looked for in the whole workspace."""
+    columns = {
+        "ask_platforms": asks.column("platform").to_pylist(), "ask_posts": asks.column("post_id").to_pylist(),
+        "ask_authors": asks.column("account_id").to_pylist(), "ask_times": asks.column("created_at").to_pylist(),
+        "ask_orgs": asks.column("org").to_pylist(),
+    }
+    return ws.query(ANSWERS_SQL.format(members=dlg.ORG_MEMBERS_SQL),
+                    {**columns, **dlg.membership_params(target.organisations)})
+
+
+def build_queue(
+    con: duckdb.DuckDBPyConnection, cues: rules.Cues, window_hours: float, as_of: datetime
+) -> pa.Table:
+    """Every ask with its status (answered, answered late, overdue, open) and its rank score."""
+    weights = cues.ranking
+    score = (
+        f"{weights.get('urgent', 0)} * urgent::INT"
+        f" + CASE kind WHEN 'complaint' THEN {weights.get('complaint', 0)} WHEN 'question' THEN "
+        f"{weights.get('question', 0)} ELSE {weights.get('request', 0)} END"
+        f" + {weights.get('addressed', 0)} * addressed::INT"
+        f" + {weights.get('reach', 0)} * log10(1 + coalesce(followers, 0))"
+        f" + {weights.get('age', 0)} * least(age_hours / $window, {weights.get('age_cap', 4)})"
+    )
+    return con.sql(f"""
+        SELECT *, {score} AS score FROM (
+            SELECT a.*, n.answered_at, n.answer_id,
+                   greatest(0, epoch(n.answered_at) - epoch(a.created_at)) / 3600.0 AS answer_hours,
+                   greatest(0, epoch($as_of::TIMESTAMPTZ) - epoch(a.created_at)) / 3600.0 AS age_hours,
+                   CASE WHEN n.answered_at IS NULL THEN
+                            CASE WHEN epoch($as_of::TIMESTAMPTZ) - epoch(a.created_at) >= $window * 3600
+                                 THEN 'overdue' ELSE 'open' END
+                        WHEN epoch(n.answered_at) - epoch(a.created_at) <= $window * 3600 THEN 'answered'
+                        ELSE 'answered late' END AS status
+              FROM asks a LEFT JOIN answers n
+                ON n.platform = a.platform AND n.post_id = a.post_id AND n.org = a.org)
+         ORDER BY status IN ('overdue', 'open') DESC, score DESC, created_at, post_id""",
+                   params={"window": float(window_hours), "as_of": as_of}).to_arrow_table()
+
+
+# ---------------------------------------------------------------------- the analysis
+
+
+@analysis("listening", "Listening",
+          "What people say about an organisation, who says it, how it feels, and what went unanswered.", order=50)
+def listen(
+    ws: dlg.Queryable, target: Target | None = None, collection: str | None = None, since: datetime | None = None,
+    until: datetime | None = None, window_hours: float = dlg.DEFAULT_WINDOW_HOURS, as_of: datetime | None = None,
+    period: str | None = None, sentiment: bool = True,
+) -> AnalysisResult:
+    """Volume, voices, sentiment, themes and the unanswered queue for a target.
+
+    Without a target, every account labelled as an organisation is listened for, each as its own
+    organisation (so an answer must come from the account that was asked).
+    """
+    if window_hours <= 0:
+        raise SociableError("the response window must be a positive number of hours.")
+    if period is not None and period not in ("day", "week", "month"):
+        raise SociableError(f"the period should be day, week or month, not '{period}'.")
+    scope = dlg.Scope(collection, since, until)
+    scope.check(ws)
+    target = target or labelled_organisations(ws)
+    cues = rules.load_cues()
+    matched = matched_posts(ws, target, scope)
+    as_of = as_of or _latest(ws)
+    con = duckdb.connect()
+    try:
+        con.register("matched", matched)
+        con.execute("CREATE TEMP TABLE win AS SELECT * FROM matched WHERE in_window")
+        return _result(ws, con, target, cues, window_hours, as_of, period, sentiment)
+    finally:
+        con.close()
+
+
+def labelled_organisations(ws: dlg.Queryable) -> Target:
+    rows = ws.query("SELECT l.platform, l.account_id, coalesce(a.handle, l.account_id) AS handle FROM labels l "
+                    "LEFT JOIN accounts a USING (platform, account_id) WHERE l.role = 'organisation' "
+                    "ORDER BY handle").to_pylist()
+    if not rows:
+        raise SociableError(f"no account is labelled as an organisation (roles are {dlg.RUN_ROLES}); or give "
+                            "the organisation's accounts with --org.")
+    return Target(tuple(dlg.Organisation("@" + r["handle"], ((r["platform"], r["account_id"]),)) for r in rows))
+
+
+def _latest(ws: dlg.Queryable) -> datetime:
+    value = ws.query("SELECT max(created_at) AS latest FROM posts").column(0)[0].as_py()
+    return value if value is not None else datetime.now().astimezone()
+
+
+def _result(
+    ws: dlg.Queryable, con: duckdb.DuckDBPyConnection, target: Target, cues: rules.Cues, window_hours: float,
+    as_of: datetime, period: str | None, sentiment: bool,
+) -> AnalysisResult:
+    first, last = con.sql("SELECT min(created_at), max(created_at) FROM win").fetchall()[0]
+    unit = period or period_unit(first, last)
+    tables: dict[str, pa.Table] = {
+        "volume": con.sql(VOLUME_SQL.format(unit=unit)).to_arrow_table(),
+        "voices": con.sql(VOICES_SQL).to_arrow_table(),
+        "themes": themes(con, unit, cues),
+    }
+    posts, voices = con.sql("SELECT count(*), count(DISTINCT (platform, account_id)) FROM win").fetchall()[0]
+    facts: dict[str, Any] = {"posts": int(posts), "voices": int(voices), "unit": unit,
+                             "window_hours": window_hours, "as_of": as_of, "first": first, "last": last,
+                             "labelled": dlg.has_labels(ws)}
+    notes: list[str] = []
+    if sentiment and facts["posts"]:
+        tables["sentiment"], facts["scored"], sampled = sentiment_by_period(con, unit)
+        notes.append(SENTIMENT_LIMITS + (f" {facts['scored']:,} of {facts['posts']:,} posts were scored (a seeded "
+                                         "random sample)." if sampled else ""))
+    if target.organisations:
+        asks = classify_asks(con, cues, [org.name for org in target.organisations])
+        con.register("asks", asks)
+        con.register("answers", find_answers(ws, asks, target))
+        everything = build_queue(con, cues, window_hours, as_of)
+        tables["asks"] = everything
+        tables["queue"] = everything.filter(pc.is_in(everything.column("status"),
+                                                              pa.array(QUEUE_STATUSES)))
+        facts.update(_queue_facts(everything))
+    else:
+        notes.append("Give the organisation's accounts (--org) to find the posts none of them answered.")
+    notes[:0] = listening_notes(facts, tables)
+    return AnalysisResult("listening", "Listening", "What people say about the target, and what went unanswered.",
+                          measures=MEASURES, tables=tables, facts=facts, notes=tuple(notes))
+
+
+def _queue_facts(asks: pa.Table) -> dict[str, Any]:
+    statuses = asks.column("status").to_pylist()
+    hours = sorted(h for h, s in zip(asks.column("answer_hours").to_pylist(), statuses, strict=True) if s == "answered")
+    return {
+        "asks": len(statuses), **{status.replace(" ", "_"): statuses.count(status)
+                                  for status in ("answered", "answered late", "overdue", "open")},
+        "median_answer_hours": hours[len(hours) // 2] if hours else None,
+    }
+
+
+def listening_notes(facts: dict[str, Any], tables: dict[str, pa.Table]) -> list[str]:
+    if not facts["posts"]:
+        return ["No posts about the target were found in scope."]
+    notes = [f"{facts['posts']:,} posts about the target by {facts['voices']:,} accounts."]
+    if "asks" in facts:
+        waiting = facts["overdue"] + facts["open"]
+        notes.append(f"{facts['asks']:,} asked, requested or complained; {facts['answered']:,} were answered within "
+                     f"{facts['window_hours']:g} hours, {facts['answered_late']:,} later, and {waiting:,} are waiting "
+                     f"({facts['overdue']:,} overdue).")
+    return notes

@@ -1,0 +1,239 @@
+"""Report sections: Being sociable (dialogue), Maturity, and Listening with the unanswered queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from sociable.analyses import dialogue as dlg
+from sociable.analyses import listening as lst
+from sociable.analyses import maturity as mat
+from sociable.analyses.base import AnalysisResult, Measure
+from sociable.errors import SociableError
+from sociable.reports import charts
+from sociable.reports.sections import (
+    Block,
+    Chart,
+    Figures,
+    Fragment,
+    Paragraph,
+    ReportContext,
+    Section,
+    Table,
+    section,
+)
+
+TOP_ACCOUNTS = 25
+QUEUE_ROWS = 50
+QUEUE_POSTS = 10
+PERCENT = ("broadcast_share", "reply_share", "conversation_share", "link_only_share", "repost_share", "reciprocity",
+           "response_rate", "people_share", "internal_share", "cross_sector_share", "positive_share", "negative_share")
+DIALOGUE_LABELS = {
+    "group_name": "Group", "handle": "Account", "role": "Role", "sector": "Sector", "style": "Style",
+    "accounts": "Accounts", "posts": "Posts", "written": "Written", "broadcast_share": "Broadcasts %",
+    "reply_share": "Replies %", "conversation_share": "In conversation %", "conversations": "Conversations",
+    "link_only_share": "Link only %", "repost_share": "Reposts %", "reciprocity": "Reciprocity %",
+    "received": "Received", "response_rate": "Answered %", "median_response_hours": "Median answer (h)",
+    "people_share": "With people %", "chat_sessions": "Chat hours",
+}
+GROUP_COLUMNS = ("group_name", "accounts", "posts", "broadcast_share", "reply_share", "conversation_share",
+                 "link_only_share", "reciprocity", "received", "response_rate", "median_response_hours", "people_share",
+                 "chat_sessions")
+SHARE_OF_WRITTEN = Measure(
+    "Share of written posts",
+    "Broadcasts, replies and other posts addressed to someone (mentions and quotes that are not replies), as % of "
+    "written posts.",
+)
+
+
+def percent(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    """Keep `columns`, showing shares (0–1) as percentages rounded to one decimal."""
+    arrays = []
+    for name in columns:
+        values = table.column(name).to_pylist()
+        if name in PERCENT:
+            values = [None if v is None else round(100 * v, 1) for v in values]
+        elif name.endswith("_hours"):
+            values = [None if v is None else round(v, 1) for v in values]
+        arrays.append(pa.array(values))
+    return pa.table(arrays, names=list(columns))
+
+
+def _run(ctx: ReportContext, name: str, function: Any) -> AnalysisResult | SociableError:
+    if name not in ctx.results:
+        try:
+            options = {"collection": ctx.collection} if ctx.collection else {}
+            ctx.results[name] = function(ctx.workspace, **options)
+        except SociableError as exc:
+            ctx.results[name] = exc
+    return ctx.results[name]
+
+
+def _measures(result: AnalysisResult, names: tuple[str, ...]) -> tuple[Measure, ...]:
+    return tuple(m for m in result.measures if m.name in names)
+
+
+# ---------------------------------------------------------------------- Being sociable
+
+
+@section("dialogue", "Being sociable", order=40)
+def dialogue_section(ctx: ReportContext) -> Section | None:
+    """Who converses and who broadcasts, by role and account, and how fast answers come."""
+    result = _run(ctx, "dialogue", dlg.measure_dialogue)
+    if isinstance(result, SociableError):
+        return Section("Being sociable", "Broadcasting or conversing.", [Paragraph(f"This could not run: {result}")])
+    if not result.tables["accounts"].num_rows:
+        return None
+    facts = result.facts
+    blocks: list[Block] = [Paragraph(note) for note in result.notes]
+    blocks.append(Figures(tuple((m, _figure(m.name, facts.get(m.name))) for m in _measures(
+        result, ("broadcast_share", "reply_share", "conversation_share", "reciprocity", "response_rate",
+                 "median_response_hours")))))
+    blocks.append(_sociable_chart(result))
+    times = _response_chart(result)
+    if times is not None:
+        blocks.append(times)
+    for dimension, caption in (("role", "By role"), ("sector", "By sector")):
+        blocks.append(Table(caption, percent(result.tables[dimension], GROUP_COLUMNS), DIALOGUE_LABELS,
+                            reading="Pooled over the group's accounts: a busy account weighs more than a quiet one.",
+                            measures=_measures(result, GROUP_COLUMNS)))
+    columns = ("handle", "role", "style", *GROUP_COLUMNS[2:])
+    blocks.append(Table(f"The {TOP_ACCOUNTS} most active accounts", percent(
+        result.tables["accounts"].slice(0, TOP_ACCOUNTS), columns), DIALOGUE_LABELS,
+        reading="Style: " + "; ".join(f"{name}: {rule}" for name, rule in dlg.STYLE_RULES) + ".",
+        measures=_measures(result, columns)))
+    return Section("Being sociable", "Doing social is broadcasting; being sociable is replying, conversing and "
+                   "listening back. These measures show which accounts do which.", blocks)
+
+
+def _figure(name: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if name.endswith("_hours"):
+        return f"{value:.1f} h"
+    return f"{value:.0%}"
+
+
+def _sociable_chart(result: AnalysisResult) -> Chart:
+    rows = []
+    for row in result.tables["role"].to_pylist():
+        if not row["written"]:
+            continue
+        broadcast, reply = row["broadcast_share"] or 0.0, row["reply_share"] or 0.0
+        for kind, share in (("Broadcasts", broadcast), ("Replies", reply),
+                            ("Other addressed posts", max(0.0, 1 - broadcast - reply))):
+            rows.append({"role": row["group_name"], "kind": kind, "share": round(100 * share, 1)})
+    table = pa.Table.from_pylist(rows, schema=pa.schema([("role", pa.string()), ("kind", pa.string()),
+                                                          ("share", pa.float64())]))
+    spec = charts.stacked_bar_chart(table, category="role", value="share", series="kind", category_label="Role",
+                                    value_label="% of written posts", series_label="Kind of post",
+                                    description="Broadcasts, replies and other addressed posts by role.")
+    return Chart("Sociable or broadcasting, by role", spec,
+                 reading="The longer the broadcast bar, the more a role's posts address nobody in particular.",
+                 measures=(SHARE_OF_WRITTEN, dlg.BROADCAST_SHARE, dlg.REPLY_SHARE), data=table,
+                 data_labels={"role": "Role", "kind": "Kind of post", "share": "% of written posts"})
+
+
+def _response_chart(result: AnalysisResult) -> Chart | None:
+    table = result.tables["response_times"]
+    if not table.num_rows:
+        return None
+    shown = table.select(["bucket", "role", "responses"])
+    spec = charts.stacked_bar_chart(shown, category="bucket", value="responses", series="role",
+                                    category_label="Time to answer", value_label="Answers", series_label="Role",
+                                    description="How long direct answers to replies and mentions took, by role.")
+    return Chart("How long answers take", spec, reading="Direct replies to replies and mentions received, by delay.",
+                 measures=(dlg.RESPONSE_TIMES, dlg.MEDIAN_RESPONSE), data=shown,
+                 data_labels={"bucket": "Time to answer", "role": "Role", "responses": "Answers"})
+
+
+# ---------------------------------------------------------------------- Maturity
+
+
+@section("maturity", "Maturity", order=45)
+def maturity_section(ctx: ReportContext) -> Section | None:
+    """Each organisation's stage, the reasons in measured values, and the rubric."""
+    result = _run(ctx, "maturity", mat.assess_maturity)
+    if isinstance(result, SociableError):
+        return Section("Maturity", "Where organisations stand.", [Paragraph(f"This could not run: {result}")])
+    blocks: list[Block] = [Paragraph(note) for note in result.notes]
+    if "organisations" in result.tables:
+        columns = ("organisation", "stage", "active_accounts", "internal_share", "response_rate", "reciprocity",
+                   "cross_sector_share", "people_share", "median_response_hours")
+        blocks.insert(0, Table("Stage of each organisation", percent(result.tables["organisations"], columns),
+                               {"organisation": "Organisation", "stage": "Stage", "active_accounts": "Active accounts",
+                                "internal_share": "Linked %", "response_rate": "Answered %",
+                                "reciprocity": "Reciprocity %", "cross_sector_share": "Across sectors %",
+                                "people_share": "With people %", "median_response_hours": "Median answer (h)"},
+                               measures=_measures(result, columns)))
+        blocks.append(Table("The rubric", result.tables["rubric"],
+                            {"stage_number": "#", "stage": "Stage", "summary": "What it means",
+                             "conditions": "Conditions (with those of every lower stage)"},
+                            reading="Kept in sociable/analyses/lexicon/maturity.yaml."))
+    return Section("Maturity", "Five stages from dormant to empowering, placed by an explicit rubric over the "
+                   "dialogue measures.", blocks)
+
+
+# ---------------------------------------------------------------------- Listening
+
+
+@section("listening", "Listening", order=50)
+def listening_section(ctx: ReportContext) -> Section | None:
+    """Posts to the organisation accounts: volume, sentiment, themes, and the unanswered queue."""
+    result = _run(ctx, "listening", lst.listen)
+    if isinstance(result, SociableError):
+        return Section("Listening", "What people say to organisations.",
+                       [Paragraph(f"This could not run: {result}")])
+    if not result.facts.get("posts"):
+        return None
+    tables = result.tables
+    blocks: list[Block] = [Paragraph(note) for note in result.notes]
+    blocks.append(_volume_chart(result))
+    if "sentiment" in tables and tables["sentiment"].num_rows:
+        blocks.append(_sentiment_chart(result))
+    blocks.append(Table("Who is talking", tables["voices"], {"dimension": "By", "group_name": "Group"},
+                        measures=_measures(result, ("posts", "voices"))))
+    themes = tables["themes"].select(["period", "term", "term_posts", "distinctiveness", "example_handle",
+                                      "example_text"])
+    blocks.append(Table("Themes", themes, {"term": "Theme", "term_posts": "Posts", "example_handle": "Example by",
+                                           "example_text": "Example"},
+                        measures=_measures(result, ("distinctiveness", "term_posts"))))
+    if "queue" in tables:
+        blocks.extend(_queue_blocks(result))
+    return Section("Listening", "What people say to and about the organisation accounts, how it feels, and which "
+                   "questions, requests and complaints no one from the organisation answered.", blocks)
+
+
+def _volume_chart(result: AnalysisResult) -> Chart:
+    table = result.tables["volume"].select(["period", "posts", "new_voices"])
+    spec = charts.time_series(table, time="period", value="posts", time_label="Period", value_label="Posts",
+                              description=f"Posts about the organisations per {result.facts['unit']}.")
+    return Chart(f"Posts per {result.facts['unit']}", spec, reading="How much was said to or about them over time.",
+                 measures=_measures(result, ("posts", "new_voices")), data=table)
+
+
+def _sentiment_chart(result: AnalysisResult) -> Chart:
+    table = result.tables["sentiment"].select(["period", "mean_sentiment", "scored"])
+    spec = charts.time_series(table, time="period", value="mean_sentiment", time_label="Period",
+                              value_label="Mean sentiment", description="Mean VADER sentiment per period.")
+    return Chart("Sentiment over time", spec, reading=lst.SENTIMENT_LIMITS,
+                 measures=_measures(result, ("mean_sentiment",)), data=table)
+
+
+def _queue_blocks(result: AnalysisResult) -> list[Block]:
+    queue = result.tables["queue"]
+    if not queue.num_rows:
+        return [Paragraph("No questions, requests or complaints are waiting: every one found was answered.")]
+    shown = queue.select(["status", "kind", "urgent", "org", "handle", "followers", "created_at", "age_hours",
+                          "score", "text", "uri"])
+    posts = [{"handle": "@" + str(row["handle"]), "display_name": row["display_name"], "platform": row["platform"],
+              "created_at": row["created_at"], "text": row["text"], "uri": row["uri"]}
+             for row in queue.slice(0, QUEUE_POSTS).to_pylist()]
+    return [
+        Table("The unanswered queue", shown, {"org": "Asked of", "handle": "From", "created_at": "Posted",
+                                              "age_hours": "Waiting (h)", "uri": "Link"},
+              reading="Ranked by urgency cues, kind, reach and time waited; overdue means older than the window.",
+              measures=_measures(result, ("score", "age_hours", "asks")), max_rows=QUEUE_ROWS),
+        Fragment("post_list.html", {"caption": f"The {len(posts)} most urgent, with links", "posts": posts}),
+    ]
