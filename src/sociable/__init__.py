@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from sociable.store import Workspace
 
 
-def open(path: str | object = "sociable.duckdb", read_only: bool = False) -> Workspace:  # noqa: A001
+def open(path: str | object = "sociable.duckdb", read_only: bool = False) -> Workspace:
     """Open (or create) a workspace: one DuckDB file."""
     from sociable.store import open as open_workspace
 
