@@ -150,6 +150,10 @@ def write_blocks(job: Job, workers: int | None) -> tuple[int, list[int]]:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 results = list(pool.map(write_block, range(len(blocks))))
+    except BaseException:
+        for part in job.path.parent.glob(f"{job.path.name}.part*"):
+            part.unlink()
+        raise
     finally:
         _JOB = None
     posted = [sum(counts) for counts in zip(*(r[1] for r in results), strict=True)]

@@ -36,6 +36,19 @@ SERVICES: dict[str, tuple[tuple[str, str, str], ...]] = {
                 ("Housing Options", "Housing", "housing")),
     "charity": (("Volunteers", "Vols", "voluntary"),),
 }
+# Where each kind of professional works: organisation subtypes, and the sectors those must be in.
+EMPLOYERS: dict[str, tuple[str, ...]] = {
+    "nurse": ("nhs_trust", "gp_practice"), "midwife": ("nhs_trust",), "doctor": ("nhs_trust", "gp_practice"),
+    "ahp": ("nhs_trust",), "paramedic": ("nhs_trust",), "social_worker": ("council",),
+    "care_worker": ("care_provider", "council"), "manager": ("nhs_trust", "council", "care_provider"),
+    "researcher": ("university",), "student": ("university",), "police_officer": ("police",),
+}
+SECTORS_OF: dict[str, tuple[str, ...]] = {
+    "nurse": ("health",), "midwife": ("health",), "doctor": ("health",), "ahp": ("health",),
+    "paramedic": ("fire_ambulance",), "social_worker": ("social_care", "local_government"),
+    "care_worker": ("social_care",), "manager": ("health", "social_care"), "researcher": ("academic", "education"),
+    "student": ("academic", "education"), "police_officer": ("police_justice",),
+}
 STYLE_WEIGHTS: tuple[tuple[str, float], ...] = (("broadcaster", 72), ("converser", 16), ("dormant", 12))
 CHAT_HOST_HANDLE = "WeCareTalk"
 # The first local organisations of every run, as (style, index into names.ORG_KINDS): a conversing
@@ -227,7 +240,8 @@ class CastBuilder:
         if behaviour == "broker":
             bio = (rng.choice(BROKER_BIOS).format(place=place), "clear")
         if role == "professional":
-            sector = PRO_SECTOR.get(subtype) or rng.choice(("health", "social_care"))
+            works_in_health = employer is not None and employer.sector == "health"
+            sector = PRO_SECTOR.get(subtype) or ("health" if works_in_health else "social_care")
             home = sector
         else:
             sector = PERSON_SECTOR[subtype]
@@ -255,21 +269,26 @@ def build_cast(rng: random.Random, posts: int, start: datetime) -> Cast:
     builder = CastBuilder(rng, start)
     builder.national()
     while len(builder.members) < total * 0.16:
-        local = len(builder.groups) - len(names.NATIONAL_ORGS)
-        style, kind = ANCHOR_GROUPS[local] if local < len(ANCHOR_GROUPS) else (weighted(rng, STYLE_WEIGHTS), None)
+        made = len(builder.groups) - len(names.NATIONAL_ORGS)
+        style, kind = ANCHOR_GROUPS[made] if made < len(ANCHOR_GROUPS) else (weighted(rng, STYLE_WEIGHTS), None)
         if builder.org_group(style, kind) is None:
             break
-    employers = [g for g in builder.groups if g.subtype not in ("regulator", "government", "media")] or builder.groups
+    local = [g for g in builder.groups if g.subtype not in ("regulator", "government", "media")] or builder.groups
+    employers = {
+        kind: [g for g in local if g.subtype in kinds and g.sector in SECTORS_OF[kind]]
+        or [g for g in local if g.subtype in kinds] or local
+        for kind, kinds in EMPLOYERS.items()
+    }
     brokers = max(3, min(250, round(total * 0.015)))
     while len(builder.members) < total:
-        employer = rng.choice(employers)
         if brokers > 0:
             brokers -= 1
-            builder.person("professional", rng.choice(("social_worker", "manager", "ahp", "nurse")), "broker", employer)
+            subtype = rng.choice(("social_worker", "manager", "ahp", "nurse"))
+            builder.person("professional", subtype, "broker", rng.choice(employers[subtype]))
         elif rng.random() < 0.6:
             subtype = weighted(rng, PRO_MIX)
             behaviour = "converser" if rng.random() < 0.12 else "regular"
-            builder.person("professional", subtype, behaviour, employer)
+            builder.person("professional", subtype, behaviour, rng.choice(employers[subtype]))
         else:
-            builder.person("person", weighted(rng, PERSON_MIX), "regular", employer)
+            builder.person("person", weighted(rng, PERSON_MIX), "regular", rng.choice(local))
     return Cast(builder.members, builder.groups, builder.by_handle)

@@ -114,10 +114,4 @@ CONDITIONS: tuple[str, ...] = (
 WARDS: tuple[str, ...] = (
     "Ward 7", "Ward 12", "Ward 21", "Larch ward", "Rowan ward", "Heron ward", "the stroke unit", "AMU",
 )
-EMOJI_WARM: tuple[str, ...] = ("💙", "🙌", "👏", "😊", "🙏", "✨", "💪", "❤️", "🌟", "👍")
-EMOJI_TIRED: tuple[str, ...] = ("😴", "☕", "🫠", "😅", "🙃", "😩")
 EMOJI_BIO: tuple[str, ...] = ("💙", "🌈", "☕", "🐶", "🏃‍♀️", "🌻", "📚", "⚽", "🧶", "🎧", "🏳️‍🌈", "🌿")
-DOMAINS: tuple[str, ...] = (
-    "nhs.example.uk", "carenews.example.org", "council.example.gov.uk", "blog.example.net", "research.example.ac.uk",
-    "charity.example.org.uk", "courier.example.co.uk", "guidance.example.gov.uk",
-)

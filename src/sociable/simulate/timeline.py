@@ -17,7 +17,7 @@ from string import Formatter
 
 import numpy as np
 
-from sociable.simulate import phrases
+from sociable.simulate import names, phrases
 from sociable.simulate.cast import Cast, Member
 from sociable.simulate.plan import DAY, HOUR, MINUTE, Planned, working
 from sociable.simulate.writer import TweetWriter, Written, snowflake
@@ -315,8 +315,7 @@ class Timeline:
             self.owe(ms, target.author, written)
 
 
-PLACES = ("Northbridge", "Eastmoor", "Westhaven", "Brackenford", "Calderby", "Dunmere", "Fenholt", "Greyholm",
-          "Marrowby", "Pellingham", "Ravensmere", "Saltwick", "Wynstead")
+PLACES = names.ANCHOR_PLACES
 DOMAINS = ("carenews.example.org", "blog.example.net", "research.example.ac.uk", "guidance.example.gov.uk")
 
 

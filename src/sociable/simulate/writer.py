@@ -50,6 +50,11 @@ def snowflake(ms: int, planted: bool, counter: int) -> int:
     return ((ms - TWITTER_EPOCH_MS) << 22) | (int(planted) << 21) | (counter & 0x1FFFFF)
 
 
+def compact(data: bytes) -> bytes:
+    """A tight copy of bytes from orjson, whose own buffers keep several kilobytes of slack each."""
+    return memoryview(data).tobytes()
+
+
 def marked(text: str, sign: str, also_not_after: str) -> list[tuple[str, int]]:
     """Words that follow `sign` ('#' or '@') at a word start, with where each word begins.
 
@@ -123,7 +128,7 @@ class TweetWriter:
         self.by_handle = by_handle
         self.rng = rng
         self.clock = Clock()
-        self.users = [orjson.Fragment(orjson.dumps(user_object(m, rng))) for m in members]
+        self.users = [orjson.Fragment(compact(orjson.dumps(user_object(m, rng)))) for m in members]
         self.mention_parts = [(m.handle, m.name, m.user_id, str(m.user_id)) for m in members]
 
     def tco(self) -> str:
@@ -223,7 +228,7 @@ class TweetWriter:
             tweet["quoted_status"] = quote_of.fragment
             line = orjson.dumps(tweet)
         quoted = quote_of.post_id if quote_of is not None else None
-        return line, Written(post_id, author, text, orjson.Fragment(shallow), retweets, quoted, tuple(made))
+        return line, Written(post_id, author, text, orjson.Fragment(compact(shallow)), retweets, quoted, tuple(made))
 
     def retweet(self, *, post_id: int, ms: int, author: int, of: Written) -> bytes:
         """A retweet: 'RT @x: ' and the original text (cut at a word near 140 characters), the original embedded."""
