@@ -79,3 +79,14 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("Interrupted.")
         sys.exit(130)
+    except Exception as exc:  # a bug in sociable: one line for the user, the traceback on request
+        if os.environ.get("SOCIABLE_DEBUG"):
+            raise
+        err_console.print(
+            Text.assemble(
+                ("Internal error: ", "bold red"),
+                f"{type(exc).__name__}: {exc}. This is a bug in sociable; run again with SOCIABLE_DEBUG=1 "
+                "to see where it happened, and report it.",
+            )
+        )
+        sys.exit(2)
