@@ -51,6 +51,9 @@ test-slow: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/ingest.py --posts 1000000
+	$(BIN)/python bench/simulate.py --posts 1000000
+	$(BIN)/python bench/network.py
+	$(BIN)/python bench/dialogue.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
