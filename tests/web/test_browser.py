@@ -174,12 +174,12 @@ def test_checker_flags_a_risky_draft_as_it_is_typed(browser: object, server: Ser
     page.goto(server.url + "/check")  # type: ignore[attr-defined]
     page.locator("#draft").press_sequentially(RISKY, delay=2)  # type: ignore[attr-defined]
     verdict = page.locator("#check-result [data-verdict='do not post']")  # type: ignore[attr-defined]
-    verdict.wait_for(timeout=10000)
+    verdict.wait_for(timeout=30000)
     marks = page.locator("#check-result mark").all_text_contents()  # type: ignore[attr-defined]
     assert "Mrs Jones" in marks and "943 476 5919" in marks
     page.screenshot(path=str(SCREENSHOTS / "check.png"))  # type: ignore[attr-defined]
     page.locator("#draft").fill("Flu clinic on Thursday, all welcome <img src=x data-xss onerror=alert(1)>")  # type: ignore[attr-defined]
-    page.locator("#check-result [data-verdict='ok']").wait_for(timeout=10000)  # type: ignore[attr-defined]
+    page.locator("#check-result [data-verdict='ok']").wait_for(timeout=30000)  # type: ignore[attr-defined]
     assert_no_injection(page)
     watch.clean()
 
@@ -192,7 +192,7 @@ def test_an_upload_imports_a_file(browser: object, server: Server) -> None:
     page.screenshot(path=str(SCREENSHOTS / "import.png"))  # type: ignore[attr-defined]
     page.click("form#upload button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_url("**/jobs/*")  # type: ignore[attr-defined]
-    page.locator("#import-summary").wait_for(timeout=15000)  # type: ignore[attr-defined]
+    page.locator("#import-summary").wait_for(timeout=30000)  # type: ignore[attr-defined]
     cells = page.locator("#import-summary tbody td").all_text_contents()  # type: ignore[attr-defined]
     assert cells[:2] == ["twitter-v1", "8"], "8 records read"
     assert cells[3] == "8", "all 8 already stored: a re-import changes nothing"

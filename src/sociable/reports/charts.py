@@ -9,6 +9,7 @@ points outside the file.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,8 @@ OKABE_ITO: tuple[str, ...] = (
 
 # Counts are whole numbers: no 0.5 ticks, thousands separated.
 COUNT_AXIS: dict[str, Any] = {"tickMinStep": 1, "format": ",d"}
+
+SHADE = "shade"  # the colour field of a heatmap: log2 of its ratio, clamped
 
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
@@ -169,4 +172,57 @@ def stacked_bar_chart(
                 {"field": value, "type": "quantitative", "title": value_label, "format": ","},
             ],
         },
+    )
+
+
+def mixing_heatmap(
+    table: pa.Table,
+    *,
+    source: str,
+    target: str,
+    value: str,
+    source_label: str = "From",
+    target_label: str = "To",
+    value_label: str = "Observed / expected",
+    extra: tuple[tuple[str, str], ...] = (),
+    description: str = "",
+) -> dict[str, Any]:
+    """A heatmap of a ratio around 1, each cell labelled with its value: orange above 1, blue below.
+
+    The colour follows log2 of the ratio, clamped to 1/8..8, so 2× and ½ look equally strong and
+    one extreme cell does not wash out the rest. `extra` names further (field, title) pairs for
+    the tooltip, such as observed and expected counts. Rows and columns keep the order in which
+    groups first appear in `table`.
+    """
+    values = records(table, [source, target, value, *(name for name, _ in extra)])
+    for row in values:
+        ratio = row[value]
+        row[SHADE] = None if ratio is None else max(-3.0, min(3.0, math.log2(ratio) if ratio > 0 else -3.0))
+    order = list(dict.fromkeys([row[source] for row in values] + [row[target] for row in values]))
+    tooltip: list[dict[str, Any]] = [
+        {"field": source, "type": "nominal", "title": source_label},
+        {"field": target, "type": "nominal", "title": target_label},
+        {"field": value, "type": "quantitative", "title": value_label, "format": ".2f"},
+        *({"field": name, "type": "quantitative", "title": title, "format": ",.1f"} for name, title in extra),
+    ]
+    return _spec(
+        description,
+        values,
+        height={"step": 34},
+        encoding={
+            "y": {"field": source, "type": "nominal", "title": source_label, "sort": order,
+                  "axis": {"labelLimit": 180}},
+            "x": {"field": target, "type": "nominal", "title": target_label, "sort": order,
+                  "axis": {"labelLimit": 180, "labelAngle": -40}},
+            "tooltip": tooltip,
+        },
+        layer=[
+            {"mark": {"type": "rect", "stroke": "#ffffff", "strokeWidth": 1},
+             "encoding": {"color": {"field": SHADE, "type": "quantitative", "legend": None,
+                                    "scale": {"scheme": "blueorange", "domain": [-3, 3], "domainMid": 0}}}},
+            {"mark": {"type": "text", "fontSize": 11},
+             "encoding": {"text": {"field": value, "type": "quantitative", "format": ".1f"},
+                          "color": {"condition": {"test": f"abs(datum.{SHADE}) > 2", "value": "#ffffff"},
+                                    "value": "#1b1b1b"}}},
+        ],
     )

@@ -19,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 # The report's vendored files the pages may load; nothing else in that folder is served.
 REPORT_ASSETS = frozenset({
     "report.css", "report.js", "vega.min.js", "vega-lite.min.js", "vega-embed.min.js",
-    "graphology.umd.min.js", "sigma.min.js",
+    "graphology.umd.min.js", "sigma.min.js", "network.js",
 })
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 

@@ -1,0 +1,383 @@
+"""Report section: the Map — an interactive network, the sector mixing heatmap, silos, brokers and influence.
+
+The network is drawn twice from the same positions: by sigma.js in the browser (nodes and edges
+embedded as JSON, drawn by static/network.js) and as an inline SVG rendered here, which is what
+prints and what a reader without JavaScript sees. Big graphs are cut to the accounts with the
+highest PageRank, so the report stays a file a laptop opens.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import igraph as ig
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sociable.analyses import silos
+from sociable.analyses.base import AnalysisResult, Measure, registered_analyses
+from sociable.analyses.network import UNKNOWN
+from sociable.analyses.network_map import map_network
+from sociable.errors import SociableError
+from sociable.reports import charts
+from sociable.reports.sections import Block, Chart, Figures, Fragment, Paragraph, ReportContext, Section, Table, section
+
+INTERACTIVE_LIMIT = 20_000  # accounts drawn by sigma; above this, the highest PageRank ones
+INTERACTIVE_EDGE_LIMIT = 60_000  # heaviest account pairs drawn by sigma
+SVG_LIMIT = 2_000  # accounts in the static picture
+SVG_EDGE_LIMIT = 5_000
+WIDTH, HEIGHT, MARGIN = 1000.0, 700.0, 24.0  # the SVG's viewBox; sigma gets the same coordinates
+PALETTE_SIZE = len(charts.OKABE_ITO)
+OTHER_COLOUR = "#6e6e6e"
+UNLABELLED_COLOUR = "#bdbdbd"
+ASSETS = ("graphology.umd.min.js", "sigma.min.js", "network.js")
+LAYOUT_SEED = 42
+
+NODE_SIZE = Measure("node size", "Grows with the account's PageRank (square root, so area follows attention).")
+NODE_POSITION = Measure("position", "Force-directed layout (igraph): accounts that interact often are drawn close "
+                        "together; distances have no unit and the axes no meaning.")
+LINE = Measure("line", "At least one interaction between two accounts, either way; darker and thicker lines carry "
+               "more interactions.")
+ROLE_NAMES = {"organisation": "Organisation", "professional": "Professional", "person": "Person",
+              UNKNOWN: "Unlabelled"}
+LABELS = {
+    "community": "Community", "size": "Accounts", "cohesion": "Cohesion %", "sectors": "Sectors", "roles": "Roles",
+    "key_accounts": "Key accounts", "top_hashtags": "Top hashtags", "group": "Group", "accounts": "Accounts",
+    "internal": "Inside ties", "external": "Outside ties", "ei": "E-I index", "inside_share": "Inside share %",
+    "handle": "Account", "role": "Role", "sector": "Sector", "betweenness": "Betweenness %",
+    "constraint": "Constraint", "sectors_reached": "Sectors reached", "communities_reached": "Communities reached",
+    "pagerank": "PageRank %", "pagerank_cross_sector": "PageRank cross-sector %",
+    "engaged_by_accounts": "Engaged by (accounts)", "interactions_received": "Interactions received",
+    "engaged_by_sectors": "Engaged by sectors", "engaged_by_communities": "Engaged by communities",
+    "followers": "Followers", "source_group": "From sector", "target_group": "To sector", "observed": "Observed",
+    "expected": "Expected", "ratio": "Observed / expected",
+}
+FIGURES = (  # (fact, measure, label, format)
+    ("accounts", "accounts", "Accounts", "{:,}"),
+    ("ties", "ties", "Ties", "{:,}"),
+    ("communities", "community", "Communities", "{:,}"),
+    ("modularity", "modularity", "Modularity", "{:.2f}"),
+    ("crossing_share", "crossing share", "Crossing share (sectors)", "{:.0%}"),
+    ("ei_sector", "E-I index", "E-I index (sectors)", "{:+.2f}"),
+    ("assortativity_sector", "assortativity", "Assortativity (sectors)", "{:+.2f}"),
+    ("labelled_share", "labelled share", "Labelled share", "{:.0%}"),
+)
+PERCENT_COLUMNS = ("cohesion", "inside_share", "betweenness", "pagerank", "pagerank_cross_sector")
+
+
+# ---------------------------------------------------------------------- the network view
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkView:
+    """The accounts and ties to draw, in descending PageRank, with positions in the SVG's coordinates."""
+
+    nodes: pa.Table  # the chosen rows of the analysis' nodes table
+    x: np.ndarray
+    y: np.ndarray
+    source: np.ndarray  # positions in `nodes`, one per undirected pair, heaviest first
+    target: np.ndarray
+    weight: np.ndarray
+    total_nodes: int
+    total_pairs: int
+
+
+def network_view(result: AnalysisResult, limit: int = INTERACTIVE_LIMIT,
+                 edge_limit: int = INTERACTIVE_EDGE_LIMIT) -> NetworkView:
+    """The `limit` accounts with the highest PageRank and the `edge_limit` heaviest ties among them."""
+    nodes = result.tables["nodes"]
+    rank = np.nan_to_num(nodes["pagerank"].to_numpy(zero_copy_only=False).astype(np.float64))
+    chosen = np.lexsort((np.arange(nodes.num_rows), -rank))[:limit]
+    source, target, weight = _pairs(nodes, result.tables["edges"])
+    position = np.full(nodes.num_rows, -1, dtype=np.int64)
+    position[chosen] = np.arange(len(chosen))
+    total_pairs = len(weight)
+    keep = (position[source] >= 0) & (position[target] >= 0)
+    order = np.lexsort((np.arange(int(keep.sum())), -weight[keep]))[:edge_limit]
+    source, target, weight = position[source[keep]][order], position[target[keep]][order], weight[keep][order]
+    shown = nodes.take(pa.array(chosen, pa.int64()))
+    x = shown["x"].to_numpy(zero_copy_only=False).astype(np.float64)
+    y = shown["y"].to_numpy(zero_copy_only=False).astype(np.float64)
+    if len(x) and not (np.isfinite(x).all() and np.isfinite(y).all()):
+        x, y = _layout(len(x), source, target, weight)
+    x, y = _fit(x, y)
+    return NetworkView(shown, x, y, source, target, weight, nodes.num_rows, total_pairs)
+
+
+def _pairs(nodes: pa.Table, edges: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Undirected account pairs as row numbers of `nodes`, with the interactions between them summed."""
+    keys = pc.binary_join_element_wise(nodes["platform"], nodes["account_id"], "\x1f")
+    if not edges.num_rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    source = pc.index_in(pc.binary_join_element_wise(edges["platform"], edges["source"], "\x1f"), value_set=keys)
+    target = pc.index_in(pc.binary_join_element_wise(edges["platform"], edges["target"], "\x1f"), value_set=keys)
+    src = pc.fill_null(source, -1).to_numpy().astype(np.int64)
+    tgt = pc.fill_null(target, -1).to_numpy().astype(np.int64)
+    weight = edges["weight"].to_numpy().astype(np.float64)
+    known = (src >= 0) & (tgt >= 0) & (src != tgt)
+    low, high, weight = np.minimum(src, tgt)[known], np.maximum(src, tgt)[known], weight[known]
+    width = max(nodes.num_rows, 1)
+    pair, inverse = np.unique(low * width + high, return_inverse=True)
+    return pair // width, pair % width, np.bincount(inverse, weights=weight, minlength=len(pair))
+
+
+def _layout(count: int, source: np.ndarray, target: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions for an analysis run without a layout: Fruchterman-Reingold on the accounts shown, seeded."""
+    graph = ig.Graph(n=count, edges=np.column_stack([source, target]).tolist() if len(source) else [])
+    start = np.random.default_rng(LAYOUT_SEED).uniform(-1.0, 1.0, size=(count, 2)).tolist()
+    coords = np.asarray(graph.layout_fruchterman_reingold(weights=weight.tolist() or None, seed=start).coords)
+    return coords[:, 0], coords[:, 1]
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scale positions into the viewBox keeping their proportions; a single point goes to the centre."""
+    if not len(x):
+        return x, y
+    span = max(float(np.ptp(x)), float(np.ptp(y)) * (WIDTH - 2 * MARGIN) / (HEIGHT - 2 * MARGIN), 1e-12)
+    scale = (WIDTH - 2 * MARGIN) / span
+    fitted_x = WIDTH / 2 + (x - (x.min() + x.max()) / 2) * scale
+    fitted_y = HEIGHT / 2 + (y - (y.min() + y.max()) / 2) * scale
+    return np.round(fitted_x, 1), np.round(fitted_y, 1)
+
+
+def _sizes(view: NetworkView, smallest: float, largest: float) -> np.ndarray:
+    rank = np.nan_to_num(view.nodes["pagerank"].to_numpy(zero_copy_only=False).astype(np.float64))
+    top = float(rank.max()) if len(rank) else 0.0
+    share = np.sqrt(rank / top) if top > 0 else np.zeros(len(rank))
+    return np.round(smallest + (largest - smallest) * share, 2)
+
+
+def legend(values: list[str], names: dict[str, str] | None, other: str) -> tuple[list[dict[str, Any]], list[int]]:
+    """Colour keys for a column: the most common values get the Okabe–Ito colours, the rest one grey.
+
+    Returns the legend entries (label, colour, count) and each value's entry index.
+    """
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    labelled = sorted((v for v in counts if v != UNKNOWN), key=lambda v: (-counts[v], _natural(v)))
+    coloured = labelled[:PALETTE_SIZE] if len(labelled) <= PALETTE_SIZE else labelled[:PALETTE_SIZE - 1]
+    entries = [{"label": _display(value, names), "colour": charts.OKABE_ITO[i], "count": counts[value]}
+               for i, value in enumerate(coloured)]
+    index = {value: i for i, value in enumerate(coloured)}
+    rest = [value for value in labelled if value not in index]
+    if rest:
+        index.update({value: len(entries) for value in rest})
+        entries.append({"label": other, "colour": OTHER_COLOUR, "count": sum(counts[v] for v in rest)})
+    if UNKNOWN in counts:
+        index[UNKNOWN] = len(entries)
+        entries.append({"label": "Unlabelled", "colour": UNLABELLED_COLOUR, "count": counts[UNKNOWN]})
+    return entries, [index[value] for value in values]
+
+
+def _natural(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (0, value)
+
+
+def _display(value: str, names: dict[str, str] | None) -> str:
+    return f"Community {value}" if names is None else silos.display_name(value, names)
+
+
+def network_data(view: NetworkView) -> dict[str, Any]:
+    """What network.js draws: columns of node values, undirected pairs, and the two colour legends."""
+    sectors = [str(value) for value in view.nodes["sector"].to_pylist()]
+    communities = [str(value) for value in view.nodes["community"].to_pylist()]
+    sector_legend, sector_colour = legend(sectors, silos.SECTOR_NAMES, "Other sectors")
+    community_legend, community_colour = legend(communities, None, "Smaller communities")
+    largest = float(np.max(view.weight)) if len(view.weight) else 1.0
+    return {
+        "shown": view.nodes.num_rows,
+        "total": view.total_nodes,
+        "nodes": {
+            "handle": [str(value) for value in view.nodes["handle"].to_pylist()],
+            "name": [value or "" for value in view.nodes["display_name"].to_pylist()],
+            "sector": [silos.display_name(value) for value in sectors],
+            "community": [int(value) for value in communities],
+            "x": view.x.tolist(),
+            "y": (-view.y).tolist(),  # sigma's y axis points up, the SVG's down
+            "size": _sizes(view, 2.0 if view.nodes.num_rows > 2_000 else 3.0, 14.0).tolist(),
+            "bySector": sector_colour,
+            "byCommunity": community_colour,
+        },
+        "edges": {
+            "source": view.source.tolist(),
+            "target": view.target.tolist(),
+            "size": np.round(1.0 + 2.0 * np.log1p(view.weight) / math.log1p(largest), 2).tolist(),
+        },
+        "legends": {"sector": sector_legend, "community": community_legend},
+    }
+
+
+def svg_picture(view: NetworkView, data: dict[str, Any], limit: int = SVG_LIMIT,
+                 edge_limit: int = SVG_EDGE_LIMIT) -> dict[str, Any]:
+    """The static picture: the first `limit` accounts (highest PageRank) as circles over the heaviest lines."""
+    count = min(limit, view.nodes.num_rows)
+    nodes, colours = data["nodes"], data["legends"]["sector"]
+    radius = _sizes(view, 1.5, 9.0)
+    circles = [
+        {"cx": float(view.x[i]), "cy": float(view.y[i]), "r": float(radius[i]),
+         "fill": colours[nodes["bySector"][i]]["colour"], "title": _node_title(nodes, i)}
+        for i in reversed(range(count))  # the highest PageRank drawn last, on top
+    ]
+    within = np.flatnonzero((view.source < count) & (view.target < count))[:edge_limit]
+    lines = [
+        {"x1": float(view.x[view.source[i]]), "y1": float(view.y[view.source[i]]),
+         "x2": float(view.x[view.target[i]]), "y2": float(view.y[view.target[i]]),
+         "width": round(float(data["edges"]["size"][i]) * 0.4, 2)}
+        for i in within
+    ]
+    return {"width": WIDTH, "height": HEIGHT, "circles": circles, "lines": lines, "shown": count}
+
+
+def _node_title(nodes: dict[str, list[Any]], i: int) -> str:
+    name = f" ({nodes['name'][i]})" if nodes["name"][i] else ""
+    return f"@{nodes['handle'][i]}{name} · {nodes['sector'][i]} · community {nodes['community'][i]}"
+
+
+# ---------------------------------------------------------------------- the section
+
+
+@section("map", "Map", order=20)
+def map_section(ctx: ReportContext) -> Section | None:
+    """Who talks with whom: the network, how sectors mix, the silos, brokers and influential accounts."""
+    result = _map_result(ctx)
+    intro = ("Who talks with whom: communities, silos between sectors and roles, the brokers who bridge them, and "
+             "influence measured by engagement rather than followers.")
+    if isinstance(result, SociableError):
+        return Section("Map", intro, [Paragraph(f"The map could not be drawn: {result}")])
+    if not result.facts.get("accounts"):
+        return Section("Map", intro, [Paragraph(note) for note in result.notes])
+    blocks: list[Block] = [Paragraph(summary_sentence(result.facts)), *(Paragraph(note) for note in result.notes)]
+    blocks.append(_figures(result))
+    blocks.append(_network_block(result))
+    if result.tables["mixing"].num_rows:
+        blocks.append(_mixing_chart(result))
+    blocks.extend(_tables(result))
+    return Section("Map", intro, blocks, assets=ASSETS)
+
+
+def _map_result(ctx: ReportContext) -> AnalysisResult | SociableError:
+    """The registered Map analysis through the context, so the web app's filters and the cache apply."""
+    spec = next(spec for spec in registered_analyses() if spec.function is map_network)
+    return ctx.analysis(spec)
+
+
+def summary_sentence(facts: dict[str, Any]) -> str:
+    """One sentence on the size and shape of the network, and one on how much talk crosses sectors."""
+    count = facts.get("communities") or 0
+    text = (f"{facts['accounts']:,} accounts are joined by {facts.get('ties', 0):,} ties "
+            f"({round(facts.get('interactions') or 0):,} interactions) and fall into {count:,} "
+            f"{'community' if count == 1 else 'communities'}")
+    modularity = facts.get("modularity")
+    text += f" (modularity {modularity:.2f})." if modularity is not None else "."
+    crossing, assortativity = facts.get("crossing_share"), facts.get("assortativity_sector")
+    if crossing is not None:
+        text += (f" {round(100 * crossing)}% of interactions between sector-labelled accounts cross from one sector "
+                 "to another")
+        text += f" (assortativity by sector {assortativity:+.2f})." if assortativity is not None else "."
+    return text
+
+
+def _measures(result: AnalysisResult, *names: str) -> tuple[Measure, ...]:
+    found = {measure.name: measure for measure in result.measures}
+    return tuple(found[name] for name in names if name in found)
+
+
+def _figures(result: AnalysisResult) -> Figures:
+    definitions = {measure.name: measure.definition for measure in result.measures}
+    items = [(Measure(label, definitions.get(measure, "")), shown.format(result.facts[fact]))
+             for fact, measure, label, shown in FIGURES if result.facts.get(fact) is not None]
+    return Figures(tuple(items))
+
+
+def _network_block(result: AnalysisResult) -> Fragment:
+    view = network_view(result)
+    data = network_data(view)
+    picture = svg_picture(view, data)
+    cut = []
+    if view.total_nodes > view.nodes.num_rows:
+        cut.append(f"The {view.nodes.num_rows:,} accounts with the highest PageRank of {view.total_nodes:,} are "
+                   "shown.")
+    if picture["shown"] < view.nodes.num_rows:
+        cut.append(f"The printed picture shows the top {picture['shown']:,} of them.")
+    return Fragment("network_map.html", {
+        "id": "network-map",
+        "title": "The network",
+        "reading": "Each dot is an account, sized by PageRank and coloured by sector (or community); lines join "
+                   "accounts that interacted. Search for a handle to find it and its neighbours.",
+        "limits": " ".join(cut),
+        "data": data,
+        "svg": picture,
+        "legends": data["legends"],
+        "measures": (*_measures(result, "community", "pagerank", "weight"), NODE_SIZE, NODE_POSITION, LINE),
+    })
+
+
+def _mixing_chart(result: AnalysisResult) -> Chart:
+    mixing = result.tables["mixing"]
+    shown = pa.table({
+        "source_group": [silos.display_name(v) for v in mixing["source_group"].to_pylist()],
+        "target_group": [silos.display_name(v) for v in mixing["target_group"].to_pylist()],
+        "observed": mixing["observed"],
+        "expected": pc.round(mixing["expected"], 1),
+        "ratio": pc.round(mixing["ratio"], 2),
+    })
+    spec = charts.mixing_heatmap(shown, source="source_group", target="target_group", value="ratio",
+                                 source_label="From sector", target_label="To sector",
+                                 extra=(("observed", "Observed"), ("expected", "Expected")),
+                                 description="Interactions from each sector to each sector, observed over expected.")
+    return Chart("How sectors mix", spec,
+                 reading="Each cell: interactions from one sector to another, over what random mixing would give. "
+                         "Orange: more than chance (2 = twice as many); blue: fewer; an orange diagonal means "
+                         "sectors talk mostly among themselves.",
+                 measures=_measures(result, "observed", "expected", "ratio", "assortativity"), data=shown,
+                 data_labels=LABELS)
+
+
+def _tables(result: AnalysisResult) -> list[Block]:
+    tables = result.tables
+    communities = _shown(tables["communities"], ("community", "size", "cohesion", "sectors", "roles",
+                                                  "key_accounts", "top_hashtags"))
+    blocks: list[Block] = [Table("Communities", communities, LABELS, reading="Numbered from the largest.",
+                                 measures=_measures(result, "community", "cohesion", "key accounts", "top hashtags"))]
+    for key, caption, names in (("ei_by_sector", "Silos by sector", silos.SECTOR_NAMES),
+                                ("ei_by_role", "Silos by role", silos.ROLE_NAMES)):
+        if tables[key].num_rows:
+            blocks.append(Table(caption, _shown(tables[key], tuple(tables[key].column_names), names), LABELS,
+                                reading="From the most closed group to the most outward-looking.",
+                                measures=_measures(result, "E-I index", "inside share")))
+    blocks.append(Table("Brokers", _shown(tables["brokers"], ("handle", "role", "sector", "community", "betweenness",
+                                                              "constraint", "sectors_reached",
+                                                              "communities_reached")), LABELS,
+                        reading="Accounts on many shortest paths between others: the bridges between groups.",
+                        measures=_measures(result, "betweenness", "constraint", "sectors reached",
+                                           "communities reached")))
+    blocks.append(Table("Influence", _shown(tables["influence"], ("handle", "role", "sector", "community", "pagerank",
+                                                                  "pagerank_cross_sector", "engaged_by_accounts",
+                                                                  "interactions_received", "engaged_by_sectors",
+                                                                  "engaged_by_communities", "followers")), LABELS,
+                        reading="Ranked by PageRank: attention from engaged accounts, not follower counts.",
+                        measures=_measures(result, "pagerank", "pagerank cross-sector", "engaged by sectors",
+                                           "engaged by communities")))
+    return blocks
+
+
+def _shown(table: pa.Table, columns: tuple[str, ...], names: dict[str, str] | None = None) -> pa.Table:
+    """Chosen columns with plain-language sector and role names, and shares as percentages."""
+    arrays: list[pa.Array] = []
+    for name in columns:
+        values = table[name].to_pylist()
+        if name in PERCENT_COLUMNS:
+            values = [None if v is None or math.isnan(v) else round(100 * v, 2) for v in values]
+        elif name == "sector":
+            values = [silos.display_name(v) for v in values]
+        elif name == "role":
+            values = [ROLE_NAMES.get(v, str(v).capitalize()) for v in values]
+        elif name == "group":
+            values = [silos.display_name(v, names) for v in values]
+        arrays.append(pa.array(values))
+    return pa.table(arrays, names=list(columns))

@@ -1,0 +1,152 @@
+"""The report's network view in headless Chromium, opened from file:// with every other address blocked.
+
+sigma.js must draw on its canvas, a handle search must find and centre the account, the colour
+toggle must swap legends, printing must fall back to the SVG, and nothing may log an error.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import sociable
+from sociable.analyses.roles import assign_roles
+from sociable.reports.html import write_report
+from sociable.simulate import simulate
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+XSS_CORPUS = Path(__file__).parent.parent / "fixtures" / "xss" / "corpus.jsonl"
+
+
+@dataclass
+class Watch:
+    """What a page did that it should not: dialogs opened, console errors, uncaught exceptions."""
+
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def clean(self) -> None:
+        assert self.dialogs == [], f"a dialog opened: {self.dialogs}"
+        assert self.errors == [], f"the page reported errors: {self.errors}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert CHROMIUM.exists(), "Chromium is missing: install it with `apt-get install -y chromium` (make test does)"
+    with playwright_api.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report over 2,000 simulated posts with sectors assigned, plus the hostile XSS corpus."""
+    folder = tmp_path_factory.mktemp("map-browser")
+    simulate(folder / "sample.jsonl", posts=2000, seed=7)
+    with sociable.open(folder / "ws.duckdb") as ws:
+        ws.import_files([folder / "sample.jsonl"])
+        ws.import_files([XSS_CORPUS])
+        assign_roles(ws)
+        return write_report(ws, folder / "report.html")
+
+
+def open_report(browser: object, report: Path) -> tuple[object, Watch]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    watch = Watch()
+
+    def on_dialog(dialog: object) -> None:
+        watch.dialogs.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.dismiss()  # type: ignore[attr-defined]
+
+    page.on("dialog", on_dialog)
+    page.on("console", lambda message: watch.errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: watch.errors.append(str(error)))
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort())
+    page.goto(report.as_uri())
+    page.wait_for_selector("#network-map [data-network-canvas] canvas", timeout=15000)
+    return page, watch
+
+
+def distinct_pixel_bytes(png: bytes) -> int:
+    """How many different byte values a PNG's pixel data holds: a blank canvas gives only a handful."""
+    data, offset = b"", 8
+    while offset < len(png):
+        length, kind = struct.unpack(">I4s", png[offset:offset + 8])
+        if kind == b"IDAT":
+            data += png[offset + 8:offset + 8 + length]
+        offset += 12 + length
+    return len(set(zlib.decompress(data)))
+
+
+def embedded(page: object) -> dict[str, Any]:
+    text = page.locator("#network-map-data").text_content()  # type: ignore[attr-defined]
+    return dict(json.loads(text))
+
+
+def test_sigma_draws_the_network_in_place_of_the_picture(browser: object, report: Path) -> None:
+    page, watch = open_report(browser, report)
+    assert page.locator("#network-map [data-network-canvas] canvas").count() >= 2  # type: ignore[attr-defined]
+    assert page.locator("#network-map [data-network-canvas]").is_visible()  # type: ignore[attr-defined]
+    assert page.locator("#network-map [data-network-static]").is_hidden()  # type: ignore[attr-defined]
+    assert page.locator("#network-map [data-network-controls]").is_visible()  # type: ignore[attr-defined]
+    box = page.locator("#network-map [data-network-canvas]").bounding_box()  # type: ignore[attr-defined]
+    assert box["width"] > 600 and box["height"] > 400
+    drawn = page.evaluate(  # type: ignore[attr-defined]
+        "() => [...document.querySelectorAll('#network-map canvas')].filter(c => c.width > 0 && c.height > 0).length")
+    assert drawn >= 2
+    shot = page.locator("#network-map [data-network-canvas]").screenshot()  # type: ignore[attr-defined]
+    assert distinct_pixel_bytes(shot) > 40, "the canvas is blank: sigma drew nothing"
+    hostile = [h for h in embedded(page)["nodes"]["handle"] if "<" in h]
+    assert hostile, "the XSS corpus accounts are in the network"
+    assert page.evaluate("() => typeof window.__xss") == "undefined"  # type: ignore[attr-defined]
+    watch.clean()
+
+
+def test_searching_a_handle_selects_and_centres_it(browser: object, report: Path) -> None:
+    page, watch = open_report(browser, report)
+    nodes = embedded(page)["nodes"]
+    handle = nodes["handle"][4]
+    search = page.locator("#network-map-search")  # type: ignore[attr-defined]
+    search.fill("@" + handle.upper())
+    search.press("Enter")
+    page.wait_for_selector(f"#network-map[data-selected={json.dumps(handle)}]", timeout=5000)  # type: ignore[attr-defined]
+    status = page.locator("#network-map [data-network-status]").inner_text()  # type: ignore[attr-defined]
+    assert status.startswith(f"@{handle}") and "PageRank rank 5 of" in status
+    search.fill("no-such-account-anywhere")
+    page.locator("#network-map form button[type=submit]").click()  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.getElementById('network-map').hasAttribute('data-selected')", timeout=5000)
+    assert "No account in the map matches" in page.locator(  # type: ignore[attr-defined]
+        "#network-map [data-network-status]").inner_text()
+    watch.clean()
+
+
+def test_colour_toggle_and_print_fallback(browser: object, report: Path) -> None:
+    page, watch = open_report(browser, report)
+    sector, community = (page.locator(f"#network-map [data-network-legend={mode}]")  # type: ignore[attr-defined]
+                         for mode in ("sector", "community"))
+    assert sector.is_visible() and community.is_hidden()
+    page.locator("#network-map input[value=community]").check()  # type: ignore[attr-defined]
+    assert community.is_visible() and sector.is_hidden()
+    assert "Community 1" in community.inner_text()
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")  # type: ignore[attr-defined]
+    assert page.locator("#network-map [data-network-static] svg circle").count() > 100  # type: ignore[attr-defined]
+    assert page.locator("#network-map [data-network-static]").is_visible()  # type: ignore[attr-defined]
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")  # type: ignore[attr-defined]
+    assert page.locator("#network-map [data-network-canvas]").is_visible()  # type: ignore[attr-defined]
+    watch.clean()
