@@ -8,8 +8,9 @@ from functools import cache
 from sociable.safety.findings import RANK, CheckResult, Finding, Severity, worst
 from sociable.safety.guidance import catalogue
 from sociable.safety.jigsaw import assess, generalised
-from sociable.safety.lexicon import has, load_yaml, near
+from sociable.safety.lexicon import cue, has, lexicons, load_yaml, near
 from sociable.safety.names import person_names
+from sociable.safety.prefilter import Scan
 from sociable.safety.recognisers import Hit, identifiers
 from sociable.safety.rules import run_rules
 
@@ -18,6 +19,17 @@ _ORG_CONTEXT = (
     r"|switchboard|reception|help ?line|advice line|text (?:service|line)|service line|press office|pals)\b"
 )
 _ADDRESS_CONTEXT = r"\b(?:lives? at|home address|(?:his|her|their) address|address of|moved to)\b"
+_IN_CARE = ("patient", "duty", "care_setting")
+
+
+@cache
+def prepare() -> None:
+    """Load the catalogue, rules and word lists and register every pattern with the prefilter, once."""
+    catalogue()
+    run_rules("")
+    assess("")
+    for name in (*_IN_CARE, *lexicons(), _ORG_CONTEXT, _ADDRESS_CONTEXT):
+        cue(name)
 
 
 @cache
@@ -31,11 +43,11 @@ def placeholder(kind: str) -> str:
     return texts.get(kind, texts["name"])["placeholder"]
 
 
-def _in_care(text: str) -> bool:
-    return has(text, "patient") or has(text, "duty") or has(text, "care_setting")
+def _in_care(text: Scan) -> bool:
+    return any(has(text, name) for name in _IN_CARE)
 
 
-def _grade(hit: Hit, text: str, in_care: bool) -> tuple[Severity | None, str]:
+def _grade(hit: Hit, text: Scan, in_care: bool) -> tuple[Severity | None, str]:
     """How serious an identifier is here, and which explanation applies."""
     kind = hit.kind
     if kind in {"chi", "hc", "nino", "dob", "name"}:
@@ -53,12 +65,14 @@ def _grade(hit: Hit, text: str, in_care: bool) -> tuple[Severity | None, str]:
     return None, kind
 
 
-def _identifier_findings(text: str, profession: str | None) -> list[Finding]:
+def _identifier_findings(text: Scan, profession: str | None) -> list[Finding]:
+    hits = identifiers(text)
+    hits += [n for n in person_names(text) if all(n.end <= h.start or n.start >= h.end for h in hits)]
+    if not hits:
+        return []
     in_care = _in_care(text)
     principles = catalogue().principles_for("R1", profession)
     findings: list[Finding] = []
-    hits = identifiers(text)
-    hits += [n for n in person_names(text) if all(n.end <= h.start or n.start >= h.end for h in hits)]
     for hit in hits:
         severity, key = _grade(hit, text, in_care)
         if severity is None:
@@ -72,8 +86,9 @@ def _identifier_findings(text: str, profession: str | None) -> list[Finding]:
     return findings
 
 
-def _jigsaw_finding(text: str, profession: str | None) -> Finding | None:
-    result = assess(text)
+def _jigsaw_finding(scan: Scan, profession: str | None) -> Finding | None:
+    result = assess(scan)
+    text = scan.text
     if result.severity is None or not result.details:
         return None
     start, end = result.details[0].start, result.details[-1].end
@@ -97,7 +112,7 @@ def _jigsaw_finding(text: str, profession: str | None) -> Finding | None:
     )
 
 
-def _rule_findings(text: str, profession: str | None) -> list[Finding]:
+def _rule_findings(text: Scan, profession: str | None) -> list[Finding]:
     findings = []
     for hit in run_rules(text):
         rule = hit.rule
@@ -125,13 +140,15 @@ def check(text: str, profession: str | None = None, *, id: str | None = None) ->
     """Check one draft post; the verdict is the most severe finding ("ok" when there are none)."""
     if not isinstance(text, str):
         raise TypeError(f"check() needs the post as text, not {type(text).__name__}.")
+    prepare()
     catalogue().bodies_for(profession)
-    findings: list[Finding] = _identifier_findings(text, profession)
-    jigsaw = _jigsaw_finding(text, profession)
+    scan = Scan(text)
+    findings: list[Finding] = _identifier_findings(scan, profession)
+    jigsaw = _jigsaw_finding(scan, profession)
     if jigsaw is not None:
         findings.append(jigsaw)
-    findings += _rule_findings(text, profession)
-    merged = _merge(findings)
+    findings += _rule_findings(scan, profession)
+    merged = _merge(findings) if findings else ()
     return CheckResult(id=id, text=text, verdict=worst(merged), findings=merged)
 
 

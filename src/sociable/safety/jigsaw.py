@@ -10,6 +10,7 @@ from typing import Any
 from sociable.errors import SociableError
 from sociable.safety.lexicon import has, load_yaml
 from sociable.safety.names import ages
+from sociable.safety.prefilter import Gate, Guard, Scan, as_scan, gate_for
 from sociable.safety.recognisers import Hit
 
 
@@ -21,7 +22,8 @@ class DetailType:
     weight: float
     label: str
     replace: str
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Guard, ...]
+    gate: Gate  # open when one of the patterns could match
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +35,7 @@ class Settings:
     duty_bonus: float
     single_advice: float
     types: dict[str, DetailType]
-    person: tuple[re.Pattern[str], ...]
+    person: tuple[Guard, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +51,11 @@ class Assessment:
 def _compile_type(name: str, item: dict[str, Any]) -> DetailType:
     flags = 0 if item.get("case") else re.IGNORECASE
     try:
-        patterns = tuple(re.compile(p, flags) for p in item.get("patterns", ()))
+        patterns = tuple(Guard(re.compile(p, flags)) for p in item.get("patterns", ()))
     except re.error as exc:
         raise SociableError(f"jigsaw.yaml has an invalid pattern under {name} ({exc}); fix the file.") from exc
-    return DetailType(name, float(item["weight"]), str(item["label"]), str(item["replace"]), patterns)
+    gate = gate_for(p.atoms for p in patterns)
+    return DetailType(name, float(item["weight"]), str(item["label"]), str(item["replace"]), patterns, gate)
 
 
 @cache
@@ -60,7 +63,7 @@ def settings() -> Settings:
     """The jigsaw settings shipped with sociable (read once)."""
     data = load_yaml("jigsaw.yaml")
     types = {name: _compile_type(name, item) for name, item in data["types"].items()}
-    person = tuple(re.compile(p, re.IGNORECASE) for p in data["person"])
+    person = tuple(Guard(re.compile(p, re.IGNORECASE)) for p in data["person"])
     return Settings(
         float(data["threshold"]),
         float(data["do_not_post"]),
@@ -71,12 +74,20 @@ def settings() -> Settings:
     )
 
 
-def details(text: str) -> list[Hit]:
+def details(post: str | Scan) -> list[Hit]:
     """The quasi-identifiers in the text (at most two of each type), in reading order, without overlaps."""
-    candidates: list[Hit] = [*ages(text)]
+    scan = as_scan(post)
+    candidates: list[Hit] = ages(scan)
     for name, kind in settings().types.items():
-        found = sorted((m for p in kind.patterns for m in p.finditer(text)), key=lambda m: m.start())
+        if not kind.gate.possible(scan):
+            continue
+        patterns = [p for p in kind.patterns if p.possible(scan)]
+        if not patterns:
+            continue
+        found = sorted((m for p in patterns for m in p.pattern.finditer(scan.text)), key=lambda m: m.start())
         candidates += [Hit(name, m.start(), m.end(), m.group()) for m in found]
+    if len(candidates) < 2:
+        return candidates
     chosen: list[Hit] = []
     for hit in sorted(candidates, key=lambda h: (h.start, -(h.end - h.start))):
         same = sum(1 for k in chosen if k.kind == hit.kind)
@@ -96,13 +107,13 @@ def weigh(hits: list[Hit]) -> float:
     return total
 
 
-def _about_someone(text: str, hits: list[Hit]) -> bool:
+def _about_someone(scan: Scan, hits: list[Hit]) -> bool:
     if any(h.kind.startswith("age") for h in hits):
         return True
-    return any(p.search(text) for p in settings().person)
+    return any(p.search(scan) for p in settings().person)
 
 
-def _suppressed(text: str, hits: list[Hit]) -> bool:
+def _suppressed(text: Scan, hits: list[Hit]) -> bool:
     """Generic, aggregated, hypothetical or self-disclosed content is not about a person in care."""
     if has(text, "hypothetical"):
         return True
@@ -113,13 +124,16 @@ def _suppressed(text: str, hits: list[Hit]) -> bool:
     return has(text, "aggregate") and not has_age
 
 
-def assess(text: str) -> Assessment:
+def assess(post: str | Scan) -> Assessment:
     """Weigh the quasi-identifiers about one person; severity is None when they don't add up."""
+    text = as_scan(post)
     config = settings()
     hits = details(text)
+    if not hits:
+        return Assessment((), 0.0, None, ())
     score = weigh(hits)
     labels = tuple(dict.fromkeys(config.types[h.kind].label for h in hits))
-    if not hits or not _about_someone(text, hits) or _suppressed(text, hits):
+    if not _about_someone(text, hits) or _suppressed(text, hits):
         return Assessment(tuple(hits), score, None, labels)
     on_duty = has(text, "duty")
     severity: str | None = None

@@ -1,4 +1,4 @@
-"""Word lists kept as data (data/lexicons.yaml), compiled once into regular expressions."""
+"""Word lists kept as data (data/lexicons.yaml), compiled once into guarded regular expressions."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from sociable.errors import SociableError
+from sociable.safety.prefilter import Guard, Scan, as_scan
 
 _REFERENCE = re.compile(r"\{([a-z_]+)\}")
 
@@ -28,11 +29,16 @@ def lexicons() -> dict[str, tuple[str, ...]]:
 
 
 def alternation(name: str) -> str:
-    """A regex fragment matching any entry of a list as a whole word (emoji and brackets included)."""
+    """A regex fragment matching any entry of a list as a whole word (emoji and brackets included).
+
+    The word-boundary checks sit outside the alternation, so each entry starts with its own first
+    character and the engine can skip entries that cannot start at a position; the matches and
+    their order of preference are the same as checking the boundaries around every entry.
+    """
     entries = lexicons().get(name)
     if entries is None:
         raise SociableError(f"the safety rules refer to an unknown word list {{{name}}}; add it to lexicons.yaml.")
-    return "(?:" + "|".join(f"(?<!\\w)(?:{entry})(?!\\w)" for entry in entries) + ")"
+    return "(?<!\\w)(?:" + "|".join(f"(?:{entry})(?!\\w)" for entry in entries) + ")"
 
 
 def expand(pattern: str) -> str:
@@ -49,19 +55,34 @@ def compiled(pattern: str) -> re.Pattern[str]:
         raise SociableError(f"the safety pattern {pattern[:60]!r} is not a valid regular expression ({exc}).") from exc
 
 
-def cue(name_or_pattern: str) -> re.Pattern[str]:
-    """A word list by name, or a literal pattern, compiled."""
+@cache
+def guarded(pattern: str) -> Guard:
+    """A pattern (which may name word lists) compiled once, with the prefilter fragments it needs."""
+    return Guard(compiled(pattern))
+
+
+@cache
+def cue(name_or_pattern: str) -> Guard:
+    """A word list by name, or a literal pattern, compiled and guarded."""
     if name_or_pattern in lexicons():
-        return compiled("{" + name_or_pattern + "}")
-    return compiled(name_or_pattern)
+        return guarded("{" + name_or_pattern + "}")
+    return guarded(name_or_pattern)
 
 
-def has(text: str, name_or_pattern: str) -> bool:
-    """Whether a list (or pattern) occurs anywhere in the text."""
-    return cue(name_or_pattern).search(text) is not None
+def has(text: str | Scan, name_or_pattern: str) -> bool:
+    """Whether a list (or pattern) occurs anywhere in the text (remembered for the rest of the check)."""
+    scan = as_scan(text)
+    found = scan.memo.get(name_or_pattern)
+    if found is None:
+        found = scan.memo[name_or_pattern] = cue(name_or_pattern).search(scan) is not None
+    return found
 
 
-def near(text: str, start: int, end: int, name_or_pattern: str, window: int) -> bool:
+def near(text: str | Scan, start: int, end: int, name_or_pattern: str, window: int) -> bool:
     """Whether a list (or pattern) occurs within `window` characters of a span."""
-    lo, hi = max(0, start - window), min(len(text), end + window)
-    return cue(name_or_pattern).search(text, lo, hi) is not None
+    scan = as_scan(text)
+    guard = cue(name_or_pattern)
+    if not guard.possible(scan):
+        return False
+    lo, hi = max(0, start - window), min(len(scan.text), end + window)
+    return guard.pattern.search(scan.text, lo, hi) is not None

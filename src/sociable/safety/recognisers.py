@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sociable.safety.lexicon import compiled
+from sociable.safety.lexicon import guarded
+from sociable.safety.prefilter import Guard, Scan, as_scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,23 +87,27 @@ def is_chi_number(text: str) -> bool:
 
 # ---- patterns -----------------------------------------------------------------------------
 
-_TEN_DIGITS = re.compile(r"(?<![\w£$€.,/-])(?:\d{3}([ -]?)\d{3}\1\d{4}|\d{6}[ -]\d{4})(?![\w/]|[.,]\d)")
-_HEALTH_CONTEXT = compiled(
+_TEN_DIGITS = Guard(re.compile(r"(?<![\w£$€.,/-])(?:\d{3}([ -]?)\d{3}\1\d{4}|\d{6}[ -]\d{4})(?![\w/]|[.,]\d)"))
+_HEALTH_CONTEXT = guarded(
     r"\b(?:nhs|chi|h ?& ?c|hc|health (?:and|&) care|hosp(?:ital)?|pt|patient|mrn|no\.?|num(?:ber)?|#)\W{0,4}$"
 )
-_CHI_CONTEXT = compiled(r"\bchi\b")
-_NHS_WORD = compiled(r"\bnhs\b")
-_POSTCODE = re.compile(
-    r"\b(?:[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][A-Z])\s?[0-9][ABD-HJLNP-UW-Z]{2}"
-    r"|GIR\s?0AA|ZZ99\s?[0-9][A-Z]{2})\b",
-    re.IGNORECASE,
+_CHI_CONTEXT = guarded(r"\bchi\b")
+_NHS_WORD = guarded(r"\bnhs\b")
+_POSTCODE = Guard(
+    re.compile(
+        r"\b(?:[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][A-Z])\s?[0-9][ABD-HJLNP-UW-Z]{2}"
+        r"|GIR\s?0AA|ZZ99\s?[0-9][A-Z]{2})\b",
+        re.IGNORECASE,
+    )
 )
-_NINO = re.compile(
-    r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-    r"(?:(\s?)\d{2}\1\d{2}\1\d{2}\1|\d{6}\s?)[A-D]\b"
+_NINO = Guard(
+    re.compile(
+        r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+        r"(?:(\s?)\d{2}\1\d{2}\1\d{2}\1|\d{6}\s?)[A-D]\b"
+    )
 )
-_PHONE = re.compile(r"(?:\+44\s?(?:\(0\)\s?)?|(?<![\w+])0)[1-9](?:[\s-]?\d){8,9}(?!\d)")
-_EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9][\w.+-]*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_PHONE = Guard(re.compile(r"(?:\+44\s?(?:\(0\)\s?)?|(?<![\w+])0)[1-9](?:[\s-]?\d){8,9}(?!\d)"))
+_EMAIL = Guard(re.compile(r"(?<![\w.+-])([A-Za-z0-9][\w.+-]*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"))
 _GENERIC_MAILBOX = re.compile(
     r"^(?:info|enquiries|enquiry|admin|contact|hello|office|reception|referrals?|press|media|comms|communications"
     r"|pals|feedback|team|support|bookings?|appointments?|help|helpdesk|careers|jobs|recruitment|hr|safeguarding"
@@ -113,51 +118,53 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_DATE = compiled(
+_DATE = guarded(
     r"(?<![\w/.-])(?:(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4}|\d{2})(?![\w/])"
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+'?(?P<y2>\d{{4}}|\d{{2}})\b"
     rf"|{_MONTH}\s+(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y3>\d{{4}})\b)"
 )
-_DOB_CUE = compiled(r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?|birthdate|b\. ?)\W{0,6}(?:(?:is|was|of|:)\W{0,3})?$")
-_SELF_DOB = compiled(r"\b(?:my|i was)\b[^.!?]{0,20}$")
+_DOB_CUE = guarded(r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?|birthdate|b\. ?)\W{0,6}(?:(?:is|was|of|:)\W{0,3})?$")
+_SELF_DOB = guarded(r"\b(?:my|i was)\b[^.!?]{0,20}$")
 
 _SERVICE_PREFIXES = ("03", "080", "084", "087", "09", "0500", "055", "056")
 
 
-def nhs_like_numbers(text: str) -> Iterator[Hit]:
+def nhs_like_numbers(post: str | Scan) -> Iterator[Hit]:
     """NHS, CHI and H&C numbers that pass their check digit; context words confirm them."""
-    for m in _TEN_DIGITS.finditer(text):
+    scan = as_scan(post)
+    text = scan.text
+    for m in _TEN_DIGITS.finditer(scan):
         d = _digits(m.group())
         before = text[max(0, m.start() - 30) : m.start()]
         around = text[max(0, m.start() - 40) : m.end() + 20]
-        confirmed = _HEALTH_CONTEXT.search(before) is not None or _NHS_WORD.search(around) is not None
-        chi_named = _CHI_CONTEXT.search(around) is not None
+        confirmed = _HEALTH_CONTEXT.search(scan, before) is not None or _NHS_WORD.search(scan, around) is not None
+        chi_named = _CHI_CONTEXT.search(scan, around) is not None
         if chi_named and is_chi_number(d):
             yield Hit("chi", m.start(), m.end(), m.group(), confirmed=True)
-        elif is_hc_number(d) and not _NHS_WORD.search(around):
+        elif is_hc_number(d) and not _NHS_WORD.search(scan, around):
             yield Hit("hc", m.start(), m.end(), m.group(), confirmed=confirmed)
         elif is_nhs_number(d) and (confirmed or not d.startswith(("0", "5"))):
             yield Hit("nhs", m.start(), m.end(), m.group(), confirmed=confirmed)
 
 
-def postcodes(text: str) -> Iterator[Hit]:
+def postcodes(post: str | Scan) -> Iterator[Hit]:
     """Full UK postcodes (outward and inward code); an outward code alone is not reported."""
-    for m in _POSTCODE.finditer(text):
+    for m in _POSTCODE.finditer(as_scan(post)):
         value = m.group()
         if value.islower() and " " not in value:
             continue
         yield Hit("postcode", m.start(), m.end(), value)
 
 
-def ni_numbers(text: str) -> Iterator[Hit]:
+def ni_numbers(post: str | Scan) -> Iterator[Hit]:
     """National Insurance numbers in HMRC's format, with the disallowed prefixes excluded."""
-    for m in _NINO.finditer(text):
+    for m in _NINO.finditer(as_scan(post)):
         yield Hit("nino", m.start(), m.end(), m.group(), confirmed=True)
 
 
-def phone_numbers(text: str) -> Iterator[Hit]:
+def phone_numbers(post: str | Scan) -> Iterator[Hit]:
     """UK phone numbers; published service ranges (03, 080, 084, 087, 09) are marked not personal."""
-    for m in _PHONE.finditer(text):
+    for m in _PHONE.finditer(as_scan(post)):
         national = "0" + _digits(m.group())[2:] if m.group().startswith("+") else _digits(m.group())
         if national.startswith("00"):
             national = national[1:]
@@ -166,9 +173,9 @@ def phone_numbers(text: str) -> Iterator[Hit]:
         yield Hit("phone", m.start(), m.end(), m.group(), personal=not national.startswith(_SERVICE_PREFIXES))
 
 
-def emails(text: str) -> Iterator[Hit]:
+def emails(post: str | Scan) -> Iterator[Hit]:
     """Email addresses; an organisation's generic mailbox (enquiries@, info@…) is marked not personal."""
-    for m in _EMAIL.finditer(text):
+    for m in _EMAIL.finditer(as_scan(post)):
         generic = _GENERIC_MAILBOX.match(m.group(1)) is not None
         yield Hit("email", m.start(), m.end(), m.group(), personal=not generic)
 
@@ -177,37 +184,44 @@ def _valid_date(day: int, month: int) -> bool:
     return 1 <= day <= 31 and 1 <= month <= 12
 
 
-def dates(text: str) -> Iterator[Hit]:
+def dates(post: str | Scan) -> Iterator[Hit]:
     """Calendar dates with a day, a month and a year (numeric or written)."""
-    for m in _DATE.finditer(text):
+    for m in _DATE.finditer(as_scan(post)):
         if m.group("d") is not None and not _valid_date(int(m.group("d")), int(m.group("m"))):
             continue
         yield Hit("date", m.start(), m.end(), m.group())
 
 
-def dates_of_birth(text: str) -> Iterator[Hit]:
+def dates_of_birth(post: str | Scan) -> Iterator[Hit]:
     """Dates with a date-of-birth cue just before them ("DOB", "born on"), not the author's own."""
-    for hit in dates(text):
+    scan = as_scan(post)
+    if not _DOB_CUE.possible(scan):
+        return
+    text = scan.text
+    for hit in dates(scan):
         before = text[max(0, hit.start - 24) : hit.start]
-        cue = _DOB_CUE.search(before)
+        cue = _DOB_CUE.search(scan, before)
         if cue is None:
             continue
-        if _SELF_DOB.search(text[max(0, hit.start - 40) : hit.start - len(before) + cue.start()]):
+        if _SELF_DOB.search(scan, text[max(0, hit.start - 40) : hit.start - len(before) + cue.start()]):
             continue
         yield Hit("dob", hit.start, hit.end, hit.text, confirmed=True)
 
 
-def identifiers(text: str) -> list[Hit]:
+def identifiers(post: str | Scan) -> list[Hit]:
     """Every identifier hit, longest first where two overlap."""
+    scan = as_scan(post)
+    if not scan.digits and "@" not in scan.text:
+        return []
     hits = [
-        *nhs_like_numbers(text),
-        *ni_numbers(text),
-        *dates_of_birth(text),
-        *postcodes(text),
-        *emails(text),
-        *phone_numbers(text),
+        *nhs_like_numbers(scan),
+        *ni_numbers(scan),
+        *dates_of_birth(scan),
+        *postcodes(scan),
+        *emails(scan),
+        *phone_numbers(scan),
     ]
-    return drop_overlaps(hits)
+    return drop_overlaps(hits) if len(hits) > 1 else hits
 
 
 def drop_overlaps(hits: list[Hit]) -> list[Hit]:

@@ -9,7 +9,8 @@ from functools import cache
 from typing import Any
 
 from sociable.errors import SociableError
-from sociable.safety.lexicon import compiled, has, load_yaml, near
+from sociable.safety.lexicon import compiled, cue, guarded, has, load_yaml, near
+from sociable.safety.prefilter import Gate, Guard, Scan, as_scan, gate_for
 
 SEVERITIES = ("advice", "think again", "do not post")
 
@@ -21,13 +22,14 @@ class Rule:
     id: str
     category: str
     severity: str
-    match: tuple[re.Pattern[str], ...]
+    match: tuple[Guard, ...]
     near: tuple[str, ...]
     window: int
     requires: tuple[str, ...]
     unless: tuple[str, ...]
     why: str
     suggestion: str
+    gate: Gate  # open when one of the match patterns could match
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +48,19 @@ def _rule(item: dict[str, Any]) -> Rule:
         severity = str(item["severity"])
         if severity not in SEVERITIES:
             raise SociableError(f"rule {rule_id} in rules.yaml has severity {severity!r}; use one of {SEVERITIES}.")
+        match = tuple(guarded(p) for p in item["match"])
         rule = Rule(
             id=rule_id,
             category=str(item["category"]),
             severity=severity,
-            match=tuple(compiled(p) for p in item["match"]),
+            match=match,
             near=tuple(item.get("near", ())),
             window=int(item.get("window", 80)),
             requires=tuple(item.get("requires", ())),
             unless=tuple(item.get("unless", ())),
             why=str(item["why"]),
             suggestion=str(item["suggestion"]),
+            gate=gate_for(g.atoms for g in match),
         )
     except KeyError as exc:
         raise SociableError(
@@ -64,7 +68,8 @@ def _rule(item: dict[str, Any]) -> Rule:
             "severity, match, why and suggestion."
         ) from exc
     for name in (*rule.near, *rule.requires, *rule.unless):
-        compiled(name if not name.isidentifier() else "{" + name + "}")
+        compiled(name if not name.isidentifier() else "{" + name + "}")  # an unknown list name fails here
+        cue(name)  # register its prefilter gate now, not halfway through a check
     return rule
 
 
@@ -74,28 +79,38 @@ def rules() -> tuple[Rule, ...]:
     return tuple(_rule(item) for item in load_yaml("rules.yaml")["rules"])
 
 
-def _applies(rule: Rule, text: str) -> bool:
-    if any(has(text, name) for name in rule.unless):
+def _possible(rule: Rule, scan: Scan) -> bool:
+    """Whether the prefilter leaves any chance of the rule firing (its required lists, a match, a nearby cue)."""
+    if not rule.gate.possible(scan):
         return False
-    return all(has(text, name) for name in rule.requires)
+    if not all(cue(name).possible(scan) for name in rule.requires):
+        return False
+    return not rule.near or any(cue(name).possible(scan) for name in rule.near)
 
 
-def _first_match(rule: Rule, text: str) -> re.Match[str] | None:
-    for pattern in rule.match:
-        for m in pattern.finditer(text):
+def _applies(rule: Rule, scan: Scan) -> bool:
+    if not all(has(scan, name) for name in rule.requires):
+        return False
+    return not any(has(scan, name) for name in rule.unless)
+
+
+def _first_match(rule: Rule, scan: Scan) -> re.Match[str] | None:
+    for guard in rule.match:
+        for m in guard.finditer(scan):
             if m.end() == m.start():
                 continue
-            if not rule.near or any(near(text, m.start(), m.end(), n, rule.window) for n in rule.near):
+            if not rule.near or any(near(scan, m.start(), m.end(), n, rule.window) for n in rule.near):
                 return m
     return None
 
 
-def run_rules(text: str) -> Iterator[RuleHit]:
+def run_rules(post: str | Scan) -> Iterator[RuleHit]:
     """Each rule that fires on the text, with the first span it matched."""
+    scan = as_scan(post)
     for rule in rules():
-        if not _applies(rule, text):
+        if not _possible(rule, scan) or not _applies(rule, scan):
             continue
-        m = _first_match(rule, text)
+        m = _first_match(rule, scan)
         if m is not None:
             value = m.group().rstrip(" ,;:-")
             yield RuleHit(rule, m.start(), m.start() + len(value), value)
