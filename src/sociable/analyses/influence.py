@@ -24,8 +24,10 @@ def pagerank(graph: InteractionGraph, weights: np.ndarray | None = None, damping
         raise GraphError(f"damping must be between 0 and 1, not {damping}.")
     if graph.node_count == 0:
         return np.zeros(0)
-    chosen = graph.weights() if weights is None else weights
-    values = graph.graph.pagerank(directed=True, damping=damping, weights=chosen.tolist())
+    chosen: str | list[float] | None = "weight" if weights is None else weights.tolist()
+    if graph.edge_count == 0:
+        chosen = None
+    values = graph.graph.pagerank(directed=True, damping=damping, weights=chosen)
     return np.asarray(values, dtype=np.float64)
 
 

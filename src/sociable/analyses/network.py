@@ -8,7 +8,7 @@ scales to millions of interactions without a Python loop per edge.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,12 +40,14 @@ class InteractionGraph:
 
     `graph` is simple (no self-loops, no parallel edges): its `weight` attribute is the number of
     interactions from source to target over all kinds kept. `nodes` has one row per vertex, in
-    vertex order; `edges` keeps the per-kind counts behind each graph edge.
+    vertex order; `edges` keeps the per-kind counts behind each graph edge. The graph is treated
+    as read-only: edge endpoints and the undirected projection are computed once and reused.
     """
 
     graph: ig.Graph
     nodes: pa.Table
     edges: pa.Table
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def node_count(self) -> int:
@@ -59,15 +61,18 @@ class InteractionGraph:
         """Edge weights (interaction counts) in graph edge order."""
         if self.edge_count == 0:
             return np.zeros(0, dtype=np.float64)
-        return np.asarray(self.graph.es["weight"], dtype=np.float64)
+        if "weights" not in self.cache:
+            self.cache["weights"] = np.asarray(self.graph.es["weight"], dtype=np.float64)
+        return np.array(self.cache["weights"])
 
     def endpoints(self) -> tuple[np.ndarray, np.ndarray]:
         """Source and target vertex indices of every graph edge."""
-        if self.edge_count == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
-        pairs = np.asarray(self.graph.get_edgelist(), dtype=np.int64)
-        return pairs[:, 0], pairs[:, 1]
+        if "endpoints" not in self.cache:
+            flat = np.fromiter((v for pair in self.graph.get_edgelist() for v in pair), dtype=np.int64,
+                               count=2 * self.edge_count)
+            self.cache["endpoints"] = (flat[0::2], flat[1::2])
+        source, target = self.cache["endpoints"]
+        return np.array(source), np.array(target)
 
     def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
         """Integer codes per vertex for a node column (e.g. sector) and the value of each code."""
@@ -75,8 +80,11 @@ class InteractionGraph:
         return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary.to_pylist()
 
     def undirected(self) -> ig.Graph:
-        """The undirected projection: A–B weighted by interactions in both directions."""
-        return self.graph.as_undirected(mode="collapse", combine_edges={"weight": "sum"})
+        """The undirected projection: A–B weighted by interactions in both directions (shared; do not modify)."""
+        if "undirected" not in self.cache:
+            self.cache["undirected"] = self.graph.as_undirected(mode="collapse", combine_edges={"weight": "sum"})
+        undirected: ig.Graph = self.cache["undirected"]
+        return undirected
 
 
 def _keys(platform: pa.ChunkedArray | pa.Array, account: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
@@ -111,12 +119,6 @@ def _plain_names(table: pa.Table) -> pa.Table:
     """Drop the `_sum`/`_first` suffixes Arrow gives aggregated columns."""
     names = [name.removesuffix("_sum").removesuffix("_first") for name in table.column_names]
     return table.rename_columns(names)
-
-
-def _pair_weights(edges: pa.Table, min_weight: float) -> pa.Table:
-    pairs = edges.group_by(["platform", "source", "target"]).aggregate([("weight", "sum")])
-    pairs = _plain_names(pairs)
-    return pairs.filter(pc.greater_equal(pairs["weight"], min_weight))
 
 
 def _node_table(keys: pa.Array, nodes: pa.Table | None) -> pa.Table:
@@ -160,30 +162,73 @@ def _fill_labels(table: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
+def _codes(values: pa.ChunkedArray | pa.Array, value_set: pa.Array) -> np.ndarray:
+    """Position of every value in `value_set`; -1 for a null."""
+    found = pc.fill_null(pc.index_in(values, value_set=value_set), -1)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _sorted_unique(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    unique = pc.unique(values).drop_null()
+    return unique.take(pc.sort_indices(unique))
+
+
 def build_graph(edges: pa.Table, nodes: pa.Table | None = None, min_weight: float = 1) -> InteractionGraph:
     """Build the account graph from edges (platform, source, target, kind, weight) and optional node labels.
 
     Pairs whose total weight over the kinds given is below `min_weight` are dropped, as are
     self-loops. `nodes` may carry handle, display_name, followers, role, subtype and sector.
+    Accounts are numbered once (sorted by platform, then id); everything after that is integer
+    work in numpy, so a million interactions take a few seconds.
     """
     if min_weight <= 0:
         raise GraphError(f"min_weight must be a positive number of interactions, not {min_weight}.")
     edges = _clean_edges(edges)
-    pairs = _pair_weights(edges, float(min_weight))
-    source_keys = _keys(pairs["platform"], pairs["source"])
-    target_keys = _keys(pairs["platform"], pairs["target"])
-    unique = pc.unique(pa.chunked_array([*source_keys.chunks, *target_keys.chunks], type=pa.string()))
-    unique = unique.take(pc.sort_indices(unique))
-    src = pc.index_in(source_keys, value_set=unique).to_numpy().astype(np.int64)
-    tgt = pc.index_in(target_keys, value_set=unique).to_numpy().astype(np.int64)
-    graph = ig.Graph(n=len(unique), edges=np.column_stack([src, tgt]) if len(src) else [], directed=True)
-    graph.es["weight"] = pairs["weight"].to_numpy().tolist()
-    pair_keys = ["platform", "source", "target"]
-    kept = edges.join(pairs.select(pair_keys), pair_keys, join_type="inner")
-    kept = kept.group_by(["platform", "source", "target", "kind"]).aggregate([("weight", "sum")])
-    kept = _plain_names(kept).select(list(EDGE_COLUMNS)).sort_by([("source", "ascending"), ("target", "ascending"),
-                                                           ("kind", "ascending")])
-    return InteractionGraph(graph=graph, nodes=_node_table(unique, nodes), edges=kept)
+    source_keys = _keys(edges["platform"], edges["source"])
+    target_keys = _keys(edges["platform"], edges["target"])
+    unique = _sorted_unique(pa.chunked_array([*source_keys.chunks, *target_keys.chunks], type=pa.string()))
+    n = len(unique)
+    src, tgt = _codes(source_keys, unique), _codes(target_keys, unique)
+    weight = edges["weight"].to_numpy()
+    pair_codes, first, pair_of_row = np.unique(src * n + tgt, return_index=True, return_inverse=True)
+    pair_weight = np.bincount(pair_of_row, weights=weight, minlength=len(pair_codes))
+    order = np.argsort(first, kind="stable")  # graph edges in order of first appearance
+    order = order[pair_weight[order] >= float(min_weight)]
+    source, target = pair_codes[order] // n, pair_codes[order] % n
+    used = np.unique(np.concatenate([source, target]))  # accounts left with at least one tie
+    vertex = np.full(n, -1, dtype=np.int64)
+    vertex[used] = np.arange(len(used))
+    source, target = vertex[source], vertex[target]
+    graph = ig.Graph(n=len(used), edges=np.column_stack([source, target]) if len(order) else [], directed=True)
+    graph.es["weight"] = pair_weight[order].tolist()
+    result = InteractionGraph(graph=graph, nodes=_node_table(unique.take(pa.array(used, pa.int64())), nodes),
+                              edges=_kind_edges(edges, pair_of_row, len(pair_codes), order))
+    result.cache["endpoints"] = (source, target)
+    return result
+
+
+def _kind_edges(edges: pa.Table, pair_of_row: np.ndarray, pairs: int, kept: np.ndarray) -> pa.Table:
+    """Interactions per (platform, source, target, kind) of the kept pairs, sorted by source, target and kind."""
+    kind = _codes(edges["kind"], _sorted_unique(edges["kind"])) + 1  # 0 for a missing kind
+    keep_pair = np.zeros(pairs, dtype=bool)
+    keep_pair[kept] = True
+    rows = np.flatnonzero(keep_pair[pair_of_row])
+    width = int(kind.max()) + 1 if len(kind) else 1
+    groups, first, inverse = np.unique(pair_of_row[rows] * width + kind[rows], return_index=True,
+                                       return_inverse=True)
+    summed = np.bincount(inverse, weights=edges["weight"].to_numpy()[rows], minlength=len(groups))
+    take = rows[first]
+    source_rank = _codes(edges["source"], _sorted_unique(edges["source"]))
+    target_rank = _codes(edges["target"], _sorted_unique(edges["target"]))
+    order = np.lexsort((kind[take], target_rank[take], source_rank[take]))
+    picked = pa.array(take[order], pa.int64())
+    return pa.table({
+        "platform": edges["platform"].take(picked),
+        "source": edges["source"].take(picked),
+        "target": edges["target"].take(picked),
+        "kind": edges["kind"].take(picked),
+        "weight": pa.array(summed[order], pa.float64()),
+    })
 
 
 def check_kinds(kinds: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from sociable.analyses import brokers, communities, influence, silos
 from sociable.analyses.base import AnalysisResult, Measure, analysis
-from sociable.analyses.network import InteractionGraph, layout, load_graph, make_filter
+from sociable.analyses.network import KINDS, GraphFilter, InteractionGraph, layout, load_graph, make_filter
 
 if TYPE_CHECKING:
     from sociable.store import Workspace
@@ -56,6 +56,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("degree in/out", "Distinct accounts that engaged with it / that it engaged with."),
     Measure("strength in/out", "Interactions received / made."),
 )
+
+
+EMPTY_NOTE = "No interactions match these filters, so there is no network to map."
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +168,7 @@ def compute_map(graph: InteractionGraph, hashtags: pa.Table | None = None,
         "influence": influence.influence_table(graph, rank, rank_cross, membership, opts.top),
     }
     if graph.node_count == 0:
-        notes.insert(0, "No interactions match these filters, so there is no network to map.")
+        notes = [EMPTY_NOTE]  # the silo sentences say nothing useful about an empty graph
     return AnalysisResult("map", TITLE, DESCRIPTION, MEASURES, tables, facts, tuple(notes))
 
 
@@ -205,4 +208,26 @@ def map_network(
         "kinds": list(chosen.kinds),
         "min_weight": min_weight,
     })
+    if graph.node_count == 0:
+        result.notes = (empty_note(ws, chosen, collection, since, until, min_weight),)
     return result
+
+
+def empty_note(ws: Workspace, chosen: GraphFilter, collection: str | None, since: datetime | None,
+               until: datetime | None, min_weight: float) -> str:
+    """Why the graph is empty, in one sentence that says what to change."""
+    narrowed = collection is not None or since is not None or until is not None or len(chosen.kinds) < len(KINDS)
+    if not narrowed and min_weight <= 1:
+        posts = int(ws.scalar("SELECT count(*) FROM posts") or 0)
+        if posts == 0:
+            return "This workspace has no posts yet, so there is no network to map; import some with `sociable import`."
+        return (f"None of the {posts:,} posts in this workspace replies to, mentions, quotes or reposts another "
+                "account, so there is no network to map; import conversations (replies and mentions), not only "
+                "single posts.")
+    limits = [f"collection '{collection}'" if collection is not None else "",
+              f"since {since.date().isoformat()}" if since else "",
+              f"until {until.date().isoformat()}" if until else "",
+              f"kinds {', '.join(chosen.kinds)}" if len(chosen.kinds) < len(KINDS) else "",
+              f"min-weight {min_weight:g}" if min_weight > 1 else ""]
+    return (f"No interactions between two accounts match these filters ({'; '.join(x for x in limits if x)}), so "
+            "there is no network to map; widen the period, keep more kinds or lower --min-weight.")

@@ -73,8 +73,10 @@ def _summary(result: AnalysisResult) -> None:
     share = facts.get("crossing_share")
     line = (
         f"{facts['accounts']:,} accounts, {facts['ties']:,} ties, {int(facts['interactions']):,} interactions; "
-        f"{facts['communities']:,} communities (modularity {_number(facts.get('modularity'))})"
+        f"{facts['communities']:,} communities"
     )
+    if facts.get("modularity") is not None:
+        line += f" (modularity {_number(facts['modularity'])})"
     if share is not None:
         line += f"; {round(100 * share)}% of interactions between labelled accounts cross sectors"
         ei, assortativity = _number(facts.get("ei_sector"), 2), _number(facts.get("assortativity_sector"))
@@ -84,11 +86,11 @@ def _summary(result: AnalysisResult) -> None:
 
 def print_map(result: AnalysisResult, top: int = 10) -> None:
     """Print the Map result: summary, communities, silos, brokers and influence, each with definitions."""
-    _summary(result)
     if not result.facts["accounts"]:
         for note in result.notes:
             console.print(Text(note))
         return
+    _summary(result)
     _show("Communities", result.tables["communities"], {
         "community": "#", "size": "accounts", "cohesion": "cohesion", "sectors": "sectors", "roles": "roles",
         "key_accounts": "key accounts", "top_hashtags": "top hashtags"}, top)
