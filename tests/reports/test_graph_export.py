@@ -105,3 +105,14 @@ def test_export_errors(result: AnalysisResult, tmp_path: Path) -> None:
         export_graph(result, tmp_path / "file.txt", "csv")
     with pytest.raises(ExportError, match="no nodes and edges"):
         export_graph(AnalysisResult("dialogue", "Dialogue", "d"), tmp_path / "x.gexf", "gexf")
+
+
+def test_gexf_reads_back_in_networkx(result: AnalysisResult, tmp_path: Path) -> None:
+    """A second, independent GEXF reader (networkx's) loads the file with its nodes, edges and attributes."""
+    [path] = export_graph(result, tmp_path / "map.gexf", "gexf")
+    graph = nx.read_gexf(path)
+    nodes = result.tables["nodes"]
+    assert graph.number_of_nodes() == nodes.num_rows
+    assert graph.is_directed()
+    first = next(iter(graph.nodes(data=True)))[1]
+    assert {"sector", "community", "pagerank"} <= set(first)
