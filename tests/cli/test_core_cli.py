@@ -117,3 +117,17 @@ def test_unknown_collection(tmp_path: Path, data: Path) -> None:
     invoke(ws, "import", str(data), "--collection", "nhssm")
     result = runner.invoke(app, ["--workspace", str(ws), "posts", "--collection", "other"])
     assert "there is no collection called 'other'; the collections are: nhssm." in str(result.exception)
+
+
+def test_report_places_an_organisation_given_with_org(tmp_path: Path, data: Path) -> None:
+    ws = tmp_path / "ws.duckdb"
+    invoke(ws, "import", str(data))
+    org = tmp_path / "northvale.txt"
+    org.write_text("# Northvale's accounts\n@NorthvaleNHS\n")
+    code, out = invoke(ws, "report", "-o", str(tmp_path / "r.html"), "--org", str(org))
+    assert code == 0, out
+    html = (tmp_path / "r.html").read_text()
+    assert "northvale is at stage" in html.lower()
+    missing = runner.invoke(app, ["--workspace", str(ws), "report", "-o", str(tmp_path / "x.html"),
+                                  "--org", str(tmp_path / "nope.txt")])
+    assert missing.exit_code != 0

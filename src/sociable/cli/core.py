@@ -224,12 +224,18 @@ def report_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
     collection: CollectionOption = None,
     title: Annotated[str | None, typer.Option(help="Title shown at the top of the report.")] = None,
+    org: Annotated[
+        list[Path] | None,
+        typer.Option("--org", help="An organisation's accounts (a file of handles), for Maturity and Listening."),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report (works offline)."""
+    from sociable.analyses.dialogue import load_organisation
     from sociable.reports.html import write_report
 
     ws = open_workspace(ctx)  # writable: the report stores the role labels it derives
-    path = write_report(ws, output, collection=collection, title=title)
+    organisations = [load_organisation(ws, path) for path in org or []]
+    path = write_report(ws, output, collection=collection, title=title, organisations=organisations)
     console.print(f"Report written to {path} (workspace {workspace_path(ctx)}).")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -45,12 +46,20 @@ _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2
 _JSON_UNSAFE = re.compile("[<>&\u2028\u2029]")
 
 
-def write_report(ws: Queryable, path: Path, collection: str | None = None, title: str | None = None) -> Path:
-    """Write the report for a workspace (or one collection in it) to one HTML file and return its path."""
+def write_report(
+    ws: Queryable, path: Path, collection: str | None = None, title: str | None = None,
+    organisations: Sequence[Any] = (),
+) -> Path:
+    """Write the report for a workspace (or one collection in it) to one HTML file and return its path.
+
+    `organisations` (from `sociable.analyses.dialogue.load_organisation`) are what the Maturity and
+    Listening sections place and listen for; without them each organisation account stands alone.
+    """
     target = Path(path)
     if not target.parent.is_dir():
         raise SociableError(f"cannot write the report to {target}: the folder {target.parent} does not exist.")
-    html = render_report(ReportContext(ws, collection), title=title, source=_source_name(ws))
+    context = ReportContext(ws, collection, tuple(organisations))
+    html = render_report(context, title=title, source=_source_name(ws))
     temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=target.parent)

@@ -131,6 +131,7 @@ class ReportContext:
 
     workspace: Queryable
     collection: str | None = None
+    organisations: tuple[Any, ...] = ()  # dialogue.Organisation values from `sociable report --org FILE`
     results: dict[str, AnalysisResult | SociableError] = field(default_factory=dict)
     shown_measures: list[Measure] = field(default_factory=list)
     _tables: set[str] | None = None
@@ -167,17 +168,31 @@ class ReportContext:
             hint = f"the collections are: {', '.join(known)}" if known else "there are no collections yet"
             raise NoSuchCollection(f"there is no collection called '{self.collection}'; {hint}.")
 
+    def options_for(self, function: Callable[..., Any]) -> dict[str, Any]:
+        return _options_for(self, function)
+
     def analysis(self, spec: AnalysisSpec) -> AnalysisResult | SociableError:
         """Run a registered analysis once (cached); a SociableError is kept to be shown, not raised."""
         if spec.name not in self.results:
-            options: dict[str, Any] = {}
-            if self.collection is not None and _accepts(spec.function, "collection"):
-                options["collection"] = self.collection
             try:
-                self.results[spec.name] = spec.function(self.workspace, **options)
+                self.results[spec.name] = spec.function(self.workspace, **self.options_for(spec.function))
             except SociableError as exc:
                 self.results[spec.name] = exc
         return self.results[spec.name]
+
+
+def _options_for(ctx: ReportContext, function: Callable[..., Any]) -> dict[str, Any]:
+    """The report's filters, as the keyword arguments a given analysis function accepts."""
+    options: dict[str, Any] = {}
+    if ctx.collection is not None and _accepts(function, "collection"):
+        options["collection"] = ctx.collection
+    if ctx.organisations and _accepts(function, "organisations"):
+        options["organisations"] = ctx.organisations
+    if ctx.organisations and _accepts(function, "target"):
+        from sociable.analyses.listening import Target
+
+        options["target"] = Target(tuple(ctx.organisations))
+    return options
 
 
 def _accepts(function: Callable[..., Any], name: str) -> bool:

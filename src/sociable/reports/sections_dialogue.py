@@ -63,8 +63,7 @@ def percent(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
 def _run(ctx: ReportContext, name: str, function: Any) -> AnalysisResult | SociableError:
     if name not in ctx.results:
         try:
-            options = {"collection": ctx.collection} if ctx.collection else {}
-            ctx.results[name] = function(ctx.workspace, **options)
+            ctx.results[name] = function(ctx.workspace, **ctx.options_for(function))
         except SociableError as exc:
             ctx.results[name] = exc
     return ctx.results[name]
