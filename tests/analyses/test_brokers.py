@@ -7,7 +7,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from sociable.analyses.brokers import betweenness, brokers_table, constraint, distinct_neighbour_groups
+from sociable.analyses.brokers import (
+    betweenness,
+    brokers_table,
+    constraint,
+    distinct_neighbour_groups,
+    participation,
+)
 from sociable.analyses.communities import detect_communities
 from sociable.analyses.network import GraphError, InteractionGraph, build_graph
 
@@ -105,3 +111,22 @@ def test_distinct_neighbour_groups_directions() -> None:
     assert engaged == {"a": 0, "b": 2, "c": 1, "d": 1}
     with pytest.raises(GraphError):
         distinct_neighbour_groups(graph, codes, names, direction="out")
+
+
+def test_participation_coefficient_by_hand() -> None:
+    """Two communities {a,b} and {c,d}; a talks only inside, x splits its weight 3:1 between them."""
+    edges = pa.table({
+        "platform": ["t"] * 4, "source": ["a", "x", "x", "c"], "target": ["b", "a", "c", "d"],
+        "kind": ["reply"] * 4, "weight": [2, 3, 1, 5],
+    })
+    graph = build_graph(edges)
+    order = graph.nodes["account_id"].to_pylist()
+    groups = {"a": 0, "b": 0, "x": 0, "c": 1, "d": 1}
+    communities = np.array([groups[name] for name in order])
+    values = dict(zip(order, participation(graph, communities), strict=True))
+    # a: weight 2 with b and 3 with x, all in community 0 -> 0
+    assert values["a"] == pytest.approx(0.0)
+    # x: 3 with community 0, 1 with community 1 -> 1 - (0.75^2 + 0.25^2) = 0.375
+    assert values["x"] == pytest.approx(0.375)
+    # c: 1 with x (community 0), 5 with d (community 1) -> 1 - ((1/6)^2 + (5/6)^2)
+    assert values["c"] == pytest.approx(1 - (1 / 36 + 25 / 36))

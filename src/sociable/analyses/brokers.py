@@ -115,6 +115,27 @@ def distinct_neighbour_groups(
     return np.bincount(pairs // width, minlength=graph.node_count).astype(np.int64)
 
 
+def participation(graph: InteractionGraph, communities: np.ndarray) -> np.ndarray:
+    """Guimerà and Amaral's participation coefficient: 1 - sum over communities of (share of tie weight)^2.
+
+    0 when every interaction (either direction) is with one community; near 1 when spread evenly over
+    many. Accounts with no interactions get 0.
+    """
+    n = graph.node_count
+    if n == 0:
+        return np.zeros(0)
+    source, target = graph.endpoints()
+    weight = graph.weights()
+    ego = np.concatenate([source, target])
+    other = communities[np.concatenate([target, source])]
+    both = np.concatenate([weight, weight])
+    width = int(communities.max()) + 1 if len(communities) else 1
+    by_pair = np.bincount(ego * width + other, weights=both, minlength=n * width).reshape(n, width)
+    strength = by_pair.sum(axis=1)
+    shares = np.divide(by_pair, strength[:, None], out=np.zeros_like(by_pair), where=strength[:, None] > 0)
+    return np.where(strength > 0, 1.0 - (shares**2).sum(axis=1), 0.0)
+
+
 def brokers_table(
     graph: InteractionGraph,
     between: Betweenness,
@@ -126,6 +147,7 @@ def brokers_table(
     sector_codes, sector_names = graph.codes("sector")
     sectors_reached = distinct_neighbour_groups(graph, sector_codes, sector_names)
     communities_reached = distinct_neighbour_groups(graph, communities)
+    spread = participation(graph, communities)
     order = np.lexsort((np.arange(graph.node_count), -sectors_reached, -between.values))[:top]
     nodes = graph.nodes.take(pa.array(order, pa.int64()))
     return pa.table({
@@ -138,4 +160,5 @@ def brokers_table(
         "constraint": pa.array(constraints[order], pa.float64(), from_pandas=True),
         "sectors_reached": pa.array(sectors_reached[order], pa.int64()),
         "communities_reached": pa.array(communities_reached[order], pa.int64()),
+        "participation": pa.array(spread[order], pa.float64()),
     })

@@ -49,6 +49,8 @@ MEASURES: tuple[Measure, ...] = (
             "spanning structural holes."),
     Measure("sectors reached", "Distinct labelled sectors among the accounts it interacted with, either way."),
     Measure("communities reached", "Distinct communities among the accounts it interacted with, either way."),
+    Measure("participation", "Participation coefficient: 1 minus the sum over communities of the squared share of "
+            "the account's interaction weight with that community; 0 inside one community, near 1 spread evenly."),
     Measure("pagerank", "Weighted PageRank (damping 0.85) where A → B passes attention to B; sums to 1."),
     Measure("pagerank cross-sector", "PageRank with engagement from another known sector weighted ×2."),
     Measure("engaged by sectors", "Distinct labelled sectors of the accounts that engaged with it."),
@@ -92,6 +94,7 @@ def _node_measures(graph: InteractionGraph, membership: np.ndarray, between: bro
         "constraint": pa.array(constraints, pa.float64(), from_pandas=True),
         "sectors_reached": pa.array(brokers.distinct_neighbour_groups(graph, sector_codes, sector_names), pa.int64()),
         "communities_reached": pa.array(brokers.distinct_neighbour_groups(graph, membership), pa.int64()),
+        "participation": pa.array(brokers.participation(graph, membership), pa.float64()),
         "degree_in": pa.array(np.bincount(target, minlength=n), pa.int64()),
         "degree_out": pa.array(np.bincount(source, minlength=n), pa.int64()),
         "strength_in": pa.array(np.bincount(target, weights=weight, minlength=n), pa.float64()),
