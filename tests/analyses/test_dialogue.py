@@ -15,7 +15,7 @@ from sociable.errors import NoSuchCollection, SociableError
 from sociable.model import Account, Post
 from sociable.sources.base import Mapped, RawRecord
 from sociable.store import Workspace
-from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BatchWriter, FileSummary, _Batch
+from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary
 
 T0 = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 HANDLES = {"corp": "CityHospitalNHS", "nurse": "NurseAmaraRN", "ann": "ann_carer", "bob": "bob_patient",
@@ -24,10 +24,10 @@ HANDLES = {"corp": "CityHospitalNHS", "nurse": "NurseAmaraRN", "ann": "ann_carer
 
 def write(ws: Workspace, posts: list[Post], collection: str | None = None) -> None:
     """Store posts (and an account for every author) the way an import does."""
-    batch = _Batch()
+    batch = Batch("test", "hand.jsonl")
     for number, post in enumerate(posts, 1):
         account = Account("twitter", post.account_id, handle=HANDLES.get(post.account_id, post.account_id))
-        batch.records.append((RawRecord("test", "hand.jsonl", number, {"n": number}), Mapped([post], [account])))
+        batch.add_mapped(RawRecord("test", "hand.jsonl", number, {"n": number}), Mapped([post], [account]))
     BatchWriter(ws.con, 1, collection).write(batch, FileSummary("hand.jsonl", "test"))
     ws.con.execute(RESOLVE_MENTIONS_SQL)
 

@@ -15,7 +15,7 @@ from sociable.errors import SociableError
 from sociable.model import Account, Post
 from sociable.sources.base import Mapped, RawRecord
 from sociable.store import Workspace
-from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BatchWriter, FileSummary, _Batch
+from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary
 
 T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 FOLLOWERS = {"ann": 40, "bob": 12000, "cat": 300, "dan": 5, "eve": 80, "fay": 10, "corp": 9000, "nurse": 700}
@@ -77,12 +77,12 @@ def test_keyword_pattern_escapes_and_bounds() -> None:
 
 
 def _write(ws: Workspace, posts: list[Post]) -> None:
-    batch = _Batch()
+    batch = Batch("test", "l.jsonl")
     handles = {"corp": "CityHosp", "nurse": "CityNurseJo"}
     for number, item in enumerate(posts, 1):
         account = Account("twitter", item.account_id, handle=handles.get(item.account_id, item.account_id),
                           followers=FOLLOWERS.get(item.account_id))
-        batch.records.append((RawRecord("test", "l.jsonl", number, {"n": number}), Mapped([item], [account])))
+        batch.add_mapped(RawRecord("test", "l.jsonl", number, {"n": number}), Mapped([item], [account]))
     BatchWriter(ws.con, 1, None).write(batch, FileSummary("l.jsonl", "test"))
     ws.con.execute(RESOLVE_MENTIONS_SQL)
 

@@ -14,7 +14,7 @@ from sociable.analyses import maturity as mat
 from sociable.model import Account, Post
 from sociable.sources.base import Mapped, RawRecord
 from sociable.store import Workspace
-from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BatchWriter, FileSummary, _Batch
+from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary
 
 T0 = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 
@@ -85,10 +85,10 @@ def test_rubric_file_is_checked(tmp_path: Path) -> None:
 
 
 def _write(ws: Workspace, posts: list[Post]) -> None:
-    batch = _Batch()
+    batch = Batch("test", "m.jsonl")
     for number, item in enumerate(posts, 1):
         account = Account("twitter", item.account_id, handle=item.account_id)
-        batch.records.append((RawRecord("test", "m.jsonl", number, {"n": number}), Mapped([item], [account])))
+        batch.add_mapped(RawRecord("test", "m.jsonl", number, {"n": number}), Mapped([item], [account]))
     BatchWriter(ws.con, 1, None).write(batch, FileSummary("m.jsonl", "test"))
     ws.con.execute(RESOLVE_MENTIONS_SQL)
 

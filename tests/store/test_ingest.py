@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ from sociable.errors import WorkspaceError
 from sociable.model import Account, Post, interactions_of
 from sociable.sources.base import Mapped, RawRecord, Rejected
 from sociable.store import Workspace
-from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BatchWriter, FileSummary, _Batch
+from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary
 from sociable.store.schema import POST_COLUMNS
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -27,9 +28,9 @@ def write(
 ) -> FileSummary:
     summary = FileSummary("test.jsonl", "test")
     writer = BatchWriter(ws.con, 1, collection)
-    batch = _Batch()
+    batch = Batch("twitter-v1", "test.jsonl")
     for i, m in enumerate(mapped, 1):
-        batch.records.append((RawRecord("twitter-v1", "test.jsonl", i, {"n": i}), m))
+        batch.add_mapped(RawRecord("twitter-v1", "test.jsonl", i, {"n": i}), m)
     batch.rejected.extend(rejected)
     writer.write(batch, summary)
     return summary
@@ -118,6 +119,28 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     ws.close()
     with pytest.raises(WorkspaceError, match="newer sociable"):
         sociable.open(path)
+
+
+def test_schema_1_raw_records_move_into_blocks(tmp_path: Path) -> None:
+    """A workspace written before raw blocks is upgraded on open, and remap still works from it."""
+    path = tmp_path / "old.duckdb"
+    tweets = [{"id_str": str(i), "created_at": "Tue Mar 05 09:15:00 +0000 2024", "text": f"hello {i}",
+               "user": {"id_str": "7", "screen_name": "nurse_a"}} for i in (1, 2, 3)]
+    with sociable.open(path) as ws:
+        ws.con.execute("DROP TABLE raw_blocks")
+        ws.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        ws.con.execute("CREATE TABLE raw_records (record_id BIGINT PRIMARY KEY, format VARCHAR NOT NULL, "
+                       "file VARCHAR, number BIGINT, raw VARCHAR NOT NULL)")
+        for i, raw in enumerate(tweets, 1):
+            ws.con.execute("INSERT INTO raw_records VALUES (?, 'twitter-v1', ?, ?, ?)",
+                           [i, "a.jsonl" if i < 3 else "b.jsonl", i, orjson.dumps(raw).decode()])
+    with sociable.open(path) as ws:
+        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "2"
+        assert ws.counts()["raw_records"] == 3
+        assert ws.scalar("SELECT count(*) FROM raw_blocks") == 2  # one per file
+        result = ws.remap()
+        assert (result.records, result.posts) == (3, 3)
+        assert sorted(ws.query("SELECT post_id FROM posts").column(0).to_pylist()) == ["1", "2", "3"]
 
 
 # ------------------------------------------------------------------ property tests

@@ -21,8 +21,8 @@ from typing import Any
 
 from sociable.errors import MappingError
 from sociable.model import Account, Post
-from sociable.sources import twitter_v1_bulk as bulk_sql
-from sociable.sources.base import BulkMapping, Format, Mapped, Options, RawRecord, Rejected, iter_json_values, unique
+from sociable.sources import twitter_v1_lines
+from sociable.sources.base import Format, LineMapping, Mapped, Options, RawRecord, Rejected, iter_json_values, unique
 from sociable.sources.twitter_fields import (
     PLATFORM,
     dedupe,
@@ -255,16 +255,20 @@ def read_v1(path: Path, options: Options) -> Iterator[RawRecord | Rejected]:
     for item in iter_json_values(path, NAME):
         if isinstance(item, Rejected):
             yield item
-            continue
-        number, value = item
-        if isinstance(value, Mapping) and isinstance(value.get("statuses"), list):
-            values = value["statuses"]
-        elif isinstance(value, list):
-            values = value
         else:
-            values = [value]
-        for tweet in values:
-            yield _v1_record(path, number, tweet)
+            yield from records_of(path, *item)
+
+
+def records_of(path: Path, number: int, value: Any) -> Iterator[RawRecord | Rejected]:
+    """The records of one JSON value: a tweet, or the tweets of an array or a search page."""
+    if isinstance(value, Mapping) and isinstance(value.get("statuses"), list):
+        values = value["statuses"]
+    elif isinstance(value, list):
+        values = value
+    else:
+        values = [value]
+    for tweet in values:
+        yield _v1_record(path, number, tweet)
 
 
 def _v1_record(path: Path, number: int, value: Any) -> RawRecord | Rejected:
@@ -285,5 +289,5 @@ FORMAT = Format(
     sniff=sniff_v1,
     read=read_v1,
     map=map_v1,
-    bulk=BulkMapping(bulk_sql.STAGE_SQL, bulk_sql.BAD_ROWS_SQL, bulk_sql.POSTS_SQL, bulk_sql.ACCOUNTS_SQL),
+    lines=LineMapping(twitter_v1_lines.map_lines, twitter_v1_lines.read_line),
 )

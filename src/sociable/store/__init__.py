@@ -13,22 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from sociable.errors import NoSuchCollection, SociableError, UnknownFormat, UnreadableFile, WorkspaceError
-from sociable.sources.base import Format, RawRecord, Rejected
+from sociable.sources.base import Format, RawRecord
 from sociable.sources.registry import detect_format, get_format
-from sociable.store.bulk import try_bulk_import
-from sociable.store.ingest import (
-    BATCH_RECORDS,
-    RESOLVE_MENTIONS_SQL,
-    BatchWriter,
-    FileSummary,
-    ImportSummary,
-    _Batch,
-    map_record,
-)
+from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BackgroundWriter, Batch, BatchWriter, FileSummary, ImportSummary
+from sociable.store.raw import read_blocks
+from sociable.store.reading import read_batches
 from sociable.store.schema import LABEL_COLUMNS, ensure_schema
 
 __all__ = ["FileSummary", "ImportProgress", "ImportSummary", "RemapSummary", "Workspace", "open"]
@@ -201,8 +193,10 @@ class Workspace:
 
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables."""
-        names = ("posts", "accounts", "interactions", "collections", "rejected", "raw_records")
-        return {name: int(self.scalar(f"SELECT count(*) FROM {name}") or 0) for name in names}
+        names = ("posts", "accounts", "interactions", "collections", "rejected")
+        counts = {name: int(self.scalar(f"SELECT count(*) FROM {name}") or 0) for name in names}
+        counts["raw_records"] = int(self.scalar("SELECT coalesce(sum(len(record_ids)), 0) FROM raw_blocks") or 0)
+        return counts
 
     # ------------------------------------------------------------------ importing
 
@@ -213,12 +207,12 @@ class Workspace:
         collection: str | None = None,
         options: Mapping[str, str] | None = None,
         progress: ProgressCallback | None = None,
-        bulk: bool = True,
+        line_route: bool = True,
     ) -> ImportSummary:
         """Import files or folders; every file is read even if another fails, and all is counted.
 
-        Large clean JSON Lines files of a format with a SQL mapping are mapped inside DuckDB
-        (`bulk=False` forces the record-by-record path; the results are the same).
+        JSON Lines files of a format with a line mapper take the quick route (`line_route=False`
+        forces the record-by-record one; the results are the same).
         """
         self._require_writable()
         if collection is not None and not collection.strip():
@@ -231,7 +225,7 @@ class Workspace:
             for index, path in enumerate(targets):
                 started = datetime.now(UTC)
                 file_summary = self._import_one(
-                    path, format, options or {}, writer, index, len(targets), progress, bulk
+                    path, format, options or {}, writer, index, len(targets), progress, line_route
                 )
                 summary.files.append(file_summary)
                 self._record_run(run_id, started, collection, file_summary)
@@ -240,14 +234,13 @@ class Workspace:
 
     def _import_one(
         self, path: Path, format_name: str, options: Mapping[str, str], writer: BatchWriter,
-        index: int, count: int, progress: ProgressCallback | None, bulk: bool = True,
+        index: int, count: int, progress: ProgressCallback | None, line_route: bool = True,
     ) -> FileSummary:
         summary = FileSummary(str(path), format_name)
         try:
             fmt = detect_format(path) if format_name == "auto" else get_format(format_name)
             summary.format = fmt.name
-            if not (bulk and not options and try_bulk_import(self.con, fmt, path, writer, summary)):
-                self._read_into(fmt, path, options, writer, summary, index, count, progress)
+            self._read_into(fmt, path, options, writer, summary, index, count, progress, line_route)
         except (UnreadableFile, UnknownFormat) as exc:
             summary.error = str(exc)
         except OSError as exc:
@@ -258,25 +251,17 @@ class Workspace:
 
     def _read_into(
         self, fmt: Format, path: Path, options: Mapping[str, str], writer: BatchWriter, summary: FileSummary,
-        index: int, count: int, progress: ProgressCallback | None,
+        index: int, count: int, progress: ProgressCallback | None, line_route: bool,
     ) -> None:
-        batch = _Batch()
-        for item in fmt.read(path, options):
-            summary.read += 1
-            if isinstance(item, Rejected):
-                batch.rejected.append(item)
-            else:
-                mapped = map_record(fmt, item)
-                if isinstance(mapped, Rejected):
-                    batch.rejected.append(mapped)
-                else:
-                    batch.records.append((item, mapped))
-            if len(batch) >= BATCH_RECORDS:
-                writer.write(batch, summary)
-                batch = _Batch()
+        background = BackgroundWriter(writer)
+        try:
+            for batch, read in read_batches(fmt, path, options, line_route):
+                summary.read += read
+                background.put(batch, summary)
                 if progress:
                     progress(ImportProgress(str(path), index, count, summary.read))
-        writer.write(batch, summary)
+        finally:
+            background.close()
 
     def _record_run(self, run_id: int, started: datetime, collection: str | None, f: FileSummary) -> None:
         self.con.execute(
@@ -294,11 +279,12 @@ class Workspace:
             self.con.execute("BEGIN TRANSACTION")
             try:
                 self.con.execute(
-                    f"DELETE FROM posts WHERE record_id IN (SELECT record_id FROM raw_records {where})", params
+                    "DELETE FROM posts WHERE record_id IN "
+                    f"(SELECT unnest(record_ids) FROM raw_blocks {where})", params
                 )
                 self.con.execute("DELETE FROM accounts")
                 self.con.execute("DELETE FROM interactions")
-                result = self._remap_records(where, params)
+                result = self._remap_records(format)
                 self.con.execute(RESOLVE_MENTIONS_SQL)
                 self.con.execute("COMMIT")
             except BaseException:
@@ -306,32 +292,21 @@ class Workspace:
                 raise
         return result
 
-    def _remap_records(self, where: str, params: list[Any]) -> RemapSummary:
+    def _remap_records(self, format: str | None) -> RemapSummary:
         run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
-        writer = BatchWriter(self.con, run_id, None, transactional=False)
-        summary = FileSummary("(remap)", params[0] if params else "all")
-        records, last = 0, -1
-        condition = f"{where} AND" if where else "WHERE"
-        while True:
-            chunk = self.con.execute(
-                f"SELECT record_id, format, file, number, raw FROM raw_records {condition} record_id > ? "
-                f"ORDER BY record_id LIMIT {BATCH_RECORDS}",
-                [*params, last],
-            ).fetchall()
-            if not chunk:
-                break
-            last = chunk[-1][0]
-            batch, ids = _Batch(), []
-            for record_id, format_name, file, number, raw in chunk:
+        writer = BatchWriter(self.con, run_id, None)
+        summary = FileSummary("(remap)", format or "all")
+        records = 0
+        for format_name, file, block in read_blocks(self.con, format):
+            fmt = get_format(format_name)
+            batch, ids = Batch(format_name, file or ""), []
+            for record_id, number, raw in block:
                 records += 1
-                record = RawRecord(format_name, file, number, orjson.loads(raw))
-                mapped = map_record(get_format(format_name), record)
-                if isinstance(mapped, Rejected):
-                    batch.rejected.append(mapped)
-                else:
-                    batch.records.append((record, mapped))
+                before = len(batch.numbers)
+                batch.add(RawRecord(format_name, file or "", number, raw), fmt)
+                if len(batch.numbers) > before:
                     ids.append(record_id)
-            writer.write(batch, summary, ids)
+            writer.write(batch, summary, ids, in_transaction=True)
         return RemapSummary(records, summary.stored, summary.rejected)
 
     # ------------------------------------------------------------------ labels

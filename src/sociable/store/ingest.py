@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import operator
-from collections.abc import Iterable
+import queue
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
 
 from sociable.errors import MappingError
-from sociable.model import Account, Post
-from sociable.sources.base import Format, Mapped, RawRecord, Rejected
-from sociable.store.schema import ACCOUNT_COLUMNS, POST_COLUMNS
+from sociable.model import Account
+from sociable.sources.base import POST_FIELDS, Format, Mapped, MappedLines, RawRecord, Rejected
+from sociable.store.raw import write_block
+from sociable.store.schema import ACCOUNT_COLUMNS
 
 BATCH_RECORDS = 20_000
 _MAX_REJECTED_RAW = 64 * 1024 * 1024
@@ -70,7 +74,7 @@ ACCOUNT_SCHEMA = pa.schema(
         ("seen_at", _TS),
     ]
 )
-_post_values = operator.attrgetter(*POST_COLUMNS)
+_post_values = operator.attrgetter(*POST_FIELDS)
 _account_values = operator.attrgetter(*ACCOUNT_COLUMNS)
 
 
@@ -104,14 +108,57 @@ class ImportSummary:
 
 
 @dataclass(slots=True)
-class _Batch:
-    """Records waiting to be written: mapped rows plus the raw records they came from."""
+class Batch:
+    """Records of one file waiting to be written: posts as rows, their authors, raw records, rejections.
 
-    records: list[tuple[RawRecord, Mapped]] = field(default_factory=list)
+    Record i has `numbers[i]` (its line or record number) and `raws[i]` (the line as read, or
+    the raw value); each post's `owners` entry is the index of the record it came from.
+    """
+
+    format: str
+    file: str
+    numbers: list[int] = field(default_factory=list)
+    raws: list[Any] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)  # POST_FIELDS values
+    owners: list[int] = field(default_factory=list)
+    accounts: list[tuple[Account, datetime]] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.records) + len(self.rejected)
+        return len(self.numbers) + len(self.rejected)
+
+    def add_record(self, number: int, raw: Any) -> int:
+        self.numbers.append(number)
+        self.raws.append(raw)
+        return len(self.numbers) - 1
+
+    def add_mapped(self, record: RawRecord, mapped: Mapped) -> None:
+        """A record mapped by its format's `map`."""
+        owner = self.add_record(record.number, record.raw)
+        if not mapped.posts:
+            return
+        for post in mapped.posts:
+            self.rows.append(_post_values(post))
+            self.owners.append(owner)
+        seen = mapped.posts[0].created_at
+        self.accounts.extend((account, seen) for account in mapped.accounts)
+
+    def add_lines(self, result: MappedLines, line_records: Sequence[int]) -> None:
+        """The posts and authors of a line mapper's chunk; `line_records` turns line indexes into records."""
+        self.rows.extend(result.rows)
+        self.owners.extend(line_records[i] for i in result.owners)
+        for account, (first, last) in result.accounts.items():
+            self.accounts.append((account, first))
+            if last != first:
+                self.accounts.append((account, last))
+
+    def add(self, item: RawRecord | Rejected, fmt: Format) -> None:
+        """One item from a format's reader: mapped, or kept as rejected."""
+        mapped = item if isinstance(item, Rejected) else map_record(fmt, item)
+        if isinstance(mapped, Rejected):
+            self.rejected.append(mapped)
+        else:
+            self.add_mapped(cast(RawRecord, item), mapped)
 
 
 def map_record(fmt: Format, record: RawRecord) -> Mapped | Rejected:
@@ -132,11 +179,12 @@ def _dump(raw: Any) -> str:
     return orjson.dumps(raw, default=str).decode()
 
 
-def _posts_table(posts: list[Post]) -> pa.Table:
-    rows = [_post_values(p) for p in posts]
-    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in POST_COLUMNS]
-    arrays = [pa.array(list(col), type=f.type) for col, f in zip(columns, POST_SCHEMA, strict=True)]
-    return pa.Table.from_arrays(arrays, schema=POST_SCHEMA)
+def _posts_table(rows: list[tuple[Any, ...]], order: np.ndarray | None) -> pa.Table:
+    arrays = []
+    for name, values in zip(POST_FIELDS, zip(*rows, strict=True), strict=True):
+        array = pa.array(values, type=POST_SCHEMA.field(name).type)
+        arrays.append(array if order is None else array.take(order))
+    return pa.Table.from_arrays(arrays, names=list(POST_FIELDS))
 
 
 def _accounts_table(accounts: list[tuple[Account, datetime]]) -> pa.Table:
@@ -149,23 +197,27 @@ def _accounts_table(accounts: list[tuple[Account, datetime]]) -> pa.Table:
 class BatchWriter:
     """Writes batches of mapped records into the workspace tables, counting as it goes."""
 
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, run_id: int, collection: str | None, transactional: bool = True
-    ) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, collection: str | None) -> None:
         self.con = con
-        self.transactional = transactional
         self.run_id = run_id
         self.collection = collection
-        self.next_record_id = self._max("raw_records", "record_id") + 1
+        self.next_record_id = self._max("raw_blocks", "record_ids[len(record_ids)]") + 1
         self.next_rejected_id = self._max("rejected", "rejected_id") + 1
 
     def _max(self, table: str, column: str) -> int:
         rows = self.con.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchall()
         return int(rows[0][0])
 
-    def write(self, batch: _Batch, summary: FileSummary, keep_record_ids: list[int] | None = None) -> None:
-        """Write one batch (in its own transaction unless the caller holds one) and count it."""
-        if not self.transactional:
+    def write(
+        self, batch: Batch, summary: FileSummary, keep_record_ids: list[int] | None = None,
+        in_transaction: bool = False,
+    ) -> None:
+        """Write one batch (in its own transaction unless the caller holds one) and count it.
+
+        `keep_record_ids` re-writes records that are already stored (remap): they keep their
+        ids and their raw text is not stored again.
+        """
+        if in_transaction:
             self._write_posts(batch, summary, keep_record_ids)
             self._write_rejected(batch.rejected)
         else:
@@ -179,101 +231,70 @@ class BatchWriter:
                 raise
         summary.rejected += len(batch.rejected)
 
-    def _write_posts(self, batch: _Batch, summary: FileSummary, keep_record_ids: list[int] | None) -> None:
-        posts: list[Post] = []
-        owners: list[int] = []  # index of the record each post came from
-        accounts: list[tuple[Account, datetime]] = []
-        for index, (_record, mapped) in enumerate(batch.records):
-            if not mapped.posts:
-                summary.skipped += 1
-                continue
-            seen = mapped.posts[0].created_at
-            for post in mapped.posts:
-                posts.append(post)
-                owners.append(index)
-            accounts.extend((account, seen) for account in mapped.accounts)
-        if not posts:
+    def _write_posts(self, batch: Batch, summary: FileSummary, keep_record_ids: list[int] | None) -> None:
+        owners = np.asarray(batch.owners, dtype=np.int64)
+        if not len(owners):
+            summary.skipped += len(batch.numbers)
             return
+        order = None
+        if np.any(owners[1:] < owners[:-1]):  # posts of a line mapper's chunk come after the other records'
+            order = np.argsort(owners, kind="stable")
+            owners = owners[order]
+        first_of_record = np.empty(len(owners), dtype=bool)
+        first_of_record[0] = True
+        np.not_equal(owners[1:], owners[:-1], out=first_of_record[1:])
+        with_posts = int(first_of_record.sum())
+        summary.skipped += len(batch.numbers) - with_posts
         record_ids = self._record_ids(batch, keep_record_ids)
-        new_rows, primary_new = self._new_posts(posts, owners)
+        table = _posts_table(batch.rows, order)
+        new_rows = self._new_rows(table)
+        primary_new = int(first_of_record[new_rows].sum())
         summary.stored += len(new_rows)
-        summary.duplicates += sum(
-            1 for i, (_r, m) in enumerate(batch.records) if m.posts and not primary_new.get(i, False)
-        )
-        self._insert_posts(posts, owners, new_rows, record_ids, batch)
-        self._upsert_accounts(accounts)
+        summary.duplicates += with_posts - primary_new
+        if len(new_rows):
+            new_owners = owners[new_rows]
+            self._insert_posts(table.take(pa.array(new_rows)), record_ids[new_owners], batch)
+            if keep_record_ids is None:
+                stored = np.unique(new_owners)
+                write_block(self.con, batch.format, batch.file, record_ids[stored],
+                            [batch.numbers[i] for i in stored], [batch.raws[i] for i in stored])
+        self._upsert_accounts(batch.accounts)
         if self.collection:
-            self._add_to_collection(posts)
+            self._add_to_collection(table)
 
-    def _record_ids(self, batch: _Batch, keep: list[int] | None) -> list[int]:
+    def _record_ids(self, batch: Batch, keep: list[int] | None) -> np.ndarray:
         if keep is not None:
-            return keep
+            return np.asarray(keep, dtype=np.int64)
         start = self.next_record_id
-        self.next_record_id += len(batch.records)
-        return list(range(start, start + len(batch.records)))
+        self.next_record_id += len(batch.numbers)
+        return np.arange(start, start + len(batch.numbers), dtype=np.int64)
 
-    def _new_posts(self, posts: list[Post], owners: list[int]) -> tuple[list[int], dict[int, bool]]:
-        """Indexes of posts not yet stored (first occurrence only), and which records' primary post is new."""
-        keys = pa.table(
-            {
-                "i": pa.array(range(len(posts)), type=pa.int64()),
-                "platform": [p.platform for p in posts],
-                "post_id": [p.post_id for p in posts],
-            }
-        )
+    def _new_rows(self, table: pa.Table) -> np.ndarray:
+        """Indexes of posts not yet stored, first occurrence in the batch only, in order."""
+        keys = table.select(["platform", "post_id"]).append_column("i", pa.array(np.arange(table.num_rows)))
         self.con.register("_batch_keys", keys)
         try:
-            absent = self.con.execute(
-                "SELECT k.i FROM _batch_keys k ANTI JOIN posts p USING (platform, post_id) ORDER BY k.i"
-            ).fetchall()
+            found = self.con.sql(
+                "SELECT k.i FROM (SELECT * FROM _batch_keys "
+                "QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY i) = 1) k "
+                "ANTI JOIN posts p USING (platform, post_id) ORDER BY k.i"
+            ).to_arrow_table()
         finally:
             self.con.unregister("_batch_keys")
-        seen: set[tuple[str, str]] = set()
-        new_rows: list[int] = []
-        primary_new: dict[int, bool] = {}
-        for (i,) in absent:
-            post = posts[i]
-            key = (post.platform, post.post_id)
-            if key in seen:
-                continue
-            seen.add(key)
-            new_rows.append(i)
-            if i == 0 or owners[i - 1] != owners[i]:
-                primary_new[owners[i]] = True
-        return new_rows, primary_new
+        return found.column(0).to_numpy()
 
-    def _insert_posts(
-        self, posts: list[Post], owners: list[int], new_rows: list[int], record_ids: list[int], batch: _Batch
-    ) -> None:
-        if not new_rows:
-            return
-        table = _posts_table([posts[i] for i in new_rows])
-        records = sorted({owners[i] for i in new_rows})
-        now = datetime.now(UTC)
-        table = table.append_column("format", pa.array([batch.records[owners[i]][0].format for i in new_rows]))
-        table = table.append_column("source_file", pa.array([batch.records[owners[i]][0].file for i in new_rows]))
-        table = table.append_column("record_id", pa.array([record_ids[owners[i]] for i in new_rows], pa.int64()))
-        table = table.append_column("imported_at", pa.array([now] * len(new_rows), _TS))
+    def _insert_posts(self, table: pa.Table, record_ids: np.ndarray, batch: Batch) -> None:
+        count = table.num_rows
+        table = table.append_column("format", pa.repeat(batch.format, count))
+        table = table.append_column("source_file", pa.repeat(batch.file, count))
+        table = table.append_column("record_id", pa.array(record_ids, pa.int64()))
+        table = table.append_column("imported_at", pa.repeat(pa.scalar(datetime.now(UTC), _TS), count))
         self.con.register("_new_posts", table)
         try:
             self.con.execute("INSERT OR IGNORE INTO posts BY NAME SELECT * FROM _new_posts")
             self.con.execute(_INTERACTIONS_SQL)
         finally:
             self.con.unregister("_new_posts")
-        raw = pa.table(
-            {
-                "record_id": pa.array([record_ids[i] for i in records], pa.int64()),
-                "format": [batch.records[i][0].format for i in records],
-                "file": [batch.records[i][0].file for i in records],
-                "number": pa.array([batch.records[i][0].number for i in records], pa.int64()),
-                "raw": [_dump(batch.records[i][0].raw) for i in records],
-            }
-        )
-        self.con.register("_raw", raw)
-        try:
-            self.con.execute("INSERT OR IGNORE INTO raw_records BY NAME SELECT * FROM _raw")
-        finally:
-            self.con.unregister("_raw")
 
     def _upsert_accounts(self, accounts: list[tuple[Account, datetime]]) -> None:
         if not accounts:
@@ -284,17 +305,13 @@ class BatchWriter:
         finally:
             self.con.unregister("_accounts")
 
-    def _add_to_collection(self, posts: list[Post]) -> None:
-        table = pa.table(
-            {
-                "name": [self.collection] * len(posts),
-                "platform": [p.platform for p in posts],
-                "post_id": [p.post_id for p in posts],
-            }
-        )
-        self.con.register("_collection", table)
+    def _add_to_collection(self, posts: pa.Table) -> None:
+        self.con.register("_collection", posts.select(["platform", "post_id"]))
         try:
-            self.con.execute("INSERT OR IGNORE INTO collections SELECT DISTINCT * FROM _collection")
+            self.con.execute(
+                "INSERT OR IGNORE INTO collections SELECT DISTINCT ?, platform, post_id FROM _collection",
+                [self.collection],
+            )
         finally:
             self.con.unregister("_collection")
 
@@ -311,6 +328,53 @@ class BatchWriter:
             self.con.executemany(
                 "INSERT OR IGNORE INTO rejected VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
+
+
+class BackgroundWriter:
+    """Writes one file's batches in a second thread, so that reading and mapping go on while DuckDB stores.
+
+    DuckDB releases the interpreter while it works, so the two overlap. At most two batches
+    wait in the queue, which bounds memory. The file's batches share one transaction, which
+    lets DuckDB write large appends straight to the database file instead of through its log;
+    what was read before a reading error is still committed. An error in the writer itself
+    rolls the file back and is raised in the reading thread at its next `put` or at `close`.
+    """
+
+    def __init__(self, writer: BatchWriter) -> None:
+        self.writer = writer
+        self.queue: queue.Queue[tuple[Batch, FileSummary] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="sociable-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        con = self.writer.con
+        try:
+            con.execute("BEGIN TRANSACTION")
+            while (item := self.queue.get()) is not None:
+                if self.error is None:
+                    self.writer.write(*item, in_transaction=True)
+            con.execute("COMMIT")
+        except BaseException as exc:
+            self.error = exc
+            con.execute("ROLLBACK")
+            while self.queue.get() is not None:  # let the reading thread finish putting
+                pass
+
+    def put(self, batch: Batch, summary: FileSummary) -> None:
+        self._raise()
+        self.queue.put((batch, summary))
+
+    def close(self) -> None:
+        """Wait for every queued batch to be written and committed."""
+        self.queue.put(None)
+        self.thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 # A reply's target is not counted again as a mention; a repost's mentions belong to the original.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import duckdb
 
 from sociable.errors import WorkspaceError
+from sociable.store.raw import RAW_BLOCKS_SQL, migrate_raw_records
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: raw records kept in compressed blocks (raw_blocks) instead of a row each
 
 POST_COLUMNS = (
     "platform",
@@ -77,14 +78,6 @@ CREATE TABLE IF NOT EXISTS posts (
     record_id BIGINT,
     imported_at TIMESTAMPTZ,
     PRIMARY KEY (platform, post_id)
-);
-
-CREATE TABLE IF NOT EXISTS raw_records (
-    record_id BIGINT PRIMARY KEY,
-    format VARCHAR NOT NULL,
-    file VARCHAR,
-    number BIGINT,
-    raw VARCHAR NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS accounts (
@@ -177,6 +170,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: str) -> None:
     rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
     row = rows[0] if rows else None
     if row is None:
+        con.execute(RAW_BLOCKS_SQL)
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         return
     version = int(row[0])
@@ -185,3 +179,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: str) -> None:
             f"{path} was written by a newer sociable (schema {version}, this one reads {SCHEMA_VERSION}); "
             "upgrade sociable to open it."
         )
+    if version < SCHEMA_VERSION:
+        _migrate(con, version)
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    """Bring an older workspace up to the current schema, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if version < 2:
+            migrate_raw_records(con)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

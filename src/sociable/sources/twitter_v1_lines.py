@@ -1,0 +1,317 @@
+"""The quick route for Twitter v1.1 JSON Lines: a chunk of lines decoded into typed structs and mapped at once.
+
+`map_v1` reads a tweet from a dict; here msgspec decodes only the fields the mapping uses,
+straight into structs, and the author profile stays raw bytes, mapped once per distinct
+profile. The structs are strict: a field of an unexpected type fails the decode, and so do
+shapes this route does not cover (an `extended_tweet`, a tweet with no id, user or text).
+Such lines, and any line a mapping rule would reject, are handed back in `rest`, so the
+general reader and `map_v1` decide them and every result is the same as on the record path
+(`tests/sources/test_twitter_v1_lines.py` checks that on every fixture and on simulated files).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import orjson
+
+from sociable.errors import MappingError
+from sociable.model import Account
+from sociable.sources.base import MappedLines, RawRecord, Rejected, json_line, unique
+from sociable.sources.twitter_fields import _MONTHS, PLATFORM, opt_text, tweet_uri, twitter_time
+
+
+class _Object(msgspec.Struct):
+    """Any JSON object (a media entry, whose fields are not used)."""
+
+
+class _Present(msgspec.Struct):
+    """A field whose presence sends the line to the general path, whatever it holds."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class _Tag(msgspec.Struct):
+    text: str | None = None
+
+
+class _Link(msgspec.Struct):
+    url: str | None = None
+    expanded_url: str | None = None
+
+
+class _Mention(msgspec.Struct):
+    id_str: str | None = None
+    id: int | None = None
+    screen_name: str | None = None
+
+
+class _Entities(msgspec.Struct):
+    hashtags: list[_Tag] | None = None
+    user_mentions: list[_Mention] | None = None
+    urls: list[_Link] | None = None
+    media: list[_Object] | None = None
+
+
+class _Media(msgspec.Struct):
+    media: list[_Object] | None = None
+
+
+class _User(msgspec.Struct):
+    id_str: str | None = None
+    id: int | None = None
+
+
+class _Tweet(msgspec.Struct):
+    created_at: str | None = None
+    id_str: str | None = None
+    id: int | None = None
+    full_text: str | None = None
+    text: str | None = None
+    extended_tweet: _Present | None = None
+    entities: _Entities | None = None
+    extended_entities: _Media | None = None
+    in_reply_to_status_id_str: str | None = None
+    in_reply_to_status_id: int | None = None
+    in_reply_to_user_id_str: str | None = None
+    in_reply_to_user_id: int | None = None
+    quoted_status_id_str: str | None = None
+    quoted_status_id: int | None = None
+    user: msgspec.Raw = msgspec.Raw(b"")
+    statuses: _Present | None = None  # a search page, which the general reader unpacks
+    favorite_count: int | None = None
+    retweet_count: int | None = None
+    reply_count: int | None = None
+    lang: str | None = None
+    retweeted_status: _Tweet | None = None
+    quoted_status: _Tweet | None = None
+
+
+class _Unusual(Exception):
+    """A line this route leaves to the general reader and mapper."""
+
+
+_DECODER = msgspec.json.Decoder(_Tweet)
+_USER_ID = msgspec.json.Decoder(_User)
+_NO_ENTITIES = _Entities()
+_NULL = (b"", b"null")
+
+
+def _id(text: str | None, number: int | None) -> str | None:
+    """`first_id(record, "x_str", "x")`: the string form first, an empty string counting as missing."""
+    if text:
+        return text
+    return None if number is None else str(number)
+
+
+class _Profiles:
+    """Author profiles mapped once per distinct raw profile (an author's profile repeats on every tweet)."""
+
+    def __init__(self) -> None:
+        self.known: dict[bytes, Account] = {}
+
+    def account(self, raw: msgspec.Raw) -> Account:
+        key = bytes(raw)
+        found = self.known.get(key)
+        if found is None:
+            found = self._map(key)
+            if len(self.known) > 200_000:
+                self.known.clear()
+            self.known[key] = found
+        return found
+
+    @staticmethod
+    def _map(key: bytes) -> Account:
+        from sociable.sources.twitter_v1 import v1_account
+
+        if key in _NULL:
+            raise _Unusual
+        user = orjson.loads(key)
+        if not isinstance(user, dict) or not user:
+            raise _Unusual
+        return v1_account(user)
+
+
+def _user_id(raw: msgspec.Raw) -> str | None:
+    """`first_id(obj(tweet, "user"), "id_str", "id")` for an embedded tweet that is not itself mapped."""
+    if bytes(raw) in _NULL:
+        return None
+    user = _USER_ID.decode(raw)
+    return _id(user.id_str, user.id)
+
+
+def _entities(tweet: _Tweet) -> tuple[_Entities, int]:
+    """The tweet's entities and its media count (extended_entities before entities), as `v1_entities`."""
+    entities = tweet.entities or _NO_ENTITIES
+    media = (tweet.extended_entities.media if tweet.extended_entities else None) or entities.media
+    return entities, len(media) if media else 0
+
+
+def _hashtags(entities: _Entities) -> tuple[str, ...]:
+    tags = entities.hashtags
+    return unique((tag.text or "").lower() for tag in tags) if tags else ()
+
+
+def _urls(entities: _Entities) -> tuple[str, ...]:
+    links = entities.urls
+    return unique(opt_text(link.expanded_url) or opt_text(link.url) for link in links) if links else ()
+
+
+def _mentions(entities: _Entities, author: str, replied: str | None) -> tuple[str, ...]:
+    mentions = entities.user_mentions
+    if not mentions:
+        return ()
+    found = unique(_id(m.id_str, m.id) or (m.screen_name or "").lower() for m in mentions)
+    return tuple(m for m in found if m != author and m != replied)
+
+
+def _time(value: str) -> datetime:
+    """`twitter_time`, with the usual 'Wed Oct 10 20:19:24 +0000 2018' read by position."""
+    if len(value) == 30 and value[3:4] == value[7:8] == value[10:11] == value[19:20] == value[25:26] == " " \
+            and value[20:25] == "+0000" and value[13:14] == value[16:17] == ":":
+        month = _MONTHS.get(value[4:7])
+        if month is not None:
+            try:
+                return datetime(int(value[26:]), month, int(value[8:10]), int(value[11:13]), int(value[14:16]),
+                                int(value[17:19]), tzinfo=UTC)
+            except ValueError:
+                pass
+    return twitter_time(value)
+
+
+def _text(value: str) -> str:
+    return html.unescape(value) if "&" in value else value
+
+
+class _Chunk:
+    """The post rows of one chunk of lines, added tweet by tweet."""
+
+    def __init__(self, profiles: _Profiles) -> None:
+        self.profiles = profiles
+        self.rows: list[tuple[Any, ...]] = []
+        self.owners: list[int] = []
+        self.accounts: dict[int, tuple[Account, list[datetime]]] = {}
+
+    def add_line(self, line: bytes, owner: int) -> None:
+        """Map one line, or raise _Unusual (nothing added) when the general path must decide it."""
+        tweet = _DECODER.decode(line)
+        rows: list[tuple[Any, ...]] = []
+        authors: list[Account] = []
+        self._add_tweet(tweet, rows, authors, 0)
+        seen = rows[0][3]  # created_at
+        if len(rows) == 1:
+            self.rows.append(rows[0])
+            self.owners.append(owner)
+        else:
+            self._add_embedded(rows, authors, owner)
+        for account in authors:
+            entry = self.accounts.get(id(account))
+            if entry is None:
+                self.accounts[id(account)] = (account, [seen, seen])
+            elif seen < entry[1][0]:
+                entry[1][0] = seen
+            elif seen > entry[1][1]:
+                entry[1][1] = seen
+
+    def _add_embedded(self, rows: list[tuple[Any, ...]], authors: list[Account], owner: int) -> None:
+        """A tweet with the tweets it embeds: first copy of each post and of each author wins, as in dedupe()."""
+        posts: set[str] = set()
+        for row in rows:
+            if row[1] not in posts:
+                posts.add(row[1])
+                self.rows.append(row)
+                self.owners.append(owner)
+        ids: set[str] = set()
+        unique_authors = []
+        for account in authors:
+            if account.account_id not in ids:
+                ids.add(account.account_id)
+                unique_authors.append(account)
+        authors[:] = unique_authors
+
+    def _add_tweet(self, tweet: _Tweet, rows: list[tuple[Any, ...]], authors: list[Account], depth: int) -> None:
+        """`add_v1_tweet`: the tweet, its author, then the retweeted and quoted tweets it embeds."""
+        post_id = tweet.id_str or (None if tweet.id is None else str(tweet.id))
+        if post_id is None or tweet.extended_tweet or tweet.statuses:
+            raise _Unusual
+        author = self.profiles.account(tweet.user)
+        rows.append(self._row(tweet, post_id, author))
+        authors.append(author)
+        if depth < 2:
+            if tweet.retweeted_status is not None:
+                self._add_tweet(tweet.retweeted_status, rows, authors, depth + 1)
+            if tweet.quoted_status is not None:
+                self._add_tweet(tweet.quoted_status, rows, authors, depth + 1)
+
+    def _row(self, tweet: _Tweet, post_id: str, author: Account) -> tuple[Any, ...]:
+        """`v1_post` as one row of POST_FIELDS values."""
+        text = tweet.full_text if tweet.full_text is not None else tweet.text
+        if text is None or tweet.created_at is None:
+            raise _Unusual
+        handle = author.handle
+        uri = f"https://twitter.com/{handle}/status/{post_id}" if handle else tweet_uri(handle, post_id)
+        lang = tweet.lang if tweet.lang and tweet.lang != "und" else None
+        original = tweet.retweeted_status
+        if original is not None:
+            return _repost_row(tweet, post_id, author, original, _time(tweet.created_at), _text(text), uri, lang)
+        entities, media = _entities(tweet)
+        reply_to = tweet.in_reply_to_status_id_str or _id(None, tweet.in_reply_to_status_id)
+        reply_to_account = tweet.in_reply_to_user_id_str or _id(None, tweet.in_reply_to_user_id)
+        quoted = tweet.quoted_status
+        quote_of = tweet.quoted_status_id_str or _id(None, tweet.quoted_status_id)
+        if quote_of is None and quoted is not None:
+            quote_of = _id(quoted.id_str, quoted.id)
+        return (
+            PLATFORM, post_id, author.account_id, _time(tweet.created_at), _text(text), uri, lang,
+            reply_to, reply_to_account, None, quote_of, _user_id(quoted.user) if quoted else None,
+            None, None, _hashtags(entities), _mentions(entities, author.account_id, reply_to_account),
+            _urls(entities), media, tweet.favorite_count, tweet.retweet_count, tweet.reply_count,
+        )
+
+
+def _repost_row(
+    tweet: _Tweet, post_id: str, author: Account, original: _Tweet, created: datetime, text: str, uri: str,
+    lang: str | None,
+) -> tuple[Any, ...]:
+    """`as_repost`: a retweet points at the original and takes its hashtags and links, nothing else."""
+    if tweet.quoted_status is not None:
+        _user_id(tweet.quoted_status.user)  # read (and so checked) by v1_post before it becomes a repost
+    repost_of = _id(original.id_str, original.id)
+    if repost_of is None or original.extended_tweet:
+        raise _Unusual
+    entities, _ = _entities(original)
+    return (
+        PLATFORM, post_id, author.account_id, created, text, uri, lang,
+        None, None, None, None, None, repost_of, _user_id(original.user),
+        _hashtags(entities), (), _urls(entities), 0, None, None, None,
+    )
+
+
+_PROFILES = _Profiles()
+
+
+def map_lines(lines: list[bytes]) -> MappedLines:
+    """Map a chunk of stripped, non-blank JSON Lines; lines this route does not cover are left in `rest`."""
+    chunk = _Chunk(_PROFILES)
+    rest: list[int] = []
+    for index, line in enumerate(lines):
+        try:
+            chunk.add_line(line, index)
+        except (_Unusual, msgspec.DecodeError, msgspec.ValidationError, MappingError, UnicodeError,
+                orjson.JSONDecodeError):
+            rest.append(index)
+    accounts = dict(chunk.accounts.values())
+    return MappedLines(chunk.rows, chunk.owners, accounts, rest)
+
+
+def read_line(path: Path, number: int, line: bytes) -> list[RawRecord | Rejected]:
+    """What `read_v1` yields for one line of a JSON Lines file."""
+    from sociable.sources.twitter_v1 import NAME, records_of
+
+    item = json_line(path, number, line, NAME)
+    return [item] if isinstance(item, Rejected) else list(records_of(path, *item))

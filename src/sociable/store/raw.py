@@ -1,0 +1,96 @@
+"""Raw records, kept so that `remap` can map again without the original files.
+
+Records are stored in blocks, one block per written batch: the records' JSON text, one
+record per line, compressed with zstd (a block of tweets shrinks about ninefold), beside
+each record's id and its line or record number in the file. Writing a few large blobs
+instead of a row per record is most of what made import fast; see bench/README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+CODEC = "zstd"
+_MIGRATE_ROWS = 20_000
+
+RAW_BLOCKS_SQL = """
+CREATE TABLE IF NOT EXISTS raw_blocks (
+    block_id BIGINT PRIMARY KEY,
+    format VARCHAR NOT NULL,
+    file VARCHAR,
+    record_ids BIGINT[] NOT NULL,
+    numbers BIGINT[] NOT NULL,
+    size BIGINT NOT NULL,
+    data BLOB NOT NULL
+);
+"""
+
+
+def record_text(raw: Any) -> bytes:
+    """A raw record as one line of JSON: a line read from a file as it was, anything else serialised."""
+    if isinstance(raw, bytes):
+        return raw if b"\n" not in raw else orjson.dumps(orjson.loads(raw))
+    return orjson.dumps(raw, default=str)
+
+
+def write_block(
+    con: duckdb.DuckDBPyConnection, format: str, file: str | None, record_ids: Sequence[int],
+    numbers: Sequence[int], raws: Sequence[Any],
+) -> None:
+    """Store one block of records (ids, numbers and raw values in the same order)."""
+    if len(record_ids) == 0:
+        return
+    data = b"\n".join(record_text(raw) for raw in raws)
+    packed = pa.compress(data, codec=CODEC, asbytes=True)
+    con.execute(
+        "INSERT INTO raw_blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [int(record_ids[0]), format, file, list(map(int, record_ids)), list(map(int, numbers)), len(data), packed],
+    )
+
+
+def read_blocks(
+    con: duckdb.DuckDBPyConnection, format: str | None = None
+) -> Iterator[tuple[str, str | None, list[tuple[int, int, Any]]]]:
+    """Each stored block in order: its format, file and (record id, number, raw value) for every record."""
+    condition, params = ("WHERE format = ?", [format]) if format else ("", [])
+    last = -1
+    while True:
+        rows = con.execute(
+            f"SELECT block_id, format, file, record_ids, numbers, size, data FROM raw_blocks {condition} "
+            f"{'AND' if condition else 'WHERE'} block_id > ? ORDER BY block_id LIMIT 1",
+            [*params, last],
+        ).fetchall()
+        if not rows:
+            return
+        last, fmt, file, record_ids, numbers, size, data = rows[0]
+        lines = pa.decompress(data, decompressed_size=size, codec=CODEC, asbytes=True).split(b"\n")
+        yield fmt, file, [(rid, num, orjson.loads(line)) for rid, num, line in zip(record_ids, numbers, lines,
+                                                                                   strict=True)]
+
+
+def migrate_raw_records(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 1 kept a row per raw record; move them into blocks and drop the old table."""
+    con.execute(RAW_BLOCKS_SQL)
+    last = -1
+    while True:
+        rows = con.execute(
+            "SELECT record_id, format, file, number, raw FROM raw_records WHERE record_id > ? "
+            f"ORDER BY record_id LIMIT {_MIGRATE_ROWS}",
+            [last],
+        ).fetchall()
+        if not rows:
+            break
+        last = rows[-1][0]
+        start = 0
+        for end in range(1, len(rows) + 1):
+            if end == len(rows) or rows[end][1:3] != rows[start][1:3]:
+                group = rows[start:end]
+                write_block(con, group[0][1], group[0][2], [r[0] for r in group], [r[3] for r in group],
+                            [r[4].encode() for r in group])
+                start = end
+    con.execute("DROP TABLE raw_records")
