@@ -88,7 +88,7 @@ def import_both(tmp_path: Path, files: list[Path]) -> dict[bool, dict[str, Any]]
                 summary = ws.import_files(files, collection="c", line_route=quick)
             assert summary.total("stored") == 0
             tables[quick] = {name: ws.query(sql).to_pylist() for name, sql in QUERIES.items()}
-            tables[quick]["raw"] = [block for _, _, block in read_blocks(ws.con)]
+            tables[quick]["raw"] = [record for _, _, block in read_blocks(ws.con) for record in block]
             tables[quick]["counts"] = ws.counts()
             ws.remap()
             tables[quick]["remapped"] = ws.query(QUERIES["posts"]).to_pylist()
@@ -143,3 +143,20 @@ def test_record_the_mapper_rejects_gets_its_reason(tmp_path: Path, sample: Path)
         f = ws.import_files([odd]).files[0]
         assert f.rejected == 1
         assert "no user object" in ws.rejected().column("reason").to_pylist()[0]
+
+
+def test_chunks_in_worker_processes_are_the_same(tmp_path: Path, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file is cut into chunks mapped in worker processes; line numbers run on across chunks."""
+    from sociable.store import reading
+
+    mixed = tmp_path / "mixed.jsonl"
+    lines = sample.read_text(encoding="utf-8").splitlines()
+    odd = unusual_lines()
+    mixed.write_text("\n".join(lines[:1000] + odd + lines[1000:2000] + odd) + "\n", encoding="utf-8")
+    monkeypatch.setattr(reading, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 100_000)
+    assert len(reading._ranges(mixed)) > 10
+    tables = import_both(tmp_path, [mixed])
+    assert_same(tables)
+    numbers = {row["number"] for row in tables[True]["rejected"]}
+    assert 1000 + 5 in numbers and 2000 + len(odd) + 5 in numbers  # the streaming notice, both times

@@ -10,73 +10,22 @@ records that could not be read or mapped.
 from __future__ import annotations
 
 import hashlib
-import operator
 import queue
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
 
 import duckdb
 import numpy as np
-import orjson
 import pyarrow as pa
 
-from sociable.errors import MappingError
-from sociable.model import Account
-from sociable.sources.base import POST_FIELDS, Format, Mapped, MappedLines, RawRecord, Rejected
-from sociable.store.raw import write_block
-from sociable.store.schema import ACCOUNT_COLUMNS
+from sociable.sources.base import Rejected
+from sociable.store.batch import TIMESTAMP, Batch, Prepared
+from sociable.store.raw import pack, write_block
 
 BATCH_RECORDS = 20_000
 _MAX_REJECTED_RAW = 64 * 1024 * 1024
-
-_LIST = pa.list_(pa.string())
-_TS = pa.timestamp("us", tz="UTC")
-POST_SCHEMA = pa.schema(
-    [
-        ("platform", pa.string()),
-        ("post_id", pa.string()),
-        ("uri", pa.string()),
-        ("account_id", pa.string()),
-        ("created_at", _TS),
-        ("text", pa.string()),
-        ("lang", pa.string()),
-        ("reply_to", pa.string()),
-        ("reply_to_account", pa.string()),
-        ("root", pa.string()),
-        ("quote_of", pa.string()),
-        ("quote_of_account", pa.string()),
-        ("repost_of", pa.string()),
-        ("repost_of_account", pa.string()),
-        ("hashtags", _LIST),
-        ("mentions", _LIST),
-        ("urls", _LIST),
-        ("media_count", pa.int32()),
-        ("like_count", pa.int64()),
-        ("repost_count", pa.int64()),
-        ("reply_count", pa.int64()),
-    ]
-)
-ACCOUNT_SCHEMA = pa.schema(
-    [
-        ("platform", pa.string()),
-        ("account_id", pa.string()),
-        ("handle", pa.string()),
-        ("display_name", pa.string()),
-        ("bio", pa.string()),
-        ("url", pa.string()),
-        ("location", pa.string()),
-        ("followers", pa.int64()),
-        ("following", pa.int64()),
-        ("created_at", _TS),
-        ("seen_at", _TS),
-    ]
-)
-_post_values = operator.attrgetter(*POST_FIELDS)
-_account_values = operator.attrgetter(*ACCOUNT_COLUMNS)
-
 
 @dataclass(slots=True)
 class FileSummary:
@@ -107,93 +56,6 @@ class ImportSummary:
         return [f.error for f in self.files if f.error]
 
 
-@dataclass(slots=True)
-class Batch:
-    """Records of one file waiting to be written: posts as rows, their authors, raw records, rejections.
-
-    Record i has `numbers[i]` (its line or record number) and `raws[i]` (the line as read, or
-    the raw value); each post's `owners` entry is the index of the record it came from.
-    """
-
-    format: str
-    file: str
-    numbers: list[int] = field(default_factory=list)
-    raws: list[Any] = field(default_factory=list)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)  # POST_FIELDS values
-    owners: list[int] = field(default_factory=list)
-    accounts: list[tuple[Account, datetime]] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.numbers) + len(self.rejected)
-
-    def add_record(self, number: int, raw: Any) -> int:
-        self.numbers.append(number)
-        self.raws.append(raw)
-        return len(self.numbers) - 1
-
-    def add_mapped(self, record: RawRecord, mapped: Mapped) -> None:
-        """A record mapped by its format's `map`."""
-        owner = self.add_record(record.number, record.raw)
-        if not mapped.posts:
-            return
-        for post in mapped.posts:
-            self.rows.append(_post_values(post))
-            self.owners.append(owner)
-        seen = mapped.posts[0].created_at
-        self.accounts.extend((account, seen) for account in mapped.accounts)
-
-    def add_lines(self, result: MappedLines, line_records: Sequence[int]) -> None:
-        """The posts and authors of a line mapper's chunk; `line_records` turns line indexes into records."""
-        self.rows.extend(result.rows)
-        self.owners.extend(line_records[i] for i in result.owners)
-        for account, (first, last) in result.accounts.items():
-            self.accounts.append((account, first))
-            if last != first:
-                self.accounts.append((account, last))
-
-    def add(self, item: RawRecord | Rejected, fmt: Format) -> None:
-        """One item from a format's reader: mapped, or kept as rejected."""
-        mapped = item if isinstance(item, Rejected) else map_record(fmt, item)
-        if isinstance(mapped, Rejected):
-            self.rejected.append(mapped)
-        else:
-            self.add_mapped(cast(RawRecord, item), mapped)
-
-
-def map_record(fmt: Format, record: RawRecord) -> Mapped | Rejected:
-    """Map one raw record, turning any failure into a Rejected with a readable reason."""
-    where = f"record {record.number} of {record.file}"
-    try:
-        return fmt.map(record.raw)
-    except MappingError as exc:
-        reason = f"{where}: {exc}"
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        reason = f"{where} does not have the shape of a {fmt.name} record ({type(exc).__name__}: {exc})"
-    return Rejected(fmt.name, record.file, record.number, _dump(record.raw), reason)
-
-
-def _dump(raw: Any) -> str:
-    if isinstance(raw, str):
-        return raw
-    return orjson.dumps(raw, default=str).decode()
-
-
-def _posts_table(rows: list[tuple[Any, ...]], order: np.ndarray | None) -> pa.Table:
-    arrays = []
-    for name, values in zip(POST_FIELDS, zip(*rows, strict=True), strict=True):
-        array = pa.array(values, type=POST_SCHEMA.field(name).type)
-        arrays.append(array if order is None else array.take(order))
-    return pa.Table.from_arrays(arrays, names=list(POST_FIELDS))
-
-
-def _accounts_table(accounts: list[tuple[Account, datetime]]) -> pa.Table:
-    rows = [(*_account_values(a), seen) for a, seen in accounts]
-    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in ACCOUNT_SCHEMA]
-    arrays = [pa.array(list(col), type=f.type) for col, f in zip(columns, ACCOUNT_SCHEMA, strict=True)]
-    return pa.Table.from_arrays(arrays, schema=ACCOUNT_SCHEMA)
-
-
 class BatchWriter:
     """Writes batches of mapped records into the workspace tables, counting as it goes."""
 
@@ -209,7 +71,7 @@ class BatchWriter:
         return int(rows[0][0])
 
     def write(
-        self, batch: Batch, summary: FileSummary, keep_record_ids: list[int] | None = None,
+        self, batch: Batch | Prepared, summary: FileSummary, keep_record_ids: list[int] | None = None,
         in_transaction: bool = False,
     ) -> None:
         """Write one batch (in its own transaction unless the caller holds one) and count it.
@@ -217,57 +79,61 @@ class BatchWriter:
         `keep_record_ids` re-writes records that are already stored (remap): they keep their
         ids and their raw text is not stored again.
         """
+        prepared = batch.prepare() if isinstance(batch, Batch) else batch
         if in_transaction:
-            self._write_posts(batch, summary, keep_record_ids)
-            self._write_rejected(batch.rejected)
+            self._write_posts(prepared, summary, keep_record_ids)
+            self._write_rejected(prepared.rejected)
         else:
             self.con.execute("BEGIN TRANSACTION")
             try:
-                self._write_posts(batch, summary, keep_record_ids)
-                self._write_rejected(batch.rejected)
+                self._write_posts(prepared, summary, keep_record_ids)
+                self._write_rejected(prepared.rejected)
                 self.con.execute("COMMIT")
             except BaseException:
                 self.con.execute("ROLLBACK")
                 raise
-        summary.rejected += len(batch.rejected)
+        summary.rejected += len(prepared.rejected)
 
-    def _write_posts(self, batch: Batch, summary: FileSummary, keep_record_ids: list[int] | None) -> None:
-        owners = np.asarray(batch.owners, dtype=np.int64)
+    def _write_posts(self, batch: Prepared, summary: FileSummary, keep_record_ids: list[int] | None) -> None:
+        owners = batch.owners
+        records = len(batch.numbers)
         if not len(owners):
-            summary.skipped += len(batch.numbers)
+            summary.skipped += records
             return
-        order = None
-        if np.any(owners[1:] < owners[:-1]):  # posts of a line mapper's chunk come after the other records'
-            order = np.argsort(owners, kind="stable")
-            owners = owners[order]
         first_of_record = np.empty(len(owners), dtype=bool)
         first_of_record[0] = True
         np.not_equal(owners[1:], owners[:-1], out=first_of_record[1:])
         with_posts = int(first_of_record.sum())
-        summary.skipped += len(batch.numbers) - with_posts
-        record_ids = self._record_ids(batch, keep_record_ids)
-        table = _posts_table(batch.rows, order)
-        new_rows = self._new_rows(table)
+        summary.skipped += records - with_posts
+        record_ids = self._record_ids(records, keep_record_ids)
+        new_rows = self._new_rows(batch.posts)
         primary_new = int(first_of_record[new_rows].sum())
         summary.stored += len(new_rows)
         summary.duplicates += with_posts - primary_new
         if len(new_rows):
             new_owners = owners[new_rows]
-            self._insert_posts(table.take(pa.array(new_rows)), record_ids[new_owners], batch)
+            self._insert_posts(batch.posts.take(pa.array(new_rows)), record_ids[new_owners], batch)
             if keep_record_ids is None:
-                stored = np.unique(new_owners)
-                write_block(self.con, batch.format, batch.file, record_ids[stored],
-                            [batch.numbers[i] for i in stored], [batch.raws[i] for i in stored])
+                self._write_raw(batch, record_ids, np.unique(new_owners))
         self._upsert_accounts(batch.accounts)
         if self.collection:
-            self._add_to_collection(table)
+            self._add_to_collection(batch.posts)
 
-    def _record_ids(self, batch: Batch, keep: list[int] | None) -> np.ndarray:
+    def _write_raw(self, batch: Prepared, record_ids: np.ndarray, stored: np.ndarray) -> None:
+        """The raw text of the records that gave new posts (the packed block as it is when that is all of them)."""
+        if batch.block is not None and len(stored) == len(batch.numbers):
+            block = batch.block
+        else:
+            raws = batch.raw_values()
+            block = pack([raws[i] for i in stored])
+        write_block(self.con, batch.format, batch.file, record_ids[stored], batch.numbers[stored], block)
+
+    def _record_ids(self, records: int, keep: list[int] | None) -> np.ndarray:
         if keep is not None:
             return np.asarray(keep, dtype=np.int64)
         start = self.next_record_id
-        self.next_record_id += len(batch.numbers)
-        return np.arange(start, start + len(batch.numbers), dtype=np.int64)
+        self.next_record_id += records
+        return np.arange(start, start + records, dtype=np.int64)
 
     def _new_rows(self, table: pa.Table) -> np.ndarray:
         """Indexes of posts not yet stored, first occurrence in the batch only, in order."""
@@ -283,12 +149,12 @@ class BatchWriter:
             self.con.unregister("_batch_keys")
         return found.column(0).to_numpy()
 
-    def _insert_posts(self, table: pa.Table, record_ids: np.ndarray, batch: Batch) -> None:
+    def _insert_posts(self, table: pa.Table, record_ids: np.ndarray, batch: Prepared) -> None:
         count = table.num_rows
         table = table.append_column("format", pa.repeat(batch.format, count))
         table = table.append_column("source_file", pa.repeat(batch.file, count))
         table = table.append_column("record_id", pa.array(record_ids, pa.int64()))
-        table = table.append_column("imported_at", pa.repeat(pa.scalar(datetime.now(UTC), _TS), count))
+        table = table.append_column("imported_at", pa.repeat(pa.scalar(datetime.now(UTC), TIMESTAMP), count))
         self.con.register("_new_posts", table)
         try:
             self.con.execute("INSERT OR IGNORE INTO posts BY NAME SELECT * FROM _new_posts")
@@ -296,10 +162,10 @@ class BatchWriter:
         finally:
             self.con.unregister("_new_posts")
 
-    def _upsert_accounts(self, accounts: list[tuple[Account, datetime]]) -> None:
-        if not accounts:
+    def _upsert_accounts(self, accounts: pa.Table) -> None:
+        if not accounts.num_rows:
             return
-        self.con.register("_accounts", _accounts_table(accounts))
+        self.con.register("_accounts", accounts)
         try:
             self.con.execute(_ACCOUNTS_SQL)
         finally:
@@ -342,7 +208,7 @@ class BackgroundWriter:
 
     def __init__(self, writer: BatchWriter) -> None:
         self.writer = writer
-        self.queue: queue.Queue[tuple[Batch, FileSummary] | None] = queue.Queue(maxsize=2)
+        self.queue: queue.Queue[tuple[Batch | Prepared, FileSummary] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="sociable-writer", daemon=True)
         self.thread.start()
@@ -361,7 +227,7 @@ class BackgroundWriter:
             while self.queue.get() is not None:  # let the reading thread finish putting
                 pass
 
-    def put(self, batch: Batch, summary: FileSummary) -> None:
+    def put(self, batch: Batch | Prepared, summary: FileSummary) -> None:
         self._raise()
         self.queue.put((batch, summary))
 

@@ -38,18 +38,30 @@ def record_text(raw: Any) -> bytes:
     return orjson.dumps(raw, default=str)
 
 
+def pack(raws: Sequence[Any]) -> tuple[bytes, int]:
+    """Raw records as one compressed block, with the size of its text."""
+    data = b"\n".join(record_text(raw) for raw in raws)
+    return pa.compress(data, codec=CODEC, asbytes=True), len(data)
+
+
+def unpack(data: bytes, size: int) -> list[bytes]:
+    """The records' lines of a packed block."""
+    if not size:
+        return []
+    return pa.decompress(data, decompressed_size=size, codec=CODEC, asbytes=True).split(b"\n")
+
+
 def write_block(
     con: duckdb.DuckDBPyConnection, format: str, file: str | None, record_ids: Sequence[int],
-    numbers: Sequence[int], raws: Sequence[Any],
+    numbers: Sequence[int], block: tuple[bytes, int],
 ) -> None:
-    """Store one block of records (ids, numbers and raw values in the same order)."""
+    """Store one block of records (ids and numbers in the order of the block's lines)."""
     if len(record_ids) == 0:
         return
-    data = b"\n".join(record_text(raw) for raw in raws)
-    packed = pa.compress(data, codec=CODEC, asbytes=True)
+    data, size = block
     con.execute(
         "INSERT INTO raw_blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [int(record_ids[0]), format, file, list(map(int, record_ids)), list(map(int, numbers)), len(data), packed],
+        [int(record_ids[0]), format, file, list(map(int, record_ids)), list(map(int, numbers)), size, data],
     )
 
 
@@ -68,7 +80,7 @@ def read_blocks(
         if not rows:
             return
         last, fmt, file, record_ids, numbers, size, data = rows[0]
-        lines = pa.decompress(data, decompressed_size=size, codec=CODEC, asbytes=True).split(b"\n")
+        lines = unpack(data, size)
         yield fmt, file, [(rid, num, orjson.loads(line)) for rid, num, line in zip(record_ids, numbers, lines,
                                                                                    strict=True)]
 
@@ -91,6 +103,6 @@ def migrate_raw_records(con: duckdb.DuckDBPyConnection) -> None:
             if end == len(rows) or rows[end][1:3] != rows[start][1:3]:
                 group = rows[start:end]
                 write_block(con, group[0][1], group[0][2], [r[0] for r in group], [r[3] for r in group],
-                            [r[4].encode() for r in group])
+                            pack([r[4].encode() for r in group]))
                 start = end
     con.execute("DROP TABLE raw_records")
