@@ -307,6 +307,7 @@ class Workspace:
                 if len(batch.numbers) > before:
                     ids.append(record_id)
             writer.write(batch, summary, ids, in_transaction=True)
+        writer.flush_accounts()
         return RemapSummary(records, summary.stored, summary.rejected)
 
     # ------------------------------------------------------------------ labels

@@ -26,6 +26,7 @@ from sociable.store.raw import pack, write_block
 
 BATCH_RECORDS = 20_000
 _MAX_REJECTED_RAW = 64 * 1024 * 1024
+_MAX_PENDING_ACCOUNTS = 2_000_000  # profile rows held before they are upserted
 
 @dataclass(slots=True)
 class FileSummary:
@@ -65,6 +66,8 @@ class BatchWriter:
         self.collection = collection
         self.next_record_id = self._max("raw_blocks", "record_ids[len(record_ids)]") + 1
         self.next_rejected_id = self._max("rejected", "rejected_id") + 1
+        self.pending_accounts: list[pa.Table] = []
+        self.pending_rows = 0
 
     def _max(self, table: str, column: str) -> int:
         rows = self.con.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchall()
@@ -80,7 +83,7 @@ class BatchWriter:
         ids and their raw text is not stored again.
         """
         prepared = batch.prepare() if isinstance(batch, Batch) else batch
-        if in_transaction:
+        if in_transaction:  # the caller flushes the accounts before it commits
             self._write_posts(prepared, summary, keep_record_ids)
             self._write_rejected(prepared.rejected)
         else:
@@ -88,6 +91,7 @@ class BatchWriter:
             try:
                 self._write_posts(prepared, summary, keep_record_ids)
                 self._write_rejected(prepared.rejected)
+                self.flush_accounts()
                 self.con.execute("COMMIT")
             except BaseException:
                 self.con.execute("ROLLBACK")
@@ -157,19 +161,30 @@ class BatchWriter:
         table = table.append_column("imported_at", pa.repeat(pa.scalar(datetime.now(UTC), TIMESTAMP), count))
         self.con.register("_new_posts", table)
         try:
-            self.con.execute("INSERT OR IGNORE INTO posts BY NAME SELECT * FROM _new_posts")
+            self.con.execute("INSERT INTO posts BY NAME SELECT * FROM _new_posts")
             self.con.execute(_INTERACTIONS_SQL)
         finally:
             self.con.unregister("_new_posts")
 
     def _upsert_accounts(self, accounts: pa.Table) -> None:
-        if not accounts.num_rows:
+        """Profiles wait until `flush_accounts`: upserting the same accounts again for every batch of
+        a file in one transaction piles up row versions, and slows the import as it grows."""
+        if accounts.num_rows:
+            self.pending_accounts.append(accounts)
+            self.pending_rows += accounts.num_rows
+            if self.pending_rows >= _MAX_PENDING_ACCOUNTS:
+                self.flush_accounts()
+
+    def flush_accounts(self) -> None:
+        """Upsert the profiles gathered so far (latest profile wins; first and last seen kept)."""
+        if not self.pending_accounts:
             return
-        self.con.register("_accounts", accounts)
+        self.con.register("_accounts", pa.concat_tables(self.pending_accounts))
         try:
             self.con.execute(_ACCOUNTS_SQL)
         finally:
             self.con.unregister("_accounts")
+        self.pending_accounts, self.pending_rows = [], 0
 
     def _add_to_collection(self, posts: pa.Table) -> None:
         self.con.register("_collection", posts.select(["platform", "post_id"]))
@@ -220,9 +235,11 @@ class BackgroundWriter:
             while (item := self.queue.get()) is not None:
                 if self.error is None:
                     self.writer.write(*item, in_transaction=True)
+            self.writer.flush_accounts()
             con.execute("COMMIT")
         except BaseException as exc:
             self.error = exc
+            self.writer.pending_accounts, self.writer.pending_rows = [], 0
             con.execute("ROLLBACK")
             while self.queue.get() is not None:  # let the reading thread finish putting
                 pass
