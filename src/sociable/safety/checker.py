@@ -7,12 +7,12 @@ from functools import cache
 
 from sociable.safety.findings import RANK, CheckResult, Finding, Severity, worst
 from sociable.safety.guidance import catalogue
-from sociable.safety.jigsaw import assess, generalised
+from sociable.safety.jigsaw import assess, could_flag, generalised
 from sociable.safety.lexicon import cue, has, lexicons, load_yaml, near
 from sociable.safety.names import person_names
 from sociable.safety.prefilter import Scan
 from sociable.safety.recognisers import Hit, identifiers
-from sociable.safety.rules import run_rules
+from sociable.safety.rules import rules, run_rules
 
 _ORG_CONTEXT = (
     r"\b(?:our (?:\w+ ){0,3}(?:service|line|clinic|team|office|number|helpline|centre)|call us|contact us|text us"
@@ -26,7 +26,7 @@ _IN_CARE = ("patient", "duty", "care_setting")
 def prepare() -> None:
     """Load the catalogue, rules and word lists and register every pattern with the prefilter, once."""
     catalogue()
-    run_rules("")
+    rules()
     assess("")
     for name in (*_IN_CARE, *lexicons(), _ORG_CONTEXT, _ADDRESS_CONTEXT):
         cue(name)
@@ -87,6 +87,8 @@ def _identifier_findings(text: Scan, profession: str | None) -> list[Finding]:
 
 
 def _jigsaw_finding(scan: Scan, profession: str | None) -> Finding | None:
+    if not could_flag(scan):
+        return None
     result = assess(scan)
     text = scan.text
     if result.severity is None or not result.details:

@@ -8,8 +8,8 @@ from functools import cache
 from typing import Any
 
 from sociable.errors import SociableError
-from sociable.safety.lexicon import has, load_yaml
-from sociable.safety.names import ages
+from sociable.safety.lexicon import cue, has, load_yaml
+from sociable.safety.names import AGE, ages
 from sociable.safety.prefilter import Gate, Guard, Scan, as_scan, gate_for
 from sociable.safety.recognisers import Hit
 
@@ -36,6 +36,7 @@ class Settings:
     single_advice: float
     types: dict[str, DetailType]
     person: tuple[Guard, ...]
+    age_bound: float  # the most the ages in a post can weigh (two of each age type, the second at half)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ def settings() -> Settings:
     data = load_yaml("jigsaw.yaml")
     types = {name: _compile_type(name, item) for name, item in data["types"].items()}
     person = tuple(Guard(re.compile(p, re.IGNORECASE)) for p in data["person"])
+    age_bound = sum(1.5 * kind.weight for name, kind in types.items() if name.startswith("age"))
     return Settings(
         float(data["threshold"]),
         float(data["do_not_post"]),
@@ -71,6 +73,7 @@ def settings() -> Settings:
         float(data["single_advice"]),
         types,
         person,
+        age_bound,
     )
 
 
@@ -79,13 +82,14 @@ def details(post: str | Scan) -> list[Hit]:
     scan = as_scan(post)
     candidates: list[Hit] = ages(scan)
     for name, kind in settings().types.items():
-        if not kind.gate.possible(scan):
+        if not kind.patterns or not kind.gate.possible(scan):
             continue
-        patterns = [p for p in kind.patterns if p.possible(scan)]
-        if not patterns:
-            continue
-        found = sorted((m for p in patterns for m in p.pattern.finditer(scan.text)), key=lambda m: m.start())
-        candidates += [Hit(name, m.start(), m.end(), m.group()) for m in found]
+        found: list[re.Match[str]] = []
+        for guard in kind.patterns:
+            found += guard.finditer(scan)
+        if found:
+            found.sort(key=_start)
+            candidates += [Hit(name, m.start(), m.end(), m.group()) for m in found]
     if len(candidates) < 2:
         return candidates
     chosen: list[Hit] = []
@@ -94,6 +98,48 @@ def details(post: str | Scan) -> list[Hit]:
         if same < 2 and all(hit.start >= k.end or hit.end <= k.start for k in chosen):
             chosen.append(hit)
     return chosen
+
+
+def _start(m: re.Match[str]) -> int:
+    return m.start()
+
+
+def could_flag(post: str | Scan) -> bool:
+    """Whether the details that could be in the post could weigh enough for any verdict.
+
+    An upper bound on `assess`: each detail type the prefilter leaves open counts at its most (two
+    details, the second at half weight). When even that falls short, `assess` finds no severity.
+    """
+    scan = as_scan(post)
+    config = settings()
+    bound = config.age_bound if AGE.possible(scan) else 0.0
+    table, top = _type_needs()
+    if top < scan.known:
+        live = scan.live
+        for weight, options in table:
+            for needs in options:
+                if needs <= live:
+                    bound += 1.5 * weight
+                    break
+    else:  # a scan made before the settings were loaded: ask each gate
+        for kind in config.types.values():
+            if kind.patterns and kind.gate.possible(scan) and any(p.possible(scan) for p in kind.patterns):
+                bound += 1.5 * kind.weight
+    if bound >= config.threshold:
+        return True
+    return bound >= config.single_advice and cue("duty").possible(scan)
+
+
+@cache
+def _type_needs() -> tuple[tuple[tuple[float, tuple[frozenset[int], ...]], ...], int]:
+    """Per detail type with patterns: its weight and, per pattern, the gates that must all be open for it."""
+    table = []
+    for kind in settings().types.values():
+        if kind.patterns:
+            own = {kind.gate.id} if kind.gate.id >= 0 else set()
+            table.append((kind.weight, tuple(frozenset(own | p.need) for p in kind.patterns)))
+    top = max((gate for _, options in table for needs in options for gate in needs), default=-1)
+    return tuple(table), top
 
 
 def weigh(hits: list[Hit]) -> float:

@@ -37,7 +37,7 @@ _SINGLE_LINK = guarded(
 _SINGLE_AFTER = guarded(r"^\s+(?:in|from|on) (?:bed|bay|room|cubicle|side ?room)\b")
 _DR_LINK = guarded(r"\b(?:bed|bay|cubicle|side ?room|admitted|readmitted|discharged|my patient|our patient)\b")
 
-_AGE = guarded(
+AGE = guarded(
     r"\b(?P<n>\d{1,3})\s?(?:-|\s)?(?:years?|yrs?|yr)\s?(?:-|\s)?old\b|\b(?P<n2>\d{1,3})\s?(?:yo|y/o|y\.o\.)\b"
     r"|\baged\s+(?P<n3>\d{1,3})\b|\b(?P<n4>\d{1,2})\s?(?:-|\s)?(?:days?|weeks?|months?)\s?(?:-|\s)?old\b"
 )
@@ -144,7 +144,7 @@ def ages(post: str | Scan) -> list[Hit]:
     scan = as_scan(post)
     text = scan.text
     found: list[Hit] = []
-    for m in _AGE.finditer(scan):
+    for m in AGE.finditer(scan):
         value = next(int(v) for v in (m.group("n"), m.group("n2"), m.group("n3"), m.group("n4")) if v)
         if m.group("n4") is None and not 0 < value < 120:
             continue

@@ -7,7 +7,7 @@ checker from the words around it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -213,15 +213,22 @@ def identifiers(post: str | Scan) -> list[Hit]:
     scan = as_scan(post)
     if not scan.digits and "@" not in scan.text:
         return []
-    hits = [
-        *nhs_like_numbers(scan),
-        *ni_numbers(scan),
-        *dates_of_birth(scan),
-        *postcodes(scan),
-        *emails(scan),
-        *phone_numbers(scan),
-    ]
+    hits: list[Hit] = []
+    # Each recogniser finds nothing when the prefilter rules its pattern out, so it is not called then.
+    for guard, recognise in _RECOGNISERS:
+        if guard.possible(scan):
+            hits += recognise(scan)
     return drop_overlaps(hits) if len(hits) > 1 else hits
+
+
+_RECOGNISERS: tuple[tuple[Guard, Callable[[Scan], Iterator[Hit]]], ...] = (
+    (_TEN_DIGITS, nhs_like_numbers),
+    (_NINO, ni_numbers),
+    (_DOB_CUE, dates_of_birth),
+    (_POSTCODE, postcodes),
+    (_EMAIL, emails),
+    (_PHONE, phone_numbers),
+)
 
 
 def drop_overlaps(hits: list[Hit]) -> list[Hit]:

@@ -88,6 +88,40 @@ def _possible(rule: Rule, scan: Scan) -> bool:
     return not rule.near or any(cue(name).possible(scan) for name in rule.near)
 
 
+@dataclass(frozen=True, slots=True)
+class _Needs:
+    """What `_possible` asks of a rule, as sets of gates: all of `needs` open, and one of `near` fully open."""
+
+    rule: Rule
+    needs: frozenset[int]
+    near: tuple[frozenset[int], ...]
+
+
+@cache
+def _needs() -> tuple[tuple[_Needs, ...], int]:
+    """Each rule's gates, and the highest gate among them (a scan knowing it can use the sets)."""
+    table = []
+    for rule in rules():
+        needs = {rule.gate.id} if rule.gate.id >= 0 else set()
+        for name in rule.requires:
+            needs |= cue(name).need
+        table.append(_Needs(rule, frozenset(needs), tuple(cue(name).need for name in rule.near)))
+    top = max((gate for entry in table for gate in (*entry.needs, *(g for n in entry.near for g in n))), default=-1)
+    return tuple(table), top
+
+
+def _candidates(scan: Scan) -> Iterator[Rule]:
+    """The rules the prefilter leaves a chance of firing, in order."""
+    table, top = _needs()
+    if top >= scan.known:  # a scan made before the rules were loaded: ask each gate
+        yield from (entry.rule for entry in table if _possible(entry.rule, scan))
+        return
+    live = scan.live
+    for entry in table:
+        if entry.needs <= live and (not entry.near or any(near <= live for near in entry.near)):
+            yield entry.rule
+
+
 def _applies(rule: Rule, scan: Scan) -> bool:
     if not all(has(scan, name) for name in rule.requires):
         return False
@@ -107,8 +141,8 @@ def _first_match(rule: Rule, scan: Scan) -> re.Match[str] | None:
 def run_rules(post: str | Scan) -> Iterator[RuleHit]:
     """Each rule that fires on the text, with the first span it matched."""
     scan = as_scan(post)
-    for rule in rules():
-        if not _possible(rule, scan) or not _applies(rule, scan):
+    for rule in _candidates(scan):
+        if not _applies(rule, scan):
             continue
         m = _first_match(rule, scan)
         if m is not None:
