@@ -11,8 +11,7 @@ general reader and `map_v1` decide them and every result is the same as on the r
 
 from __future__ import annotations
 
-import html
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import orjson
 from sociable.errors import MappingError
 from sociable.model import Account
 from sociable.sources.base import MappedLines, RawRecord, Rejected, json_line, unique
-from sociable.sources.twitter_fields import _MONTHS, PLATFORM, opt_text, tweet_uri, twitter_time
+from sociable.sources.twitter_fields import PLATFORM, lang_of, opt_text, tweet_text, tweet_uri, twitter_time
 
 
 class _Object(msgspec.Struct):
@@ -170,24 +169,6 @@ def _mentions(entities: _Entities, author: str, replied: str | None) -> tuple[st
     return tuple(m for m in found if m != author and m != replied)
 
 
-def _time(value: str) -> datetime:
-    """`twitter_time`, with the usual 'Wed Oct 10 20:19:24 +0000 2018' read by position."""
-    if len(value) == 30 and value[3:4] == value[7:8] == value[10:11] == value[19:20] == value[25:26] == " " \
-            and value[20:25] == "+0000" and value[13:14] == value[16:17] == ":":
-        month = _MONTHS.get(value[4:7])
-        if month is not None:
-            try:
-                return datetime(int(value[26:]), month, int(value[8:10]), int(value[11:13]), int(value[14:16]),
-                                int(value[17:19]), tzinfo=UTC)
-            except ValueError:
-                pass
-    return twitter_time(value)
-
-
-def _text(value: str) -> str:
-    return html.unescape(value) if "&" in value else value
-
-
 class _Chunk:
     """The post rows of one chunk of lines, added tweet by tweet."""
 
@@ -253,12 +234,11 @@ class _Chunk:
         text = tweet.full_text if tweet.full_text is not None else tweet.text
         if text is None or tweet.created_at is None:
             raise _Unusual
-        handle = author.handle
-        uri = f"https://twitter.com/{handle}/status/{post_id}" if handle else tweet_uri(handle, post_id)
-        lang = tweet.lang if tweet.lang and tweet.lang != "und" else None
+        created, text = twitter_time(tweet.created_at), tweet_text(text, "text")
+        uri, lang = tweet_uri(author.handle, post_id), lang_of(tweet.lang)
         original = tweet.retweeted_status
         if original is not None:
-            return _repost_row(tweet, post_id, author, original, _time(tweet.created_at), _text(text), uri, lang)
+            return _repost_row(tweet, post_id, author, original, created, text, uri, lang)
         entities, media = _entities(tweet)
         reply_to = tweet.in_reply_to_status_id_str or _id(None, tweet.in_reply_to_status_id)
         reply_to_account = tweet.in_reply_to_user_id_str or _id(None, tweet.in_reply_to_user_id)
@@ -267,7 +247,7 @@ class _Chunk:
         if quote_of is None and quoted is not None:
             quote_of = _id(quoted.id_str, quoted.id)
         return (
-            PLATFORM, post_id, author.account_id, _time(tweet.created_at), _text(text), uri, lang,
+            PLATFORM, post_id, author.account_id, created, text, uri, lang,
             reply_to, reply_to_account, None, quote_of, _user_id(quoted.user) if quoted else None,
             None, None, _hashtags(entities), _mentions(entities, author.account_id, reply_to_account),
             _urls(entities), media, tweet.favorite_count, tweet.retweet_count, tweet.reply_count,

@@ -10,7 +10,6 @@ processes; the writer only stores.
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -21,7 +20,7 @@ import pyarrow as pa
 
 from sociable.errors import MappingError
 from sociable.model import Account
-from sociable.sources.base import POST_FIELDS, Format, Mapped, MappedLines, RawRecord, Rejected
+from sociable.sources.base import POST_FIELDS, Format, Mapped, RawRecord, Rejected
 from sociable.store.raw import unpack
 from sociable.store.schema import ACCOUNT_COLUMNS
 
@@ -106,15 +105,6 @@ class Batch:
             self.owners.append(owner)
         seen = mapped.posts[0].created_at
         self.accounts.extend((account, seen) for account in mapped.accounts)
-
-    def add_lines(self, result: MappedLines, line_records: Sequence[int]) -> None:
-        """The posts and authors of a line mapper's chunk; `line_records` turns line indexes into records."""
-        self.rows.extend(result.rows)
-        self.owners.extend(line_records[i] for i in result.owners)
-        for account, (first, last) in result.accounts.items():
-            self.accounts.append((account, first))
-            if last != first:
-                self.accounts.append((account, last))
 
     def prepare(self) -> Prepared:
         """The batch as Arrow tables, posts in record order (a line chunk's posts come after the others')."""

@@ -24,7 +24,6 @@ from sociable.sources.base import Rejected
 from sociable.store.batch import TIMESTAMP, Batch, Prepared
 from sociable.store.raw import pack, write_block
 
-BATCH_RECORDS = 20_000
 _MAX_REJECTED_RAW = 64 * 1024 * 1024
 _MAX_PENDING_ACCOUNTS = 2_000_000  # profile rows held before they are upserted
 

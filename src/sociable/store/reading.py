@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sociable.sources.base import Format, LineMapping, MappedLines, head_bytes, is_json_lines
+from sociable.errors import UnknownFormat
+from sociable.sources.base import Format, LineMapping, head_bytes, is_json_lines
 from sociable.sources.registry import get_format
 from sociable.store.batch import Batch, Prepared, accounts_table, merge, posts_table
 from sociable.store.raw import pack
@@ -106,7 +107,9 @@ def prepare_lines(format_name: str, path: str, offset: int, length: int) -> Line
         if line:
             numbers.append(number)
             lines.append(line)
-    result = fmt.lines.map_lines(lines) if fmt.lines else MappedLines([], [], {}, list(range(len(lines))))
+    if fmt.lines is None:
+        raise UnknownFormat(f"{format_name} has no line route.")
+    result = fmt.lines.map_lines(lines)
     quick = np.ones(len(lines), dtype=bool)
     quick[result.rest] = False
     record_of_line = np.cumsum(quick) - 1
