@@ -18,7 +18,7 @@ from sociable.model import Account, Post, interactions_of
 from sociable.sources.base import Mapped, RawRecord, Rejected
 from sociable.store import Workspace
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary
-from sociable.store.schema import POST_COLUMNS
+from sociable.store.schema import POST_COLUMNS, SCHEMA_VERSION
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -99,6 +99,18 @@ def test_collection_holds_posts(workspace: Workspace) -> None:
         workspace.posts(collection="other")
 
 
+def test_collection_holds_each_post_once(workspace: Workspace) -> None:
+    """Repeats in a batch, posts stored before and a second collection: one membership per post and name."""
+    write(workspace, [Mapped([post("1", "a")])])  # stored, in no collection
+    records = [Mapped([post("1", "a")]), Mapped([post("2", "b")]), Mapped([post("2", "b")]), Mapped([post("3", "c")])]
+    write(workspace, records, collection="nhssm")
+    write(workspace, records, collection="nhssm")
+    write(workspace, records[1:2], collection="wecommunities")
+    rows = workspace.query("SELECT name, post_id FROM collections ORDER BY ALL").to_pylist()
+    assert [(r["name"], r["post_id"]) for r in rows] == [
+        ("nhssm", "1"), ("nhssm", "2"), ("nhssm", "3"), ("wecommunities", "2")]
+
+
 def test_second_writer_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ws.duckdb"
     ws = sociable.open(path)
@@ -121,6 +133,22 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         sociable.open(path)
 
 
+def _with_old_keys(ws: Workspace) -> None:
+    """Give posts and collections the primary keys they had before schema 3."""
+    for table, key in (("posts", "platform, post_id"), ("collections", "name, platform, post_id")):
+        ws.con.execute(f"CREATE TABLE _old AS SELECT * FROM {table} WHERE false")
+        ddl = ws.scalar("SELECT sql FROM duckdb_tables() WHERE table_name = '_old'")
+        ws.con.execute("DROP TABLE _old")
+        ws.con.execute(f"ALTER TABLE {table} RENAME TO _rows")
+        ws.con.execute(ddl.replace("_old", table).rstrip(");") + f", PRIMARY KEY ({key}));")
+        ws.con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+        ws.con.execute("DROP TABLE _rows")
+
+
+def _keys(ws: Workspace) -> list[str]:
+    return sorted(ws.scalar("SELECT list(table_name) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"))
+
+
 def test_schema_1_raw_records_move_into_blocks(tmp_path: Path) -> None:
     """A workspace written before raw blocks is upgraded on open, and remap still works from it."""
     path = tmp_path / "old.duckdb"
@@ -128,6 +156,7 @@ def test_schema_1_raw_records_move_into_blocks(tmp_path: Path) -> None:
                "user": {"id_str": "7", "screen_name": "nurse_a"}} for i in (1, 2, 3)]
     with sociable.open(path) as ws:
         ws.con.execute("DROP TABLE raw_blocks")
+        _with_old_keys(ws)
         ws.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         ws.con.execute("CREATE TABLE raw_records (record_id BIGINT PRIMARY KEY, format VARCHAR NOT NULL, "
                        "file VARCHAR, number BIGINT, raw VARCHAR NOT NULL)")
@@ -135,12 +164,73 @@ def test_schema_1_raw_records_move_into_blocks(tmp_path: Path) -> None:
             ws.con.execute("INSERT INTO raw_records VALUES (?, 'twitter-v1', ?, ?, ?)",
                            [i, "a.jsonl" if i < 3 else "b.jsonl", i, orjson.dumps(raw).decode()])
     with sociable.open(path) as ws:
-        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "2"
+        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION)
         assert ws.counts()["raw_records"] == 3
         assert ws.scalar("SELECT count(*) FROM raw_blocks") == 2  # one per file
         result = ws.remap()
         assert (result.records, result.posts) == (3, 3)
         assert sorted(ws.query("SELECT post_id FROM posts").column(0).to_pylist()) == ["1", "2", "3"]
+
+
+def test_schema_2_is_upgraded_even_when_opened_to_read(tmp_path: Path) -> None:
+    """Posts and collections lose their key index (schema 3), keeping every row; importing again adds nothing."""
+    path, data = tmp_path / "old.duckdb", tmp_path / "t.jsonl"
+    data.write_text("\n".join(orjson.dumps({
+        "id_str": str(i), "created_at": "Tue Mar 05 09:15:00 +0000 2024", "text": f"hello {i}",
+        "user": {"id_str": "7", "screen_name": "nurse_a"}}).decode() for i in range(5)))
+    with sociable.open(path) as ws:
+        ws.import_files([data], collection="week1")
+        before = ws.query("SELECT * FROM posts ORDER BY post_id")
+        _with_old_keys(ws)
+        ws.con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        assert _keys(ws) == ["accounts", "collections", "labels", "manual_labels", "meta", "posts", "raw_blocks",
+                             "rejected"]
+    with sociable.open(path, read_only=True) as ws:
+        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION)
+        assert "posts" not in _keys(ws) and "collections" not in _keys(ws)
+        assert ws.query("SELECT * FROM posts ORDER BY post_id").equals(before)
+        assert ws.scalar("SELECT count(*) FROM collections WHERE name = 'week1'") == 5
+    with sociable.open(path) as ws:
+        summary = ws.import_files([data], collection="week1")
+        assert (summary.total("stored"), summary.total("duplicates")) == (0, 5)
+        assert ws.scalar("SELECT count(*) FROM collections") == 5
+
+
+def test_remap_drops_the_memberships_of_posts_a_fixed_mapper_no_longer_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    import sociable.store as store
+    from sociable.errors import MappingError
+    from sociable.sources.registry import get_format
+
+    data = tmp_path / "t.jsonl"
+    data.write_text("\n".join(orjson.dumps({
+        "id_str": str(i), "created_at": "Tue Mar 05 09:15:00 +0000 2024", "text": f"hello {i}",
+        "user": {"id_str": "7", "screen_name": "nurse_a"}}).decode() for i in range(3)))
+    fmt = get_format("twitter-v1")
+
+    def stricter(raw: object) -> Mapped:
+        if isinstance(raw, dict) and raw.get("id_str") == "1":
+            raise MappingError("no longer a post")
+        return fmt.map(raw)
+
+    with sociable.open(tmp_path / "ws.duckdb") as ws:
+        ws.import_files([data], collection="week1")
+        monkeypatch.setattr(store, "get_format", lambda name: dataclasses.replace(fmt, map=stricter))
+        assert ws.remap().posts == 2
+        assert ws.query("SELECT post_id FROM collections ORDER BY 1").column(0).to_pylist() == ["0", "2"]
+
+
+def test_read_only_open_refuses_a_file_that_is_not_a_workspace(tmp_path: Path) -> None:
+    path = tmp_path / "other.duckdb"
+    import duckdb
+
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(WorkspaceError, match="not a sociable workspace"):
+        sociable.open(path, read_only=True)
 
 
 # ------------------------------------------------------------------ property tests

@@ -64,6 +64,7 @@ class BatchWriter:
         self.run_id = run_id
         self.collection = collection
         self.next_record_id = self._max("raw_blocks", "record_ids[len(record_ids)]") + 1
+        self.first_record_id = self.next_record_id
         self.next_rejected_id = self._max("rejected", "rejected_id") + 1
         self.pending_accounts: list[pa.Table] = []
         self.pending_rows = 0
@@ -109,7 +110,7 @@ class BatchWriter:
         with_posts = int(first_of_record.sum())
         summary.skipped += records - with_posts
         record_ids = self._record_ids(records, keep_record_ids)
-        new_rows = self._new_rows(batch.posts)
+        new_rows, earlier_rows = self._match(batch.posts)
         primary_new = int(first_of_record[new_rows].sum())
         summary.stored += len(new_rows)
         summary.duplicates += with_posts - primary_new
@@ -120,7 +121,7 @@ class BatchWriter:
                 self._write_raw(batch, record_ids, np.unique(new_owners))
         self._upsert_accounts(batch.accounts)
         if self.collection:
-            self._add_to_collection(batch.posts)
+            self._add_to_collection(batch.posts, new_rows, earlier_rows)
 
     def _write_raw(self, batch: Prepared, record_ids: np.ndarray, stored: np.ndarray) -> None:
         """The raw text of the records that gave new posts (the packed block as it is when that is all of them)."""
@@ -138,19 +139,28 @@ class BatchWriter:
         self.next_record_id += records
         return np.arange(start, start + records, dtype=np.int64)
 
-    def _new_rows(self, table: pa.Table) -> np.ndarray:
-        """Indexes of posts not yet stored, first occurrence in the batch only, in order."""
+    def _match(self, table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+        """Which posts of the batch are new, and which were stored before this writer began.
+
+        Both are indexes of a post's first occurrence in the batch, in order. A post that is
+        neither was stored earlier by this writer (a retweeted original seen in an earlier batch).
+        """
         keys = table.select(["platform", "post_id"]).append_column("i", pa.array(np.arange(table.num_rows)))
         self.con.register("_batch_keys", keys)
         try:
             found = self.con.sql(
-                "SELECT k.i FROM (SELECT * FROM _batch_keys "
+                "SELECT k.i, p.post_id IS NULL, p.post_id IS NOT NULL AND coalesce(p.record_id < ?, true) "
+                "FROM (SELECT * FROM _batch_keys "
                 "QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY i) = 1) k "
-                "ANTI JOIN posts p USING (platform, post_id) ORDER BY k.i"
+                "LEFT JOIN posts p USING (platform, post_id) ORDER BY k.i",
+                params=[self.first_record_id],
             ).to_arrow_table()
         finally:
             self.con.unregister("_batch_keys")
-        return found.column(0).to_numpy()
+        rows = found.column(0).to_numpy()
+        new = found.column(1).to_numpy(zero_copy_only=False)
+        earlier = found.column(2).to_numpy(zero_copy_only=False)
+        return rows[new], rows[earlier]
 
     def _insert_posts(self, table: pa.Table, record_ids: np.ndarray, batch: Prepared) -> None:
         count = table.num_rows
@@ -185,15 +195,23 @@ class BatchWriter:
             self.con.unregister("_accounts")
         self.pending_accounts, self.pending_rows = [], 0
 
-    def _add_to_collection(self, posts: pa.Table) -> None:
-        self.con.register("_collection", posts.select(["platform", "post_id"]))
-        try:
-            self.con.execute(
-                "INSERT OR IGNORE INTO collections SELECT DISTINCT ?, platform, post_id FROM _collection",
-                [self.collection],
-            )
-        finally:
-            self.con.unregister("_collection")
+    def _add_to_collection(self, posts: pa.Table, new_rows: np.ndarray, earlier_rows: np.ndarray) -> None:
+        """Add the batch's posts to the collection, each once.
+
+        A post stored by this writer is added when it is stored (collections only hold stored
+        posts, so it cannot be in one yet); only posts stored before this writer began are
+        checked against the collection.
+        """
+        keys = posts.select(["platform", "post_id"])
+        name = self.collection
+        steps = ((new_rows, _ADD_NEW_MEMBERS_SQL, [name]), (earlier_rows, _ADD_MEMBERS_SQL, [name, name]))
+        for rows, sql, params in steps:
+            if len(rows):
+                self.con.register("_members", keys.take(pa.array(rows)))
+                try:
+                    self.con.execute(sql, params)
+                finally:
+                    self.con.unregister("_members")
 
     def _write_rejected(self, rejected: Iterable[Rejected]) -> None:
         rows = []
@@ -258,6 +276,12 @@ class BackgroundWriter:
             error, self.error = self.error, None
             raise error
 
+
+_ADD_NEW_MEMBERS_SQL = "INSERT INTO collections SELECT ?, platform, post_id FROM _members"
+_ADD_MEMBERS_SQL = (
+    "INSERT INTO collections SELECT ?, platform, post_id FROM _members m WHERE NOT EXISTS "
+    "(SELECT 1 FROM collections c WHERE c.name = ? AND c.platform = m.platform AND c.post_id = m.post_id)"
+)
 
 # A reply's target is not counted again as a mention; a repost's mentions belong to the original.
 _INTERACTIONS_SQL = """

@@ -7,7 +7,11 @@ import duckdb
 from sociable.errors import WorkspaceError
 from sociable.store.raw import RAW_BLOCKS_SQL, migrate_raw_records
 
-SCHEMA_VERSION = 2  # 2: raw records kept in compressed blocks (raw_blocks) instead of a row each
+# 2: raw records kept in compressed blocks (raw_blocks) instead of a row each.
+# 3: no primary-key index on posts and collections. The writer stores only posts that are not
+#    there yet (an anti-join per batch) and adds a post to a collection only once, so the keys
+#    stay unique; keeping the index up to date cost about a fifth of an import.
+SCHEMA_VERSION = 3
 
 POST_COLUMNS = (
     "platform",
@@ -76,8 +80,7 @@ CREATE TABLE IF NOT EXISTS posts (
     format VARCHAR,
     source_file VARCHAR,
     record_id BIGINT,
-    imported_at TIMESTAMPTZ,
-    PRIMARY KEY (platform, post_id)
+    imported_at TIMESTAMPTZ
 );
 
 CREATE TABLE IF NOT EXISTS accounts (
@@ -109,8 +112,7 @@ CREATE TABLE IF NOT EXISTS interactions (
 CREATE TABLE IF NOT EXISTS collections (
     name VARCHAR NOT NULL,
     platform VARCHAR NOT NULL,
-    post_id VARCHAR NOT NULL,
-    PRIMARY KEY (name, platform, post_id)
+    post_id VARCHAR NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS rejected (
@@ -164,22 +166,31 @@ CREATE TABLE IF NOT EXISTS manual_labels (
 """
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection, path: str) -> None:
-    """Create the tables of a new workspace, or check an existing one's version."""
-    con.execute(_TABLES)
-    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-    row = rows[0] if rows else None
-    if row is None:
-        con.execute(RAW_BLOCKS_SQL)
-        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        return
-    version = int(row[0])
+def schema_version(con: duckdb.DuckDBPyConnection, path: str) -> int | None:
+    """The workspace's schema version (None for a new, empty file); a newer one than this sociable reads is refused."""
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    except duckdb.CatalogException:
+        return None
+    if not rows:
+        return None
+    version = int(rows[0][0])
     if version > SCHEMA_VERSION:
         raise WorkspaceError(
             f"{path} was written by a newer sociable (schema {version}, this one reads {SCHEMA_VERSION}); "
             "upgrade sociable to open it."
         )
-    if version < SCHEMA_VERSION:
+    return version
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """Create the tables of a new workspace, or bring an existing one up to this version."""
+    version = schema_version(con, path)
+    if version is None:
+        con.execute(_TABLES)
+        con.execute(RAW_BLOCKS_SQL)
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    elif version < SCHEMA_VERSION:
         _migrate(con, version)
 
 
@@ -187,10 +198,23 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
     """Bring an older workspace up to the current schema, in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute(_TABLES)  # tables added since (none so far are)
         if version < 2:
             migrate_raw_records(con)
+        if version < 3:
+            _without_key(con, "posts")
+            _without_key(con, "collections")
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _without_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Rebuild a table without its primary key (DuckDB cannot drop one in place), rows and order kept."""
+    ddl = _TABLES.split(f"CREATE TABLE IF NOT EXISTS {table} (", 1)[1].split(");", 1)[0]
+    con.execute(f"CREATE TABLE _{table}_3 ({ddl})")
+    con.execute(f"INSERT INTO _{table}_3 SELECT * FROM {table} ORDER BY rowid")
+    con.execute(f"DROP TABLE {table}")
+    con.execute(f"ALTER TABLE _{table}_3 RENAME TO {table}")
