@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sociable.errors import MappingError, UnreadableFile
 from sociable.model import interactions_of
 from sociable.sources import detect_format, twitter
 from sociable.sources.base import Format, Mapped, RawRecord, Rejected, head_bytes
 from sociable.sources.twitter_archive import FORMAT as ARCHIVE
+from sociable.sources.twitter_fields import twitter_micros, twitter_time
 from sociable.sources.twitter_v1 import FORMAT as V1
 from sociable.sources.twitter_v2 import FORMAT as V2
 
@@ -361,3 +364,32 @@ def test_other_archive_files_are_not_tweets(tmp_path: Path) -> None:
     like.write_text('window.YTD.like.part0 = [ { "like" : { "tweetId" : "1", "fullText" : "x" } } ]')
     account = FIXTURES / "archive" / "data" / "account.js"
     assert not ARCHIVE.sniff(like, head_bytes(like)) and not ARCHIVE.sniff(account, head_bytes(account))
+
+
+# ------------------------------------------------------------------ times read quickly
+
+_TIME_PIECES = st.sampled_from(["Wed", "Oct", "Feb", "Xyz", "10", "29", "30", "31", "00", "09", "23", "24", "59",
+                                "60", "-1", " 5", "+5", "+0000", "+0100", "2018", "1969", "2024", " ", ":", "T"])
+_TWO = st.sampled_from(["00", "01", "09", "23", "24", "29", "30", "31", "59", "60", "-1", " 5", "+5", "5 ", "xx"])
+_USUAL_SHAPE = st.builds(
+    "{} {} {}:{}:{} {} {}".format, st.sampled_from(["Jan", "Feb", "Oct", "Dec", "oct"]), _TWO, _TWO, _TWO, _TWO,
+    st.sampled_from(["+0000", "+0100", "-0000"]), st.sampled_from(["2018", "2024", "1969", "0001", "9999"]),
+).map(lambda v: "Wed " + v)
+
+
+@given(st.lists(_TIME_PIECES, min_size=1, max_size=14).map("".join)
+       | _USUAL_SHAPE
+       | st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)).map(
+           lambda d: d.strftime("%a %b %d %H:%M:%S +0000 %Y")))
+@settings(max_examples=600)
+def test_twitter_micros_is_twitter_time(value: str) -> None:
+    """The quick route's microseconds are the instant the record path reads, or the same error."""
+    try:
+        expected: object = (twitter_time(value) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    except MappingError as exc:
+        expected = str(exc)
+    try:
+        found: object = twitter_micros(value)
+    except MappingError as exc:
+        found = str(exc)
+    assert found == expected

@@ -15,7 +15,7 @@ import pytest
 
 import sociable
 from sociable.simulate import simulate
-from sociable.store.raw import read_blocks
+from sociable.store.raw import pack_text, read_blocks
 from sociable.store.schema import POST_COLUMNS
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "twitter"
@@ -160,3 +160,21 @@ def test_chunks_in_worker_processes_are_the_same(tmp_path: Path, sample: Path, m
     assert_same(tables)
     numbers = {row["number"] for row in tables[True]["rejected"]}
     assert 1000 + 5 in numbers and 2000 + len(odd) + 5 in numbers  # the streaming notice, both times
+
+
+def test_chunks_packed_as_read_keep_every_record(
+    tmp_path: Path, sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk with no blank or padded lines is packed as it was read; the last one here has no newline."""
+    from sociable.store import reading
+
+    path = tmp_path / "plain.jsonl"
+    lines = sample.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:1500]) + "\n\n" + "\n".join(lines[1500:]), encoding="utf-8")
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 200_000)
+    packed_as_read = []
+    monkeypatch.setattr(reading, "pack_text", lambda text: packed_as_read.append(len(text)) or pack_text(text))
+    tables = import_both(tmp_path, [path])
+    assert_same(tables)
+    assert len(packed_as_read) >= len(reading._ranges(path)) - 1  # all but the chunk with the blank line
+    assert [r[2]["id_str"] for r in tables[True]["raw"][-2:]] == [json.loads(line)["id_str"] for line in lines[-2:]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -51,6 +51,40 @@ def _by_position(value: str) -> datetime | None:
                         int(value[17:19]), tzinfo=UTC)
     except ValueError:
         return None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# ' Oct 10 20 +0000 2018' (the form without weekday, minutes and seconds) -> the start of that hour,
+# in seconds since the epoch; None when the form is not the usual one
+_HOUR_STARTS: dict[str, int | None] = {}
+
+
+def twitter_micros(value: Any, what: str = "created_at") -> int:
+    """`twitter_time` as microseconds since the epoch, for the quick route's Arrow columns.
+
+    The usual form is read without building a datetime: the start of its hour comes from a
+    cache (made, and so checked, by datetime), minutes and seconds are added to it.
+    """
+    if isinstance(value, str) and len(value) == 30:
+        key = value[3:13] + value[19:]
+        start = _HOUR_STARTS.get(key, -1)
+        if start == -1:
+            found = _by_position(value[:14] + "00:00" + value[19:])
+            start = None if found is None else (found - _EPOCH) // _SECOND
+            if len(_HOUR_STARTS) < 500_000:
+                _HOUR_STARTS[key] = start
+        if start is not None and value[13] == ":" == value[16] and value[19] == " ":
+            try:
+                minute, second = int(value[14:16]), int(value[17:19])
+            except ValueError:
+                minute = second = -1
+            if 0 <= minute < 60 and 0 <= second < 60:
+                return (start + minute * 60 + second) * 1_000_000
+    return (twitter_time(value, what) - _EPOCH) // _MICROSECOND
+
+
+_SECOND = timedelta(seconds=1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _by_parts(value: str) -> datetime | None:
@@ -163,7 +197,7 @@ def lang_of(value: Any) -> str | None:
 def tweet_uri(handle: str | None, tweet_id: str) -> str:
     """The tweet's web address; without a handle, Twitter's handle-free form still resolves."""
     if handle:
-        return TWEET_LINK.format(handle=handle, id=tweet_id)
+        return f"https://twitter.com/{handle}/status/{tweet_id}"  # TWEET_LINK, built quicker than by format()
     return TWEET_LINK_NO_HANDLE.format(id=tweet_id)
 
 

@@ -11,7 +11,6 @@ general reader and `map_v1` decide them and every result is the same as on the r
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import orjson
 from sociable.errors import MappingError
 from sociable.model import Account
 from sociable.sources.base import MappedLines, RawRecord, Rejected, json_line, unique
-from sociable.sources.twitter_fields import PLATFORM, lang_of, opt_text, tweet_text, tweet_uri, twitter_time
+from sociable.sources.twitter_fields import PLATFORM, lang_of, opt_text, tweet_text, tweet_uri, twitter_micros
 
 
 class _Object(msgspec.Struct):
@@ -153,12 +152,26 @@ def _entities(tweet: _Tweet) -> tuple[_Entities, int]:
 
 def _hashtags(entities: _Entities) -> tuple[str, ...]:
     tags = entities.hashtags
-    return unique((tag.text or "").lower() for tag in tags) if tags else ()
+    if not tags:
+        return ()
+    if len(tags) == 1:  # the usual case, without building a dict
+        tag = (tags[0].text or "").lower()
+        return (tag,) if tag else ()
+    return unique((tag.text or "").lower() for tag in tags)
+
+
+def _link(link: _Link) -> str | None:
+    return opt_text(link.expanded_url) or opt_text(link.url)
 
 
 def _urls(entities: _Entities) -> tuple[str, ...]:
     links = entities.urls
-    return unique(opt_text(link.expanded_url) or opt_text(link.url) for link in links) if links else ()
+    if not links:
+        return ()
+    if len(links) == 1:
+        url = _link(links[0])
+        return (url,) if url else ()
+    return unique(_link(link) for link in links)
 
 
 def _mentions(entities: _Entities, author: str, replied: str | None) -> tuple[str, ...]:
@@ -176,7 +189,7 @@ class _Chunk:
         self.profiles = profiles
         self.rows: list[tuple[Any, ...]] = []
         self.owners: list[int] = []
-        self.accounts: dict[int, tuple[Account, list[datetime]]] = {}
+        self.accounts: dict[int, tuple[Account, list[int]]] = {}
 
     def add_line(self, line: bytes, owner: int) -> None:
         """Map one line, or raise _Unusual (nothing added) when the general path must decide it."""
@@ -234,7 +247,7 @@ class _Chunk:
         text = tweet.full_text if tweet.full_text is not None else tweet.text
         if text is None or tweet.created_at is None:
             raise _Unusual
-        created, text = twitter_time(tweet.created_at), tweet_text(text, "text")
+        created, text = twitter_micros(tweet.created_at), tweet_text(text, "text")
         uri, lang = tweet_uri(author.handle, post_id), lang_of(tweet.lang)
         original = tweet.retweeted_status
         if original is not None:
@@ -255,7 +268,7 @@ class _Chunk:
 
 
 def _repost_row(
-    tweet: _Tweet, post_id: str, author: Account, original: _Tweet, created: datetime, text: str, uri: str,
+    tweet: _Tweet, post_id: str, author: Account, original: _Tweet, created: int, text: str, uri: str,
     lang: str | None,
 ) -> tuple[Any, ...]:
     """`as_repost`: a retweet points at the original and takes its hashtags and links, nothing else."""

@@ -144,14 +144,15 @@ def _dump(raw: Any) -> str:
 
 
 def posts_table(rows: list[tuple[Any, ...]]) -> pa.Table:
-    """Post rows (POST_FIELDS values) as an Arrow table."""
+    """Post rows (POST_FIELDS values; `created_at` a datetime or microseconds since the epoch) as an Arrow table."""
     columns: Any = zip(*rows, strict=True) if rows else [[] for _ in POST_FIELDS]
     arrays = [pa.array(values, type=POST_SCHEMA.field(name).type) for name, values in zip(POST_FIELDS, columns,
                                                                                           strict=True)]
     return pa.Table.from_arrays(arrays, names=list(POST_FIELDS))
 
 
-def accounts_table(accounts: list[tuple[Account, datetime]]) -> pa.Table:
+def accounts_table(accounts: list[tuple[Account, datetime]] | list[tuple[Account, int]]) -> pa.Table:
+    """Authors with when each was seen (a datetime, or microseconds since the epoch) as an Arrow table."""
     rows = [(*_account_values(a), seen) for a, seen in accounts]
     columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in ACCOUNT_SCHEMA]
     arrays = [pa.array(list(col), type=f.type) for col, f in zip(columns, ACCOUNT_SCHEMA, strict=True)]

@@ -41,8 +41,12 @@ def record_text(raw: Any) -> bytes:
 
 def pack(raws: Sequence[Any]) -> tuple[bytes, int]:
     """Raw records as one compressed block, with the size of its text."""
-    data = b"\n".join(record_text(raw) for raw in raws)
-    return pa.compress(data, codec=CODEC, asbytes=True), len(data)
+    return pack_text(b"\n".join(record_text(raw) for raw in raws))
+
+
+def pack_text(text: bytes | memoryview) -> tuple[bytes, int]:
+    """Records already written one per line (no blank lines, no newline at the end) as a block."""
+    return pa.compress(text, codec=CODEC, asbytes=True), len(text)
 
 
 def unpack(data: bytes, size: int) -> list[bytes]:

@@ -24,7 +24,7 @@ from sociable.errors import UnknownFormat
 from sociable.sources.base import Format, LineMapping, head_bytes, is_json_lines
 from sociable.sources.registry import get_format
 from sociable.store.batch import Batch, Prepared, accounts_table, merge, posts_table
-from sociable.store.raw import pack
+from sociable.store.raw import pack, pack_text
 
 BATCH_RECORDS = 20_000  # records per batch on the record-by-record route
 CHUNK_BYTES = 32 * 1024 * 1024  # bytes per chunk on the line route (about 17,000 tweets)
@@ -98,28 +98,39 @@ class LineChunk:
 def prepare_lines(format_name: str, path: str, offset: int, length: int) -> LineChunk:
     """Read, map and pack one byte range of a JSON Lines file (runs in a worker process)."""
     fmt = get_format(format_name)
+    if fmt.lines is None:
+        raise UnknownFormat(f"{format_name} has no line route.")
     with open(path, "rb") as fh:
         fh.seek(offset)
-        pieces = fh.read(length).split(b"\n")
+        data = fh.read(length)
+    pieces = data.split(b"\n")
     numbers, lines = [], []
+    clean = True  # every line as it is in the file: no blank lines, nothing to strip
     for number, piece in enumerate(pieces, 1):
         line = piece.strip()
         if line:
             numbers.append(number)
             lines.append(line)
-    if fmt.lines is None:
-        raise UnknownFormat(f"{format_name} has no line route.")
+            if len(line) != len(piece):
+                clean = False
+        elif piece or number < len(pieces):
+            clean = False
     result = fmt.lines.map_lines(lines)
     quick = np.ones(len(lines), dtype=bool)
     quick[result.rest] = False
     record_of_line = np.cumsum(quick) - 1
-    quick_lines = [line for line, keep in zip(lines, quick, strict=True) if keep]
+    if clean and not result.rest:  # the packed text is the range itself, less its last newline
+        quick_lines = lines
+        block = pack_text(memoryview(data)[: len(data) - data.endswith(b"\n")])
+    else:
+        quick_lines = [line for line, keep in zip(lines, quick, strict=True) if keep]
+        block = pack(quick_lines)
     accounts = [(a, t) for a, (first, last) in result.accounts.items() for t in ((first,) if first == last
                                                                                   else (first, last))]
     prepared = Prepared(
         format_name, path, np.asarray(numbers, dtype=np.int64)[quick], posts_table(result.rows),
         record_of_line[np.asarray(result.owners, dtype=np.int64)], accounts_table(accounts),
-        block=pack(quick_lines), read=len(quick_lines),
+        block=block, read=len(quick_lines),
     )
     return LineChunk(prepared, [(numbers[i], lines[i]) for i in result.rest], len(pieces) - 1)
 
