@@ -77,6 +77,8 @@ def unusual_lines() -> list[str]:
         json.dumps(tweet("23", retweeted_status={})),
         json.dumps(tweet("24", user="99", id=True)),
         json.dumps(tweet("25", full_text=None, text="short &lt;3")),
+        json.dumps(tweet("26", created_at="99999999999999999999")),  # digits read as an epoch, out of range
+        json.dumps(tweet("27", created_at="Mon Jan 01 00:30:00 +0100 0001")),  # before the year 1 in UTC
     ]
 
 

@@ -304,7 +304,10 @@ def parse_time(value: Any, what: str = "created_at") -> datetime:
             seconds /= 1e6
         elif seconds > 1e11:
             seconds /= 1e3
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (ValueError, OverflowError, OSError):
+            raise MappingError(f"{what} {value!r} is not a time sociable can place (out of range)") from None
     if not isinstance(value, str) or not value.strip():
         raise MappingError(f"{what} should be a date-time string, got {type(value).__name__}")
     text = value.strip()
@@ -314,7 +317,10 @@ def parse_time(value: Any, what: str = "created_at") -> datetime:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         parsed = _parse_other_time(text, what)
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:
+        raise MappingError(f"{what} {text[:40]!r} is not a time sociable can place (out of range)") from None
 
 
 def _parse_other_time(text: str, what: str) -> datetime:
