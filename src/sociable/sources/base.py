@@ -78,7 +78,7 @@ class MappedLines:
     gives, for each post, the index of the line it came from (a retweet's line also gives the original).
     Times (`created_at`, and when a profile was seen) are microseconds since the epoch, UTC:
     Arrow reads those quicker than datetimes, and they are quicker to make.
-    `accounts` maps each author profile to the first and last time it was seen in the chunk.
+    `accounts` lists each author profile with the first and last time it was seen in the chunk.
     `rest` lists the lines the quick route left alone: anything unusual, malformed or not a
     record at all. They go through the format's own `read_line` and `map`, so every result,
     rejection reason included, is what the record-by-record path gives.
@@ -86,7 +86,7 @@ class MappedLines:
 
     rows: list[tuple[Any, ...]]
     owners: list[int]
-    accounts: dict[Account, list[int]]
+    accounts: list[tuple[Account, int, int]]
     rest: list[int]
 
 

@@ -298,7 +298,7 @@ def map_lines(lines: list[bytes]) -> MappedLines:
         except (_Unusual, msgspec.DecodeError, msgspec.ValidationError, MappingError, UnicodeError,
                 orjson.JSONDecodeError):
             rest.append(index)
-    accounts = dict(chunk.accounts.values())
+    accounts = [(account, first, last) for account, (first, last) in chunk.accounts.values()]
     return MappedLines(chunk.rows, chunk.owners, accounts, rest)
 
 

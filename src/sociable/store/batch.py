@@ -63,7 +63,8 @@ ACCOUNT_SCHEMA = pa.schema(
         ("followers", pa.int64()),
         ("following", pa.int64()),
         ("created_at", TIMESTAMP),
-        ("seen_at", TIMESTAMP),
+        ("first_seen", TIMESTAMP),  # the time of the first and last post the profile came with
+        ("last_seen", TIMESTAMP),
     ]
 )
 _post_values = operator.attrgetter(*POST_FIELDS)
@@ -114,7 +115,8 @@ class Batch:
             order = np.argsort(owners, kind="stable")
             owners, posts = owners[order], posts.take(pa.array(order))
         return Prepared(self.format, self.file, np.asarray(self.numbers, dtype=np.int64), posts, owners,
-                        accounts_table(self.accounts), self.rejected, raws=self.raws)
+                        accounts_table([(a, seen, seen) for a, seen in self.accounts]), self.rejected,
+                        raws=self.raws)
 
     def add(self, item: RawRecord | Rejected, fmt: Format) -> None:
         """One item from a format's reader: mapped, or kept as rejected."""
@@ -151,9 +153,11 @@ def posts_table(rows: list[tuple[Any, ...]]) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=list(POST_FIELDS))
 
 
-def accounts_table(accounts: list[tuple[Account, datetime]] | list[tuple[Account, int]]) -> pa.Table:
-    """Authors with when each was seen (a datetime, or microseconds since the epoch) as an Arrow table."""
-    rows = [(*_account_values(a), seen) for a, seen in accounts]
+def accounts_table(
+    accounts: list[tuple[Account, datetime, datetime]] | list[tuple[Account, int, int]],
+) -> pa.Table:
+    """Authors, each with the first and last time it was seen (datetimes, or microseconds since the epoch)."""
+    rows = [(*_account_values(a), first, last) for a, first, last in accounts]
     columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in ACCOUNT_SCHEMA]
     arrays = [pa.array(list(col), type=f.type) for col, f in zip(columns, ACCOUNT_SCHEMA, strict=True)]
     return pa.Table.from_arrays(arrays, schema=ACCOUNT_SCHEMA)

@@ -312,8 +312,8 @@ SELECT DISTINCT platform, account_id, m, 'mention', post_id, created_at FROM (
 _PROFILE_FIELDS = ("handle", "display_name", "bio", "url", "location", "followers", "following", "created_at")
 _ACCOUNTS_SQL = (
     "INSERT INTO accounts SELECT platform, account_id, "
-    + ", ".join(f"arg_max({f}, seen_at) FILTER (WHERE {f} IS NOT NULL)" for f in _PROFILE_FIELDS)
-    + ", max(seen_at), min(seen_at), max(seen_at) FROM _accounts GROUP BY platform, account_id "
+    + ", ".join(f"arg_max({f}, last_seen) FILTER (WHERE {f} IS NOT NULL)" for f in _PROFILE_FIELDS)
+    + ", max(last_seen), min(first_seen), max(last_seen) FROM _accounts GROUP BY platform, account_id "
     "ON CONFLICT (platform, account_id) DO UPDATE SET "
     + ", ".join(
         f"{f} = CASE WHEN excluded.profile_at >= accounts.profile_at "

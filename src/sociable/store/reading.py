@@ -125,11 +125,9 @@ def prepare_lines(format_name: str, path: str, offset: int, length: int) -> Line
     else:
         quick_lines = [line for line, keep in zip(lines, quick, strict=True) if keep]
         block = pack(quick_lines)
-    accounts = [(a, t) for a, (first, last) in result.accounts.items() for t in ((first,) if first == last
-                                                                                  else (first, last))]
     prepared = Prepared(
         format_name, path, np.asarray(numbers, dtype=np.int64)[quick], posts_table(result.rows),
-        record_of_line[np.asarray(result.owners, dtype=np.int64)], accounts_table(accounts),
+        record_of_line[np.asarray(result.owners, dtype=np.int64)], accounts_table(result.accounts),
         block=block, read=len(quick_lines),
     )
     return LineChunk(prepared, [(numbers[i], lines[i]) for i in result.rest], len(pieces) - 1)
