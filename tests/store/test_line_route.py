@@ -47,6 +47,31 @@ def tweet(tid: str, user: str = "10", **extra: Any) -> dict[str, Any]:
     return record
 
 
+def extended_lines() -> list[str]:
+    """The streaming shape: a long tweet's text and entities in `extended_tweet`, with every fallback."""
+    long_text = {"full_text": "a long one &amp; #Care @user11", "display_text_range": [0, 30],
+                 "entities": {"hashtags": [{"text": "Care"}], "user_mentions": [{"id_str": "11", "screen_name": "u"}],
+                              "urls": [{"url": "https://t.co/x", "expanded_url": "https://example.org/long"}]},
+                 "extended_entities": {"media": [{"type": "photo"}, {"type": "photo"}, {"type": "photo"}]}}
+    truncated = {"text": "a long one &amp; #Ca…", "truncated": True, "full_text": None}
+    return [json.dumps(line) for line in (
+        tweet("40", **truncated, extended_tweet=long_text),
+        tweet("41", **truncated, extended_tweet={**long_text, "entities": {}}),  # empty: the tweet's own
+        tweet("42", **truncated, extended_tweet={**long_text, "entities": { }, "extended_entities": None}),
+        tweet("43", **truncated, extended_tweet={"entities": {"hashtags": []}}),  # no full text: the tweet's
+        tweet("44", **truncated, extended_tweet={}),
+        tweet("45", **truncated, extended_tweet=None),
+        tweet("46", **truncated, extended_tweet="long"),  # not an object: rejected
+        tweet("47", **truncated, extended_tweet={**long_text, "entities": []}),  # not an object: rejected
+        tweet("48", **truncated, extended_tweet={**long_text, "full_text": 5}),  # not a string: rejected
+        tweet("49", extended_tweet={**long_text, "entities": {"other": 1}}),  # an object with no entities in it
+        tweet("50", retweeted_status=tweet("51", user="11", **truncated, extended_tweet=long_text)),
+        tweet("52", **truncated, extended_tweet=long_text, quoted_status=tweet("53", extended_tweet=long_text)),
+        tweet("54", **truncated, extended_tweet={**long_text, "extended_entities": {"media": []}},
+              extended_entities={"media": [{"type": "video"}]}),
+    )]
+
+
 def unusual_lines() -> list[str]:
     """Lines the quick route must leave to the general path, beside ordinary ones."""
     extended = tweet("7", extended_tweet={"full_text": "a longer text &amp; more",
@@ -77,6 +102,7 @@ def unusual_lines() -> list[str]:
         json.dumps(tweet("23", retweeted_status={})),
         json.dumps(tweet("24", user="99", id=True)),
         json.dumps(tweet("25", full_text=None, text="short &lt;3")),
+        *extended_lines(),
         json.dumps(tweet("26", created_at="99999999999999999999")),  # digits read as an epoch, out of range
         json.dumps(tweet("27", created_at="Mon Jan 01 00:30:00 +0100 0001")),  # before the year 1 in UTC
     ]
@@ -180,3 +206,15 @@ def test_chunks_packed_as_read_keep_every_record(
     assert_same(tables)
     assert len(packed_as_read) >= len(reading._ranges(path)) - 1  # all but the chunk with the blank line
     assert [r[2]["id_str"] for r in tables[True]["raw"][-2:]] == [json.loads(line)["id_str"] for line in lines[-2:]]
+
+
+def test_streaming_shape_takes_the_quick_route() -> None:
+    """Lines with `extended_tweet` are mapped by the quick route itself; only the malformed ones are left."""
+    from sociable.sources.twitter_v1_lines import map_lines
+
+    lines = extended_lines()
+    result = map_lines([line.encode() for line in lines])
+    assert [json.loads(lines[i])["id_str"] for i in result.rest] == ["46", "47", "48"]
+    texts = {row[1]: row[4] for row in result.rows}
+    assert texts["40"] == texts["51"] == "a long one & #Care @user11"
+    assert texts["43"] == "a long one & #Ca…"

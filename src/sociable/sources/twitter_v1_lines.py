@@ -2,15 +2,18 @@
 
 `map_v1` reads a tweet from a dict; here msgspec decodes only the fields the mapping uses,
 straight into structs, and the author profile stays raw bytes, mapped once per distinct
-profile. The structs are strict: a field of an unexpected type fails the decode, and so do
-shapes this route does not cover (an `extended_tweet`, a tweet with no id, user or text).
-Such lines, and any line a mapping rule would reject, are handed back in `rest`, so the
-general reader and `map_v1` decide them and every result is the same as on the record path
-(`tests/sources/test_twitter_v1_lines.py` checks that on every fixture and on simulated files).
+profile. Both the REST shape (`full_text`) and the streaming shape (`extended_tweet`) are
+covered. The structs are strict: a field of an unexpected type fails the decode, and so do
+shapes this route does not cover (a search page, a tweet with no id, user or text). Such
+lines, and any line a mapping rule would reject, are handed back in `rest`, so the general
+reader and `map_v1` decide them and every result is the same as on the record path
+(`tests/store/test_line_route.py` checks that on the fixtures, on simulated files and on a
+file of unusual lines).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +63,14 @@ class _Media(msgspec.Struct):
     media: list[_Object] | None = None
 
 
+class _Extended(msgspec.Struct):
+    """`extended_tweet` of the streaming API: the full text of a long tweet and its entities."""
+
+    full_text: str | None = None
+    entities: msgspec.Raw = msgspec.Raw(b"")  # decoded when used: an empty object counts as missing
+    extended_entities: _Media | None = None
+
+
 class _User(msgspec.Struct):
     id_str: str | None = None
     id: int | None = None
@@ -71,7 +82,7 @@ class _Tweet(msgspec.Struct):
     id: int | None = None
     full_text: str | None = None
     text: str | None = None
-    extended_tweet: _Present | None = None
+    extended_tweet: _Extended | None = None
     entities: _Entities | None = None
     extended_entities: _Media | None = None
     in_reply_to_status_id_str: str | None = None
@@ -95,6 +106,8 @@ class _Unusual(Exception):
 
 
 _DECODER = msgspec.json.Decoder(_Tweet)
+_ENTITIES = msgspec.json.Decoder(_Entities)
+_EMPTY_OBJECT = re.compile(rb"\{\s*\}")
 _USER_ID = msgspec.json.Decoder(_User)
 _NO_ENTITIES = _Entities()
 _NULL = (b"", b"null")
@@ -144,10 +157,39 @@ def _user_id(raw: msgspec.Raw) -> str | None:
 
 
 def _entities(tweet: _Tweet) -> tuple[_Entities, int]:
-    """The tweet's entities and its media count (extended_entities before entities), as `v1_entities`."""
-    entities = tweet.entities or _NO_ENTITIES
-    media = (tweet.extended_entities.media if tweet.extended_entities else None) or entities.media
+    """The tweet's entities and its media count, as `v1_entities`: those of `extended_tweet` first
+    (unless missing, null or an empty object), and extended_entities before entities."""
+    extended = tweet.extended_tweet
+    if extended is None:  # the usual case
+        entities = tweet.entities or _NO_ENTITIES
+        media = (tweet.extended_entities.media if tweet.extended_entities else None) or entities.media
+        return entities, len(media) if media else 0
+    entities = _extended_entities(extended.entities) or tweet.entities or _NO_ENTITIES
+    media = (
+        (extended.extended_entities.media if extended.extended_entities else None)
+        or (tweet.extended_entities.media if tweet.extended_entities else None)
+        or entities.media
+    )
     return entities, len(media) if media else 0
+
+
+def _extended_entities(raw: msgspec.Raw) -> _Entities | None:
+    text = bytes(raw).strip()
+    if text in _NULL or _EMPTY_OBJECT.fullmatch(text):
+        return None
+    if not text.startswith(b"{"):
+        raise _Unusual  # not an object: the general mapper says why
+    return _ENTITIES.decode(text)
+
+
+def _text(tweet: _Tweet) -> str | None:
+    """`v1_text`: extended_tweet.full_text, then full_text, then text."""
+    if tweet.full_text is not None and tweet.extended_tweet is None:  # the usual case
+        return tweet.full_text
+    extended = tweet.extended_tweet
+    if extended is not None and extended.full_text is not None:
+        return extended.full_text
+    return tweet.full_text if tweet.full_text is not None else tweet.text
 
 
 def _hashtags(entities: _Entities) -> tuple[str, ...]:
@@ -231,7 +273,7 @@ class _Chunk:
     def _add_tweet(self, tweet: _Tweet, rows: list[tuple[Any, ...]], authors: list[Account], depth: int) -> None:
         """`add_v1_tweet`: the tweet, its author, then the retweeted and quoted tweets it embeds."""
         post_id = tweet.id_str or (None if tweet.id is None else str(tweet.id))
-        if post_id is None or tweet.extended_tweet or tweet.statuses:
+        if post_id is None or tweet.statuses:
             raise _Unusual
         author = self.profiles.account(tweet.user)
         rows.append(self._row(tweet, post_id, author))
@@ -244,7 +286,7 @@ class _Chunk:
 
     def _row(self, tweet: _Tweet, post_id: str, author: Account) -> tuple[Any, ...]:
         """`v1_post` as one row of POST_FIELDS values."""
-        text = tweet.full_text if tweet.full_text is not None else tweet.text
+        text = _text(tweet)
         if text is None or tweet.created_at is None:
             raise _Unusual
         created, text = twitter_micros(tweet.created_at), tweet_text(text, "text")
@@ -275,7 +317,7 @@ def _repost_row(
     if tweet.quoted_status is not None:
         _user_id(tweet.quoted_status.user)  # read (and so checked) by v1_post before it becomes a repost
     repost_of = _id(original.id_str, original.id)
-    if repost_of is None or original.extended_tweet:
+    if repost_of is None:
         raise _Unusual
     entities, _ = _entities(original)
     return (
