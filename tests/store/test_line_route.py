@@ -109,6 +109,7 @@ def unusual_lines() -> list[str]:
 
 
 def import_both(tmp_path: Path, files: list[Path]) -> dict[bool, dict[str, Any]]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     tables = {}
     for quick in (True, False):
         with sociable.open(tmp_path / f"ws-{quick}.duckdb") as ws:
@@ -218,3 +219,16 @@ def test_streaming_shape_takes_the_quick_route() -> None:
     texts = {row[1]: row[4] for row in result.rows}
     assert texts["40"] == texts["51"] == "a long one & #Care @user11"
     assert texts["43"] == "a long one & #Ca…"
+
+
+def test_commits_within_a_file_change_nothing(tmp_path: Path, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long file is committed in parts (bounding the memory of an open transaction); the result is the same."""
+    from sociable.store import ingest, reading
+
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 100_000)
+    whole = import_both(tmp_path / "whole", [sample])
+    monkeypatch.setattr(ingest, "COMMIT_RECORDS", 250)
+    parts = import_both(tmp_path / "parts", [sample])
+    for route in (True, False):
+        for name in whole[route]:
+            assert parts[route][name] == whole[route][name], name
