@@ -191,9 +191,14 @@ class BatchWriter:
             return
         self.con.register("_accounts", pa.concat_tables(self.pending_accounts))
         try:
-            self.con.execute(_ACCOUNTS_SQL)
+            merged = self.con.sql(_MERGED_ACCOUNTS_SQL).to_arrow_table()
         finally:
             self.con.unregister("_accounts")
+        self.con.register("_merged", merged)
+        try:
+            self.con.execute(_REPLACE_ACCOUNTS_SQL)
+        finally:
+            self.con.unregister("_merged")
         self.pending_accounts, self.pending_rows = [], 0
 
     def _add_to_collection(self, posts: pa.Table, new_rows: np.ndarray, earlier_rows: np.ndarray) -> None:
@@ -320,21 +325,30 @@ SELECT DISTINCT platform, account_id, m, 'mention', post_id, created_at FROM (
 """
 
 # Latest profile wins (by the time of the post it came with); first and last seen are kept.
+# Each profile is merged with the stored one in a query, then the stored rows are replaced:
+# DuckDB updated stored rows in place slowly (an UPDATE, or INSERT ... ON CONFLICT DO UPDATE,
+# of 44,000 accounts took 40 s once they had been checkpointed; deleting and inserting, 0.3 s).
 _PROFILE_FIELDS = ("handle", "display_name", "bio", "url", "location", "followers", "following", "created_at")
-_ACCOUNTS_SQL = (
-    "INSERT INTO accounts SELECT platform, account_id, "
-    + ", ".join(f"arg_max({f}, last_seen) FILTER (WHERE {f} IS NOT NULL)" for f in _PROFILE_FIELDS)
-    + ", max(last_seen), min(first_seen), max(last_seen) FROM _accounts GROUP BY platform, account_id "
-    "ON CONFLICT (platform, account_id) DO UPDATE SET "
+_MERGED_ACCOUNTS_SQL = (
+    "SELECT x.platform, x.account_id, "
     + ", ".join(
-        f"{f} = CASE WHEN excluded.profile_at >= accounts.profile_at "
-        f"THEN coalesce(excluded.{f}, accounts.{f}) ELSE coalesce(accounts.{f}, excluded.{f}) END"
+        f"CASE WHEN a.account_id IS NULL THEN x.{f} WHEN x.profile_at >= a.profile_at "
+        f"THEN coalesce(x.{f}, a.{f}) ELSE coalesce(a.{f}, x.{f}) END AS {f}"
         for f in _PROFILE_FIELDS
     )
-    + ", profile_at = greatest(accounts.profile_at, excluded.profile_at)"
-    ", first_seen = least(accounts.first_seen, excluded.first_seen)"
-    ", last_seen = greatest(accounts.last_seen, excluded.last_seen)"
+    + ", greatest(a.profile_at, x.profile_at) AS profile_at"
+    ", least(a.first_seen, x.first_seen) AS first_seen"
+    ", greatest(a.last_seen, x.last_seen) AS last_seen "
+    "FROM (SELECT platform, account_id, "
+    + ", ".join(f"arg_max({f}, last_seen) FILTER (WHERE {f} IS NOT NULL) AS {f}" for f in _PROFILE_FIELDS)
+    + ", max(last_seen) AS profile_at, min(first_seen) AS first_seen, max(last_seen) AS last_seen "
+    "FROM _accounts GROUP BY platform, account_id) AS x "
+    "LEFT JOIN accounts a ON a.platform = x.platform AND a.account_id = x.account_id"
 )
+_REPLACE_ACCOUNTS_SQL = """
+DELETE FROM accounts a USING _merged m WHERE a.platform = m.platform AND a.account_id = m.account_id;
+INSERT INTO accounts BY NAME SELECT * FROM _merged;
+"""
 
 # Mentions given as handles point at the account with that handle, once we know it.
 RESOLVE_MENTIONS_SQL = """
