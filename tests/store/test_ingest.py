@@ -58,12 +58,15 @@ def test_embedded_original_counts_as_stored_not_duplicate(workspace: Workspace) 
 
 
 def test_latest_profile_wins_and_first_last_seen_kept(workspace: Workspace) -> None:
-    old = Account("twitter", "a", handle="nurse_al", bio="Student nurse", followers=10)
+    old = Account("twitter", "a", handle="nurse_al", bio="Student nurse", followers=10, location="Leeds")
     new = Account("twitter", "a", handle="nurse_al", bio="Staff nurse, views my own", followers=50)
     write(workspace, [Mapped([post("2", "a", minutes=60)], [new])])
     write(workspace, [Mapped([post("1", "a", minutes=0)], [old])])
-    row = workspace.query("SELECT bio, followers, first_seen, last_seen FROM accounts").to_pylist()[0]
+    write(workspace, [Mapped([post("3", "b", minutes=30)], [Account("twitter", "b", handle="b")])])
+    assert workspace.scalar("SELECT count(*) FROM accounts") == 2
+    row = workspace.query("SELECT * FROM accounts WHERE account_id = 'a'").to_pylist()[0]
     assert row["bio"] == "Staff nurse, views my own"
+    assert row["location"] == "Leeds"  # the newer profile did not say, so the older one's stays
     assert row["followers"] == 50
     assert row["first_seen"] == T0
     assert row["last_seen"] == T0 + timedelta(minutes=60)
