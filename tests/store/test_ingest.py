@@ -282,3 +282,47 @@ def test_post_round_trips_through_the_store(tmp_path_factory: pytest.TempPathFac
     row["hashtags"], row["mentions"], row["urls"] = (tuple(row[k]) for k in ("hashtags", "mentions", "urls"))
     row["created_at"] = row["created_at"].astimezone(UTC)
     assert Post(**row) == original
+
+
+def test_writer_that_fails_hard_stops_the_import_with_its_error() -> None:
+    """The first error reaches the reading thread even when DuckDB then refuses the rollback too."""
+    import threading
+    import time
+
+    import duckdb
+
+    from sociable.store.ingest import BackgroundWriter
+
+    class Connection:
+        def execute(self, sql: str) -> None:
+            if sql == "ROLLBACK":
+                raise duckdb.FatalException("database invalidated")
+
+    class Writer:
+        def __init__(self) -> None:
+            self.con = Connection()
+            self.pending_accounts: list[object] = []
+            self.pending_rows = 0
+
+        def write(self, *args: object, **kwargs: object) -> None:
+            time.sleep(0.5)  # long enough for the reading thread to fill the queue and wait on it
+            raise duckdb.OutOfMemoryException("could not allocate")
+
+        def flush_accounts(self) -> None: ...
+
+    raised: list[BaseException] = []
+
+    def read() -> None:
+        background = BackgroundWriter(Writer())  # type: ignore[arg-type]
+        try:
+            for _ in range(50):
+                background.put(Batch("f", "x.jsonl"), FileSummary("x.jsonl", "f"))
+            background.close()
+        except duckdb.Error as exc:
+            raised.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    assert not reader.is_alive(), "the import hung"
+    assert isinstance(raised[0], duckdb.OutOfMemoryException)

@@ -9,6 +9,7 @@ records that could not be read or mapped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import queue
 import threading
@@ -273,7 +274,8 @@ class BackgroundWriter:
         except BaseException as exc:
             self.error = exc
             self.writer.pending_accounts, self.writer.pending_rows = [], 0
-            con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):  # after some errors DuckDB refuses any statement;
+                con.execute("ROLLBACK")  # the first error is the one to report
             while self.queue.get() is not None:  # let the reading thread finish putting
                 pass
 
