@@ -401,19 +401,16 @@ def _bulk_allocation() -> Iterator[None]:
 
 @contextmanager
 def _import_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB settings while files are written: one thread and 1 GB of memory.
+    """DuckDB settings while files are written: one thread.
 
     The other core is busy reading and mapping; a second DuckDB thread only competed for it
     (storing 1,000,000 posts took 9.0 CPU seconds with two threads, 6.5 with one, and less
-    time). DuckDB keeps what it writes cached up to its memory limit (most of the machine's
-    memory by default); at 1 GB the peak of importing 3,000,000 posts fell from 2.4 to 2.0 GB
-    and the commits within the file got quicker. Checkpoints stay on: without them, what the
-    commits wrote stays in memory until the end, and a 10,000,000-post file ran out of it.
+    time). The memory limit stays DuckDB's own: capped at 1 GB, a checkpoint ran out of
+    memory 5,500,000 posts into a 10,000,000-post file.
     """
-    names = ("threads", "memory_limit")
+    names = ("threads",)
     settings = {name: con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0] for name in names}
     con.execute("SET threads = 1")
-    con.execute("SET memory_limit = '1GB'")
     try:
         yield
     finally:
