@@ -6,7 +6,7 @@ import gc
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -414,8 +414,9 @@ def _import_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
     finally:
-        for name, value in settings.items():
-            con.execute(f"SET {name} = '{value}'")
+        with suppress(duckdb.Error):  # a DuckDB that failed fatally refuses this too; its first error is raised
+            for name, value in settings.items():
+                con.execute(f"SET {name} = '{value}'")
 
 
 def _open_failure(path: Path, exc: Exception) -> str:
