@@ -408,15 +408,13 @@ def _import_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     time). The memory limit stays DuckDB's own: capped at 1 GB, a checkpoint ran out of
     memory 5,500,000 posts into a 10,000,000-post file.
     """
-    names = ("threads",)
-    settings = {name: con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0] for name in names}
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     con.execute("SET threads = 1")
     try:
         yield
     finally:
         with suppress(duckdb.Error):  # a DuckDB that failed fatally refuses this too; its first error is raised
-            for name, value in settings.items():
-                con.execute(f"SET {name} = '{value}'")
+            con.execute(f"SET threads = {threads}")
 
 
 def _open_failure(path: Path, exc: Exception) -> str:

@@ -24,6 +24,7 @@ import pyarrow as pa
 from sociable.sources.base import Rejected
 from sociable.store.batch import TIMESTAMP, Batch, Prepared
 from sociable.store.raw import pack, write_block
+from sociable.store.views import registered
 
 _MAX_REJECTED_RAW = 64 * 1024 * 1024
 _MAX_PENDING_ACCOUNTS = 2_000_000  # profile rows held before they are upserted
@@ -148,8 +149,7 @@ class BatchWriter:
         neither was stored earlier by this writer (a retweeted original seen in an earlier batch).
         """
         keys = table.select(["platform", "post_id"]).append_column("i", pa.array(np.arange(table.num_rows)))
-        self.con.register("_batch_keys", keys)
-        try:
+        with registered(self.con, "_batch_keys", keys):
             found = self.con.sql(
                 "SELECT k.i, p.post_id IS NULL, p.post_id IS NOT NULL AND coalesce(p.record_id < ?, true) "
                 "FROM (SELECT * FROM _batch_keys "
@@ -157,8 +157,6 @@ class BatchWriter:
                 "LEFT JOIN posts p USING (platform, post_id) ORDER BY k.i",
                 params=[self.first_record_id],
             ).to_arrow_table()
-        finally:
-            self.con.unregister("_batch_keys")
         rows = found.column(0).to_numpy()
         new = found.column(1).to_numpy(zero_copy_only=False)
         earlier = found.column(2).to_numpy(zero_copy_only=False)
@@ -170,12 +168,9 @@ class BatchWriter:
         table = table.append_column("source_file", pa.repeat(batch.file, count))
         table = table.append_column("record_id", pa.array(record_ids, pa.int64()))
         table = table.append_column("imported_at", pa.repeat(pa.scalar(datetime.now(UTC), TIMESTAMP), count))
-        self.con.register("_new_posts", table)
-        try:
+        with registered(self.con, "_new_posts", table):
             self.con.execute("INSERT INTO posts BY NAME SELECT * FROM _new_posts")
             self.con.execute(_INTERACTIONS_SQL)
-        finally:
-            self.con.unregister("_new_posts")
 
     def _upsert_accounts(self, accounts: pa.Table) -> None:
         """Profiles wait until `flush_accounts`: upserting the same accounts again for every batch of
@@ -190,16 +185,10 @@ class BatchWriter:
         """Upsert the profiles gathered so far (latest profile wins; first and last seen kept)."""
         if not self.pending_accounts:
             return
-        self.con.register("_accounts", pa.concat_tables(self.pending_accounts))
-        try:
+        with registered(self.con, "_accounts", pa.concat_tables(self.pending_accounts)):
             merged = self.con.sql(_MERGED_ACCOUNTS_SQL).to_arrow_table()
-        finally:
-            self.con.unregister("_accounts")
-        self.con.register("_merged", merged)
-        try:
+        with registered(self.con, "_merged", merged):
             self.con.execute(_REPLACE_ACCOUNTS_SQL)
-        finally:
-            self.con.unregister("_merged")
         self.pending_accounts, self.pending_rows = [], 0
 
     def _add_to_collection(self, posts: pa.Table, new_rows: np.ndarray, earlier_rows: np.ndarray) -> None:
@@ -214,11 +203,8 @@ class BatchWriter:
         steps = ((new_rows, _ADD_NEW_MEMBERS_SQL, [name]), (earlier_rows, _ADD_MEMBERS_SQL, [name, name]))
         for rows, sql, params in steps:
             if len(rows):
-                self.con.register("_members", keys.take(pa.array(rows)))
-                try:
+                with registered(self.con, "_members", keys.take(pa.array(rows))):
                     self.con.execute(sql, params)
-                finally:
-                    self.con.unregister("_members")
 
     def _write_rejected(self, rejected: Iterable[Rejected]) -> None:
         rows = []

@@ -16,6 +16,8 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from sociable.store.views import registered
+
 CODEC = "zstd"
 _MIGRATE_ROWS = 20_000
 
@@ -79,11 +81,8 @@ def write_block(
         "size": pa.array([size], pa.int64()),
         "data": pa.array([data], pa.binary()),
     })
-    con.register("_raw_block", row)
-    try:
+    with registered(con, "_raw_block", row):
         con.execute("INSERT INTO raw_blocks SELECT * FROM _raw_block")
-    finally:
-        con.unregister("_raw_block")
 
 
 def read_blocks(
