@@ -1,7 +1,8 @@
 """Report sections: what a section holds, the registry, and the context sections are built from.
 
-A section is a function `(ctx: ReportContext) -> Section | None` registered with
-`@section(name, title, order)`; it returns None when it has nothing to show. Built-in and later
+A section is a function `(ctx: ReportContext, result) -> Section | None` registered with
+`@section(name, title, order, analysis=...)`: it receives the typed result of its analysis
+(run once, in the report's Scope) and returns None when it has nothing to show. Built-in and later
 sections (map, dialogue, listening, chats, safety) register the same way, so the report never
 lists them by hand. An analysis registered with `sociable.analyses.base.analysis` that has no
 section of the same name is shown generically: its notes, facts, measures and tables.
@@ -15,22 +16,19 @@ the vendored libraries it needs in `Section.assets` (e.g. "graphology.umd.min.js
 from __future__ import annotations
 
 import importlib
-import inspect
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from sociable.analyses.base import AnalysisResult, AnalysisSpec, Measure, registered_analyses
-from sociable.errors import NoSuchCollection, SociableError
+from sociable.analyses.base import AnalysisSpec, Measure, Result, get_analysis, registered_analyses
+from sociable.errors import SociableError
+from sociable.store.scope import Scope
 
-
-class Queryable(Protocol):
-    """What a report reads from: a workspace, or anything answering SQL with Arrow tables."""
-
-    def query(self, sql: str, params: Any = None) -> pa.Table: ...
+if TYPE_CHECKING:
+    from sociable.store import Workspace
 
 
 # ---------------------------------------------------------------------- blocks
@@ -127,103 +125,75 @@ class Section:
 
 @dataclass(slots=True)
 class ReportContext:
-    """What sections are built from: the workspace, the collection filter, cached analyses."""
+    """What sections are built from: the workspace, one Scope, report-wide options, and results run once.
 
-    workspace: Queryable
-    collection: str | None = None
-    organisations: tuple[Any, ...] = ()  # dialogue.Organisation values from `sociable report --org FILE`
-    results: dict[str, AnalysisResult | SociableError] = field(default_factory=dict)
+    `options` holds values given to the whole report (for example `organisations` from
+    `--org FILE`); each analysis receives those of them it declares, by name, never by guessing.
+    """
+
+    workspace: Workspace
+    scope: Scope = field(default_factory=Scope)
+    options: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-analysis options (web filters)
+    results: dict[str, Result | SociableError] = field(default_factory=dict)
     shown_measures: list[Measure] = field(default_factory=list)
-    _tables: set[str] | None = None
 
-    def query(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+    def query(self, sql: str, params: Any = None) -> pa.Table:
         return self.workspace.query(sql, params or None)
 
-    def has_table(self, name: str) -> bool:
-        """Whether the workspace holds a table (older or partial workspaces may lack some)."""
-        if self._tables is None:
-            rows = self.query("SELECT table_name FROM information_schema.tables")
-            self._tables = {str(value) for value in rows.column(0).to_pylist()}
-        return name in self._tables
+    def post_condition(self, alias: str = "p") -> tuple[str, dict[str, Any]]:
+        """The scope as a SQL condition over posts, with its named parameters."""
+        return self.scope.condition(alias), self.scope.params()
 
-    def post_filter(self, alias: str = "p") -> tuple[str, list[Any]]:
-        """A SQL condition (with parameters) keeping the posts of the chosen collection."""
-        if self.collection is None:
-            return "TRUE", []
-        condition = (
-            f"EXISTS (SELECT 1 FROM collections c WHERE c.name = ? AND c.platform = {alias}.platform "
-            f"AND c.post_id = {alias}.post_id)"
-        )
-        return condition, [self.collection]
+    def options_for(self, spec: AnalysisSpec) -> dict[str, Any]:
+        """The report-wide options this analysis declares, then the ones chosen for it alone."""
+        declared = {option.name for option in spec.options}
+        chosen = {name: value for name, value in self.options.items() if name in declared}
+        chosen.update(self.overrides.get(spec.name, {}))
+        return chosen
 
-    def require_collection(self) -> None:
-        """Raise NoSuchCollection when a collection was asked for that the workspace does not hold."""
-        if self.collection is None:
-            return
-        known: list[str] = []
-        if self.has_table("collections"):
-            rows = self.query("SELECT DISTINCT name FROM collections ORDER BY name")
-            known = [str(name) for name in rows.column(0).to_pylist()]
-        if self.collection not in known:
-            hint = f"the collections are: {', '.join(known)}" if known else "there are no collections yet"
-            raise NoSuchCollection(f"there is no collection called '{self.collection}'; {hint}.")
-
-    def options_for(self, function: Callable[..., Any]) -> dict[str, Any]:
-        return _options_for(self, function)
-
-    def analysis(self, spec: AnalysisSpec) -> AnalysisResult | SociableError:
+    def result(self, name: str) -> Result | SociableError:
         """Run a registered analysis once (cached); a SociableError is kept to be shown, not raised."""
-        if spec.name not in self.results:
+        if name not in self.results:
+            spec = get_analysis(name)
             try:
-                self.results[spec.name] = spec.function(self.workspace, **self.options_for(spec.function))
+                self.results[name] = spec.run(self.workspace, self.scope, **self.options_for(spec))
             except SociableError as exc:
-                self.results[spec.name] = exc
-        return self.results[spec.name]
-
-
-def _options_for(ctx: ReportContext, function: Callable[..., Any]) -> dict[str, Any]:
-    """The report's filters, as the keyword arguments a given analysis function accepts."""
-    options: dict[str, Any] = {}
-    if ctx.collection is not None and _accepts(function, "collection"):
-        options["collection"] = ctx.collection
-    if ctx.organisations and _accepts(function, "organisations"):
-        options["organisations"] = ctx.organisations
-    if ctx.organisations and _accepts(function, "target"):
-        from sociable.analyses.listening import Target
-
-        options["target"] = Target(tuple(ctx.organisations))
-    return options
-
-
-def _accepts(function: Callable[..., Any], name: str) -> bool:
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+                self.results[name] = exc
+        return self.results[name]
 
 
 # ---------------------------------------------------------------------- registry
 
-SectionFunction = Callable[[ReportContext], Section | None]
+SectionFunction = Callable[[ReportContext, Any], "Section | None"]
 
 
 @dataclass(frozen=True, slots=True)
 class SectionSpec:
+    """A report section; with `analysis`, it receives that analysis's result (run once, in scope)."""
+
     name: str
     title: str
     order: int
     function: SectionFunction
+    analysis: str | None = None
 
 
 _SECTIONS: dict[str, SectionSpec] = {}
 
 
-def section(name: str, title: str, order: int = 100) -> Callable[[SectionFunction], SectionFunction]:
-    """Register a report section; a section named like an analysis replaces its generic view."""
+def section(
+    name: str, title: str, order: int = 100, analysis: str | None = None,
+) -> Callable[[SectionFunction], SectionFunction]:
+    """Register a report section `(ctx, result) -> Section | None`.
+
+    With `analysis`, the section receives that analysis's typed result (or is replaced by a
+    sentence when it could not run); without, it receives None. A section named like an
+    analysis replaces that analysis's generic view.
+    """
 
     def register(function: SectionFunction) -> SectionFunction:
-        _SECTIONS[name] = SectionSpec(name, title, order, function)
+        _SECTIONS[name] = SectionSpec(name, title, order, function, analysis)
         return function
 
     return register
@@ -235,22 +205,16 @@ def unregister_section(name: str) -> None:
 
 
 def registered_sections() -> list[SectionSpec]:
+    _load_builtin_sections()
     return sorted(_SECTIONS.values(), key=lambda spec: (spec.order, spec.name))
 
 
 def build_sections(ctx: ReportContext) -> list[Section]:
     """Build every registered section and every analysis without one, in order, skipping empty ones."""
-    _load_builtin_sections()
-    ctx.require_collection()
-    builders: list[tuple[int, str, Callable[[], Section | None]]] = []
-    for spec in registered_sections():
-        builders.append((spec.order, spec.name, _bind(spec.function, ctx)))
-    for analysis_spec in registered_analyses():
-        if analysis_spec.name not in _SECTIONS:
-            builders.append((analysis_spec.order, analysis_spec.name, _bind_generic(analysis_spec, ctx)))
+    ctx.scope = ctx.workspace.check_scope(ctx.scope)
     sections: list[Section] = []
-    for order, name, build in sorted(builders, key=lambda item: (item[0], item[1])):
-        built = build()
+    for name, order, build in section_builders():
+        built = build(ctx)
         if built is None:
             continue
         built.name, built.order = name, order
@@ -259,43 +223,66 @@ def build_sections(ctx: ReportContext) -> list[Section]:
     return sections
 
 
-def _bind(function: SectionFunction, ctx: ReportContext) -> Callable[[], Section | None]:
-    return lambda: function(ctx)
+SectionBuilder = Callable[[ReportContext], "Section | None"]
 
 
-def _bind_generic(spec: AnalysisSpec, ctx: ReportContext) -> Callable[[], Section | None]:
-    return lambda: analysis_section(spec, ctx.analysis(spec))
+def section_builders() -> list[tuple[str, int, SectionBuilder]]:
+    """(name, order, build) for every section and every analysis shown generically, in report order."""
+    _load_builtin_sections()
+    builders: list[tuple[int, str, SectionBuilder]] = []
+    for spec in registered_sections():
+        builders.append((spec.order, spec.name, _bound(spec)))
+    for analysis_spec in registered_analyses():
+        if analysis_spec.name not in _SECTIONS:
+            builders.append((analysis_spec.order, analysis_spec.name, _generic(analysis_spec)))
+    return [(name, order, build) for order, name, build in sorted(builders, key=lambda item: (item[0], item[1]))]
 
 
-def analysis_section(spec: AnalysisSpec, result: AnalysisResult | SociableError) -> Section | None:
-    """The generic view of an analysis: its notes, then each table, with its measures defined."""
+def _bound(spec: SectionSpec) -> SectionBuilder:
+    def build(ctx: ReportContext) -> Section | None:
+        if spec.analysis is None:
+            return spec.function(ctx, None)
+        result = ctx.result(spec.analysis)
+        if isinstance(result, SociableError):
+            return Section(spec.title, "", [Paragraph(f"This analysis could not run: {result}")])
+        return spec.function(ctx, result)
+
+    return build
+
+
+def _generic(spec: AnalysisSpec) -> SectionBuilder:
+    return lambda ctx: analysis_section(spec, ctx.result(spec.name))
+
+
+def analysis_section(spec: AnalysisSpec, result: Result | SociableError) -> Section | None:
+    """The generic view of an analysis: its notes, facts, then each table, with its measures defined."""
     if isinstance(result, SociableError):
         return Section(spec.title, spec.description, [Paragraph(f"This analysis could not run: {result}")])
     blocks: list[Block] = [Paragraph(note) for note in result.notes]
     figures = _fact_figures(result)
     if figures is not None:
         blocks.append(figures)
-    for index, (table_name, table) in enumerate(result.tables.items()):
-        measures = _measures_for(table, result.measures) if index else tuple(result.measures)
-        caption = table_name.replace("_", " ").capitalize()
-        blocks.append(Table(caption, table, measures=measures))
-    if not result.tables and result.measures:
+    for index, (table_name, info) in enumerate(result.table_fields()):
+        data = getattr(result, table_name)
+        measures = _measures_for(data, result.measures) if index else tuple(result.measures)
+        blocks.append(Table(info.title, data, labels=dict(info.columns), reading=info.reading, measures=measures))
+    if not result.table_fields() and result.measures:
         blocks.append(Definitions(tuple(result.measures)))
     if not blocks:
         return None
     return Section(result.title or spec.title, result.description or spec.description, blocks)
 
 
-def _fact_figures(result: AnalysisResult) -> Figures | None:
-    """Scalar facts as headline figures, each with the definition of the measure of the same name."""
-    definitions = {m.name.lower(): m.definition for m in result.measures}
+def _fact_figures(result: Result) -> Figures | None:
+    """Scalar facts as headline figures, each with the definition of its measure."""
     items: list[tuple[Measure, str]] = []
-    for name, value in result.facts.items():
+    for name, info in result.fact_fields():
+        value = getattr(result, name)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             continue
         shown = f"{value:,}" if isinstance(value, int) else f"{value:,.3g}" if isinstance(value, float) else value
-        label = name.replace("_", " ").capitalize()
-        items.append((Measure(label, definitions.get(name.lower(), "")), shown))
+        measure = result.measure(info.measure or name)
+        items.append((Measure(info.title, measure.definition if measure else ""), shown))
     return Figures(tuple(items)) if items else None
 
 
@@ -306,14 +293,13 @@ def _measures_for(table: pa.Table, measures: tuple[Measure, ...]) -> tuple[Measu
 
 
 def _load_builtin_sections() -> None:
-    """Import every module of sociable.analyses, sociable.reports and sociable.safety, so each registers itself.
+    """Import every module of sociable.analyses and sociable.reports, so each registers itself.
 
     A new analysis or section appears in the report by existing, without a list to edit.
     """
     import sociable.analyses
     import sociable.reports
-    import sociable.safety
 
-    for package in (sociable.analyses, sociable.reports, sociable.safety):
+    for package in (sociable.analyses, sociable.reports):
         for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             importlib.import_module(module.name)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import gc
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,10 @@ from sociable.sources.registry import detect_format, get_format
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BackgroundWriter, Batch, BatchWriter, FileSummary, ImportSummary
 from sociable.store.raw import read_blocks
 from sociable.store.reading import read_batches
+from sociable.store.scope import Scope
 from sociable.store.schema import LABEL_COLUMNS, SCHEMA_VERSION, ensure_schema, schema_version
 
-__all__ = ["FileSummary", "ImportProgress", "ImportSummary", "RemapSummary", "Workspace", "open"]
+__all__ = ["FileSummary", "ImportProgress", "ImportSummary", "RemapSummary", "Scope", "Workspace", "open"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,51 +108,85 @@ class Workspace:
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> pa.Table:
         """Run SQL against the workspace and return the result as an Arrow table."""
         with self._lock:
-            return self.con.sql(sql, params=params).to_arrow_table()
+            return self.con.sql(sql, params=params or None).to_arrow_table()
+
+    def query_with(self, tables: Mapping[str, pa.Table], sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        """Run SQL that also reads the given Arrow tables by name (an analysis's second stage).
+
+        The tables are visible to this one query only, on the workspace's own connection, so an
+        analysis never needs an engine of its own.
+        """
+        with self._lock:
+            registered: list[str] = []
+            try:
+                for name, table in tables.items():
+                    self.con.register(name, table)
+                    registered.append(name)
+                return self.con.sql(sql, params=params or None).to_arrow_table()
+            finally:
+                for name in registered:
+                    self.con.unregister(name)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction under the write lock: committed when the block ends, rolled back on any error."""
+        self._require_writable()
+        with self._lock:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                yield self.con
+            except BaseException:
+                with suppress(duckdb.Error):
+                    self.con.execute("ROLLBACK")
+                raise
+            self.con.execute("COMMIT")
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         with self._lock:
             rows = self.con.execute(sql, params).fetchall()
         return rows[0][0] if rows else None
 
-    def post_filter(
-        self, collection: str | None = None, since: datetime | None = None, until: datetime | None = None,
-        alias: str = "p",
-    ) -> tuple[str, list[Any]]:
-        """A SQL condition (and its parameters) that keeps posts in a collection and time window."""
-        clauses: list[str] = ["TRUE"]
-        params: list[Any] = []
-        if collection is not None:
-            self.require_collection(collection)
-            clauses.append(
-                f"EXISTS (SELECT 1 FROM collections c WHERE c.name = ? AND c.platform = {alias}.platform "
-                f"AND c.post_id = {alias}.post_id)"
-            )
-            params.append(collection)
-        if since is not None:
-            clauses.append(f"{alias}.created_at >= ?")
-            params.append(since)
-        if until is not None:
-            clauses.append(f"{alias}.created_at < ?")
-            params.append(until)
-        return " AND ".join(clauses), params
+    def scope(
+        self,
+        collection: str | Iterable[str] | None = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
+        kinds: str | Iterable[str] | None = None,
+        platforms: str | Iterable[str] | None = None,
+    ) -> Scope:
+        """A validated Scope: which posts (every analysis, export, screening and view takes one)."""
+        return self.check_scope(Scope.of(collection, since, until, kinds, platforms))
 
-    def require_collection(self, name: str) -> None:
-        if not self.scalar("SELECT count(*) FROM collections WHERE name = ?", [name]):
-            known = [row[0] for row in self.con.execute("SELECT DISTINCT name FROM collections ORDER BY 1").fetchall()]
-            hint = f"the collections are: {', '.join(known)}" if known else "there are no collections yet"
-            raise NoSuchCollection(f"there is no collection called '{name}'; {hint}.")
+    def check_scope(self, scope: Scope | None) -> Scope:
+        """Return the scope (everything when None) once its collections are known to exist here."""
+        scope = scope or Scope()
+        if scope.collections:
+            known = self.collection_names()
+            missing = [name for name in scope.collections if name not in known]
+            if missing:
+                hint = f"the collections are: {', '.join(known)}" if known else "there are no collections yet"
+                noun = "collection" if len(missing) == 1 else "collections"
+                named = ", ".join(f"'{name}'" for name in missing)
+                raise NoSuchCollection(f"there is no {noun} called {named}; {hint}.")
+        return scope
+
+    def collection_names(self) -> list[str]:
+        with self._lock:
+            rows = self.con.execute("SELECT DISTINCT name FROM collections ORDER BY 1").fetchall()
+        return [str(row[0]) for row in rows]
 
     def posts(
         self, collection: str | None = None, limit: int | None = 20, sort: str = "time",
         since: datetime | None = None, until: datetime | None = None, search: str | None = None,
+        scope: Scope | None = None,
     ) -> pa.Table:
         """Posts with their author's handle, newest first by default."""
         order = _choice(sort, POST_SORTS, "sort")
-        where, params = self.post_filter(collection, since, until)
+        scope = self.check_scope(scope) if scope is not None else self.scope(collection, since, until)
+        where, params = scope.condition("p"), scope.params()
         if search:
-            where += " AND p.text ILIKE ?"
-            params.append(f"%{search}%")
+            where += " AND p.text ILIKE $search"
+            params["search"] = f"%{search}%"
         sql = (
             "SELECT p.platform, p.post_id, p.created_at, a.handle, p.account_id, p.text, p.reply_to, "
             "p.repost_of, p.quote_of, p.hashtags, p.uri FROM posts p "
@@ -162,10 +197,13 @@ class Workspace:
             sql += f" LIMIT {int(limit)}"
         return self.query(sql, params)
 
-    def accounts(self, sort: str = "posts", limit: int | None = 20, collection: str | None = None) -> pa.Table:
+    def accounts(
+        self, sort: str = "posts", limit: int | None = 20, collection: str | None = None, scope: Scope | None = None,
+    ) -> pa.Table:
         """Accounts with how many posts they wrote and how often others engaged with them."""
         order = _choice(sort, ACCOUNT_SORTS, "sort")
-        where, params = self.post_filter(collection)
+        scope = self.check_scope(scope) if scope is not None else self.scope(collection)
+        where, params = scope.condition("p"), scope.params()
         sql = f"""
             WITH p AS (SELECT * FROM posts p WHERE {where}),
             counts AS (SELECT platform, account_id, count(*) AS posts FROM p GROUP BY ALL),
@@ -291,21 +329,16 @@ class Workspace:
         with self._lock, _bulk_allocation():
             where = "WHERE format = ?" if format else ""
             params = [format] if format else []
-            self.con.execute("BEGIN TRANSACTION")
-            try:
-                self.con.execute(
+            with self.transaction() as con:
+                con.execute(
                     "DELETE FROM posts WHERE record_id IN "
                     f"(SELECT unnest(record_ids) FROM raw_blocks {where})", params
                 )
-                self.con.execute("DELETE FROM accounts")
-                self.con.execute("DELETE FROM interactions")
+                con.execute("DELETE FROM accounts")
+                con.execute("DELETE FROM interactions")
                 result = self._remap_records(format)
-                self.con.execute(RESOLVE_MENTIONS_SQL)
-                self.con.execute(_DROP_LOST_MEMBERS_SQL)
-                self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
+                con.execute(RESOLVE_MENTIONS_SQL)
+                con.execute(_DROP_LOST_MEMBERS_SQL)
         return result
 
     def _remap_records(self, format: str | None) -> RemapSummary:
@@ -353,13 +386,9 @@ class Workspace:
         with self._lock:
             self.con.register("_replacement", table.select(list(LABEL_COLUMNS)))
             try:
-                self.con.execute("BEGIN TRANSACTION")
-                self.con.execute(f"DELETE FROM {name}")
-                self.con.execute(f"INSERT INTO {name} SELECT * FROM _replacement")
-                self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
+                with self.transaction() as con:
+                    con.execute(f"DELETE FROM {name}")
+                    con.execute(f"INSERT INTO {name} SELECT * FROM _replacement")
             finally:
                 self.con.unregister("_replacement")
 
