@@ -21,8 +21,8 @@ from sociable.sources.registry import detect_format, get_format
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BackgroundWriter, Batch, BatchWriter, FileSummary, ImportSummary
 from sociable.store.raw import read_blocks
 from sociable.store.reading import read_batches
-from sociable.store.scope import Scope
 from sociable.store.schema import LABEL_COLUMNS, SCHEMA_VERSION, ensure_schema, schema_version
+from sociable.store.scope import Scope
 
 __all__ = ["FileSummary", "ImportProgress", "ImportSummary", "RemapSummary", "Scope", "Workspace", "open"]
 
