@@ -241,6 +241,15 @@ class Result:
     def measure(self, name: str) -> Measure | None:
         return next((m for m in self.measures if m.name == name), None)
 
+    def headline(self) -> list[str]:
+        """Sentences printed before the tables (the CLI) and above the facts: override to summarise."""
+        return []
+
+    def shown_tables(self) -> list[str]:
+        """The tables the CLI prints, in order: those declared with cli=True unless overridden
+        (for example, only the grouping the user chose with --by)."""
+        return [name for name, info in self.table_fields() if info.cli]
+
     # -- conversions
 
     def to_json(self) -> dict[str, Any]:
