@@ -10,11 +10,11 @@ if TYPE_CHECKING:
     from sociable.store import Workspace
 
 
-def open(path: str | object = "sociable.duckdb", read_only: bool = False) -> Workspace:
-    """Open (or create) a workspace: one DuckDB file."""
+def open(path: str | object = "sociable.duckdb", read_only: bool = False, wait: float = 0.0) -> Workspace:
+    """Open (or create) a workspace: one DuckDB file (waiting up to `wait` seconds if another process holds it)."""
     from sociable.store import open as open_workspace
 
-    return open_workspace(path, read_only=read_only)
+    return open_workspace(path, read_only=read_only, wait=wait)
 
 
 __all__ = ["__version__", "open"]
