@@ -152,10 +152,10 @@ def test_api_accounts_and_one_account(client: TestClient) -> None:
 
 
 def test_account_ids_with_slashes_round_trip(client: TestClient) -> None:
-    ws = client.app.state.workspace  # type: ignore[attr-defined]
     account_id = "https://social.example/users/<b>nurse</b>"
-    ws.con.execute("INSERT OR REPLACE INTO accounts (platform, account_id, handle) VALUES ('mastodon', ?, 'nurse')",
-                   [account_id])
+    with client.app.state.workspaces.writing() as ws, ws.transaction() as con:  # type: ignore[attr-defined]
+        con.execute("INSERT OR REPLACE INTO accounts (platform, account_id, handle) VALUES ('mastodon', ?, 'nurse')",
+                    [account_id])
     path = f"/accounts/mastodon/{quote(account_id, safe='')}"
     page = client.get(path)
     assert page.status_code == 200
@@ -333,7 +333,8 @@ def test_unknown_job_is_404(client: TestClient) -> None:
 
 @pytest.mark.parametrize("table", ["posts", "accounts", "interactions", "labels", "collections", "runs", "rejected"])
 def test_table_exports_read_back(client: TestClient, table: str) -> None:
-    expected = client.app.state.workspace.scalar(f"SELECT count(*) FROM {table}")  # type: ignore[attr-defined]
+    with client.app.state.workspaces.reading() as ws:  # type: ignore[attr-defined]
+        expected = ws.scalar(f"SELECT count(*) FROM {table}")
     csv = client.get(f"/export/{table}.csv")
     assert csv.status_code == 200 and csv.headers["content-disposition"] == f'attachment; filename="{table}.csv"'
     if expected:

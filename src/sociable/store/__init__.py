@@ -530,9 +530,22 @@ def _describe_process(pid: int, program: str) -> str:
         args = []
     for index, arg in enumerate(args):
         if Path(arg).name == "sociable" or "sociable.cli" in arg:
-            command = " ".join(["sociable", *(a for a in args[index + 1:] if a)])
-            return f"process {pid} ({command[:80]})"
+            command = " ".join(["sociable", *_without_global_options(args[index + 1:])])
+            return f"process {pid} ({command if len(command) <= 60 else command[:59] + '…'})"
     return f"process {pid} ({Path(program).name})"
+
+
+def _without_global_options(args: list[str]) -> Iterator[str]:
+    """A command line without --workspace/--wait and their values (the user knows which workspace)."""
+    skip = False
+    for arg in args:
+        if skip or not arg:
+            skip = False
+            continue
+        if arg in ("--workspace", "-w", "--wait"):
+            skip = True
+        elif not arg.startswith(("--workspace=", "--wait=")):
+            yield arg
 
 
 def _waiting_marker(path: Path) -> Path:
