@@ -71,11 +71,13 @@ class Workspace(StoreWorkspace):
         return self.run("safety", **scope_and_options)
 
 
-def open(path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False) -> Workspace:
-    """Open (or create) the workspace at path."""
+def open(
+    path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False, wait: float = 0.0,
+) -> Workspace:
+    """Open (or create) the workspace at path, waiting up to `wait` seconds while another process holds it."""
     if not isinstance(path, str | os.PathLike):
         raise WorkspaceError(f"a workspace path should be a file name, got {type(path).__name__}.")
-    return Workspace(path, read_only=read_only)
+    return Workspace(path, read_only=read_only, wait=wait)
 
 
 __all__ = ["Result", "Scope", "Workspace", "open"]

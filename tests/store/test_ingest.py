@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -123,8 +124,9 @@ def test_second_writer_is_refused(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     ws.close()
-    assert out.startswith("WorkspaceError")
-    assert "in use by another sociable process" in out
+    assert out.startswith("WorkspaceBusy")  # a WorkspaceError
+    assert f"{path} is busy: process {os.getpid()} (" in out
+    assert out.rstrip().endswith("is writing to it; try again in a moment.")
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
@@ -15,7 +17,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from sociable.errors import NoSuchCollection, SociableError, UnknownFormat, UnreadableFile, WorkspaceError
+from sociable.errors import (
+    NoSuchCollection,
+    SociableError,
+    UnknownFormat,
+    UnreadableFile,
+    WorkspaceBusy,
+    WorkspaceError,
+)
 from sociable.sources.base import Format, RawRecord
 from sociable.sources.registry import detect_format, get_format
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BackgroundWriter, Batch, BatchWriter, FileSummary, ImportSummary
@@ -24,7 +33,9 @@ from sociable.store.reading import read_batches
 from sociable.store.schema import LABEL_COLUMNS, SCHEMA_VERSION, ensure_schema, schema_version
 from sociable.store.scope import Scope
 
-__all__ = ["FileSummary", "ImportProgress", "ImportSummary", "RemapSummary", "Scope", "Workspace", "open"]
+__all__ = [
+    "FileSummary", "ImportProgress", "ImportSummary", "RemapSummary", "Scope", "Workspace", "open", "writer_waiting",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,13 @@ class RemapSummary:
 
 ProgressCallback = Callable[[ImportProgress], None]
 
+# Waiting for a locked workspace: the first pause, doubling up to the longest.
+FIRST_RETRY = 0.02
+LONGEST_RETRY = 0.5
+# A waiting writer's marker counts while it was touched this recently (it is touched at every retry).
+FRESH_MARKER = 2.0
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
 POST_SORTS = {"time": "created_at DESC", "oldest": "created_at", "likes": "like_count DESC NULLS LAST"}
 ACCOUNT_SORTS = {
     "posts": "posts DESC",
@@ -59,13 +77,15 @@ ACCOUNT_SORTS = {
 class Workspace:
     """A sociable workspace over one DuckDB file. Writes go through one lock, one at a time."""
 
-    def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False, wait: float = 0.0) -> None:
+        """Open the workspace; while another process holds it, retry for up to `wait` seconds."""
         self.path = Path(path)
         self.read_only = read_only
         self._lock = threading.RLock()
         if read_only and not self.path.exists():
             raise WorkspaceError(f"there is no workspace at {self.path}; import some data first.")
-        self.con = self._connect(read_only)
+        deadline = time.monotonic() + max(0.0, wait)
+        self.con = self._connect(read_only, deadline)
         if not read_only:
             ensure_schema(self.con, str(self.path))
             return
@@ -76,18 +96,39 @@ class Workspace:
         if version < SCHEMA_VERSION:
             # An older workspace is upgraded once, even when it is only to be read.
             self.con.close()
-            with closing(self._connect(False)) as writable:
+            with closing(self._connect(False, deadline)) as writable:
                 ensure_schema(writable, str(self.path))
-            self.con = self._connect(True)
+            self.con = self._connect(True, deadline)
 
-    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+    def _connect(self, read_only: bool, deadline: float) -> duckdb.DuckDBPyConnection:
+        """Connect, retrying with a growing pause while the file is locked, until the deadline.
+
+        DuckDB lets many processes read a file at once and one writer exclude everyone. A writer
+        that has to wait says so in a marker beside the file (`writer_waiting`), so that readers
+        able to step aside (the web app) let it in.
+        """
+        pause, marker = FIRST_RETRY, None
         try:
-            return duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise WorkspaceError(_open_failure(self.path, exc)) from None
-        except duckdb.Error as exc:
-            message = f"{self.path} is not a sociable workspace (DuckDB could not open it: {exc})."
-            raise WorkspaceError(message) from None
+            while True:
+                try:
+                    return duckdb.connect(str(self.path), read_only=read_only)
+                except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                    busy = _busy(self.path, exc, read_only)
+                    if busy is None:
+                        raise WorkspaceError(_open_failure(self.path, exc)) from None
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise busy from None
+                    if not read_only:
+                        marker = _announce_writer(self.path)
+                    time.sleep(min(pause, left))
+                    pause = min(pause * 2, LONGEST_RETRY)
+                except duckdb.Error as exc:
+                    message = f"{self.path} is not a sociable workspace (DuckDB could not open it: {exc})."
+                    raise WorkspaceError(message) from None
+        finally:
+            if marker is not None:
+                marker.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -397,11 +438,22 @@ class Workspace:
             raise WorkspaceError(f"{self.path} was opened read-only; open it without read_only to change it.")
 
 
-def open(path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False) -> Workspace:
-    """Open (or create) the workspace at path."""
+def open(
+    path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False, wait: float = 0.0,
+) -> Workspace:
+    """Open (or create) the workspace at path, waiting up to `wait` seconds while another process holds it."""
     if not isinstance(path, str | os.PathLike):
         raise WorkspaceError(f"a workspace path should be a file name, got {type(path).__name__}.")
-    return Workspace(path, read_only=read_only)
+    return Workspace(path, read_only=read_only, wait=wait)
+
+
+def writer_waiting(path: str | os.PathLike[str]) -> bool:
+    """Whether a process is waiting right now to open this workspace for writing (readers may step aside)."""
+    try:
+        touched = _waiting_marker(Path(path)).stat().st_mtime
+    except OSError:
+        return False
+    return time.time() - touched < FRESH_MARKER
 
 
 # Collections hold stored posts only (the writer relies on it): a post a fixed mapper no longer
@@ -447,10 +499,67 @@ def _import_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _open_failure(path: Path, exc: Exception) -> str:
+    return f"{path} could not be opened ({str(exc).splitlines()[0]})."
+
+
+def _busy(path: Path, exc: duckdb.Error, read_only: bool) -> WorkspaceBusy | None:
+    """The error to give if the workspace stays locked, or None when the failure is not a lock."""
     text = str(exc)
-    if "lock" in text.lower():
-        return f"{path} is in use by another sociable process (one writer at a time); wait for it to finish."
-    return f"{path} could not be opened ({text.splitlines()[0]})."
+    if isinstance(exc, duckdb.ConnectionException):
+        if "different configuration" not in text:
+            return None
+        # DuckDB shares one open file per process; it cannot be read-only and writable at once.
+        doing = "writing to it" if read_only else "reading it"
+        return WorkspaceBusy(f"{path} is busy: another workspace object in this process is {doing}; "
+                             "close it first.", "this process", read_only)
+    if "lock" not in text.lower():
+        return None
+    found = _LOCK_HOLDER.search(text)
+    holder = _describe_process(int(found["pid"]), found["program"]) if found else None
+    writing = "read-only mode" not in text  # DuckDB adds that hint only when the holder is reading
+    doing = "writing to it" if writing else "reading it"
+    return WorkspaceBusy(f"{path} is busy: {holder or 'another process'} is {doing}; try again in a moment.",
+                         holder, writing)
+
+
+def _describe_process(pid: int, program: str) -> str:
+    """'process 4242 (sociable import posts.jsonl)' when its command line can be read, else the program."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        args = []
+    for index, arg in enumerate(args):
+        if Path(arg).name == "sociable" or "sociable.cli" in arg:
+            command = " ".join(["sociable", *_without_global_options(args[index + 1:])])
+            return f"process {pid} ({command if len(command) <= 60 else command[:59] + '…'})"
+    return f"process {pid} ({Path(program).name})"
+
+
+def _without_global_options(args: list[str]) -> Iterator[str]:
+    """A command line without --workspace/--wait and their values (the user knows which workspace)."""
+    skip = False
+    for arg in args:
+        if skip or not arg:
+            skip = False
+            continue
+        if arg in ("--workspace", "-w", "--wait"):
+            skip = True
+        elif not arg.startswith(("--workspace=", "--wait=")):
+            yield arg
+
+
+def _waiting_marker(path: Path) -> Path:
+    return path.with_name(path.name + ".wait")
+
+
+def _announce_writer(path: Path) -> Path | None:
+    """Touch the marker that says a writer is waiting (refreshed on every retry, so a stale one fades)."""
+    marker = _waiting_marker(path)
+    try:
+        marker.touch()
+    except OSError:
+        return None
+    return marker
 
 
 def _choice(value: str, choices: Mapping[str, str], what: str) -> str:
