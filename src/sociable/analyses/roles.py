@@ -13,7 +13,7 @@ import csv
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -257,10 +257,9 @@ class RolesResult(Result):
     by_role: pa.Table = table("Roles", {"role": "role", **_COUNT_COLUMNS})
     by_subtype: pa.Table = table("Subtypes", {"role": "role", "subtype": "subtype", **_COUNT_COLUMNS})
     by_sector: pa.Table = table("Sectors", {"sector": "sector", **_COUNT_COLUMNS})
-    manual_labels: pa.Table = table(
-        "Manual labels given", {"platform": "platform", "account_id": "account id", "role": "role",
-                                "subtype": "subtype", "sector": "sector"},
-        reading="The labels read from the manual label file, by account; `sociable label` keeps them.", cli=False)
+    # The labels read from the `manual` file, by account, for the store to keep (`sociable label`);
+    # not a table of the result, so renderers do not show it.
+    manual_labels: pa.Table = field(default_factory=LABEL_SCHEMA.empty_table, repr=False)
 
 
 @analysis("roles", TITLE, DESCRIPTION, result=RolesResult, order=10, options=(
