@@ -30,8 +30,16 @@ from sociable.sources.registry import detect_format, get_format
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BackgroundWriter, Batch, BatchWriter, FileSummary, ImportSummary
 from sociable.store.raw import read_blocks
 from sociable.store.reading import read_batches
-from sociable.store.schema import LABEL_COLUMNS, SCHEMA_VERSION, ensure_schema, schema_version
+from sociable.store.schema import (
+    LABEL_COLUMNS,
+    LABEL_SCHEMA,
+    SCHEMA_VERSION,
+    ensure_schema,
+    labels_sql,
+    schema_version,
+)
 from sociable.store.scope import Scope
+from sociable.store.views import registered
 
 __all__ = [
     "FileSummary", "ImportProgress", "ImportSummary", "RemapSummary", "Scope", "Workspace", "open", "writer_waiting",
@@ -402,36 +410,41 @@ class Workspace:
 
     # ------------------------------------------------------------------ labels
 
-    def replace_labels(self, table: pa.Table) -> None:
-        """Replace the derived role/sector labels with a table of LABEL_COLUMNS."""
-        self._replace("labels", table)
+    def save_labels(self, table: pa.Table) -> None:
+        """Store derived role/sector labels (LABEL_COLUMNS), replacing those of the same accounts.
+
+        Manual labels are kept apart (`save_manual_labels`) and win in the `labels` view.
+        """
+        rows = _label_rows(table, "derived labels")
+        with self.transaction() as con, registered(con, "_labels", rows):
+            con.execute("DELETE FROM derived_labels d WHERE EXISTS (SELECT 1 FROM _labels n "
+                        "WHERE n.platform = d.platform AND n.account_id = d.account_id)")
+            con.execute(f"INSERT INTO derived_labels SELECT DISTINCT ON (platform, account_id) "
+                        f"{', '.join(LABEL_COLUMNS)} FROM _labels")
 
     def save_manual_labels(self, table: pa.Table) -> None:
-        """Add or replace manual labels (they always win over derived ones)."""
-        self._require_writable()
-        missing = [c for c in LABEL_COLUMNS if c not in table.column_names]
-        if missing:
-            raise SociableError(f"manual labels need the columns {', '.join(missing)}.")
-        with self._lock:
-            self.con.register("_manual", table.select(list(LABEL_COLUMNS)))
-            try:
-                self.con.execute("INSERT OR REPLACE INTO manual_labels SELECT * FROM _manual")
-            finally:
-                self.con.unregister("_manual")
+        """Add or replace manual labels (they always win over derived ones, in the `labels` view)."""
+        rows = _label_rows(table, "manual labels")
+        with self.transaction() as con, registered(con, "_manual", rows):
+            con.execute("INSERT OR REPLACE INTO manual_labels SELECT * FROM _manual")
 
-    def _replace(self, name: str, table: pa.Table) -> None:
-        self._require_writable()
-        missing = [c for c in LABEL_COLUMNS if c not in table.column_names]
-        if missing:
-            raise SociableError(f"{name} need the columns {', '.join(missing)}.")
-        with self._lock:
-            self.con.register("_replacement", table.select(list(LABEL_COLUMNS)))
-            try:
-                with self.transaction() as con:
-                    con.execute(f"DELETE FROM {name}")
-                    con.execute(f"INSERT INTO {name} SELECT * FROM _replacement")
-            finally:
-                self.con.unregister("_replacement")
+    def labels_with_manual(self, derived: pa.Table, manual: pa.Table | None = None) -> pa.Table:
+        """Derived labels not stored yet, with the manual labels applied as the `labels` view applies them.
+
+        `manual` (LABEL_COLUMNS, e.g. read from a file) wins over the stored manual labels. The
+        rows come back in the order given, with any extra columns of `derived` kept.
+        """
+        given = _label_rows(derived, "labels").append_column("_row", pa.array(range(derived.num_rows), pa.int64()))
+        fresh = _label_rows(manual if manual is not None else LABEL_SCHEMA.empty_table(), "manual labels")
+        chosen = ("(SELECT * FROM _fresh UNION ALL BY NAME SELECT * FROM manual_labels s "
+                  "WHERE NOT EXISTS (SELECT 1 FROM _fresh f WHERE f.platform = s.platform "
+                  "AND f.account_id = s.account_id))")
+        sql = labels_sql("_given", chosen, "LEFT", keep=("_row",))
+        applied = self.query_with({"_given": given, "_fresh": fresh}, f"{sql} ORDER BY d._row")
+        result = derived
+        for name in LABEL_COLUMNS[2:]:
+            result = result.set_column(result.column_names.index(name), name, applied[name])
+        return result
 
     def _require_writable(self) -> None:
         if self.read_only:
@@ -560,6 +573,14 @@ def _announce_writer(path: Path) -> Path | None:
     except OSError:
         return None
     return marker
+
+
+def _label_rows(table: pa.Table, what: str) -> pa.Table:
+    """The label columns of a table, in order and with their stored types."""
+    missing = [c for c in LABEL_COLUMNS if c not in table.column_names]
+    if missing:
+        raise SociableError(f"{what} need the columns {', '.join(missing)}.")
+    return table.select(list(LABEL_COLUMNS)).cast(LABEL_SCHEMA)
 
 
 def _choice(value: str, choices: Mapping[str, str], what: str) -> str:
