@@ -52,6 +52,32 @@ ACCOUNT_COLUMNS = (
 
 LABEL_COLUMNS = ("platform", "account_id", "role", "subtype", "sector", "role_source", "sector_source", "confidence")
 
+# Safe-practice screening: one row per screened post, one per finding (offsets point into posts.text).
+SCREENING_TABLES_SQL = """
+CREATE TABLE IF NOT EXISTS safety_screened (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    account_id VARCHAR,
+    verdict VARCHAR NOT NULL,
+    findings INTEGER NOT NULL,
+    profession VARCHAR,
+    checked_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS safety_findings (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    account_id VARCHAR,
+    category VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    kind VARCHAR,
+    "start" INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    principles VARCHAR[],
+    checked_at TIMESTAMPTZ NOT NULL
+);
+"""
+
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 
@@ -163,7 +189,7 @@ CREATE TABLE IF NOT EXISTS manual_labels (
     confidence DOUBLE,
     PRIMARY KEY (platform, account_id)
 );
-"""
+""" + SCREENING_TABLES_SQL
 
 
 def schema_version(con: duckdb.DuckDBPyConnection, path: str) -> int | None:
@@ -192,13 +218,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: str) -> None:
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     elif version < SCHEMA_VERSION:
         _migrate(con, version)
+    else:
+        # Screening tables joined the schema without a version of their own; a workspace made
+        # before then (and never screened) gets them here. Nothing happens when they exist.
+        con.execute(SCREENING_TABLES_SQL)
 
 
 def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
     """Bring an older workspace up to the current schema, in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(_TABLES)  # tables added since (none so far are)
+        con.execute(_TABLES)  # tables added since (the screening tables)
         if version < 2:
             migrate_raw_records(con)
         if version < 3:
