@@ -27,6 +27,7 @@ from sociable.errors import (
 )
 from sociable.sources.base import Format, RawRecord
 from sociable.sources.registry import detect_format, get_format
+from sociable.store import screening
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BackgroundWriter, Batch, BatchWriter, FileSummary, ImportSummary
 from sociable.store.raw import read_blocks
 from sociable.store.reading import read_batches
@@ -271,6 +272,72 @@ class Workspace:
             sql += f" LIMIT {int(limit)}"
         return self.query(sql, params)
 
+    def post_chunks(
+        self, scope: Scope | None = None, columns: Sequence[str] = ("*",), by: Sequence[str] = ("platform", "post_id"),
+        size: int = 5_000,
+    ) -> Iterator[pa.Table]:
+        """The posts in scope, `size` at a time, ordered by the key columns `by` (each chunk fully fetched).
+
+        Each chunk is read after the last one's key, so memory stays flat however many posts are
+        in scope, and writes between chunks (in the same transaction) do not move the window.
+        """
+        if size < 1:
+            raise SociableError(f"the chunk size must be at least 1 post, not {size}.")
+        scope = self.check_scope(scope)
+        names = dict.fromkeys([*columns, *by])
+        selected = "p.*" if "*" in names else ", ".join(f"p.{name}" for name in names)
+        order = ", ".join(f"p.{name}" for name in by)
+        last: dict[str, Any] | None = None
+        while True:
+            params = scope.params()
+            after = ""
+            if last is not None:
+                keys = [f"$after_{index}" for index in range(len(by))]
+                after = f" AND ({order}) > ({', '.join(keys)})"
+                params.update({f"after_{index}": last[name] for index, name in enumerate(by)})
+            chunk = self.query(
+                f"SELECT {selected} FROM posts p WHERE {scope.condition('p')}{after} "
+                f"ORDER BY {order} LIMIT {int(size)}",
+                params,
+            )
+            if chunk.num_rows == 0:
+                return
+            yield chunk
+            last = {name: chunk.column(name)[chunk.num_rows - 1].as_py() for name in by}
+
+    def copy_query(
+        self, sql: str, params: Mapping[str, Any] | None, target: str | os.PathLike[str], format: str,
+    ) -> list[str]:
+        """Write a query's rows to a CSV (with a header) or Parquet file; return its column names.
+
+        The file is written under a temporary name and renamed at the end, so a failed write
+        leaves nothing half written.
+        """
+        target = Path(target)
+        if format not in ("csv", "parquet"):
+            raise SociableError(f"a query can be written as csv or parquet, not {format}.")
+        partial = target.with_name(f".{target.name}.partial")
+        options = "FORMAT parquet" if format == "parquet" else "FORMAT csv, HEADER"
+        quoted = str(partial).replace("'", "''")
+        with self._lock:
+            cursor = self.con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params or None)
+            columns = [str(d[0]) for d in cursor.description or []]
+            cursor.fetchall()
+            try:
+                self.con.execute(f"COPY ({sql}) TO '{quoted}' ({options})", params or None)
+            except duckdb.Error as exc:
+                partial.unlink(missing_ok=True)
+                raise UnreadableFile(
+                    f"{target} could not be written ({exc}); check the folder and free space."
+                ) from None
+        os.replace(partial, target)
+        return columns
+
+    def has_screening(self) -> bool:
+        """Whether any post of the workspace has been screened (`sociable screen`)."""
+        with self._lock:
+            return screening.has_results(self.con)
+
     def rejected(self, limit: int | None = 50, file: str | None = None) -> pa.Table:
         """Records that could not be read or mapped, with the reason, newest run first."""
         sql = "SELECT rejected_id, run_id, file, number, format, reason, raw FROM rejected"
@@ -407,6 +474,24 @@ class Workspace:
             writer.write(batch, summary, ids, in_transaction=True)
         writer.flush_accounts()
         return RemapSummary(records, summary.stored, summary.rejected)
+
+    # ------------------------------------------------------------------ screening results
+
+    def forget_screening(self, scope: Scope | None = None) -> None:
+        """Delete the stored screening results of the posts in scope (before they are screened again)."""
+        self._require_writable()
+        scope = self.check_scope(scope)
+        with self._lock:
+            screening.forget(self.con, scope)
+
+    def save_screening(self, screened: pa.Table, findings: pa.Table) -> None:
+        """Store screened posts and their findings (tables shaped like store.screening's schemas).
+
+        Call it inside `transaction()`, after `forget_screening`, so each post keeps one answer.
+        """
+        self._require_writable()
+        with self._lock:
+            screening.save(self.con, screened, findings)
 
     # ------------------------------------------------------------------ labels
 

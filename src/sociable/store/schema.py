@@ -55,6 +55,32 @@ ACCOUNT_COLUMNS = (
 LABEL_COLUMNS = ("platform", "account_id", "role", "subtype", "sector", "role_source", "sector_source", "confidence")
 LABEL_SCHEMA = pa.schema([(name, pa.float64() if name == "confidence" else pa.string()) for name in LABEL_COLUMNS])
 
+# Safe-practice screening: one row per screened post, one per finding (offsets point into posts.text).
+SCREENING_TABLES_SQL = """
+CREATE TABLE IF NOT EXISTS safety_screened (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    account_id VARCHAR,
+    verdict VARCHAR NOT NULL,
+    findings INTEGER NOT NULL,
+    profession VARCHAR,
+    checked_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS safety_findings (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    account_id VARCHAR,
+    category VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    kind VARCHAR,
+    "start" INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    principles VARCHAR[],
+    checked_at TIMESTAMPTZ NOT NULL
+);
+"""
+
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 
@@ -166,7 +192,7 @@ CREATE TABLE IF NOT EXISTS manual_labels (
     confidence DOUBLE,
     PRIMARY KEY (platform, account_id)
 );
-"""
+""" + SCREENING_TABLES_SQL
 
 
 def labels_sql(
@@ -233,7 +259,7 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
     try:
         if version < 4:
             _derived_labels(con)
-        con.execute(_TABLES)  # tables added since
+        con.execute(_TABLES)  # tables added since (the screening tables)
         if version < 2:
             migrate_raw_records(con)
         if version < 3:
