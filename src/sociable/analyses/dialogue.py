@@ -24,15 +24,14 @@ from sociable.analyses.organisations import (
     read_account_list,
     resolve_organisation,
 )
-from sociable.errors import SociableError
 from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
     from sociable.store import Workspace
 
 __all__ = [  # the organisation helpers are also reachable from here, where they used to live
-    "Organisation", "load_organisation", "read_account_list", "resolve_organisation", "membership_params",
-    "ORG_MEMBERS_SQL", "DialogueResult", "measure_dialogue", "account_counts", "summarise",
+    "ORG_MEMBERS_SQL", "DialogueResult", "Organisation", "account_counts", "load_organisation", "measure_dialogue",
+    "membership_params", "read_account_list", "resolve_organisation", "summarise",
 ]
 
 DEFAULT_WINDOW_HOURS = 48.0
@@ -431,7 +430,8 @@ def measure_dialogue(
     overall = tables.pop("overall").to_pylist()[0]
     styles = _style_counts(tables["accounts"])
     return DialogueResult(
-        **tables, account_count=tables["accounts"].num_rows, labelled=labelled, window_hours=window, styles=styles, **{name: overall[name] for name in OVERALL_FACTS},
+        **tables, **{name: overall[name] for name in OVERALL_FACTS}, account_count=tables["accounts"].num_rows,
+        labelled=labelled, window_hours=window, styles=styles,
         notes=tuple(dialogue_notes(tables, labelled, styles)), options={"by": by, "window": window},
     )
 
