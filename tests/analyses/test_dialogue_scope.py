@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
 from sociable.analyses.base import get_analysis
 from sociable.model import Account, Post
-from sociable.reports.sections import ReportContext
+from sociable.reports.sections import ReportContext, registered_sections
 from sociable.reports.sections_dialogue import dialogue_section, listening_section, maturity_section
 from sociable.sources.base import Mapped, RawRecord
 from sociable.store import Workspace
@@ -88,8 +89,25 @@ def test_listening_follows_the_window(two_weeks: tuple[Workspace, Path]) -> None
     assert results["week one"].queue.num_rows == 0
 
 
+def test_results_say_their_scope_in_json(two_weeks: tuple[Workspace, Path]) -> None:
+    ws, city = two_weeks
+    for name in ("dialogue", "maturity", "listening"):
+        document = orjson.loads(orjson.dumps(get_analysis(name).run(ws, SCOPES["week two"],
+                                                                     organisations=[city]).to_json()))
+        assert document["analysis"] == name
+        assert document["scope"]["since"] == WEEK_TWO.isoformat() and document["scope"]["until"] is None
+        assert document["options"]["organisations"] == [str(city)]
+        assert document["notes"] and document["measures"]
+    document = get_analysis("maturity").run(ws, SCOPES["all"], organisations=[city]).to_json()
+    assert orjson.loads(orjson.dumps(document))["facts"]["placements"][0]["stage"] == "coordinating"
+
+
 def test_report_sections_follow_the_report_scope(two_weeks: tuple[Workspace, Path]) -> None:
     ws, city = two_weeks
+    receives = {spec.name: spec.analysis for spec in registered_sections()}
+    assert {name: receives[name] for name in ("dialogue", "maturity", "listening")} == {
+        "dialogue": "dialogue", "maturity": "maturity", "listening": "listening"}
+    assert (get_analysis("listening").command, get_analysis("listening").method) == ("listen", "listen")
     texts = {}
     for name, scope in SCOPES.items():
         ctx = ReportContext(ws, scope, options={"organisations": [city]})

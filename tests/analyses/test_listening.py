@@ -143,6 +143,7 @@ def test_queue_is_ranked_by_urgency_then_reach_and_age(listened: ListeningResult
     queue = listened.queue.to_pylist()
     assert [row["post_id"] for row in queue][:2] == ["q5", "q1"]
     assert set(row["post_id"] for row in queue) == {"q5", "q1", "q8", "q4"}
+    assert listened.main_table() is listened.queue and "queue" in listened.shown_tables()
     assert all(row["uri"].startswith("https://twitter.com/") for row in queue)
     assert queue[0]["urgent"] and "urgent words" in queue[0]["cues"]
 
@@ -170,7 +171,7 @@ def test_keyword_only_and_since(workspace: Workspace) -> None:
     assert result.posts == 1
     assert result.volume.to_pylist()[0]["new_voices"] == 1
     assert not result.queue_checked and result.asked is None and result.queue.num_rows == 0
-    assert "queue" not in result.shown_tables()
+    assert "queue" not in result.shown_tables() and result.main_table() is result.volume
     assert any("--organisations" in note for note in result.notes)
 
 

@@ -418,6 +418,10 @@ class ListeningResult(Result):
         """Whether answers were looked for (an organisation's accounts were known)."""
         return self.asked is not None
 
+    def main_table(self) -> pa.Table:
+        """The queue when answers were looked for; otherwise the volume per period."""
+        return self.queue if self.queue_checked else self.volume
+
     def headline(self) -> list[str]:
         if not self.queue_checked or not self.options.get("unanswered"):
             return []
