@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 WS ?= demo/sociable.duckdb
 
-.PHONY: demo test test-slow lint bench install install-test browser clean
+.PHONY: demo test test-slow lint bench install install-test browser clean docs
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,10 @@ demo: $(STAMP)
 	$(BIN)/sociable --workspace $(WS) import demo/sample.jsonl --collection sample
 	$(BIN)/sociable --workspace $(WS) report -o demo/report.html
 	@echo "Report written to $(CURDIR)/demo/report.html (workspace $(WS))"
+
+# docs/analyses.md is made from the analyses' declarations; a test fails when it falls behind.
+docs: $(STAMP)
+	$(BIN)/python -m sociable.cli.reference
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench

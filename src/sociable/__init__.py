@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from sociable.store import Workspace
+    from sociable.library import Workspace
 
 
 def open(path: str | object = "sociable.duckdb", read_only: bool = False) -> Workspace:
-    """Open (or create) a workspace: one DuckDB file."""
-    from sociable.store import open as open_workspace
+    """Open (or create) a workspace: one DuckDB file, with every analysis as a method."""
+    from sociable.library import open as open_workspace
 
     return open_workspace(path, read_only=read_only)
 

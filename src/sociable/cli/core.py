@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,10 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from sociable.cli.app import app, console, err_console, open_workspace, workspace_path
+from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.errors import SociableError
 from sociable.store import ImportProgress, ImportSummary
 
-CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="Only posts in this collection.")]
+CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="Add the posts to this collection.")]
 LimitOption = Annotated[int, typer.Option("--limit", "-n", help="How many rows to show (0 = all).")]
 
 
@@ -110,16 +110,19 @@ def remap_command(
 @app.command("posts")
 def posts_command(
     ctx: typer.Context,
-    collection: CollectionOption = None,
+    collection: CollectionsOption = None,
     limit: LimitOption = 20,
     sort: Annotated[str, typer.Option(help="time | oldest | likes")] = "time",
     search: Annotated[str | None, typer.Option(help="Only posts whose text contains this.")] = None,
-    since: Annotated[datetime | None, typer.Option(help="From this date (UTC).")] = None,
-    until: Annotated[datetime | None, typer.Option(help="Before this date (UTC).")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    kinds: KindsOption = None,
+    platform: PlatformsOption = None,
 ) -> None:
     """Show posts, newest first."""
     ws = open_workspace(ctx, read_only=True)
-    rows = ws.posts(collection, limit or None, sort, since, until, search).to_pylist()
+    scope = cli_scope(ws, collection, since, until, kinds, platform)
+    rows = ws.posts(limit=limit or None, sort=sort, search=search, scope=scope).to_pylist()
     table = Table(show_lines=False)
     for name in ("time (UTC)", "account", "kind", "text"):
         table.add_column(name, overflow="fold")
@@ -135,11 +138,16 @@ def accounts_command(
     ctx: typer.Context,
     sort: Annotated[str, typer.Option(help="posts | mentioned | followers | handle")] = "posts",
     limit: LimitOption = 20,
-    collection: CollectionOption = None,
+    collection: CollectionsOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    kinds: KindsOption = None,
+    platform: PlatformsOption = None,
 ) -> None:
     """Show accounts with their post counts and how often others engaged with them."""
     ws = open_workspace(ctx, read_only=True)
-    rows = ws.accounts(sort, limit or None, collection).to_pylist()
+    scope = cli_scope(ws, collection, since, until, kinds, platform)
+    rows = ws.accounts(sort, limit or None, scope=scope).to_pylist()
     table = Table()
     for name in ("account", "name", "posts", "engaged by others", "followers"):
         numeric = name in ("posts", "engaged by others", "followers")
@@ -222,20 +230,27 @@ def simulate_command(
 def report_command(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
-    collection: CollectionOption = None,
+    collection: CollectionsOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    kinds: KindsOption = None,
+    platform: PlatformsOption = None,
     title: Annotated[str | None, typer.Option(help="Title shown at the top of the report.")] = None,
     org: Annotated[
         list[Path] | None,
         typer.Option("--org", help="An organisation's accounts (a file of handles), for Maturity and Listening."),
     ] = None,
 ) -> None:
-    """Write a self-contained HTML report (works offline)."""
-    from sociable.analyses.dialogue import load_organisation
+    """Write a self-contained HTML report (works offline); roles are derived and saved first."""
+    from sociable.analyses.base import get_analysis
     from sociable.reports.html import write_report
 
-    ws = open_workspace(ctx)  # writable: the report stores the role labels it derives
-    organisations = [load_organisation(ws, path) for path in org or []]
-    path = write_report(ws, output, collection=collection, title=title, organisations=organisations)
+    ws = open_workspace(ctx)  # writable: the role labels the report relies on are derived and saved first
+    scope = cli_scope(ws, collection, since, until, kinds, platform)
+    roles = get_analysis("roles").run(ws)
+    ws.save_labels(roles.labels)
+    path = write_report(ws, output, scope, title=title, options={"organisations": list(org or [])},
+                        results={"roles": roles} if scope.is_everything else None)
     console.print(f"Report written to {path} (workspace {workspace_path(ctx)}).")
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import orjson
@@ -30,12 +30,15 @@ from sociable.reports.sections import (
     Figures,
     Fragment,
     Paragraph,
-    Queryable,
     ReportContext,
     Section,
     Table,
     build_sections,
 )
+
+if TYPE_CHECKING:
+    from sociable.store import Workspace
+    from sociable.store.scope import Scope
 
 STATIC = Path(__file__).with_name("static")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -47,18 +50,19 @@ _JSON_UNSAFE = re.compile("[<>&\u2028\u2029]")
 
 
 def write_report(
-    ws: Queryable, path: Path, collection: str | None = None, title: str | None = None,
-    organisations: Sequence[Any] = (),
+    ws: Workspace, path: Path, scope: Scope | None = None, title: str | None = None,
+    options: Mapping[str, Any] | None = None, results: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write the report for a workspace (or one collection in it) to one HTML file and return its path.
+    """Write the report for a workspace (or the posts in a scope) to one HTML file and return its path.
 
-    `organisations` (from `sociable.analyses.dialogue.load_organisation`) are what the Maturity and
-    Listening sections place and listen for; without them each organisation account stands alone.
+    `options` are report-wide analysis options, given to every analysis that declares one of the
+    same name: `{"organisations": [paths]}` are the organisation files that Maturity and
+    Listening place and listen for; without them each organisation account stands alone.
     """
     target = Path(path)
     if not target.parent.is_dir():
         raise SociableError(f"cannot write the report to {target}: the folder {target.parent} does not exist.")
-    context = ReportContext(ws, collection, tuple(organisations))
+    context = ReportContext(ws, ws.check_scope(scope), dict(options or {}), results=dict(results or {}))
     html = render_report(context, title=title, source=_source_name(ws))
     temporary: str | None = None
     try:
@@ -78,7 +82,9 @@ def render_report(
     ctx: ReportContext, title: str | None = None, source: str | None = None, now: datetime | None = None
 ) -> str:
     """Build every registered section for the context and render the page as a string."""
-    return render_sections(build_sections(ctx), title=title, collection=ctx.collection, source=source, now=now)
+    sections = build_sections(ctx)
+    return render_sections(sections, title=title, collection=ctx.scope.describe() if not ctx.scope.is_everything
+                           else None, source=source, now=now)
 
 
 def render_sections(
@@ -92,7 +98,7 @@ def render_sections(
     ids = _Ids()
     views = [_section_view(section, ids) for section in sections]
     assets = _assets_for(sections)
-    heading = title or (f"Report on the collection “{collection}”" if collection else "Social media report")
+    heading = title or (f"Report on {collection}" if collection else "Social media report")
     return _environment().get_template("report.html").render(
         title=heading,
         collection=collection,
@@ -279,6 +285,6 @@ def _cell(value: Any) -> dict[str, str]:
     return {"text": str(value), "sort": str(value).lower()}
 
 
-def _source_name(ws: Queryable) -> str | None:
+def _source_name(ws: Workspace) -> str | None:
     path = getattr(ws, "path", None)
     return Path(path).name if path is not None else None

@@ -40,7 +40,7 @@ LIMITS = (
 
 
 @section("method", "Method notes", order=10_000)
-def method_section(ctx: ReportContext) -> Section:
+def method_section(ctx: ReportContext, _: None = None) -> Section:
     """Data sources, import runs, rejected records, every definition used in the report, and limits."""
     blocks: list[Block] = []
     sources = _sources_table(ctx)
@@ -93,7 +93,7 @@ def _sources_table(ctx: ReportContext) -> Table | None:
     columns = _columns(ctx, "posts")
     if not {"format", "source_file"} <= columns:
         return None
-    where, params = ctx.post_filter("p")
+    where, params = ctx.post_condition("p")
     table = ctx.query(
         f"""SELECT coalesce(p.format, 'unknown') AS format, coalesce(p.source_file, 'unknown') AS file,
                    p.platform, count(*) AS posts, min(p.created_at) AS first_post, max(p.created_at) AS last_post

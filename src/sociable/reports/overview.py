@@ -35,7 +35,7 @@ PLATFORMS = Measure("Platforms", "Distinct platforms the posts come from.")
 
 
 @section("overview", "Overview", order=10)
-def overview_section(ctx: ReportContext) -> Section:
+def overview_section(ctx: ReportContext, _: None = None) -> Section:
     """Counts, posts over time, top hashtags, most active and most mentioned accounts."""
     totals = _scalars(ctx, "SELECT count(*) AS posts, count(DISTINCT (p.platform, p.account_id)) AS accounts, "
                            "min(p.created_at) AS first, max(p.created_at) AS last FROM posts p WHERE {where}")
@@ -50,7 +50,7 @@ def overview_section(ctx: ReportContext) -> Section:
         )),
         _platform_table(ctx),
     ]
-    if ctx.collection is None and ctx.has_table("collections"):
+    if not ctx.scope.collections:
         collections = _collection_table(ctx)
         if collections is not None:
             blocks.append(collections)
@@ -60,13 +60,13 @@ def overview_section(ctx: ReportContext) -> Section:
     mentioned = _mentioned_accounts(ctx)
     if mentioned is not None:
         blocks.append(mentioned)
-    scope = f"the collection “{ctx.collection}”" if ctx.collection else "this workspace"
+    scope = "this workspace" if ctx.scope.is_everything else f"this workspace ({ctx.scope.describe()})"
     intro = f"What {scope} holds: how many posts, from which platforms, over what time, about what and by whom."
     return Section("Overview", intro, blocks)
 
 
 def _empty_overview(ctx: ReportContext) -> Section:
-    where = f"The collection “{ctx.collection}”" if ctx.collection else "This workspace"
+    where = "This workspace" if ctx.scope.is_everything else f"This workspace ({ctx.scope.describe()})"
     return Section(
         "Overview",
         f"{where} holds no posts yet, so there is nothing to count or chart.",
@@ -77,8 +77,8 @@ def _empty_overview(ctx: ReportContext) -> Section:
     )
 
 
-def _scope_sql(ctx: ReportContext, sql: str) -> tuple[str, list[Any]]:
-    where, params = ctx.post_filter("p")
+def _scope_sql(ctx: ReportContext, sql: str) -> tuple[str, dict[str, Any]]:
+    where, params = ctx.post_condition("p")
     return sql.replace("{where}", where), params
 
 

@@ -141,6 +141,11 @@ class ReportContext:
     def query(self, sql: str, params: Any = None) -> pa.Table:
         return self.workspace.query(sql, params or None)
 
+    def has_table(self, name: str) -> bool:
+        """Whether the workspace holds a table or view (older or partial workspaces may lack some)."""
+        rows = self.query("SELECT count(*) FROM information_schema.tables WHERE table_name = $name", {"name": name})
+        return bool(rows.column(0)[0].as_py())
+
     def post_condition(self, alias: str = "p") -> tuple[str, dict[str, Any]]:
         """The scope as a SQL condition over posts, with its named parameters."""
         return self.scope.condition(alias), self.scope.params()

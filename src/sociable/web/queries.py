@@ -26,6 +26,11 @@ def overview(ws: Workspace) -> dict[str, Any]:
     return {"counts": ws.counts(), "collections": ws.collections().to_pylist(), "runs": runs.to_pylist()}
 
 
+def platforms(ws: Workspace) -> list[str]:
+    """The platforms the workspace holds posts from, for the platform filter."""
+    return [str(v) for v in ws.query("SELECT DISTINCT platform FROM posts ORDER BY 1").column(0).to_pylist()]
+
+
 def label_choices(ws: Workspace) -> dict[str, list[str]]:
     """The roles and sectors present in the labels (manual labels included), for filter menus."""
     sql = "SELECT DISTINCT {col} FROM (SELECT {col} FROM labels UNION ALL SELECT {col} FROM manual_labels) " \

@@ -1,22 +1,23 @@
 """The app's views are the report's sections: one page per registered section or analysis, with filters.
 
-A view is built exactly as the report builds it (same section functions, same generic view of an
-analysis), from a context that also hands the page's filters (dates, kinds, role, sector) to the
-analysis of the same name when that analysis accepts them.
+A view is built exactly as the report builds it (the same section functions, the same generic
+view of an analysis) from a ReportContext whose Scope comes from the page's filters. What a view
+can be filtered by is declared, never guessed: the Scope's fields (collection, dates, post kinds,
+platforms) for every view, and the options its analysis declares with `web=True`. A query
+parameter that is neither is refused with a sentence, never silently ignored.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
-from sociable.analyses.base import AnalysisResult, AnalysisSpec, registered_analyses
+from sociable.analyses.base import AnalysisSpec, Option, OptionError, Result, registered_analyses
 from sociable.errors import SociableError
 from sociable.reports.html import _Ids, _section_view
 from sociable.reports.sections import (
@@ -27,14 +28,15 @@ from sociable.reports.sections import (
     Paragraph,
     ReportContext,
     Section,
+    SectionBuilder,
     Table,
-    _load_builtin_sections,
-    analysis_section,
     registered_sections,
+    section_builders,
 )
+from sociable.store.scope import POST_KINDS, BadScope, Scope
 
-KINDS: tuple[str, ...] = ("reply", "mention", "quote", "repost")
-FILTERS: tuple[str, ...] = ("since", "until", "kinds", "role", "sector")
+KINDS: tuple[str, ...] = POST_KINDS
+SCOPE_FILTERS: tuple[str, ...] = ("collection", "since", "until", "kinds", "platforms")
 
 
 class NoSuchView(SociableError):
@@ -52,64 +54,106 @@ class ViewSpec:
     name: str
     title: str
     order: int
-    build: Callable[[ReportContext], Section | None]
+    build: SectionBuilder
     analysis: AnalysisSpec | None
 
     @property
+    def options(self) -> tuple[Option, ...]:
+        """The analysis options this view offers (those declared for the web)."""
+        return tuple(o for o in self.analysis.options if o.web) if self.analysis is not None else ()
+
+    @property
     def filters(self) -> tuple[str, ...]:
-        """The filters beyond collection that this view honours (those its analysis accepts)."""
-        if self.analysis is None:
-            return ()
-        return tuple(name for name in FILTERS if _accepts(self.analysis.function, name))
+        """Every filter the view honours: the scope's fields, then its analysis's web options."""
+        return (*SCOPE_FILTERS, *(option.name for option in self.options))
 
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """What a page asked for; empty values mean 'everything'."""
+    """What a page asked for: the scope's fields as given (dates as days) and its options' values."""
 
     collection: str | None = None
     since: date | None = None
-    until: date | None = None
+    until: date | None = None  # inclusive: the whole day
     kinds: tuple[str, ...] = ()
-    role: str | None = None
-    sector: str | None = None
+    platforms: tuple[str, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+    given: dict[str, Any] = field(default_factory=dict)  # option values as the page gave them (for the form)
 
-    def options(self) -> dict[str, Any]:
-        """Analysis keyword arguments: dates become UTC datetimes, `until` includes its whole day."""
-        chosen: dict[str, Any] = {}
-        if self.since is not None:
-            chosen["since"] = datetime.combine(self.since, time(), tzinfo=UTC)
-        if self.until is not None:
-            chosen["until"] = datetime.combine(self.until + timedelta(days=1), time(), tzinfo=UTC)
-        if self.kinds:
-            chosen["kinds"] = list(self.kinds)
-        if self.role:
-            chosen["role"] = self.role
-        if self.sector:
-            chosen["sector"] = self.sector
-        return chosen
+    def scope(self) -> Scope:
+        """The Scope these filters describe: dates become UTC times, `until` includes its whole day."""
+        end = self.until + timedelta(days=1) if self.until is not None else None
+        return Scope.of(self.collection, self.since, end, self.kinds, self.platforms)
 
     def query(self) -> dict[str, Any]:
         """The filters as query-string values (for links that keep them)."""
-        values: dict[str, Any] = {"collection": self.collection, "since": self.since, "until": self.until,
-                                  "role": self.role, "sector": self.sector}
-        shown = {key: str(value) for key, value in values.items() if value}
-        return {**shown, **({"kinds": list(self.kinds)} if self.kinds else {})}
+        values: dict[str, Any] = {"collection": self.collection, "since": self.since, "until": self.until}
+        shown: dict[str, Any] = {key: str(value) for key, value in values.items() if value}
+        if self.kinds:
+            shown["kinds"] = list(self.kinds)
+        if self.platforms:
+            shown["platforms"] = list(self.platforms)
+        shown.update(self.given)
+        return shown
 
 
 def make_filters(
     collection: str | None = None, since: str | None = None, until: str | None = None,
-    kinds: list[str] | None = None, role: str | None = None, sector: str | None = None,
+    kinds: Sequence[str] | None = None, platforms: Sequence[str] | None = None,
+    options: Mapping[str, Any] | None = None, spec: ViewSpec | None = None,
 ) -> Filters:
     """Filters from query-string values, with a plain message for each bad one."""
-    chosen = tuple(k for k in (kinds or []) if k)
+    chosen = tuple(part.strip() for k in (kinds or []) for part in str(k).split(",") if part.strip())
     unknown = [k for k in chosen if k not in KINDS]
     if unknown:
         raise BadFilter(f"kinds should be among {', '.join(KINDS)}, not {', '.join(unknown)}.")
     start, end = _day(since, "since"), _day(until, "until")
     if start and end and start > end:
         raise BadFilter(f"the start date ({start}) is after the end date ({end}); swap them.")
-    return Filters(collection or None, start, end, chosen, role or None, sector or None)
+    places = tuple(part.strip().lower() for p in (platforms or []) for part in str(p).split(",") if part.strip())
+    values, given = _options(spec, options or {})
+    return Filters(collection or None, start, end, chosen, places, values, given)
+
+
+def filters_from_query(spec: ViewSpec, query: Mapping[str, Sequence[str]]) -> Filters:
+    """Filters from a whole query string (name -> every value given); unknown names are refused."""
+    allowed = set(spec.filters)
+    unknown = sorted(name for name in query if name not in allowed)
+    if unknown:
+        raise BadFilter(f"the {spec.name} view has no filter {', '.join(map(repr, unknown))}; its filters are: "
+                        f"{', '.join(spec.filters)}.")
+
+    def one(name: str) -> str | None:
+        values = [v for v in query.get(name, []) if v != ""]
+        return values[-1] if values else None
+
+    options = {o.name: (list(query[o.name]) if o.kind == "list" else one(o.name))
+               for o in spec.options if o.name in query}
+    return make_filters(one("collection"), one("since"), one("until"), list(query.get("kinds", [])),
+                        list(query.get("platforms", [])), options, spec)
+
+
+def _options(spec: ViewSpec | None, given: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    if not given:
+        return {}, {}
+    offered = {option.name: option for option in (spec.options if spec else ())}
+    values: dict[str, Any] = {}
+    shown: dict[str, Any] = {}
+    for name, raw in given.items():
+        if name not in offered:
+            raise BadFilter(f"there is no filter called '{name}' here.")
+        if raw is None or raw == [] or raw == "":
+            continue
+        option = offered[name]
+        text = [v for v in raw if v] if isinstance(raw, list) else raw
+        if isinstance(text, list) and not text:
+            continue
+        try:
+            values[name] = option.convert(text)
+        except OptionError as exc:
+            raise BadFilter(str(exc).replace(option.flag, name, 1)) from None
+        shown[name] = text
+    return values, shown
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -121,47 +165,18 @@ def _day(value: str | None, name: str) -> date | None:
         raise BadFilter(f"{name} should be a date written as YYYY-MM-DD, not '{value}'.") from None
 
 
-@dataclass(slots=True)
-class FilteredContext(ReportContext):
-    """A report context that also passes the page's filters to analyses that accept them."""
-
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def analysis(self, spec: AnalysisSpec) -> AnalysisResult | SociableError:
-        if spec.name not in self.results:
-            wanted = dict(self.options)
-            if self.collection is not None:
-                wanted["collection"] = self.collection
-            chosen = {key: value for key, value in wanted.items() if _accepts(spec.function, key)}
-            try:
-                self.results[spec.name] = spec.function(self.workspace, **chosen)
-            except SociableError as exc:
-                self.results[spec.name] = exc
-        return self.results[spec.name]
-
-
-def _accepts(function: Callable[..., Any], name: str) -> bool:
-    try:
-        parameters = inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in parameters
-
-
 def view_specs() -> list[ViewSpec]:
     """Every view, in report order: registered sections, then analyses that have no section."""
-    _load_builtin_sections()
     analyses = {spec.name: spec for spec in registered_analyses()}
-    specs = [ViewSpec(s.name, s.title, s.order, s.function, analyses.get(s.name)) for s in registered_sections()]
-    named = {spec.name for spec in specs}
-    for spec in analyses.values():
-        if spec.name not in named:
-            specs.append(ViewSpec(spec.name, spec.title, spec.order, _generic(spec), spec))
-    return sorted(specs, key=lambda spec: (spec.order, spec.name))
-
-
-def _generic(spec: AnalysisSpec) -> Callable[[ReportContext], Section | None]:
-    return lambda ctx: analysis_section(spec, ctx.analysis(spec))
+    sections = {spec.name: spec for spec in registered_sections()}
+    specs: list[ViewSpec] = []
+    for name, order, build in section_builders():
+        section_spec = sections.get(name)
+        analysis_name = section_spec.analysis if section_spec is not None else name
+        analysis = analyses.get(analysis_name) if analysis_name else None
+        title = section_spec.title if section_spec is not None else analyses[name].title
+        specs.append(ViewSpec(name, title, order, build, analysis))
+    return specs
 
 
 def find_view(name: str) -> ViewSpec:
@@ -176,14 +191,25 @@ def find_view(name: str) -> ViewSpec:
 class BuiltView:
     spec: ViewSpec
     section: Section | None
-    context: FilteredContext
+    context: ReportContext
+
+    @property
+    def result(self) -> Result | SociableError | None:
+        """The analysis result behind the view, when it has one."""
+        if self.spec.analysis is None:
+            return None
+        return self.context.results.get(self.spec.analysis.name)
 
 
 def build_view(workspace: Any, name: str, filters: Filters) -> BuiltView:
     """Build one view's section for a workspace and filters (None when it has nothing to show)."""
     spec = find_view(name)
-    ctx = FilteredContext(workspace, filters.collection, options=filters.options())
-    ctx.require_collection()
+    try:
+        scope = workspace.check_scope(filters.scope())
+    except BadScope as exc:
+        raise BadFilter(str(exc)) from None
+    overrides = {spec.analysis.name: dict(filters.options)} if spec.analysis is not None else {}
+    ctx = ReportContext(workspace, scope, overrides=overrides)
     section = spec.build(ctx)
     if section is not None:
         section.name, section.order = spec.name, spec.order
@@ -226,18 +252,13 @@ def _block_json(block: Any) -> dict[str, Any]:
     raise BadFilter(f"a section holds a block of unknown kind {type(block).__name__}.")
 
 
-def analysis_json(result: AnalysisResult | SociableError | None) -> dict[str, Any] | None:
-    """An analysis result as JSON: facts, measures, notes and every table as rows; an error as text."""
+def analysis_json(result: Result | SociableError | None) -> dict[str, Any] | None:
+    """An analysis result as the `--json` document (docs/analyses.md); an error as text."""
     if result is None:
         return None
     if isinstance(result, SociableError):
         return {"error": str(result)}
-    return {
-        "name": result.name, "title": result.title, "description": result.description,
-        "facts": jsonable(result.facts), "notes": list(result.notes),
-        "measures": [{"name": m.name, "definition": m.definition} for m in result.measures],
-        "tables": {name: rows_of(table) for name, table in result.tables.items()},
-    }
+    return jsonable(result.to_json())
 
 
 def rows_of(table: pa.Table) -> list[dict[str, Any]]:

@@ -15,8 +15,18 @@ from sociable.web.responses import ERROR_RESPONSES
 from sociable.web.routes import workspace_of
 from sociable.web.routes.checker import MAX_DRAFT
 from sociable.web.routes.imports import start_import
+from sociable.web.routes.pages import query_values
 from sociable.web.security import require_csrf
-from sociable.web.views import analysis_json, build_view, jsonable, make_filters, section_json, view_specs
+from sociable.web.views import (
+    analysis_json,
+    build_view,
+    filters_from_query,
+    find_view,
+    jsonable,
+    make_filters,
+    section_json,
+    view_specs,
+)
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
 Rows = list[dict[str, Any]]
@@ -37,7 +47,10 @@ class Collections(BaseModel):
 class ViewInfo(BaseModel):
     name: str
     title: str
-    filters: list[str] = Field(description="Filters beyond collection that the view honours.")
+    filters: list[str] = Field(description="Every query parameter the view honours: the scope's fields "
+                                           "(collection, since, until, kinds, platforms), then its options.")
+    options: list[dict[str, Any]] = Field(description="The analysis options the view offers, as declared: "
+                                                      "name, kind, default, help, choices.")
     url: str
 
 
@@ -133,22 +146,19 @@ def api_collections(request: Request) -> dict[str, Any]:
 
 @router.get("/views", response_model=Views, summary="Every view (report section or analysis)")
 def api_views() -> dict[str, Any]:
-    return {"views": [{"name": s.name, "title": s.title, "filters": list(s.filters), "url": f"/api/views/{s.name}"}
+    return {"views": [{"name": s.name, "title": s.title, "filters": list(s.filters),
+                       "options": [jsonable(o.to_dict()) for o in s.options], "url": f"/api/views/{s.name}"}
                       for s in view_specs()]}
 
 
 @router.get("/views/{name}", response_model=View, summary="One view with its filters applied")
-def api_view(
-    request: Request, name: str, collection: str | None = None, since: date | None = None,
-    until: date | None = None, kinds: Annotated[list[str] | None, Query()] = None,
-    role: str | None = None, sector: str | None = None,
-) -> dict[str, Any]:
-    filters = make_filters(collection, _iso(since), _iso(until), kinds, role, sector)
+def api_view(request: Request, name: str) -> dict[str, Any]:
+    """Query parameters: the view's filters as `/api/views` lists them; any other name is refused."""
+    spec = find_view(name)
+    filters = filters_from_query(spec, query_values(request))
     built = build_view(workspace_of(request), name, filters)
-    applied = {key: value for key, value in filters.query().items()
-               if key == "collection" or key in built.spec.filters}
-    return {"name": built.spec.name, "title": built.spec.title, "filters": applied,
-            "section": section_json(built.section), "analysis": analysis_json(built.context.results.get(name))}
+    return {"name": built.spec.name, "title": built.spec.title, "filters": jsonable(filters.query()),
+            "section": section_json(built.section), "analysis": analysis_json(built.result)}
 
 
 @router.get("/accounts", response_model=Accounts, summary="Accounts with counts, role and sector")
@@ -172,9 +182,8 @@ def api_posts(
     search: str | None = None, sort: str = "time", limit: int = Query(50, ge=1, le=10_000),
 ) -> dict[str, Any]:
     filters = make_filters(collection, _iso(since), _iso(until))
-    options = filters.options()
-    table = workspace_of(request).posts(filters.collection, limit, sort, options.get("since"), options.get("until"),
-                                        search or None)
+    ws = workspace_of(request)
+    table = ws.posts(limit=limit, sort=sort, search=search or None, scope=ws.check_scope(filters.scope()))
     return {"posts": jsonable(table.to_pylist())}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -12,7 +12,7 @@ from sociable.reports.html import STATIC as REPORT_STATIC
 from sociable.web import queries
 from sociable.web.routes import workspace_of
 from sociable.web.templating import render
-from sociable.web.views import KINDS, build_view, make_filters, section_html_view
+from sociable.web.views import KINDS, build_view, filters_from_query, find_view, make_filters, section_html_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,21 +40,27 @@ def collections_page(request: Request) -> Response:
 
 
 @router.get("/views/{name}")
-def view_page(
-    request: Request, name: str, collection: str | None = None, since: str | None = None,
-    until: str | None = None, kinds: Annotated[list[str] | None, Query()] = None,
-    role: str | None = None, sector: str | None = None,
-) -> Response:
+def view_page(request: Request, name: str) -> Response:
+    """One view; its filters are the scope's fields and its analysis's declared options."""
     ws = workspace_of(request)
-    filters = make_filters(collection, since, until, kinds, role, sector)
+    spec = find_view(name)
+    filters = filters_from_query(spec, query_values(request))
     built = build_view(ws, name, filters)
     section = section_html_view(built.section) if built.section else None
     return render(
         request, "view.html", spec=built.spec, section=section, filters=filters, kinds=KINDS,
         collections=[row["name"] for row in ws.collections().to_pylist()],
-        choices=queries.label_choices(ws), assets=built.section.assets if built.section else (),
+        platforms=queries.platforms(ws), assets=built.section.assets if built.section else (),
         charts=_has_charts(section), api=f"/api/views/{name}",
     )
+
+
+def query_values(request: Request) -> dict[str, list[str]]:
+    """The query string as name -> every value given."""
+    values: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        values.setdefault(key, []).append(value)
+    return values
 
 
 @router.get("/rejected")

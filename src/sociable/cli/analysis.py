@@ -1,0 +1,132 @@
+"""One command per registered analysis, made from its declaration: scope flags, its options, --json, -o.
+
+`sociable map --collection nhssm --min-weight 2` is the kebab-case twin of
+`ws.map(collection="nhssm", min_weight=2)`: both build one Scope and call
+`spec.run(ws, scope, **options)`. Nothing here knows a particular analysis, except what is
+kept after one runs (`KEEP`: `roles` saves the labels it computed).
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sociable.analyses.base import AnalysisSpec, Option, Result, registered_analyses
+from sociable.cli.app import app, console, open_workspace, workspace_path
+from sociable.cli.render import print_result, result_json, write_table
+from sociable.cli.scope import (
+    CollectionsOption,
+    KindsOption,
+    PlatformsOption,
+    SinceOption,
+    UntilOption,
+    cli_scope,
+)
+
+if TYPE_CHECKING:
+    from sociable.store import Workspace
+
+
+def _save_labels(ws: Workspace, result: Result) -> str:
+    labels = result.labels  # type: ignore[attr-defined]
+    ws.save_labels(labels)  # type: ignore[attr-defined]
+    return f"Saved role and sector labels for {labels.num_rows:,} accounts (manual labels still win)."
+
+
+KEEP: dict[str, Callable[[Any, Result], str]] = {"roles": _save_labels}
+"""What a command keeps after its analysis ran (a store write); the analysis itself only reads."""
+
+SCOPE_PARAMETERS: tuple[tuple[str, Any], ...] = (
+    ("collection", CollectionsOption), ("since", SinceOption), ("until", UntilOption), ("kinds", KindsOption),
+    ("platform", PlatformsOption),
+)
+OUTPUT_PARAMETERS: tuple[tuple[str, Any, Any, Any], ...] = (
+    ("as_json", bool, typer.Option("--json", help="Print the result as one JSON document (see docs/analyses.md)."),
+     False),
+    ("output", Path | None,
+     typer.Option("--output", "-o", help="Also write the main table to a .csv or .parquet file."), None),
+    ("force", bool, typer.Option("--force", help="Replace the -o file if it exists."), False),
+    ("limit", int, typer.Option("--limit", "-n", help="Rows to show in each table (0 = all)."), 20),
+)
+RESERVED = {name for name, _ in SCOPE_PARAMETERS} | {name for name, *_ in OUTPUT_PARAMETERS} | {"ctx"}
+
+
+def cli_type(option: Option) -> Any:
+    """The Python type Typer parses an option's flag as (the Option converts and checks it after)."""
+    return {
+        "str": str | None, "choice": str | None, "int": int | None, "float": float | None, "bool": bool | None,
+        "list": list[str] | None, "path": Path | None, "paths": list[Path] | None,
+    }[option.kind]
+
+
+def cli_parameter(option: Option) -> inspect.Parameter:
+    decls = [option.flag] + ([option.short] if option.short else [])
+    if option.kind == "bool":
+        decls = [f"{option.flag}/--no-{option.flag[2:]}"]
+    help_text = option.help
+    if option.choices:
+        help_text += f" One of: {', '.join(option.choices)}."
+    shown = option.default not in (None, (), [])
+    info = typer.Option(*decls, help=help_text, show_default=str(option.default) if shown else False)
+    return inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                             annotation=Annotated[cli_type(option), info])
+
+
+def build_command(spec: AnalysisSpec) -> Callable[..., None]:
+    """A Typer command for an analysis, with a real signature so --help lists every flag."""
+    clash = [option.name for option in spec.options if option.name in RESERVED]
+    if clash:
+        raise ValueError(f"the {spec.name} analysis declares options the command reserves: {clash}")
+
+    def command(ctx: typer.Context, **values: Any) -> None:
+        run_command(ctx, spec, values)
+
+    parameters = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
+    for name, annotation in SCOPE_PARAMETERS:
+        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                            annotation=annotation))
+    parameters.extend(cli_parameter(option) for option in spec.options)
+    for name, kind, info, default in OUTPUT_PARAMETERS:
+        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                            annotation=Annotated[kind, info]))
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.__name__ = f"{spec.name}_command"
+    command.__doc__ = f"{spec.title}: {spec.description}"
+    return command
+
+
+def run_command(ctx: typer.Context, spec: AnalysisSpec, values: dict[str, Any]) -> None:
+    """Build the Scope, run the analysis, keep what it keeps, then print or write the result."""
+    keep = KEEP.get(spec.name)
+    ws = open_workspace(ctx, read_only=keep is None)
+    try:
+        scope = cli_scope(ws, values["collection"], values["since"], values["until"], values["kinds"],
+                          values["platform"])
+        options = {option.name: values[option.name] for option in spec.options if values.get(option.name) is not None}
+        result = spec.run(ws, scope, **options)
+        kept = keep(ws, result) if keep else ""
+    finally:
+        ws.close()
+    if values["output"] is not None:
+        write_table(result.main_table(), values["output"], force=values["force"],
+                    protect=(workspace_path(ctx),))
+    if values["as_json"]:
+        sys.stdout.write(result_json(result) + "\n")
+        return
+    print_result(console, result, values["limit"])
+    if kept:
+        console.print(kept)
+    if values["output"] is not None:
+        console.print(f"Wrote {result.main_table().num_rows:,} rows to {values['output']}.")
+
+
+def register_analysis_commands() -> None:
+    """Add one command per registered analysis to the app."""
+    for spec in registered_analyses():
+        app.command(spec.command, help=f"{spec.title}: {spec.description}")(build_command(spec))

@@ -1,0 +1,180 @@
+"""The one CLI renderer: any analysis result as readable tables, or as one JSON document.
+
+Tables are printed from a result's declared fields: their titles, the column headers declared
+with `table(columns=...)` (else the column names in words), cells formatted by what the column
+holds (shares as percentages, hours with an "h", counts with thousands separators), and the
+definition of every measure shown. Every cell is plain text, never markup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from sociable.analyses.base import Measure, Result
+from sociable.errors import SociableError
+
+MAX_CELL = 140
+SHARE_WORDS = ("_share", "_rate")
+SHARE_NAMES = {"reciprocity", "response_rate", "internal_share", "positive_share", "negative_share"}
+TEXT_HINTS = {"handle", "group_name", "style", "organisation", "stage", "summary", "conditions", "dimension", "term",
+              "example_handle", "example_text", "text", "uri", "status", "kind", "period", "name", "sector", "role",
+              "subtype", "sectors", "roles", "key_accounts", "top_hashtags", "group", "account", "bucket", "evidence",
+              "reason", "display_name", "verdict", "category", "severity", "url", "platform", "account_id"}
+
+
+class OutputExists(SociableError):
+    """An output file exists already and --force was not given."""
+
+
+def print_result(console: Console, result: Result, limit: int = 20) -> None:
+    """Headline, the tables the result shows on the command line, notes, and the measures' definitions."""
+    for line in result.headline():
+        console.print(Text(line))
+    shown_columns: set[str] = set()
+    for name in result.shown_tables():
+        info = result.table_info(name)
+        data: pa.Table = getattr(result, name)
+        columns = dict(info.columns) or {column: _words(column) for column in data.column_names}
+        columns = {key: header for key, header in columns.items() if key in data.column_names}
+        if not columns:
+            continue
+        print_table(console, data, columns, limit, title=info.title)
+        shown_columns.update(columns)
+    for note in result.notes:
+        console.print(Text(note))
+    definitions = [m for m in result.measures if _key(m.name) in shown_columns]
+    print_definitions(console, definitions)
+
+
+def print_table(
+    console: Console, table: pa.Table, columns: Mapping[str, str], limit: int = 20, title: str | None = None,
+) -> None:
+    """An Arrow table as a rich table; `limit` rows (0 = all), with a line saying how many were left out."""
+    out = Table(title=title, title_justify="left")
+    rows = table.to_pylist()
+    for name, header in columns.items():
+        text = _is_text(name, rows)
+        out.add_column(header, justify="left" if text else "right", overflow="fold", no_wrap=not text)
+    for row in rows[: limit or None]:
+        out.add_row(*(Text(format_cell(name, row.get(name))) for name in columns))
+    console.print(out)
+    if limit and len(rows) > limit:
+        console.print(f"{limit:,} of {len(rows):,} rows shown; use --limit 0 for all.")
+
+
+def print_definitions(console: Console, measures: list[Measure]) -> None:
+    for measure in measures:
+        console.print(Text.assemble((f"{measure.name.replace('_', ' ')}: ", "bold"), measure.definition))
+
+
+def format_cell(name: str, value: Any) -> str:
+    """A value as shown in a terminal: readable, one line, never longer than MAX_CELL characters."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and (name.endswith(SHARE_WORDS) or name in SHARE_NAMES):
+        return f"{value:.0%}"
+    if isinstance(value, float) and name.endswith("_hours"):
+        return f"{value:,.1f} h"
+    if name == "mean_sentiment" and isinstance(value, float):
+        return f"{value:+.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.3g}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        value = ", ".join(format_cell(name, item) for item in value)
+    text = " ".join(_printable(str(value)).split())
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def _printable(text: str) -> str:
+    """Text without control characters (a post cannot move the cursor or recolour the terminal)."""
+    return "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in text)
+
+
+def _is_text(name: str, rows: list[dict[str, Any]]) -> bool:
+    if name in TEXT_HINTS:
+        return True
+    sample = next((row.get(name) for row in rows if row.get(name) is not None), None)
+    return isinstance(sample, str | list)
+
+
+def _words(column: str) -> str:
+    return column.replace("_", " ")
+
+
+def _key(name: str) -> str:
+    return name.lower().replace(" ", "_").replace("-", "_")
+
+
+# ---------------------------------------------------------------------- JSON and files
+
+
+def result_json(result: Result) -> str:
+    """The result as one JSON document (the shape in docs/analyses.md)."""
+    return json.dumps(result.to_json(), ensure_ascii=False, indent=None, default=str, allow_nan=False)
+
+
+def write_table(table: pa.Table, path: Path, *, force: bool = False, protect: tuple[Path, ...] = ()) -> Path:
+    """Write a table as CSV or Parquet (by the file's ending), atomically, never over a file unless forced.
+
+    Nothing is ever written over a protected path (the workspace, the command's inputs), even
+    with force; an existing target keeps its permissions.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise SociableError(f"-o should name a .csv or .parquet file, not '{path.name}'.")
+    target = path.resolve()
+    if any(target == other.resolve() for other in protect):
+        raise SociableError(f"{path} is the workspace or an input of this command; choose another file name.")
+    if target.exists() and not force:
+        raise OutputExists(f"{path} exists already; choose another name or add --force to replace it.")
+    mode = target.stat().st_mode & 0o777 if target.exists() else None
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        if suffix == ".csv":
+            pa_csv.write_csv(_flat(table), temporary)
+        else:
+            pq.write_table(table, temporary)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _flat(table: pa.Table) -> pa.Table:
+    """Lists and structs become text, so a table of any shape can be written as CSV."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_nested(column.type):
+            columns.append(pa.array([None if v is None else json.dumps(v, default=str, ensure_ascii=False)
+                                     for v in column.to_pylist()], pa.string()))
+        else:
+            columns.append(column)
+    return pa.table(columns, names=table.column_names)

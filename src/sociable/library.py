@@ -1,0 +1,81 @@
+"""The library: a workspace with every analysis as a method, the twin of each command.
+
+`sociable.open(path)` returns this `Workspace`. Each method takes the same scope keywords
+(collection, since, until, kinds, platforms, or a ready `scope`) and the analysis's declared
+options, with the names the command's flags have in snake case: `ws.map(min_weight=2)` is
+`sociable map --min-weight 2`. Results are typed dataclasses of Arrow tables and facts;
+`.to_pandas()` / `.to_polars()` convert a table when the `notebook` extra is installed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sociable.analyses.base import Result, get_analysis
+from sociable.errors import WorkspaceError
+from sociable.store import Workspace as StoreWorkspace
+from sociable.store.scope import Scope
+
+ScopeValue = str | Iterable[str] | None
+TimeValue = datetime | date | str | None
+
+
+class Workspace(StoreWorkspace):
+    """A sociable workspace (one DuckDB file) with the analyses as methods."""
+
+    def run(
+        self,
+        analysis: str,
+        *,
+        collection: ScopeValue = None,
+        since: TimeValue = None,
+        until: TimeValue = None,
+        kinds: ScopeValue = None,
+        platforms: ScopeValue = None,
+        scope: Scope | None = None,
+        **options: Any,
+    ) -> Any:
+        """Run a registered analysis by name in a scope, with its declared options."""
+        chosen = self.check_scope(scope) if scope is not None else self.scope(collection, since, until, kinds,
+                                                                               platforms)
+        return get_analysis(analysis).run(self, chosen, **options)
+
+    def roles(self, *, save: bool | None = None, **scope_and_options: Any) -> Any:
+        """Roles and sectors of every account; saved as the workspace's labels unless opened read-only."""
+        result = self.run("roles", **scope_and_options)
+        if save or (save is None and not self.read_only):
+            self.save_labels(result.labels)
+        return result
+
+    def map(self, **scope_and_options: Any) -> Any:
+        """Who talks with whom: communities, silos, brokers and influence (`sociable map`)."""
+        return self.run("map", **scope_and_options)
+
+    def dialogue(self, **scope_and_options: Any) -> Any:
+        """Broadcasting or conversing, per account and group (`sociable dialogue`)."""
+        return self.run("dialogue", **scope_and_options)
+
+    def maturity(self, **scope_and_options: Any) -> Any:
+        """An organisation on the five maturity stages, and why (`sociable maturity`)."""
+        return self.run("maturity", **scope_and_options)
+
+    def listen(self, **scope_and_options: Any) -> Any:
+        """What is said to and about an organisation, and what went unanswered (`sociable listen`)."""
+        return self.run("listening", **scope_and_options)
+
+    def safety(self, **scope_and_options: Any) -> Any:
+        """What screening found in scope (`sociable safety`); run `screen` first."""
+        return self.run("safety", **scope_and_options)
+
+
+def open(path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False) -> Workspace:
+    """Open (or create) the workspace at path."""
+    if not isinstance(path, str | os.PathLike):
+        raise WorkspaceError(f"a workspace path should be a file name, got {type(path).__name__}.")
+    return Workspace(path, read_only=read_only)
+
+
+__all__ = ["Result", "Scope", "Workspace", "open"]
