@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from sociable.analyses.base import get_analysis
 from sociable.model import Account, Post
-from sociable.reports.sections import ReportContext, registered_sections
+from sociable.reports.sections import ReportContext, Table, registered_sections
 from sociable.reports.sections_dialogue import dialogue_section, listening_section, maturity_section
 from sociable.sources.base import Mapped, RawRecord
 from sociable.store import Workspace
@@ -118,6 +118,18 @@ def test_report_sections_follow_the_report_scope(two_weeks: tuple[Workspace, Pat
     assert "city is at stage 1 of 5, dormant" in texts["week two"]
     assert "1 posts about the target by 1 accounts" in texts["week two"]
     assert "2 posts about the target by 2 accounts" in texts["all"]
+
+
+def test_the_dialogue_section_shows_the_chosen_grouping(two_weeks: tuple[Workspace, Path]) -> None:
+    ws, city = two_weeks
+    captions = {}
+    for by in ("account", "role", "organisation"):
+        ctx = ReportContext(ws, Scope(), options={"organisations": [city]}, overrides={"dialogue": {"by": by}})
+        section = dialogue_section(ctx, ctx.result("dialogue"))
+        assert section is not None
+        captions[by] = [block.caption for block in section.blocks if isinstance(block, Table)]
+    assert captions == {"account": ["By role", "By sector", "The 25 most active accounts"], "role": ["By role"],
+                        "organisation": ["By organisation"]}
 
 
 def test_commands_take_dates_as_utc(two_weeks: tuple[Workspace, Path]) -> None:

@@ -139,6 +139,15 @@ def test_queue_statuses(listened: ListeningResult) -> None:
     assert counts == (6, 1, 1, 2, 2)
 
 
+def test_waiting_is_judged_as_of_a_time(workspace: Workspace, listened: ListeningResult, city: Path) -> None:
+    later = listen(workspace, organisations=[city], keywords=["City Hospital"], period="week",
+                   as_of=(T0 + timedelta(days=20)).isoformat())
+    assert (later.asked, later.answered, later.answered_late, later.overdue, later.open) == (6, 1, 1, 4, 0)
+    assert later.as_of == T0 + timedelta(days=20) and listened.as_of == T0 + timedelta(hours=24 * 8 + 10)
+    with pytest.raises(SociableError, match="--as-of should be a date or time"):
+        listen(workspace, organisations=[city], as_of="soon")
+
+
 def test_queue_is_ranked_by_urgency_then_reach_and_age(listened: ListeningResult) -> None:
     queue = listened.queue.to_pylist()
     assert [row["post_id"] for row in queue][:2] == ["q5", "q1"]

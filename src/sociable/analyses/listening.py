@@ -69,7 +69,7 @@ SENTIMENT = Option("sentiment", "bool", True, "Score the sentiment of the posts 
 PERIOD = Option("period", "choice", None, "Count per day, week or month (default: days for up to a month of posts, "
                                           "weeks up to a year, months beyond).", choices=("day", "week", "month"))
 AS_OF = Option("as_of", "str", None, "Judge waiting times at this date or time (UTC; default: the last post in the "
-                                     "workspace).", resolve=lambda _ws, value: to_utc(value, "as_of"))
+                                     "workspace).", web=False, resolve=lambda _ws, value: to_utc(value, "--as-of"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,13 +79,15 @@ def dialogue_section(ctx: ReportContext, result: dlg.DialogueResult) -> Section 
     times = _response_chart(result)
     if times is not None:
         blocks.append(times)
-    for grouped, caption in ((result.role, "By role"), (result.sector, "By sector")):
-        blocks.append(Table(caption, percent(grouped, GROUP_COLUMNS), DIALOGUE_LABELS, reading=dlg.POOLED_READING,
-                            measures=_measures(result, GROUP_COLUMNS)))
-    columns = ("handle", "role", "style", *GROUP_COLUMNS[2:])
-    blocks.append(Table(f"The {TOP_ACCOUNTS} most active accounts", percent(
-        result.accounts.slice(0, TOP_ACCOUNTS), columns), DIALOGUE_LABELS, reading=dlg.STYLE_READING,
-        measures=_measures(result, columns)))
+    # Per account (the default) shows roles, sectors and the busiest accounts; another `by` shows that grouping.
+    for name in ("role", "sector") if result.by == "account" else (result.by,):
+        blocks.append(Table(result.table_info(name).title, percent(getattr(result, name), GROUP_COLUMNS),
+                            DIALOGUE_LABELS, reading=dlg.POOLED_READING, measures=_measures(result, GROUP_COLUMNS)))
+    if result.by == "account":
+        columns = ("handle", "role", "style", *GROUP_COLUMNS[2:])
+        blocks.append(Table(f"The {TOP_ACCOUNTS} most active accounts", percent(
+            result.accounts.slice(0, TOP_ACCOUNTS), columns), DIALOGUE_LABELS, reading=dlg.STYLE_READING,
+            measures=_measures(result, columns)))
     return Section("Being sociable", "Doing social is broadcasting; being sociable is replying, conversing and "
                    "listening back. These measures show which accounts do which.", blocks)
 
