@@ -215,7 +215,7 @@ def test_organisation_groups_pool_their_accounts(workspace: Workspace, tmp_path:
     assert (row["group_name"], row["accounts"], row["written"], row["received"]) == ("city", 2, 11, 5)
     assert row["response_rate"] == pytest.approx(3 / 5)
     assert result.shown_tables() == ["organisation"] and result.main_table() is result.organisation
-    with pytest.raises(OptionError, match="--by organisation needs at least one --organisations FILE"):
+    with pytest.raises(OptionError, match="--by organisation needs at least one --org FILE"):
         measure(workspace, by="organisation")
     with pytest.raises(OptionError, match="--by should be one of account, role, sector, organisation"):
         measure(workspace, by="team")

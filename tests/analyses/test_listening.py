@@ -181,7 +181,7 @@ def test_keyword_only_and_since(workspace: Workspace) -> None:
     assert result.volume.to_pylist()[0]["new_voices"] == 1
     assert not result.queue_checked and result.asked is None and result.queue.num_rows == 0
     assert "queue" not in result.shown_tables() and result.main_table() is result.volume
-    assert any("--organisations" in note for note in result.notes)
+    assert any("--org FILE" in note for note in result.notes)
 
 
 def test_themes_have_examples(workspace: Workspace, tmp_path: Path) -> None:
@@ -206,7 +206,7 @@ def test_nothing_to_listen_for(workspace: Workspace) -> None:
     assert result.notes[0] == "No posts about the target were found in scope."
     with pytest.raises(OptionError, match="period"):
         listen(workspace, hashtags=["x"], period="year")
-    with pytest.raises(OptionError, match="--unanswered needs --organisations FILE"):
+    with pytest.raises(OptionError, match="--unanswered needs --org FILE"):
         listen(workspace, keywords=["x"], unanswered=True)
 
 

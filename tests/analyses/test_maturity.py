@@ -138,4 +138,4 @@ def test_without_organisations_each_organisation_account_stands_alone(workspace:
     workspace.replace_labels(pa.Table.from_pylist(rows))
     result = get_analysis("maturity").run(workspace)
     assert result.organisations.column("organisation").to_pylist() == ["@trust_main"]
-    assert "--organisations FILE" in result.notes[0]
+    assert "--org FILE" in result.notes[0]

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from sociable.analyses.base import Measure, Option, OptionError, Result, analysis, fact, table
 from sociable.analyses.organisations import (
+    ORG_FLAG,
     ORG_MEMBERS_SQL,
     ORGANISATIONS,
     Organisation,
@@ -423,7 +424,7 @@ def measure_dialogue(
     """Dialogue measures per account and group, with notes on who broadcasts and who converses."""
     window = check_window(window)
     if by == "organisation" and not organisations:
-        raise OptionError(f"{BY.flag} organisation needs at least one {ORGANISATIONS.flag} FILE listing an "
+        raise OptionError(f"{BY.flag} organisation needs at least one {ORG_FLAG} FILE listing an "
                           "organisation's accounts.")
     labelled = has_labels(ws)
     tables = summarise(ws, account_counts(ws, scope, window), organisations, labelled)

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from sociable.analyses import dialogue as dlg
 from sociable.analyses import listening_rules as rules
 from sociable.analyses.base import Measure, Option, OptionError, Result, analysis, fact, table
-from sociable.analyses.organisations import ORG_MEMBERS_SQL, ORGANISATIONS, Organisation, membership_params
+from sociable.analyses.organisations import ORG_FLAG, ORG_MEMBERS_SQL, ORGANISATIONS, Organisation, membership_params
 from sociable.errors import SociableError
 from sociable.store.scope import Scope, to_utc
 
@@ -83,7 +83,7 @@ class Target:
     def __post_init__(self) -> None:
         if not (self.organisations or any(k.strip() for k in self.keywords) or any(h.strip("# ") for h in
                                                                                      self.hashtags)):
-            raise SociableError(f"say what to listen for: an organisation's accounts ({ORGANISATIONS.flag} FILE), "
+            raise SociableError(f"say what to listen for: an organisation's accounts ({ORG_FLAG} FILE), "
                                 f"{KEYWORDS.flag} or {HASHTAGS.flag}.")
 
     @property
@@ -458,7 +458,7 @@ def listen(
     given = Target(tuple(organisations), tuple(keywords), tuple(hashtags)) \
         if organisations or keywords or hashtags else None
     if unanswered and given is not None and not given.organisations:
-        raise OptionError(f"{UNANSWERED.flag} needs {ORGANISATIONS.flag} FILE: the accounts whose answers count.")
+        raise OptionError(f"{UNANSWERED.flag} needs {ORG_FLAG} FILE: the accounts whose answers count.")
     target = given or labelled_organisations(ws)
     cues = rules.load_cues()
     matched = matched_posts(ws, target, scope)
@@ -476,7 +476,7 @@ def labelled_organisations(ws: Workspace) -> Target:
                     "ORDER BY handle").to_pylist()
     if not rows:
         raise SociableError(f"no account is labelled as an organisation (roles are {dlg.RUN_ROLES}); or give "
-                            f"the organisation's accounts with {ORGANISATIONS.flag} FILE.")
+                            f"the organisation's accounts with {ORG_FLAG} FILE.")
     return Target(tuple(Organisation("@" + r["handle"], ((r["platform"], r["account_id"]),)) for r in rows))
 
 
@@ -509,7 +509,7 @@ def _measure(
         result.queue = result.asks.filter(pc.is_in(result.asks.column("status"), pa.array(QUEUE_STATUSES)))
         _count_queue(result)
     else:
-        notes.append(f"Give the organisation's accounts ({ORGANISATIONS.flag} FILE) to find the posts none of them "
+        notes.append(f"Give the organisation's accounts ({ORG_FLAG} FILE) to find the posts none of them "
                      "answered.")
     result.notes = (*listening_notes(result), *notes)
     return result

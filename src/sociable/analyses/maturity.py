@@ -20,7 +20,7 @@ import yaml
 
 from sociable.analyses import dialogue as dlg
 from sociable.analyses.base import Measure, Option, Result, analysis, fact, table
-from sociable.analyses.organisations import ORG_MEMBERS_SQL, ORGANISATIONS, Organisation, membership_params
+from sociable.analyses.organisations import ORG_FLAG, ORG_MEMBERS_SQL, ORGANISATIONS, Organisation, membership_params
 from sociable.errors import SociableError
 from sociable.store.scope import Scope
 
@@ -311,7 +311,7 @@ def assess_maturity(
     if not organisations:
         organisations = single_account_organisations(ws, scope)
         notes.append("No organisation file was given, so each of the most active organisation accounts is placed on "
-                     f"its own; give `sociable maturity {ORGANISATIONS.flag} FILE` a list of an organisation's "
+                     f"its own; give `sociable maturity {ORG_FLAG} FILE` a list of an organisation's "
                      "accounts to place it as a whole.")
     shown_rubric = rubric_table() if rubric else pa.table({})
     if not organisations:

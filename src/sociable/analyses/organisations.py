@@ -103,6 +103,8 @@ ORG_MEMBERS_SQL = ("SELECT unnest($org_names::VARCHAR[]) AS org, unnest($org_pla
 ORGANISATIONS = Option(
     "organisations", "paths", (),
     "A text file of an organisation's handles or account ids, one a line (repeatable).",
-    web=False, resolve=load_organisations,
+    short="--org", web=False, resolve=load_organisations,
 )
 """The option dialogue, maturity and listening share: files in, resolved organisations out."""
+ORG_FLAG = ORGANISATIONS.short or ORGANISATIONS.flag
+"""How messages name the option: `--org`, as the docs and the README write it."""
