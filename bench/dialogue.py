@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import sociable
-from sociable.analyses import dialogue as dlg
-from sociable.analyses.listening import Target, listen
-from sociable.analyses.maturity import assess_maturity
+from sociable.analyses.base import get_analysis
 
 GENERATE_SQL = """
 CREATE OR REPLACE TEMP TABLE gen AS
@@ -88,14 +86,16 @@ def main() -> None:
         timed("generate workspace", lambda: ws.con.execute(sql))
     print(f"  {ws.scalar('SELECT count(*) FROM posts'):,} posts, {ws.scalar('SELECT count(*) FROM accounts'):,} "
           f"accounts, {ws.scalar('SELECT count(*) FROM interactions'):,} interactions")
-    org = dlg.Organisation("riverside", tuple(("bench", f"org{i}") for i in range(5)))
-    result = timed("dialogue (all accounts and groups)", lambda: dlg.measure_dialogue(ws, organisations=[org]))
-    print(f"  {result.tables['accounts'].num_rows:,} accounts measured")
-    timed("maturity (one organisation)", lambda: assess_maturity(ws, [org]))
+    org = folder / "riverside.txt"
+    org.write_text("".join(f"org{i}\n" for i in range(5)), encoding="utf-8")
+    result = timed("dialogue (all accounts and groups)",
+                   lambda: get_analysis("dialogue").run(ws, organisations=[org]))
+    print(f"  {result.accounts.num_rows:,} accounts measured")
+    timed("maturity (one organisation)", lambda: get_analysis("maturity").run(ws, organisations=[org]))
     heard = timed("listening (org + keyword, with VADER)",
-                  lambda: listen(ws, Target((org,), ("Riverside Hospital",))))
-    print(f"  {heard.facts['posts']:,} posts about the target, {heard.facts.get('scored', 0):,} scored, "
-          f"{heard.tables['queue'].num_rows:,} in the queue")
+                  lambda: get_analysis("listening").run(ws, organisations=[org], keywords=["Riverside Hospital"]))
+    print(f"  {heard.posts:,} posts about the target, {heard.scored or 0:,} scored, "
+          f"{heard.queue.num_rows:,} in the queue")
     ws.close()
 
 

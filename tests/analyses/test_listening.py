@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from sociable.analyses import dialogue as dlg
 from sociable.analyses import listening_rules as rules
-from sociable.analyses.listening import Target, keyword_pattern, listen, score_sentiment
+from sociable.analyses.base import OptionError, get_analysis
+from sociable.analyses.listening import ListeningResult, Target, keyword_pattern, score_sentiment
 from sociable.errors import SociableError
 from sociable.model import Account, Post
 from sociable.sources.base import Mapped, RawRecord
 from sociable.store import Workspace
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary
+from sociable.store.scope import Scope
 
 T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 FOLLOWERS = {"ann": 40, "bob": 12000, "cat": 300, "dan": 5, "eve": 80, "fay": 10, "corp": 9000, "nurse": 700}
@@ -92,11 +94,22 @@ def _post(pid: str, author: str, hours: float, text: str, **kw: Any) -> Post:
     return Post("twitter", pid, author, T0 + timedelta(hours=hours), text=text, uri=uri, **kw)
 
 
-CITY = dlg.Organisation("city", (("twitter", "corp"), ("twitter", "nurse")))
+def listen(ws: Workspace, scope: Scope | None = None, **options: Any) -> ListeningResult:
+    """The listening analysis, run the one way every caller runs it."""
+    result: ListeningResult = get_analysis("listening").run(ws, scope, **options)
+    return result
 
 
 @pytest.fixture
-def listened(workspace: Workspace) -> Any:
+def city(tmp_path: Path) -> Path:
+    """The organisation file: the corporate account and a nurse, by account id."""
+    path = tmp_path / "city.txt"
+    path.write_text("corp\nnurse\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def listened(workspace: Workspace, city: Path) -> ListeningResult:
     _write(workspace, [
         _post("q1", "ann", 0, "@CityHosp how do I change my appointment?", mentions=("corp",)),
         _post("q2", "bob", 1, "@CityHosp my dad's visit was missed again. Not good enough", mentions=("corp",)),
@@ -110,11 +123,11 @@ def listened(workspace: Workspace) -> Any:
         _post("q4", "dan", 24 * 8 + 2, "Sat in City Hospital A&E for five hours, any idea how long now?"),
         _post("z9", "fay", 24 * 8 + 10, "nothing to see here"),
     ])
-    return listen(workspace, Target((CITY,), ("City Hospital",)), period="week")
+    return listen(workspace, organisations=[city], keywords=["City Hospital"], period="week")
 
 
-def test_queue_statuses(listened: Any) -> None:
-    asks = {row["post_id"]: row for row in listened.tables["asks"].to_pylist()}
+def test_queue_statuses(listened: ListeningResult) -> None:
+    asks = {row["post_id"]: row for row in listened.asks.to_pylist()}
     assert set(asks) == {"q1", "q2", "q3", "q5", "q8", "q4"}  # praise and the organisation's own post are not asks
     assert asks["q2"]["status"] == "answered" and asks["q2"]["answer_hours"] == pytest.approx(0.5)
     assert asks["q3"]["status"] == "answered late" and asks["q3"]["answer_hours"] == pytest.approx(60)
@@ -122,31 +135,40 @@ def test_queue_statuses(listened: Any) -> None:
     assert asks["q4"]["status"] == asks["q8"]["status"] == "open"  # younger than 48 hours at the end of the data
     assert asks["q2"]["kind"] == "complaint" and asks["q3"]["kind"] == "request"
     assert not asks["q4"]["addressed"] and asks["q1"]["addressed"]
-    facts = listened.facts
-    counts = (facts["asks"], facts["answered"], facts["answered_late"], facts["overdue"], facts["open"])
+    counts = (listened.asked, listened.answered, listened.answered_late, listened.overdue, listened.open)
     assert counts == (6, 1, 1, 2, 2)
 
 
-def test_queue_is_ranked_by_urgency_then_reach_and_age(listened: Any) -> None:
-    queue = listened.tables["queue"].to_pylist()
+def test_waiting_is_judged_as_of_a_time(workspace: Workspace, listened: ListeningResult, city: Path) -> None:
+    later = listen(workspace, organisations=[city], keywords=["City Hospital"], period="week",
+                   as_of=(T0 + timedelta(days=20)).isoformat())
+    assert (later.asked, later.answered, later.answered_late, later.overdue, later.open) == (6, 1, 1, 4, 0)
+    assert later.as_of == T0 + timedelta(days=20) and listened.as_of == T0 + timedelta(hours=24 * 8 + 10)
+    with pytest.raises(SociableError, match="--as-of should be a date or time"):
+        listen(workspace, organisations=[city], as_of="soon")
+
+
+def test_queue_is_ranked_by_urgency_then_reach_and_age(listened: ListeningResult) -> None:
+    queue = listened.queue.to_pylist()
     assert [row["post_id"] for row in queue][:2] == ["q5", "q1"]
     assert set(row["post_id"] for row in queue) == {"q5", "q1", "q8", "q4"}
+    assert listened.main_table() is listened.queue and "queue" in listened.shown_tables()
     assert all(row["uri"].startswith("https://twitter.com/") for row in queue)
     assert queue[0]["urgent"] and "urgent words" in queue[0]["cues"]
 
 
-def test_voices_new_and_returning(listened: Any) -> None:
-    volume = listened.tables["volume"].to_pylist()
+def test_voices_new_and_returning(listened: ListeningResult) -> None:
+    volume = listened.volume.to_pylist()
     assert [row["posts"] for row in volume] == [5, 2]  # the organisation's own posts are not counted
     assert (volume[1]["voices"], volume[1]["new_voices"], volume[1]["returning_voices"]) == (2, 1, 1)
     assert volume[1]["about"] == 2 and volume[0]["addressed"] == 5
 
 
-def test_sentiment_and_its_limits(listened: Any) -> None:
+def test_sentiment_and_its_limits(listened: ListeningResult) -> None:
     praise, complaint = score_sentiment(["thank you for the lovely care, wonderful staff",
                                          "missed again. Not good enough, awful"])
     assert praise > 0.5 and complaint < 0
-    assert listened.tables["sentiment"].column("scored").to_pylist() == [5, 2]
+    assert listened.sentiment.column("scored").to_pylist() == [5, 2]
     assert any("VADER" in note and "sarcasm" in note for note in listened.notes)
 
 
@@ -154,18 +176,21 @@ def test_keyword_only_and_since(workspace: Workspace) -> None:
     _write(workspace, [_post("k1", "ann", 0, "City Hospital car park is full"),
                        _post("k2", "ann", 50, "Cityhospitality is not a match"),
                        _post("k3", "bob", 60, "Lovely staff at CITY HOSPITAL today")])
-    result = listen(workspace, Target(keywords=("City Hospital",)), since=T0 + timedelta(hours=1))
-    assert result.facts["posts"] == 1
-    assert result.tables["volume"].to_pylist()[0]["new_voices"] == 1
-    assert "queue" not in result.tables
-    assert any("--org" in note for note in result.notes)
+    result = listen(workspace, workspace.scope(since=T0 + timedelta(hours=1)), keywords=["City Hospital"])
+    assert result.posts == 1
+    assert result.volume.to_pylist()[0]["new_voices"] == 1
+    assert not result.queue_checked and result.asked is None and result.queue.num_rows == 0
+    assert "queue" not in result.shown_tables() and result.main_table() is result.volume
+    assert any("--org FILE" in note for note in result.notes)
 
 
-def test_themes_have_examples(workspace: Workspace) -> None:
+def test_themes_have_examples(workspace: Workspace, tmp_path: Path) -> None:
     posts = [_post(f"t{i}", f"user{i}", i, f"@CityHosp the car park machines are broken {i}", mentions=("corp",))
              for i in range(4)]
     _write(workspace, [*posts, _post("o1", "corp", 0.5, "Welcome")])
-    themes = listen(workspace, Target((CITY,))).tables["themes"].to_pylist()
+    city = tmp_path / "city.txt"
+    city.write_text("@CityHosp\n", encoding="utf-8")  # the nurse posts nothing here, so is not in the workspace
+    themes = listen(workspace, organisations=[city]).themes.to_pylist()
     terms = {row["term"] for row in themes}
     assert {"car park", "park machines"} <= terms and "the" not in terms
     assert all(row["example_text"] and row["term_posts"] >= 3 for row in themes)
@@ -176,11 +201,13 @@ def test_nothing_to_listen_for(workspace: Workspace) -> None:
         Target(keywords=(" ",))
     with pytest.raises(SociableError, match="no account is labelled as an organisation"):
         listen(workspace)
-    result = listen(workspace, Target(hashtags=("#CityHosp",)))
-    assert result.facts["posts"] == 0
+    result = listen(workspace, hashtags=["#CityHosp"])
+    assert result.posts == 0
     assert result.notes[0] == "No posts about the target were found in scope."
-    with pytest.raises(SociableError, match="period"):
-        listen(workspace, Target(hashtags=("x",)), period="year")
+    with pytest.raises(OptionError, match="period"):
+        listen(workspace, hashtags=["x"], period="year")
+    with pytest.raises(OptionError, match="--unanswered needs --org FILE"):
+        listen(workspace, keywords=["x"], unanswered=True)
 
 
 def test_commands(workspace: Workspace, tmp_path: Any) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from sociable.analyses import dialogue as dlg
 from sociable.analyses import maturity as mat
+from sociable.analyses.base import get_analysis
 from sociable.model import Account, Post
 from sociable.sources.base import Mapped, RawRecord
 from sociable.store import Workspace
@@ -97,7 +97,7 @@ def _post(pid: str, author: str, minutes: int, **kw: Any) -> Post:
     return Post("twitter", pid, author, T0 + timedelta(minutes=minutes), text=f"text {pid}", **kw)
 
 
-def test_assess_a_workspace(workspace: Workspace) -> None:
+def test_assess_a_workspace(workspace: Workspace, tmp_path: Path) -> None:
     posts = [_post(f"c{i}", "trust_main", i * 30) for i in range(5)]
     posts += [_post(f"w{i}", "trust_wards", i * 30 + 5, mentions=("trust_main",)) for i in range(5)]
     posts += [_post(f"q{i}", "member_public", 400 + i, mentions=("trust_main",)) for i in range(4)]
@@ -110,11 +110,11 @@ def test_assess_a_workspace(workspace: Workspace) -> None:
             for a, r, s in (("trust_main", "organisation", "health"), ("trust_wards", "organisation", "health"),
                             ("member_public", "person", "unknown"))]
     workspace.replace_labels(pa.Table.from_pylist(rows))
-    trust = dlg.Organisation("trust", (("twitter", "trust_main"), ("twitter", "trust_wards"),
-                                       ("twitter", "trust_jobs")))
-    dormant = dlg.Organisation("quiet", (("twitter", "trust_jobs"),))
-    result = mat.assess_maturity(workspace, [trust, dormant])
-    table = {row["organisation"]: row for row in result.tables["organisations"].to_pylist()}
+    trust, dormant = tmp_path / "trust.txt", tmp_path / "quiet.txt"
+    trust.write_text("trust_main\ntrust_wards\ntrust_jobs\n", encoding="utf-8")
+    dormant.write_text("trust_jobs\n", encoding="utf-8")
+    result = get_analysis("maturity").run(workspace, None, organisations=[trust, dormant])
+    table = {row["organisation"]: row for row in result.organisations.to_pylist()}
     assert (table["trust"]["accounts_listed"], table["trust"]["active_accounts"]) == (3, 2)
     assert table["trust"]["internal_share"] == 1.0  # the wards account mentions the main one
     assert table["trust"]["response_rate"] == pytest.approx(2 / 9)  # 2 of 4 public mentions + 5 internal ones
@@ -122,3 +122,20 @@ def test_assess_a_workspace(workspace: Workspace) -> None:
     assert table["quiet"]["stage"] == "dormant"
     assert any(note.startswith("trust is at stage 2 of 5, testing") for note in result.notes)
     assert {m.name for m in result.measures} >= set(mat.LABELS)
+    assert [p.stage for p in result.placements] == ["dormant", "testing"]  # in the order of the table
+    assert result.rubric.num_rows == 0 and result.shown_tables() == ["organisations"]
+    asked = get_analysis("maturity").run(workspace, None, organisations=[trust], rubric=True)
+    assert asked.rubric.num_rows == 5 and asked.shown_tables() == ["organisations", "rubric"]
+
+
+def test_without_organisations_each_organisation_account_stands_alone(workspace: Workspace) -> None:
+    _write(workspace, [_post(f"c{i}", "trust_main", i * 30) for i in range(5)])
+    result = get_analysis("maturity").run(workspace)
+    assert result.organisations.num_rows == 0
+    assert result.notes[-1].startswith("No accounts labelled as organisations posted in scope")
+    rows = [{"platform": "twitter", "account_id": "trust_main", "role": "organisation", "subtype": None,
+             "sector": "health", "role_source": "rule", "sector_source": "rule", "confidence": 1.0}]
+    workspace.replace_labels(pa.Table.from_pylist(rows))
+    result = get_analysis("maturity").run(workspace)
+    assert result.organisations.column("organisation").to_pylist() == ["@trust_main"]
+    assert "--org FILE" in result.notes[0]

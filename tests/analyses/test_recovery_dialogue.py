@@ -11,8 +11,7 @@ import pytest
 
 import sociable
 from sociable.analyses import dialogue as dlg
-from sociable.analyses.listening import Target, listen
-from sociable.analyses.maturity import assess_maturity
+from sociable.analyses.base import get_analysis
 from sociable.simulate import simulate
 from sociable.store import Workspace
 
@@ -25,19 +24,26 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace
     result = simulate(folder / "sample.jsonl", posts=POSTS, seed=7)
     ws = sociable.open(folder / "ws.duckdb")
     ws.import_files([folder / "sample.jsonl"])
-    yield ws, orjson.loads(Path(result.truth).read_bytes())
+    truth = orjson.loads(Path(result.truth).read_bytes())
+    truth["files"] = _organisation_files(folder / "organisations", truth)
+    yield ws, truth
     ws.close()
 
 
-def _organisations(truth: dict[str, Any]) -> dict[str, dlg.Organisation]:
-    return {name: dlg.Organisation(name, tuple(("twitter", a) for a in ids))
-            for name, ids in truth["organisations"].items()}
+def _organisation_files(folder: Path, truth: dict[str, Any]) -> dict[str, Path]:
+    """One organisation file per planted organisation (its account ids), named after it."""
+    folder.mkdir()
+    files = {}
+    for name, ids in truth["organisations"].items():
+        files[name] = folder / f"{name}.txt"
+        files[name].write_text("".join(f"{account}\n" for account in ids), encoding="utf-8")
+    return files
 
 
 def test_broadcasters_and_conversers_told_apart(sample: tuple[Workspace, dict[str, Any]]) -> None:
     ws, truth = sample
     styles = {row["account_id"]: (row["style"], row["written"])
-              for row in dlg.measure_dialogue(ws).tables["accounts"].to_pylist()}
+              for row in get_analysis("dialogue").run(ws).accounts.to_pylist()}
     planted = {a["account_id"]: a["behaviour"] for a in truth["accounts"]}
     for behaviour in ("broadcaster", "converser"):
         judged = [styles[a][0] for a, b in planted.items() if b == behaviour and a in styles
@@ -48,10 +54,9 @@ def test_broadcasters_and_conversers_told_apart(sample: tuple[Workspace, dict[st
 
 def test_planted_unanswered_asks_are_queued(sample: tuple[Workspace, dict[str, Any]]) -> None:
     ws, truth = sample
-    organisations = _organisations(truth)
     queued: set[str] = set()
     for name in {q["organisation"] for q in truth["questions"]}:
-        queue = listen(ws, Target((organisations[name],)), sentiment=False).tables["queue"]
+        queue = get_analysis("listening").run(ws, organisations=[truth["files"][name]], sentiment=False).queue
         queued |= set(queue.column("post_id").to_pylist())
     unanswered = set(truth["unanswered"])
     answered = set(truth["answered"])
@@ -68,8 +73,8 @@ def test_planted_unanswered_asks_are_queued(sample: tuple[Workspace, dict[str, A
 
 def test_conversing_organisations_are_placed_higher(sample: tuple[Workspace, dict[str, Any]]) -> None:
     ws, truth = sample
-    result = assess_maturity(ws, list(_organisations(truth).values()))
-    rows = {row["organisation"]: row for row in result.tables["organisations"].to_pylist()}
+    result = get_analysis("maturity").run(ws, organisations=list(truth["files"].values()))
+    rows = {row["organisation"]: row for row in result.organisations.to_pylist()}
     stages: dict[str, list[int]] = {}
     answering: dict[str, list[float]] = {}
     for name, style in truth["organisation_styles"].items():

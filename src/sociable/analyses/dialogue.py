@@ -8,17 +8,32 @@ do not converse, so they are left out of dialogue measures).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import duckdb
 import pyarrow as pa
 
-from sociable.analyses.base import AnalysisResult, Measure, analysis
-from sociable.errors import NoSuchCollection, SociableError
+from sociable.analyses.base import Measure, Option, OptionError, Result, analysis, fact, table
+from sociable.analyses.organisations import (
+    ORG_FLAG,
+    ORG_MEMBERS_SQL,
+    ORGANISATIONS,
+    Organisation,
+    load_organisation,
+    membership_params,
+    read_account_list,
+    resolve_organisation,
+)
+from sociable.store.scope import Scope
+
+if TYPE_CHECKING:
+    from sociable.store import Workspace
+
+__all__ = [  # the organisation helpers are also reachable from here, where they used to live
+    "ORG_MEMBERS_SQL", "DialogueResult", "Organisation", "account_counts", "load_organisation", "measure_dialogue",
+    "membership_params", "read_account_list", "resolve_organisation", "summarise",
+]
 
 DEFAULT_WINDOW_HOURS = 48.0
 MIN_WRITTEN_FOR_STYLE = 5  # fewer written posts than this: too quiet to call broadcaster or converser
@@ -82,116 +97,26 @@ RESPONSE_BINS: tuple[tuple[str, float], ...] = (
 RESPONSE_TIMES = Measure("responses", "Direct replies to received replies and mentions, by how long they took.")
 
 
-class Queryable(Protocol):
-    def query(self, sql: str, params: Any = None) -> pa.Table: ...
+# ---------------------------------------------------------------------- options
+
+GROUPINGS = ("account", "role", "sector", "organisation")
+WINDOW = Option("window", "float", DEFAULT_WINDOW_HOURS, "Hours within which an answer counts as a response.",
+                minimum=0)
+"""The response window, shared by dialogue, maturity and listening."""
+BY = Option("by", "choice", "account", "Show the measures per account, role, sector or organisation.",
+            choices=GROUPINGS)
 
 
-# ---------------------------------------------------------------------- scope and organisations
+def check_window(window: float) -> float:
+    """The window in hours; zero is refused here (the declaration only says it is not negative)."""
+    if window <= 0:
+        raise OptionError(f"{WINDOW.flag}: the response window must be a positive number of hours, not {window:g}.")
+    return float(window)
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Which posts are counted: a collection and a time window, as a SQL condition with named parameters."""
 
-    collection: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-    def condition(self, alias: str = "p") -> str:
-        clauses = ["TRUE"]
-        if self.collection is not None:
-            clauses.append(f"EXISTS (SELECT 1 FROM collections c WHERE c.name = $collection "
-                           f"AND c.platform = {alias}.platform AND c.post_id = {alias}.post_id)")
-        if self.since is not None:
-            clauses.append(f"{alias}.created_at >= $since")
-        if self.until is not None:
-            clauses.append(f"{alias}.created_at < $until")
-        return " AND ".join(clauses)
-
-    def params(self) -> dict[str, Any]:
-        values = {"collection": self.collection, "since": self.since, "until": self.until}
-        return {name: value for name, value in values.items() if value is not None}
-
-    def check(self, ws: Queryable) -> None:
-        """Raise NoSuchCollection when the collection is not in the workspace."""
-        if self.collection is None:
-            return
-        known = [str(v) for v in ws.query("SELECT DISTINCT name FROM collections ORDER BY 1").column(0).to_pylist()]
-        if self.collection not in known:
-            hint = f"the collections are: {', '.join(known)}" if known else "there are no collections yet"
-            raise NoSuchCollection(f"there is no collection called '{self.collection}'; {hint}.")
-
-
-@dataclass(frozen=True, slots=True)
-class Organisation:
-    """A named set of accounts (corporate, services, staff) treated as one organisation."""
-
-    name: str
-    accounts: tuple[tuple[str, str], ...]  # (platform, account_id)
-    handles: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def membership(self) -> dict[str, list[str]]:
-        """Parallel lists (org, platform, account_id) to pass to SQL as parameters."""
-        return {"org_names": [self.name] * len(self.accounts), "org_platforms": [p for p, _ in self.accounts],
-                "org_accounts": [a for _, a in self.accounts]}
-
-
-def read_account_list(path: str | Path) -> list[str]:
-    """Handles or account ids, one a line; blank lines and '#' comments are skipped."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SociableError(f"the organisation file {path} does not exist; give a text file of handles, one a line.")\
-            from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SociableError(f"the organisation file {path} could not be read ({exc}).") from None
-    entries = [line.split("#", 1)[0].strip() for line in text.splitlines()]
-    entries = [entry for entry in entries if entry]
-    if not entries:
-        raise SociableError(f"the organisation file {path} lists no accounts; write one handle or account id a line.")
-    return entries
-
-
-def resolve_organisation(ws: Queryable, name: str, entries: Iterable[str]) -> Organisation:
-    """Match handles (with or without '@', any case) or account ids to accounts in the workspace."""
-    wanted = [entry.strip() for entry in entries if entry.strip()]
-    keys = [entry.lstrip("@").lower() for entry in wanted]
-    rows = ws.query(
-        "SELECT platform, account_id, handle, lower(handle) AS key FROM accounts "
-        "WHERE lower(handle) IN (SELECT unnest($keys)) OR account_id IN (SELECT unnest($ids)) ORDER BY 1, 2",
-        {"keys": keys, "ids": wanted},
-    ).to_pylist()
-    found = {row["key"] for row in rows} | {row["account_id"] for row in rows}
-    missing = [entry for entry, key in zip(wanted, keys, strict=True) if key not in found and entry not in found]
-    if missing:
-        raise SociableError(
-            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not an account in this workspace; "
-            "check the spelling or import posts by or mentioning them first."
-        )
-    accounts = tuple(dict.fromkeys((row["platform"], row["account_id"]) for row in rows))
-    handles = {(row["platform"], row["account_id"]): row["handle"] or row["account_id"] for row in rows}
-    return Organisation(name, accounts, handles)
-
-
-def load_organisation(ws: Queryable, path: str | Path) -> Organisation:
-    """Read an organisation file and resolve its accounts; the organisation is named after the file."""
-    return resolve_organisation(ws, Path(path).stem, read_account_list(path))
-
-
-def membership_params(organisations: Sequence[Organisation]) -> dict[str, list[str]]:
-    merged: dict[str, list[str]] = {"org_names": [], "org_platforms": [], "org_accounts": []}
-    for organisation in organisations:
-        for key, values in organisation.membership().items():
-            merged[key].extend(values)
-    return merged
-
-
-ORG_MEMBERS_SQL = ("SELECT unnest($org_names::VARCHAR[]) AS org, unnest($org_platforms::VARCHAR[]) AS platform, "
-                   "unnest($org_accounts::VARCHAR[]) AS account_id")
-
-
-def has_labels(ws: Queryable) -> bool:
+def has_labels(ws: Workspace) -> bool:
+    """Whether any account has a known role (from `sociable roles` or manual labels)."""
     return bool(ws.query("SELECT count(*) AS n FROM labels WHERE role IS NOT NULL AND role <> 'unknown'")
                 .column(0)[0].as_py())
 
@@ -356,7 +281,7 @@ STYLE_SQL = f"""
          ELSE 'mixed' END AS style"""
 
 
-def account_counts(ws: Queryable, scope: Scope, window_hours: float = DEFAULT_WINDOW_HOURS) -> pa.Table:
+def account_counts(ws: Workspace, scope: Scope, window_hours: float = DEFAULT_WINDOW_HOURS) -> pa.Table:
     """One row per account that posted in scope, with the raw counts behind every dialogue measure."""
     sql = ACCOUNT_SQL.format(
         scoped=SCOPED_SQL.strip().format(where=scope.condition("p")), threads=THREADS_SQL.strip(),
@@ -366,79 +291,149 @@ def account_counts(ws: Queryable, scope: Scope, window_hours: float = DEFAULT_WI
 
 
 def summarise(
-    counts: pa.Table, organisations: Sequence[Organisation] = (), labelled: bool = True
+    ws: Workspace, counts: pa.Table, organisations: Sequence[Organisation] = (), labelled: bool = True
 ) -> dict[str, pa.Table]:
     """Measures per account and per role, sector and organisation, from the per-account counts.
 
     Group ratios pool the counts of their accounts (a group's reply share is all its replies over
     all its written posts), so a busy account weighs more than a quiet one, as in the conversation.
+    The counts are read on the workspace's own connection.
     """
-    con = duckdb.connect()
-    try:
-        con.register("counts", counts)
-        params: dict[str, Any] = {"labelled": labelled}
-        accounts = con.sql(
-            f"SELECT *, {STYLE_SQL} FROM (SELECT platform, account_id, handle, display_name, role, subtype, sector, "
-            f"followers, {MEASURES_SQL} FROM counts GROUP BY ALL) ORDER BY posts DESC, handle", params=params,
-        ).to_arrow_table()
-        tables = {"accounts": accounts, "overall": con.sql(
-            f"SELECT count(*) AS accounts, {MEASURES_SQL} FROM counts", params=params).to_arrow_table()}
-        for dimension in ("role", "sector"):
-            tables[dimension] = con.sql(
-                f"SELECT {dimension} AS group_name, count(*) AS accounts, {MEASURES_SQL} FROM counts "
-                "GROUP BY ALL ORDER BY posts DESC, group_name", params=params,
-            ).to_arrow_table()
-        members = membership_params(organisations)
-        tables["organisation"] = con.sql(
-            f"SELECT m.org AS group_name, count(*) AS accounts, {MEASURES_SQL} FROM counts c "
-            f"JOIN ({ORG_MEMBERS_SQL}) m USING (platform, account_id) GROUP BY ALL ORDER BY group_name",
-            params={**params, **members},
-        ).to_arrow_table() if organisations else _empty_groups(tables["role"])
-        tables["response_times"] = _response_bins(con)
-        return tables
-    finally:
-        con.close()
+    tables = {"counts": counts}
+    params: dict[str, Any] = {"labelled": labelled}
+    summary = {
+        "accounts": ws.query_with(tables, f"SELECT *, {STYLE_SQL} FROM (SELECT platform, account_id, handle, "
+                                          f"display_name, role, subtype, sector, followers, {MEASURES_SQL} FROM counts "
+                                          "GROUP BY ALL) ORDER BY posts DESC, handle", params),
+        "overall": ws.query_with(tables, f"SELECT count(*) AS accounts, {MEASURES_SQL} FROM counts", params),
+    }
+    for dimension in ("role", "sector"):
+        summary[dimension] = ws.query_with(
+            tables, f"SELECT {dimension} AS group_name, count(*) AS accounts, {MEASURES_SQL} FROM counts "
+                    "GROUP BY ALL ORDER BY posts DESC, group_name", params)
+    summary["organisation"] = ws.query_with(
+        tables, f"SELECT m.org AS group_name, count(*) AS accounts, {MEASURES_SQL} FROM counts c "
+                f"JOIN ({ORG_MEMBERS_SQL}) m USING (platform, account_id) GROUP BY ALL ORDER BY group_name",
+        {**params, **membership_params(organisations)},
+    ) if organisations else summary["role"].schema.empty_table()
+    summary["response_times"] = ws.query_with(tables, _RESPONSE_BINS_SQL)
+    return summary
 
 
-def _empty_groups(like: pa.Table) -> pa.Table:
-    return like.schema.empty_table()
-
-
-def _response_bins(con: duckdb.DuckDBPyConnection) -> pa.Table:
+def _response_bins_sql() -> str:
     cases = " ".join(f"WHEN hours < {limit} THEN {i}" for i, (_, limit) in enumerate(RESPONSE_BINS[:-1]))
     names = "[" + ", ".join(f"'{name}'" for name, _ in RESPONSE_BINS) + "]"
-    return con.sql(f"""
+    return f"""
         SELECT {names}[bin + 1] AS bucket, bin, role, count(*) AS responses
           FROM (SELECT role, CASE {cases} ELSE {len(RESPONSE_BINS) - 1} END AS bin
                   FROM (SELECT role, unnest(response_hours) AS hours FROM counts))
-         GROUP BY ALL ORDER BY bin, role""").to_arrow_table()
+         GROUP BY ALL ORDER BY bin, role"""
+
+
+_RESPONSE_BINS_SQL = _response_bins_sql()
+
+
+# ---------------------------------------------------------------------- the result
+
+DIALOGUE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("posts", "posts"), ("broadcast_share", "broadcasts"), ("reply_share", "replies"),
+    ("conversation_share", "in conversation"), ("link_only_share", "link only"), ("reciprocity", "reciprocity"),
+    ("received", "received"), ("response_rate", "answered"), ("median_response_hours", "median answer"),
+    ("people_share", "with people"), ("chat_sessions", "chat hours"),
+)
+"""The measures every dialogue table shows, with their column headers."""
+STYLE_READING = "Style: " + "; ".join(f"{name}: {rule}" for name, rule in STYLE_RULES) + "."
+POOLED_READING = "Pooled over the group's accounts: a busy account weighs more than a quiet one."
+
+
+def _group_columns(group: str) -> dict[str, str]:
+    return {"group_name": group, **dict(DIALOGUE_COLUMNS)}
+
+
+@dataclass(kw_only=True)
+class DialogueResult(Result):
+    """Dialogue measures per account and per role, sector and organisation, and how long answers take."""
+
+    name: ClassVar[str] = "dialogue"
+    title: ClassVar[str] = "Being sociable"
+    description: ClassVar[str] = "Broadcasting or conversing: per account and per role, sector and organisation."
+    measures: ClassVar[tuple[Measure, ...]] = (*ACCOUNT_MEASURES, RESPONSE_TIMES)
+    main: ClassVar[str | None] = "accounts"
+
+    accounts: pa.Table = table("Accounts", {"handle": "account", "style": "style", **dict(DIALOGUE_COLUMNS)},
+                               reading=STYLE_READING)
+    role: pa.Table = table("By role", _group_columns("role"), reading=POOLED_READING)
+    sector: pa.Table = table("By sector", _group_columns("sector"), reading=POOLED_READING)
+    organisation: pa.Table = table("By organisation", _group_columns("organisation"), reading=POOLED_READING)
+    response_times: pa.Table = table("How long answers take", {"bucket": "time to answer", "role": "role",
+                                                               "responses": "answers"}, cli=False)
+
+    account_count: int = fact("Accounts", 0, measure="accounts")
+    labelled: bool = fact("Roles labelled", False)
+    window_hours: float = fact("Response window (hours)", DEFAULT_WINDOW_HOURS)
+    styles: dict[str, int] = fact("Accounts by style", {}, measure="style")
+    posts: int = fact("Posts", 0)
+    written: int = fact("Written posts", 0)
+    broadcast_share: float | None = fact("Broadcasts", None)
+    reply_share: float | None = fact("Replies", None)
+    conversation_share: float | None = fact("In conversation", None)
+    conversations: int = fact("Conversations", 0)
+    link_only_share: float | None = fact("Link only", None)
+    repost_share: float | None = fact("Reposts", None)
+    reciprocity: float | None = fact("Reciprocity", None)
+    received: int = fact("Received", 0)
+    response_rate: float | None = fact("Answered", None)
+    median_response_hours: float | None = fact("Median answer (hours)", None)
+    people_share: float | None = fact("With people", None)
+    chat_sessions: int = fact("Chat hours", 0)
+
+    @property
+    def by(self) -> str:
+        """The grouping chosen with the `by` option: account, role, sector or organisation."""
+        return str(self.options.get("by") or "account")
+
+    def grouped(self) -> pa.Table:
+        """The table for the chosen grouping: what the CLI prints and `-o FILE` writes."""
+        chosen: pa.Table = getattr(self, self._grouped_name())
+        return chosen
+
+    def shown_tables(self) -> list[str]:
+        return [self._grouped_name()]
+
+    def main_table(self) -> pa.Table:
+        return self.grouped()
+
+    def _grouped_name(self) -> str:
+        return "accounts" if self.by == "account" else self.by
+
+
+OVERALL_FACTS = ("posts", "written", "broadcast_share", "reply_share", "conversation_share", "conversations",
+                 "link_only_share", "repost_share", "reciprocity", "received", "response_rate",
+                 "median_response_hours", "people_share", "chat_sessions")
 
 
 # ---------------------------------------------------------------------- the analysis
 
 
 @analysis("dialogue", "Being sociable",
-          "Per account and per role, sector and organisation: broadcasting or conversing?", order=40)
+          "Per account and per role, sector and organisation: broadcasting or conversing?",
+          result=DialogueResult, options=(ORGANISATIONS, BY, WINDOW), order=40)
 def measure_dialogue(
-    ws: Queryable, collection: str | None = None, since: datetime | None = None, until: datetime | None = None,
-    organisations: Sequence[Organisation] = (), window_hours: float = DEFAULT_WINDOW_HOURS,
-) -> AnalysisResult:
+    ws: Workspace, scope: Scope, *, organisations: Sequence[Organisation], by: str, window: float,
+) -> DialogueResult:
     """Dialogue measures per account and group, with notes on who broadcasts and who converses."""
-    if window_hours <= 0:
-        raise SociableError("the response window must be a positive number of hours.")
-    scope = Scope(collection, since, until)
-    scope.check(ws)
+    window = check_window(window)
+    if by == "organisation" and not organisations:
+        raise OptionError(f"{BY.flag} organisation needs at least one {ORG_FLAG} FILE listing an "
+                          "organisation's accounts.")
     labelled = has_labels(ws)
-    tables = summarise(account_counts(ws, scope, window_hours), organisations, labelled)
-    accounts = tables["accounts"]
-    styles = _style_counts(accounts)
-    facts: dict[str, Any] = {"accounts": accounts.num_rows, "labelled": labelled, "window_hours": window_hours,
-                             "styles": styles, "style_rule": STYLE_RULES}
-    facts.update(tables["overall"].to_pylist()[0])
-    return AnalysisResult(
-        "dialogue", "Being sociable", "Broadcasting or conversing: per account and per role, sector and organisation.",
-        measures=(*ACCOUNT_MEASURES, RESPONSE_TIMES), tables=tables, facts=facts,
-        notes=tuple(dialogue_notes(tables, labelled, styles)),
+    tables = summarise(ws, account_counts(ws, scope, window), organisations, labelled)
+    overall = tables.pop("overall").to_pylist()[0]
+    styles = _style_counts(tables["accounts"])
+    return DialogueResult(
+        **tables, **{name: overall[name] for name in OVERALL_FACTS}, account_count=tables["accounts"].num_rows,
+        labelled=labelled, window_hours=window, styles=styles,
+        notes=tuple(dialogue_notes(tables, labelled, styles)), options={"by": by, "window": window},
     )
 
 

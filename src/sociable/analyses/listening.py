@@ -3,8 +3,8 @@
 A target is an organisation's accounts, keywords and hashtags. A post *about* the target is any
 post (reposts excepted) by someone outside the organisation that replies to, mentions or quotes
 one of its accounts, contains a keyword, or carries a hashtag. The workspace finds those posts
-in one pass; the follow-up counts run in DuckDB on that (much smaller) set, and VADER scores
-their text in Python.
+in one pass; the follow-up counts run on that (much smaller) set, on the workspace's own
+connection, and VADER scores their text in Python.
 """
 
 from __future__ import annotations
@@ -13,16 +13,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from sociable.analyses import dialogue as dlg
 from sociable.analyses import listening_rules as rules
-from sociable.analyses.base import AnalysisResult, Measure, analysis
+from sociable.analyses.base import Measure, Option, OptionError, Result, analysis, fact, table
+from sociable.analyses.organisations import ORG_FLAG, ORG_MEMBERS_SQL, ORGANISATIONS, Organisation, membership_params
 from sociable.errors import SociableError
+from sociable.store.scope import Scope, to_utc
+
+if TYPE_CHECKING:
+    from sociable.store import Workspace
 
 SENTIMENT_LIMIT = 100_000  # at most this many posts are scored; a larger set is sampled (seeded)
 THEMES_PER_PERIOD = 8
@@ -57,20 +61,30 @@ SENTIMENT_LIMITS = (
     "scores other languages as neutral; read it as a trend over many posts, never as the mood of one post."
 )
 
+KEYWORDS = Option("keywords", "list", (), "Words or phrases to listen for, whole words in any case (comma-separated "
+                                          "or repeated).", short="-k")
+HASHTAGS = Option("hashtags", "list", (), "Hashtags to listen for (comma-separated or repeated).")
+UNANSWERED = Option("unanswered", "bool", False, "Show only the queue of unanswered posts (sentiment is not scored).")
+SENTIMENT = Option("sentiment", "bool", True, "Score the sentiment of the posts with VADER.")
+PERIOD = Option("period", "choice", None, "Count per day, week or month (default: days for up to a month of posts, "
+                                          "weeks up to a year, months beyond).", choices=("day", "week", "month"))
+AS_OF = Option("as_of", "str", None, "Judge waiting times at this date or time (UTC; default: the last post in the "
+                                     "workspace).", web=False, resolve=lambda _ws, value: to_utc(value, "--as-of"))
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
     """What to listen for: an organisation's accounts, keywords and hashtags (any may be empty, not all)."""
 
-    organisations: tuple[dlg.Organisation, ...] = ()
+    organisations: tuple[Organisation, ...] = ()
     keywords: tuple[str, ...] = ()
     hashtags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not (self.organisations or any(k.strip() for k in self.keywords) or any(h.strip("# ") for h in
                                                                                      self.hashtags)):
-            raise SociableError("say what to listen for: an organisation's accounts (--org), a --keyword or a "
-                                "--hashtag.")
+            raise SociableError(f"say what to listen for: an organisation's accounts ({ORG_FLAG} FILE), "
+                                f"{KEYWORDS.flag} or {HASHTAGS.flag}.")
 
     @property
     def tags(self) -> list[str]:
@@ -218,29 +232,29 @@ def keyword_pattern(keywords: Sequence[str]) -> str | None:
     return "(?i)(?:" + "|".join(parts) + ")" if parts else None
 
 
-def themes(con: duckdb.DuckDBPyConnection, unit: str, cues: rules.Cues, top: int = THEMES_PER_PERIOD,
+def themes(ws: Workspace, win: pa.Table, unit: str, cues: rules.Cues, top: int = THEMES_PER_PERIOD,
            min_posts: int = 3) -> pa.Table:
     """The most distinctive words and two-word phrases of each period, each with its most engaged example post."""
     stop = "[" + ", ".join("'" + word.replace("'", "''") + "'" for word in sorted(cues.stopwords)) + "]"
-    return con.sql(THEMES_SQL.format(unit=unit, stop=stop, top=int(top), min_posts=int(min_posts))).to_arrow_table()
+    return ws.query_with({"win": win}, THEMES_SQL.format(unit=unit, stop=stop, top=int(top), min_posts=int(min_posts)))
 
 
 # ---------------------------------------------------------------------- finding the posts
 
 
-def matched_posts(ws: dlg.Queryable, target: Target, scope: dlg.Scope) -> pa.Table:
+def matched_posts(ws: Workspace, target: Target, scope: Scope) -> pa.Table:
     """Every post about the target up to `scope.until` (earlier ones mark known voices), with in_window set."""
-    before = dlg.Scope(scope.collection, None, scope.until)
+    before = scope.replace(since=None)
     keywords = keyword_pattern(target.keywords)
     sql = MATCHED_SQL.format(
-        members=dlg.ORG_MEMBERS_SQL, where=before.condition("p"),
+        members=ORG_MEMBERS_SQL, where=before.condition("p"),
         keyword_hit="regexp_matches(coalesce(p.text, ''), $keywords)" if keywords else "FALSE",
         hashtag_hit="list_has_any(p.hashtags, $tags::VARCHAR[])" if target.tags else "FALSE",
-        in_window="p.created_at >= $since" if scope.since is not None else "TRUE",
+        in_window="p.created_at >= $window_start" if scope.since is not None else "TRUE",
     )
-    params: dict[str, Any] = {**before.params(), **dlg.membership_params(target.organisations)}
+    params: dict[str, Any] = {**before.params(), **membership_params(target.organisations)}
     if scope.since is not None:
-        params["since"] = scope.since
+        params["window_start"] = scope.since
     if keywords:
         params["keywords"] = keywords
     if target.tags:
@@ -277,33 +291,31 @@ def _analyser(factory: Any) -> Any:
     return _ANALYSER[0]
 
 
-def sentiment_by_period(con: duckdb.DuckDBPyConnection, unit: str) -> tuple[pa.Table, int, bool]:
+def sentiment_by_period(ws: Workspace, win: pa.Table, unit: str) -> tuple[pa.Table, int, bool]:
     """Mean and shares of VADER scores per period; returns the table, posts scored, and whether sampled."""
-    total = int(con.sql("SELECT count(*) FROM win").fetchall()[0][0])
-    sampled = total > SENTIMENT_LIMIT
+    sampled = win.num_rows > SENTIMENT_LIMIT
     sample = f" USING SAMPLE reservoir({SENTIMENT_LIMIT} ROWS) REPEATABLE (7)" if sampled else ""
-    rows = con.sql(f"SELECT date_trunc('{unit}', timezone('UTC', created_at))::DATE AS period, text "
-                   f"FROM win{sample}").to_arrow_table()
+    rows = ws.query_with({"win": win}, f"SELECT date_trunc('{unit}', timezone('UTC', created_at))::DATE AS period, "
+                                       f"text FROM win{sample}")
     scores = pa.table({"period": rows.column("period"),
                        "compound": pa.array(score_sentiment(rows.column("text").to_pylist()), pa.float64())})
-    con.register("scores", scores)
-    table = con.sql("""
+    table = ws.query_with({"scores": scores}, """
         SELECT period, count(*) AS scored, avg(compound) AS mean_sentiment,
                avg((compound >= 0.05)::INT) AS positive_share, avg((compound <= -0.05)::INT) AS negative_share
-          FROM scores GROUP BY period ORDER BY period""").to_arrow_table()
+          FROM scores GROUP BY period ORDER BY period""")
     return table, rows.num_rows, sampled
 
 
 # ---------------------------------------------------------------------- the queue
 
 
-def classify_asks(con: duckdb.DuckDBPyConnection, cues: rules.Cues, org_names: Sequence[str]) -> pa.Table:
+def classify_asks(ws: Workspace, win: pa.Table, cues: rules.Cues, org_names: Sequence[str]) -> pa.Table:
     """Posts in the window that ask, request or complain: one row per organisation that owes an answer.
 
     A post addressed to some of the organisations is owed by those; one found only by keyword or
     hashtag is owed by every organisation of the target.
     """
-    return con.sql(f"""
+    return ws.query_with({"win": win}, f"""
         SELECT w.platform, w.post_id, w.account_id, w.created_at, w.text, w.uri, w.handle, w.display_name,
                w.followers, w.addressed, unnest(coalesce(w.orgs, $org_names::VARCHAR[])) AS org,
                k.kind, k.urgent, k.cues
@@ -312,22 +324,21 @@ def classify_asks(con: duckdb.DuckDBPyConnection, cues: rules.Cues, org_names: S
                      {rules.urgent_sql('plain', cues)} AS urgent, {rules.cues_sql('plain', cues)} AS cues
                 FROM (SELECT platform, post_id, {rules.plain_text_sql('text')} AS plain FROM win)) k
             USING (platform, post_id)
-         WHERE k.kind IS NOT NULL""", params={"org_names": list(org_names)}).to_arrow_table()
+         WHERE k.kind IS NOT NULL""", {"org_names": list(org_names)})
 
 
-def find_answers(ws: dlg.Queryable, asks: pa.Table, target: Target) -> pa.Table:
+def find_answers(ws: Workspace, asks: pa.Table, target: Target) -> pa.Table:
     """The first answer from the owing organisation to each ask, looked for in the whole workspace."""
     columns = {
         "ask_platforms": asks.column("platform").to_pylist(), "ask_posts": asks.column("post_id").to_pylist(),
         "ask_authors": asks.column("account_id").to_pylist(), "ask_times": asks.column("created_at").to_pylist(),
         "ask_orgs": asks.column("org").to_pylist(),
     }
-    return ws.query(ANSWERS_SQL.format(members=dlg.ORG_MEMBERS_SQL),
-                    {**columns, **dlg.membership_params(target.organisations)})
+    return ws.query(ANSWERS_SQL.format(members=ORG_MEMBERS_SQL), {**columns, **membership_params(target.organisations)})
 
 
 def build_queue(
-    con: duckdb.DuckDBPyConnection, cues: rules.Cues, window_hours: float, as_of: datetime
+    ws: Workspace, asks: pa.Table, answers: pa.Table, cues: rules.Cues, window_hours: float, as_of: datetime
 ) -> pa.Table:
     """Every ask with its status (answered, answered late, overdue, open) and its rank score."""
     weights = cues.ranking
@@ -339,7 +350,7 @@ def build_queue(
         f" + {weights.get('reach', 0)} * log10(1 + coalesce(followers, 0))"
         f" + {weights.get('age', 0)} * least(age_hours / $window, {weights.get('age_cap', 4)})"
     )
-    return con.sql(f"""
+    return ws.query_with({"asks": asks, "answers": answers}, f"""
         SELECT *, {score} AS score FROM (
             SELECT a.*, n.answered_at, n.answer_id,
                    greatest(0, epoch(n.answered_at) - epoch(a.created_at)) / 3600.0 AS answer_hours,
@@ -352,111 +363,176 @@ def build_queue(
               FROM asks a LEFT JOIN answers n
                 ON n.platform = a.platform AND n.post_id = a.post_id AND n.org = a.org)
          ORDER BY status IN ('overdue', 'open') DESC, score DESC, created_at, post_id""",
-                   params={"window": float(window_hours), "as_of": as_of}).to_arrow_table()
+                         {"window": float(window_hours), "as_of": as_of})
+
+
+# ---------------------------------------------------------------------- the result
+
+QUEUE_COLUMNS = {"status": "status", "kind": "kind", "urgent": "urgent", "org": "asked of", "handle": "from",
+                 "age_hours": "waiting", "text": "post", "uri": "link"}
+
+
+@dataclass(kw_only=True)
+class ListeningResult(Result):
+    """Volume, voices, sentiment and themes of the posts about a target, and the asks nobody answered."""
+
+    name: ClassVar[str] = "listening"
+    title: ClassVar[str] = "Listening"
+    description: ClassVar[str] = "What people say about the target, and what went unanswered."
+    measures: ClassVar[tuple[Measure, ...]] = MEASURES
+    main: ClassVar[str | None] = "queue"
+
+    volume: pa.Table = table("Posts per period", {
+        "period": "period", "posts": "posts", "addressed": "to them", "about": "about them", "voices": "voices",
+        "new_voices": "new voices"})
+    voices: pa.Table = table("Who is talking", {"dimension": "by", "group_name": "group", "posts": "posts",
+                                                "accounts": "accounts"})
+    sentiment: pa.Table = table("Sentiment", {
+        "period": "period", "scored": "posts scored", "mean_sentiment": "mean sentiment",
+        "positive_share": "positive", "negative_share": "negative"}, reading=SENTIMENT_LIMITS)
+    themes: pa.Table = table("Themes", {"period": "period", "term": "theme", "term_posts": "posts",
+                                        "example_handle": "example by", "example_text": "example"})
+    queue: pa.Table = table("Unanswered", QUEUE_COLUMNS, reading="Ranked by urgency cues, kind, reach and time "
+                                                                 "waited; overdue means older than the window.")
+    asks: pa.Table = table("Every ask, with its status", {**QUEUE_COLUMNS, "answer_hours": "answered after"},
+                           cli=False)
+
+    posts: int = fact("Posts", 0)
+    accounts: int = fact("Voices", 0, measure="voices")
+    unit: str = fact("Period", "day")
+    window_hours: float = fact("Response window (hours)", dlg.DEFAULT_WINDOW_HOURS)
+    as_of: datetime | None = fact("Waiting judged at", None)
+    first: datetime | None = fact("First post", None)
+    last: datetime | None = fact("Last post", None)
+    labelled: bool = fact("Roles labelled", False)
+    scored: int | None = fact("Posts scored for sentiment", None)
+    asked: int | None = fact("Asks", None, measure="asks")  # None when no organisation's answers were looked for
+    answered: int | None = fact("Answered", None, measure="answered_in_window")
+    answered_late: int | None = fact("Answered late", None)
+    overdue: int | None = fact("Overdue", None)
+    open: int | None = fact("Open", None)
+    median_answer_hours: float | None = fact("Median answer (hours)", None, measure="answer_hours")
+
+    @property
+    def queue_checked(self) -> bool:
+        """Whether answers were looked for (an organisation's accounts were known)."""
+        return self.asked is not None
+
+    def main_table(self) -> pa.Table:
+        """The queue when answers were looked for; otherwise the volume per period."""
+        return self.queue if self.queue_checked else self.volume
+
+    def headline(self) -> list[str]:
+        if not self.queue_checked or not self.options.get("unanswered"):
+            return []
+        if not self.queue.num_rows:
+            return ["No unanswered posts: every ask found was answered within the window."]
+        return [f"{self.queue.num_rows:,} posts are waiting for an answer."]
+
+    def shown_tables(self) -> list[str]:
+        if self.options.get("unanswered"):
+            return ["queue"]
+        shown = ["volume", "voices", "sentiment", "themes"]
+        return [name for name in shown if name != "sentiment" or self.scored is not None] + \
+            ["queue"] * self.queue_checked
 
 
 # ---------------------------------------------------------------------- the analysis
 
 
 @analysis("listening", "Listening",
-          "What people say about an organisation, who says it, how it feels, and what went unanswered.", order=50)
+          "What people say about an organisation, who says it, how it feels, and what went unanswered.",
+          result=ListeningResult, options=(ORGANISATIONS, KEYWORDS, HASHTAGS, dlg.WINDOW, UNANSWERED, SENTIMENT,
+                                           PERIOD, AS_OF), order=50, command="listen", method="listen")
 def listen(
-    ws: dlg.Queryable, target: Target | None = None, collection: str | None = None, since: datetime | None = None,
-    until: datetime | None = None, window_hours: float = dlg.DEFAULT_WINDOW_HOURS, as_of: datetime | None = None,
-    period: str | None = None, sentiment: bool = True,
-) -> AnalysisResult:
+    ws: Workspace, scope: Scope, *, organisations: Sequence[Organisation], keywords: Sequence[str],
+    hashtags: Sequence[str], window: float, unanswered: bool, sentiment: bool, period: str | None,
+    as_of: datetime | None,
+) -> ListeningResult:
     """Volume, voices, sentiment, themes and the unanswered queue for a target.
 
     Without a target, every account labelled as an organisation is listened for, each as its own
     organisation (so an answer must come from the account that was asked).
     """
-    if window_hours <= 0:
-        raise SociableError("the response window must be a positive number of hours.")
-    if period is not None and period not in ("day", "week", "month"):
-        raise SociableError(f"the period should be day, week or month, not '{period}'.")
-    scope = dlg.Scope(collection, since, until)
-    scope.check(ws)
-    target = target or labelled_organisations(ws)
+    window = dlg.check_window(window)
+    given = Target(tuple(organisations), tuple(keywords), tuple(hashtags)) \
+        if organisations or keywords or hashtags else None
+    if unanswered and given is not None and not given.organisations:
+        raise OptionError(f"{UNANSWERED.flag} needs {ORG_FLAG} FILE: the accounts whose answers count.")
+    target = given or labelled_organisations(ws)
     cues = rules.load_cues()
     matched = matched_posts(ws, target, scope)
+    win = matched.filter(pc.equal(matched.column("in_window"), True))
     as_of = as_of or _latest(ws)
-    con = duckdb.connect()
-    try:
-        con.register("matched", matched)
-        con.execute("CREATE TEMP TABLE win AS SELECT * FROM matched WHERE in_window")
-        return _result(ws, con, target, cues, window_hours, as_of, period, sentiment)
-    finally:
-        con.close()
+    result = _measure(ws, matched, win, target, cues, window, as_of, period, sentiment and not unanswered)
+    result.options = {"unanswered": unanswered}
+    return result
 
 
-def labelled_organisations(ws: dlg.Queryable) -> Target:
+def labelled_organisations(ws: Workspace) -> Target:
+    """Every account labelled as an organisation, each as an organisation of its own."""
     rows = ws.query("SELECT l.platform, l.account_id, coalesce(a.handle, l.account_id) AS handle FROM labels l "
                     "LEFT JOIN accounts a USING (platform, account_id) WHERE l.role = 'organisation' "
                     "ORDER BY handle").to_pylist()
     if not rows:
         raise SociableError(f"no account is labelled as an organisation (roles are {dlg.RUN_ROLES}); or give "
-                            "the organisation's accounts with --org.")
-    return Target(tuple(dlg.Organisation("@" + r["handle"], ((r["platform"], r["account_id"]),)) for r in rows))
+                            f"the organisation's accounts with {ORG_FLAG} FILE.")
+    return Target(tuple(Organisation("@" + r["handle"], ((r["platform"], r["account_id"]),)) for r in rows))
 
 
-def _latest(ws: dlg.Queryable) -> datetime:
+def _latest(ws: Workspace) -> datetime:
     value = ws.query("SELECT max(created_at) AS latest FROM posts").column(0)[0].as_py()
     return value if value is not None else datetime.now().astimezone()
 
 
-def _result(
-    ws: dlg.Queryable, con: duckdb.DuckDBPyConnection, target: Target, cues: rules.Cues, window_hours: float,
+def _measure(
+    ws: Workspace, matched: pa.Table, win: pa.Table, target: Target, cues: rules.Cues, window_hours: float,
     as_of: datetime, period: str | None, sentiment: bool,
-) -> AnalysisResult:
-    first, last = con.sql("SELECT min(created_at), max(created_at) FROM win").fetchall()[0]
-    unit = period or period_unit(first, last)
-    tables: dict[str, pa.Table] = {
-        "volume": con.sql(VOLUME_SQL.format(unit=unit)).to_arrow_table(),
-        "voices": con.sql(VOICES_SQL).to_arrow_table(),
-        "themes": themes(con, unit, cues),
-    }
-    posts, voices = con.sql("SELECT count(*), count(DISTINCT (platform, account_id)) FROM win").fetchall()[0]
-    facts: dict[str, Any] = {"posts": int(posts), "voices": int(voices), "unit": unit,
-                             "window_hours": window_hours, "as_of": as_of, "first": first, "last": last,
-                             "labelled": dlg.has_labels(ws)}
+) -> ListeningResult:
+    span = ws.query_with({"win": win}, "SELECT min(created_at) AS first, max(created_at) AS last, count(*) AS posts, "
+                                       "count(DISTINCT (platform, account_id)) AS voices FROM win").to_pylist()[0]
+    unit = period or period_unit(span["first"], span["last"])
+    result = ListeningResult(
+        volume=ws.query_with({"matched": matched, "win": win}, VOLUME_SQL.format(unit=unit)),
+        voices=ws.query_with({"win": win}, VOICES_SQL), themes=themes(ws, win, unit, cues),
+        posts=int(span["posts"]), accounts=int(span["voices"]), unit=unit, window_hours=window_hours, as_of=as_of,
+        first=span["first"], last=span["last"], labelled=dlg.has_labels(ws),
+    )
     notes: list[str] = []
-    if sentiment and facts["posts"]:
-        tables["sentiment"], facts["scored"], sampled = sentiment_by_period(con, unit)
-        notes.append(SENTIMENT_LIMITS + (f" {facts['scored']:,} of {facts['posts']:,} posts were scored (a seeded "
+    if sentiment and result.posts:
+        result.sentiment, result.scored, sampled = sentiment_by_period(ws, win, unit)
+        notes.append(SENTIMENT_LIMITS + (f" {result.scored:,} of {result.posts:,} posts were scored (a seeded "
                                          "random sample)." if sampled else ""))
     if target.organisations:
-        asks = classify_asks(con, cues, [org.name for org in target.organisations])
-        con.register("asks", asks)
-        con.register("answers", find_answers(ws, asks, target))
-        everything = build_queue(con, cues, window_hours, as_of)
-        tables["asks"] = everything
-        tables["queue"] = everything.filter(pc.is_in(everything.column("status"),
-                                                              pa.array(QUEUE_STATUSES)))
-        facts.update(_queue_facts(everything))
+        asks = classify_asks(ws, win, cues, [org.name for org in target.organisations])
+        result.asks = build_queue(ws, asks, find_answers(ws, asks, target), cues, window_hours, as_of)
+        result.queue = result.asks.filter(pc.is_in(result.asks.column("status"), pa.array(QUEUE_STATUSES)))
+        _count_queue(result)
     else:
-        notes.append("Give the organisation's accounts (--org) to find the posts none of them answered.")
-    notes[:0] = listening_notes(facts, tables)
-    return AnalysisResult("listening", "Listening", "What people say about the target, and what went unanswered.",
-                          measures=MEASURES, tables=tables, facts=facts, notes=tuple(notes))
+        notes.append(f"Give the organisation's accounts ({ORG_FLAG} FILE) to find the posts none of them "
+                     "answered.")
+    result.notes = (*listening_notes(result), *notes)
+    return result
 
 
-def _queue_facts(asks: pa.Table) -> dict[str, Any]:
-    statuses = asks.column("status").to_pylist()
-    hours = sorted(h for h, s in zip(asks.column("answer_hours").to_pylist(), statuses, strict=True) if s == "answered")
-    return {
-        "asks": len(statuses), **{status.replace(" ", "_"): statuses.count(status)
-                                  for status in ("answered", "answered late", "overdue", "open")},
-        "median_answer_hours": hours[len(hours) // 2] if hours else None,
-    }
+def _count_queue(result: ListeningResult) -> None:
+    statuses = result.asks.column("status").to_pylist()
+    hours = sorted(h for h, s in zip(result.asks.column("answer_hours").to_pylist(), statuses, strict=True)
+                   if s == "answered")
+    result.asked = len(statuses)
+    result.answered, result.answered_late = statuses.count("answered"), statuses.count("answered late")
+    result.overdue, result.open = statuses.count("overdue"), statuses.count("open")
+    result.median_answer_hours = hours[len(hours) // 2] if hours else None
 
 
-def listening_notes(facts: dict[str, Any], tables: dict[str, pa.Table]) -> list[str]:
-    if not facts["posts"]:
+def listening_notes(result: ListeningResult) -> list[str]:
+    """Plain-language findings: how much was said, and how many asks were answered."""
+    if not result.posts:
         return ["No posts about the target were found in scope."]
-    notes = [f"{facts['posts']:,} posts about the target by {facts['voices']:,} accounts."]
-    if "asks" in facts:
-        waiting = facts["overdue"] + facts["open"]
-        notes.append(f"{facts['asks']:,} asked, requested or complained; {facts['answered']:,} were answered within "
-                     f"{facts['window_hours']:g} hours, {facts['answered_late']:,} later, and {waiting:,} are waiting "
-                     f"({facts['overdue']:,} overdue).")
+    notes = [f"{result.posts:,} posts about the target by {result.accounts:,} accounts."]
+    if result.asked is not None:
+        waiting = (result.overdue or 0) + (result.open or 0)
+        notes.append(f"{result.asked:,} asked, requested or complained; {result.answered:,} were answered within "
+                     f"{result.window_hours:g} hours, {result.answered_late:,} later, and {waiting:,} are waiting "
+                     f"({result.overdue:,} overdue).")
     return notes

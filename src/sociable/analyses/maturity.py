@@ -11,18 +11,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import duckdb
 import pyarrow as pa
 import yaml
 
 from sociable.analyses import dialogue as dlg
-from sociable.analyses.base import AnalysisResult, Measure, analysis
+from sociable.analyses.base import Measure, Option, Result, analysis, fact, table
+from sociable.analyses.organisations import ORG_FLAG, ORG_MEMBERS_SQL, ORGANISATIONS, Organisation, membership_params
 from sociable.errors import SociableError
+from sociable.store.scope import Scope
+
+if TYPE_CHECKING:
+    from sociable.store import Workspace
 
 RUBRIC_PATH = Path(__file__).with_name("lexicon") / "maturity.yaml"
 ACTIVE_MIN_POSTS = 4
@@ -175,21 +178,14 @@ SELECT t.org AS organisation, count(*) AS accounts_listed,
 
 
 def organisation_measures(
-    ws: dlg.Queryable, organisations: Sequence[dlg.Organisation], scope: dlg.Scope,
-    window_hours: float = dlg.DEFAULT_WINDOW_HOURS,
+    ws: Workspace, organisations: Sequence[Organisation], scope: Scope, window_hours: float = dlg.DEFAULT_WINDOW_HOURS,
 ) -> pa.Table:
     """One row per organisation with every measure the rubric reads."""
     labelled = dlg.has_labels(ws)
     counts = dlg.account_counts(ws, scope, window_hours)
-    ties = ws.query(ORG_TIES_SQL.format(members=dlg.ORG_MEMBERS_SQL, where=scope.condition("p")),
-                    {**scope.params(), **dlg.membership_params(organisations)})
-    con = duckdb.connect()
-    try:
-        con.register("counts", counts)
-        con.register("org_ties", ties)
-        return con.sql(ORG_MEASURES_SQL, params={"labelled": labelled}).to_arrow_table()
-    finally:
-        con.close()
+    ties = ws.query(ORG_TIES_SQL.format(members=ORG_MEMBERS_SQL, where=scope.condition("p")),
+                    {**scope.params(), **membership_params(organisations)})
+    return ws.query_with({"counts": counts, "org_ties": ties}, ORG_MEASURES_SQL, {"labelled": labelled})
 
 
 # ---------------------------------------------------------------------- placing on the rubric
@@ -267,42 +263,72 @@ def _unique(items: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+# ---------------------------------------------------------------------- the result
+
+ORGANISATION_COLUMNS = {
+    "organisation": "organisation", "stage": "stage", "active_accounts": "active accounts", "internal_share": "linked",
+    "response_rate": "answered", "reciprocity": "reciprocity", "cross_sector_share": "across sectors",
+    "people_share": "with people", "median_response_hours": "median answer",
+}
+RUBRIC_COLUMNS = {"stage_number": "#", "stage": "stage", "summary": "what it means",
+                  "conditions": "conditions (with those of every lower stage)"}
+RUBRIC = Option("rubric", "bool", False, "Also show the rubric the stages come from.")
+
+
+@dataclass(kw_only=True)
+class MaturityResult(Result):
+    """Each organisation's stage with its measures, the sentences that say why, and (when asked) the rubric."""
+
+    name: ClassVar[str] = "maturity"
+    title: ClassVar[str] = "Maturity"
+    description: ClassVar[str] = "Where each organisation stands, from dormant to empowering, and why."
+    measures: ClassVar[tuple[Measure, ...]] = tuple(MEASURES.values())
+    main: ClassVar[str | None] = "organisations"
+
+    organisations: pa.Table = table("Stage of each organisation", ORGANISATION_COLUMNS)
+    rubric: pa.Table = table("The rubric", RUBRIC_COLUMNS,
+                             reading="Kept in sociable/analyses/lexicon/maturity.yaml.")
+
+    placements: list[Placement] = fact("Placements", [], measure="stage")
+    window_hours: float = fact("Response window (hours)", dlg.DEFAULT_WINDOW_HOURS)
+
+    def shown_tables(self) -> list[str]:
+        shown = ["organisations"] if self.organisations.num_rows else []
+        return shown + ["rubric"] * bool(self.rubric.num_rows)
+
+
 # ---------------------------------------------------------------------- the analysis
 
 
-@analysis("maturity", "Maturity", "Where each organisation stands, from dormant to empowering, and why.", order=45)
+@analysis("maturity", "Maturity", "Where each organisation stands, from dormant to empowering, and why.",
+          result=MaturityResult, options=(ORGANISATIONS, dlg.WINDOW, RUBRIC), order=45)
 def assess_maturity(
-    ws: dlg.Queryable, organisations: Sequence[dlg.Organisation] = (), collection: str | None = None,
-    since: datetime | None = None, until: datetime | None = None, window_hours: float = dlg.DEFAULT_WINDOW_HOURS,
-) -> AnalysisResult:
+    ws: Workspace, scope: Scope, *, organisations: Sequence[Organisation], window: float, rubric: bool,
+) -> MaturityResult:
     """Place each organisation on the rubric. Without organisations, each organisation account stands alone."""
-    scope = dlg.Scope(collection, since, until)
-    scope.check(ws)
+    window = dlg.check_window(window)
     notes: list[str] = []
     if not organisations:
         organisations = single_account_organisations(ws, scope)
         notes.append("No organisation file was given, so each of the most active organisation accounts is placed on "
-                     "its own; give `sociable maturity --org FILE` a list of an organisation's accounts to place it "
-                     "as a whole.")
+                     f"its own; give `sociable maturity {ORG_FLAG} FILE` a list of an organisation's "
+                     "accounts to place it as a whole.")
+    shown_rubric = rubric_table() if rubric else pa.table({})
     if not organisations:
         notes.append(f"No accounts labelled as organisations posted in scope; roles may be {dlg.RUN_ROLES}.")
-        return AnalysisResult("maturity", "Maturity", "Where each organisation stands.",
-                              measures=tuple(MEASURES.values()), notes=tuple(notes))
-    table = organisation_measures(ws, organisations, scope, window_hours)
-    placements = [place(row) for row in table.to_pylist()]
-    table = table.append_column("stage", pa.array([p.stage for p in placements], pa.string()))
-    table = table.append_column("stage_number", pa.array([p.stage_number for p in placements], pa.int64()))
+        return MaturityResult(rubric=shown_rubric, window_hours=window, notes=tuple(notes))
+    measured = organisation_measures(ws, organisations, scope, window)
+    placements = [place(row) for row in measured.to_pylist()]
+    measured = measured.append_column("stage", pa.array([p.stage for p in placements], pa.string()))
+    measured = measured.append_column("stage_number", pa.array([p.stage_number for p in placements], pa.int64()))
     notes.extend(p.summary for p in placements)
-    return AnalysisResult(
-        "maturity", "Maturity", "Where each organisation stands, from dormant to empowering, and why.",
-        measures=tuple(MEASURES.values()), tables={"organisations": table, "rubric": rubric_table()},
-        facts={"placements": placements}, notes=tuple(notes),
-    )
+    return MaturityResult(organisations=measured, rubric=shown_rubric, placements=placements, window_hours=window,
+                          notes=tuple(notes))
 
 
 def single_account_organisations(
-    ws: dlg.Queryable, scope: dlg.Scope, limit: int = DEFAULT_REPORT_ORGANISATIONS
-) -> list[dlg.Organisation]:
+    ws: Workspace, scope: Scope, limit: int = DEFAULT_REPORT_ORGANISATIONS
+) -> list[Organisation]:
     """The most active accounts labelled as organisations, each as an organisation of one."""
     rows = ws.query(
         f"SELECT p.platform, p.account_id, coalesce(a.handle, p.account_id) AS handle, count(*) AS posts "
@@ -310,7 +336,7 @@ def single_account_organisations(
         f"WHERE {scope.condition('p')} AND l.role = 'organisation' GROUP BY ALL ORDER BY posts DESC, handle "
         f"LIMIT {int(limit)}", scope.params(),
     ).to_pylist()
-    return [dlg.Organisation("@" + row["handle"], ((row["platform"], row["account_id"]),)) for row in rows]
+    return [Organisation("@" + row["handle"], ((row["platform"], row["account_id"]),)) for row in rows]
 
 
 def rubric_table(rubric: Sequence[Stage] | None = None) -> pa.Table:

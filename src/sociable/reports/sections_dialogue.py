@@ -9,8 +9,7 @@ import pyarrow as pa
 from sociable.analyses import dialogue as dlg
 from sociable.analyses import listening as lst
 from sociable.analyses import maturity as mat
-from sociable.analyses.base import AnalysisResult, Measure
-from sociable.errors import SociableError
+from sociable.analyses.base import Measure, Result
 from sociable.reports import charts
 from sociable.reports.sections import (
     Block,
@@ -60,48 +59,35 @@ def percent(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
     return pa.table(arrays, names=list(columns))
 
 
-def _run(ctx: ReportContext, name: str, function: Any) -> AnalysisResult | SociableError:
-    if name not in ctx.results:
-        try:
-            ctx.results[name] = function(ctx.workspace, **ctx.options_for(function))
-        except SociableError as exc:
-            ctx.results[name] = exc
-    return ctx.results[name]
-
-
-def _measures(result: AnalysisResult, names: tuple[str, ...]) -> tuple[Measure, ...]:
+def _measures(result: Result, names: tuple[str, ...]) -> tuple[Measure, ...]:
     return tuple(m for m in result.measures if m.name in names)
 
 
 # ---------------------------------------------------------------------- Being sociable
 
 
-@section("dialogue", "Being sociable", order=40)
-def dialogue_section(ctx: ReportContext) -> Section | None:
+@section("dialogue", "Being sociable", order=40, analysis="dialogue")
+def dialogue_section(ctx: ReportContext, result: dlg.DialogueResult) -> Section | None:
     """Who converses and who broadcasts, by role and account, and how fast answers come."""
-    result = _run(ctx, "dialogue", dlg.measure_dialogue)
-    if isinstance(result, SociableError):
-        return Section("Being sociable", "Broadcasting or conversing.", [Paragraph(f"This could not run: {result}")])
-    if not result.tables["accounts"].num_rows:
+    if not result.accounts.num_rows:
         return None
-    facts = result.facts
     blocks: list[Block] = [Paragraph(note) for note in result.notes]
-    blocks.append(Figures(tuple((m, _figure(m.name, facts.get(m.name))) for m in _measures(
+    blocks.append(Figures(tuple((m, _figure(m.name, getattr(result, m.name))) for m in _measures(
         result, ("broadcast_share", "reply_share", "conversation_share", "reciprocity", "response_rate",
                  "median_response_hours")))))
     blocks.append(_sociable_chart(result))
     times = _response_chart(result)
     if times is not None:
         blocks.append(times)
-    for dimension, caption in (("role", "By role"), ("sector", "By sector")):
-        blocks.append(Table(caption, percent(result.tables[dimension], GROUP_COLUMNS), DIALOGUE_LABELS,
-                            reading="Pooled over the group's accounts: a busy account weighs more than a quiet one.",
-                            measures=_measures(result, GROUP_COLUMNS)))
-    columns = ("handle", "role", "style", *GROUP_COLUMNS[2:])
-    blocks.append(Table(f"The {TOP_ACCOUNTS} most active accounts", percent(
-        result.tables["accounts"].slice(0, TOP_ACCOUNTS), columns), DIALOGUE_LABELS,
-        reading="Style: " + "; ".join(f"{name}: {rule}" for name, rule in dlg.STYLE_RULES) + ".",
-        measures=_measures(result, columns)))
+    # Per account (the default) shows roles, sectors and the busiest accounts; another `by` shows that grouping.
+    for name in ("role", "sector") if result.by == "account" else (result.by,):
+        blocks.append(Table(result.table_info(name).title, percent(getattr(result, name), GROUP_COLUMNS),
+                            DIALOGUE_LABELS, reading=dlg.POOLED_READING, measures=_measures(result, GROUP_COLUMNS)))
+    if result.by == "account":
+        columns = ("handle", "role", "style", *GROUP_COLUMNS[2:])
+        blocks.append(Table(f"The {TOP_ACCOUNTS} most active accounts", percent(
+            result.accounts.slice(0, TOP_ACCOUNTS), columns), DIALOGUE_LABELS, reading=dlg.STYLE_READING,
+            measures=_measures(result, columns)))
     return Section("Being sociable", "Doing social is broadcasting; being sociable is replying, conversing and "
                    "listening back. These measures show which accounts do which.", blocks)
 
@@ -114,9 +100,9 @@ def _figure(name: str, value: Any) -> str:
     return f"{value:.0%}"
 
 
-def _sociable_chart(result: AnalysisResult) -> Chart:
+def _sociable_chart(result: dlg.DialogueResult) -> Chart:
     rows = []
-    for row in result.tables["role"].to_pylist():
+    for row in result.role.to_pylist():
         if not row["written"]:
             continue
         broadcast, reply = row["broadcast_share"] or 0.0, row["reply_share"] or 0.0
@@ -134,8 +120,8 @@ def _sociable_chart(result: AnalysisResult) -> Chart:
                  data_labels={"role": "Role", "kind": "Kind of post", "share": "% of written posts"})
 
 
-def _response_chart(result: AnalysisResult) -> Chart | None:
-    table = result.tables["response_times"]
+def _response_chart(result: dlg.DialogueResult) -> Chart | None:
+    table = result.response_times
     if not table.num_rows:
         return None
     shown = table.select(["bucket", "role", "responses"])
@@ -150,26 +136,24 @@ def _response_chart(result: AnalysisResult) -> Chart | None:
 # ---------------------------------------------------------------------- Maturity
 
 
-@section("maturity", "Maturity", order=45)
-def maturity_section(ctx: ReportContext) -> Section | None:
+@section("maturity", "Maturity", order=45, analysis="maturity")
+def maturity_section(ctx: ReportContext, result: mat.MaturityResult) -> Section | None:
     """Each organisation's stage, the reasons in measured values, and the rubric."""
-    result = _run(ctx, "maturity", mat.assess_maturity)
-    if isinstance(result, SociableError):
-        return Section("Maturity", "Where organisations stand.", [Paragraph(f"This could not run: {result}")])
     blocks: list[Block] = [Paragraph(note) for note in result.notes]
-    if "organisations" in result.tables:
+    if result.organisations.num_rows:
         columns = ("organisation", "stage", "active_accounts", "internal_share", "response_rate", "reciprocity",
                    "cross_sector_share", "people_share", "median_response_hours")
-        blocks.insert(0, Table("Stage of each organisation", percent(result.tables["organisations"], columns),
+        blocks.insert(0, Table(result.table_info("organisations").title, percent(result.organisations, columns),
                                {"organisation": "Organisation", "stage": "Stage", "active_accounts": "Active accounts",
                                 "internal_share": "Linked %", "response_rate": "Answered %",
                                 "reciprocity": "Reciprocity %", "cross_sector_share": "Across sectors %",
                                 "people_share": "With people %", "median_response_hours": "Median answer (h)"},
                                measures=_measures(result, columns)))
-        blocks.append(Table("The rubric", result.tables["rubric"],
-                            {"stage_number": "#", "stage": "Stage", "summary": "What it means",
-                             "conditions": "Conditions (with those of every lower stage)"},
-                            reading="Kept in sociable/analyses/lexicon/maturity.yaml."))
+        rubric = result.rubric if result.rubric.num_rows else mat.rubric_table()  # the report always shows it
+        info = result.table_info("rubric")
+        blocks.append(Table(info.title, rubric, {"stage_number": "#", "stage": "Stage", "summary": "What it means",
+                                                 "conditions": "Conditions (with those of every lower stage)"},
+                            reading=info.reading))
     return Section("Maturity", "Five stages from dormant to empowering, placed by an explicit rubric over the "
                    "dialogue measures.", blocks)
 
@@ -177,51 +161,46 @@ def maturity_section(ctx: ReportContext) -> Section | None:
 # ---------------------------------------------------------------------- Listening
 
 
-@section("listening", "Listening", order=50)
-def listening_section(ctx: ReportContext) -> Section | None:
+@section("listening", "Listening", order=50, analysis="listening")
+def listening_section(ctx: ReportContext, result: lst.ListeningResult) -> Section | None:
     """Posts to the organisation accounts: volume, sentiment, themes, and the unanswered queue."""
-    result = _run(ctx, "listening", lst.listen)
-    if isinstance(result, SociableError):
-        return Section("Listening", "What people say to organisations.",
-                       [Paragraph(f"This could not run: {result}")])
-    if not result.facts.get("posts"):
+    if not result.posts:
         return None
-    tables = result.tables
     blocks: list[Block] = [Paragraph(note) for note in result.notes]
     blocks.append(_volume_chart(result))
-    if "sentiment" in tables and tables["sentiment"].num_rows:
+    if result.sentiment.num_rows:
         blocks.append(_sentiment_chart(result))
-    blocks.append(Table("Who is talking", tables["voices"], {"dimension": "By", "group_name": "Group"},
+    blocks.append(Table(result.table_info("voices").title, result.voices, {"dimension": "By", "group_name": "Group"},
                         measures=_measures(result, ("posts", "voices"))))
-    themes = tables["themes"].select(["period", "term", "term_posts", "distinctiveness", "example_handle",
-                                      "example_text"])
+    themes = result.themes.select(["period", "term", "term_posts", "distinctiveness", "example_handle",
+                                   "example_text"])
     blocks.append(Table("Themes", themes, {"term": "Theme", "term_posts": "Posts", "example_handle": "Example by",
                                            "example_text": "Example"},
                         measures=_measures(result, ("distinctiveness", "term_posts"))))
-    if "queue" in tables:
+    if result.queue_checked:
         blocks.extend(_queue_blocks(result))
     return Section("Listening", "What people say to and about the organisation accounts, how it feels, and which "
                    "questions, requests and complaints no one from the organisation answered.", blocks)
 
 
-def _volume_chart(result: AnalysisResult) -> Chart:
-    table = result.tables["volume"].select(["period", "posts", "new_voices"])
+def _volume_chart(result: lst.ListeningResult) -> Chart:
+    table = result.volume.select(["period", "posts", "new_voices"])
     spec = charts.time_series(table, time="period", value="posts", time_label="Period", value_label="Posts",
-                              description=f"Posts about the organisations per {result.facts['unit']}.")
-    return Chart(f"Posts per {result.facts['unit']}", spec, reading="How much was said to or about them over time.",
+                              description=f"Posts about the organisations per {result.unit}.")
+    return Chart(f"Posts per {result.unit}", spec, reading="How much was said to or about them over time.",
                  measures=_measures(result, ("posts", "new_voices")), data=table)
 
 
-def _sentiment_chart(result: AnalysisResult) -> Chart:
-    table = result.tables["sentiment"].select(["period", "mean_sentiment", "scored"])
+def _sentiment_chart(result: lst.ListeningResult) -> Chart:
+    table = result.sentiment.select(["period", "mean_sentiment", "scored"])
     spec = charts.time_series(table, time="period", value="mean_sentiment", time_label="Period",
                               value_label="Mean sentiment", description="Mean VADER sentiment per period.")
     return Chart("Sentiment over time", spec, reading=lst.SENTIMENT_LIMITS,
                  measures=_measures(result, ("mean_sentiment",)), data=table)
 
 
-def _queue_blocks(result: AnalysisResult) -> list[Block]:
-    queue = result.tables["queue"]
+def _queue_blocks(result: lst.ListeningResult) -> list[Block]:
+    queue = result.queue
     if not queue.num_rows:
         return [Paragraph("No questions, requests or complaints are waiting: every one found was answered.")]
     shown = queue.select(["status", "kind", "urgent", "org", "handle", "followers", "created_at", "age_hours",
@@ -232,7 +211,7 @@ def _queue_blocks(result: AnalysisResult) -> list[Block]:
     return [
         Table("The unanswered queue", shown, {"org": "Asked of", "handle": "From", "created_at": "Posted",
                                               "age_hours": "Waiting (h)", "uri": "Link"},
-              reading="Ranked by urgency cues, kind, reach and time waited; overdue means older than the window.",
+              reading=result.table_info("queue").reading,
               measures=_measures(result, ("score", "age_hours", "asks")), max_rows=QUEUE_ROWS),
         Fragment("post_list.html", {"caption": f"The {len(posts)} most urgent, with links", "posts": posts}),
     ]

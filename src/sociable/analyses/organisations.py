@@ -1,0 +1,110 @@
+"""Organisations: a named set of accounts (corporate, services, staff), read from a file of handles.
+
+Dialogue, maturity and listening all take the same declared option, `organisations`: text files
+of an organisation's handles or account ids, one a line, each resolved against the workspace's
+accounts into an `Organisation` named after its file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sociable.analyses.base import Option
+from sociable.errors import SociableError
+
+if TYPE_CHECKING:
+    from sociable.store import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """A named set of accounts (corporate, services, staff) treated as one organisation."""
+
+    name: str
+    accounts: tuple[tuple[str, str], ...]  # (platform, account_id)
+    handles: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def membership(self) -> dict[str, list[str]]:
+        """Parallel lists (org, platform, account_id) to pass to SQL as parameters."""
+        return {"org_names": [self.name] * len(self.accounts), "org_platforms": [p for p, _ in self.accounts],
+                "org_accounts": [a for _, a in self.accounts]}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The organisation as JSON values: its name and its accounts."""
+        return {"name": self.name, "accounts": [{"platform": p, "account_id": a, "handle": self.handles.get((p, a))}
+                                                for p, a in self.accounts]}
+
+
+def read_account_list(path: str | Path) -> list[str]:
+    """Handles or account ids, one a line; blank lines and '#' comments are skipped."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SociableError(f"the organisation file {path} does not exist; give a text file of handles, one a line.")\
+            from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SociableError(f"the organisation file {path} could not be read ({exc}).") from None
+    entries = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    entries = [entry for entry in entries if entry]
+    if not entries:
+        raise SociableError(f"the organisation file {path} lists no accounts; write one handle or account id a line.")
+    return entries
+
+
+def resolve_organisation(ws: Workspace, name: str, entries: Iterable[str]) -> Organisation:
+    """Match handles (with or without '@', any case) or account ids to accounts in the workspace."""
+    wanted = [entry.strip() for entry in entries if entry.strip()]
+    keys = [entry.lstrip("@").lower() for entry in wanted]
+    rows = ws.query(
+        "SELECT platform, account_id, handle, lower(handle) AS key FROM accounts "
+        "WHERE lower(handle) IN (SELECT unnest($keys)) OR account_id IN (SELECT unnest($ids)) ORDER BY 1, 2",
+        {"keys": keys, "ids": wanted},
+    ).to_pylist()
+    found = {row["key"] for row in rows} | {row["account_id"] for row in rows}
+    missing = [entry for entry, key in zip(wanted, keys, strict=True) if key not in found and entry not in found]
+    if missing:
+        raise SociableError(
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not an account in this workspace; "
+            "check the spelling or import posts by or mentioning them first."
+        )
+    accounts = tuple(dict.fromkeys((row["platform"], row["account_id"]) for row in rows))
+    handles = {(row["platform"], row["account_id"]): row["handle"] or row["account_id"] for row in rows}
+    return Organisation(name, accounts, handles)
+
+
+def load_organisation(ws: Workspace, path: str | Path) -> Organisation:
+    """Read an organisation file and resolve its accounts; the organisation is named after the file."""
+    return resolve_organisation(ws, Path(path).stem, read_account_list(path))
+
+
+def load_organisations(ws: Workspace, paths: Iterable[str | Path]) -> tuple[Organisation, ...]:
+    """Every organisation file read and resolved, in the order given (the `organisations` option's resolver)."""
+    return tuple(load_organisation(ws, path) for path in paths)
+
+
+def membership_params(organisations: Sequence[Organisation]) -> dict[str, list[str]]:
+    """The members of every organisation as parallel lists, the parameters of ORG_MEMBERS_SQL."""
+    merged: dict[str, list[str]] = {"org_names": [], "org_platforms": [], "org_accounts": []}
+    for organisation in organisations:
+        for key, values in organisation.membership().items():
+            merged[key].extend(values)
+    return merged
+
+
+ORG_MEMBERS_SQL = ("SELECT unnest($org_names::VARCHAR[]) AS org, unnest($org_platforms::VARCHAR[]) AS platform, "
+                   "unnest($org_accounts::VARCHAR[]) AS account_id")
+"""One row per (organisation, platform, account_id), from `membership_params`."""
+
+
+ORGANISATIONS = Option(
+    "organisations", "paths", (),
+    "A text file of an organisation's handles or account ids, one a line (repeatable).",
+    short="--org", web=False, resolve=load_organisations,
+)
+"""The option dialogue, maturity and listening share: files in, resolved organisations out."""
+ORG_FLAG = ORGANISATIONS.short or ORGANISATIONS.flag
+"""How messages name the option: `--org`, as the docs and the README write it."""
