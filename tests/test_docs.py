@@ -72,7 +72,7 @@ def test_the_readme_python_example_runs_as_written(tmp_path: Path, monkeypatch: 
     simulate(tmp_path / "sample.jsonl", posts=2000, seed=7)
     for block in blocks:
         namespace: dict[str, object] = {"__name__": "readme"}
-        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+        exec(compile(block, "README.md", "exec"), namespace)
         workspace = namespace.get("ws")
         if workspace is not None:
             workspace.close()  # type: ignore[attr-defined]

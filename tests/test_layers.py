@@ -4,6 +4,8 @@ The packages, from the top (what users run) to the bottom (plain values):
 
     cli, web            command line and web app: parse input, build one Scope, call the library, show
       ↓                 (cli may import web, to serve it; web never imports cli)
+    library             `sociable.open()`'s Workspace: the store's, with every analysis as a method
+      ↓
     reports             the output layer: the HTML report, its sections, exports, pseudonymisation, redaction
       ↓
     analyses, safety    read-only analyses and the safe-practice checker (one layer: each may use the other)
@@ -43,8 +45,9 @@ ALLOWED: dict[str, set[str]] = {
     "analyses": _BASE | {"sources", "store", "safety"},
     "safety": _BASE | {"sources", "store", "analyses"},
     "reports": _BASE | {"sources", "store", "analyses", "safety"},
-    "web": _BASE | {"sources", "store", "analyses", "safety", "reports"},
-    "cli": _BASE | {"sources", "store", "analyses", "safety", "reports", "web", "simulate"},
+    "library": _BASE | {"sources", "store", "analyses", "safety", "reports"},
+    "web": _BASE | {"sources", "store", "analyses", "safety", "reports", "library"},
+    "cli": _BASE | {"sources", "store", "analyses", "safety", "reports", "library", "web", "simulate"},
 }
 ROOT = "__init__"  # the package root, sociable/__init__.py
 ROOT_NAMES = {"__version__"}  # what any module may import from the root

@@ -45,7 +45,7 @@ def reply(pid: str, author: str, minutes: float, parent: str, parent_author: str
 def label(ws: Workspace, roles: dict[str, tuple[str, str]]) -> None:
     rows = [{"platform": "twitter", "account_id": a, "role": r, "subtype": None, "sector": s, "role_source": "manual",
              "sector_source": "manual", "confidence": 1.0} for a, (r, s) in roles.items()]
-    ws.replace_labels(pa.Table.from_pylist(rows))
+    ws.save_labels(pa.Table.from_pylist(rows))
 
 
 def measure(ws: Workspace, scope: Scope | None = None, **options: Any) -> dlg.DialogueResult:

@@ -109,7 +109,7 @@ def test_assess_a_workspace(workspace: Workspace, tmp_path: Path) -> None:
              "sector_source": "rule", "confidence": 1.0}
             for a, r, s in (("trust_main", "organisation", "health"), ("trust_wards", "organisation", "health"),
                             ("member_public", "person", "unknown"))]
-    workspace.replace_labels(pa.Table.from_pylist(rows))
+    workspace.save_labels(pa.Table.from_pylist(rows))
     trust, dormant = tmp_path / "trust.txt", tmp_path / "quiet.txt"
     trust.write_text("trust_main\ntrust_wards\ntrust_jobs\n", encoding="utf-8")
     dormant.write_text("trust_jobs\n", encoding="utf-8")
@@ -135,7 +135,7 @@ def test_without_organisations_each_organisation_account_stands_alone(workspace:
     assert result.notes[-1].startswith("No accounts labelled as organisations posted in scope")
     rows = [{"platform": "twitter", "account_id": "trust_main", "role": "organisation", "subtype": None,
              "sector": "health", "role_source": "rule", "sector_source": "rule", "confidence": 1.0}]
-    workspace.replace_labels(pa.Table.from_pylist(rows))
+    workspace.save_labels(pa.Table.from_pylist(rows))
     result = get_analysis("maturity").run(workspace)
     assert result.organisations.column("organisation").to_pylist() == ["@trust_main"]
     assert "--org FILE" in result.notes[0]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import lxml.html
 import pyarrow as pa
@@ -16,7 +17,8 @@ from hypothesis import strategies as st
 
 import sociable
 from sociable.analyses import base as analyses_base
-from sociable.analyses.base import AnalysisResult, Measure, analysis
+from sociable.analyses.base import Measure, Result, analysis, fact
+from sociable.analyses.base import table as table_field
 from sociable.errors import NoSuchCollection, SociableError, UnreadableFile
 from sociable.reports import charts, sections
 from sociable.reports.html import STATIC, inline_asset, render_sections, script_json, web_link, write_report
@@ -32,6 +34,7 @@ from sociable.reports.sections import (
     section,
 )
 from sociable.store import Workspace
+from sociable.store.scope import Scope
 
 HOSTILE_HANDLE = "<img src=x onerror=alert(1)>"
 HOSTILE_NAME = "Ward \"7\" <b onmouseover='alert(2)'>"
@@ -128,8 +131,9 @@ def table_rows(doc: Any, caption: str) -> list[list[str]]:
     raise AssertionError(f"no table captioned {caption!r}")
 
 
-def report_for(ws: Workspace, tmp_path: Path, **options: Any) -> str:
-    return write_report(ws, tmp_path / "report.html", **options).read_text(encoding="utf-8")
+def report_for(ws: Workspace, tmp_path: Path, collection: str | None = None, **options: Any) -> str:
+    scope = ws.scope(collection=collection)
+    return write_report(ws, tmp_path / "report.html", scope, **options).read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------- the report from a workspace
@@ -186,7 +190,7 @@ def test_collection_filter_limits_every_count(nurses: Workspace, tmp_path: Path)
     assert [row[0] for row in table_rows(doc, "Posts by platform")] == ["twitter"]
     assert "Report on the collection “wenurses”" in doc.find(".//h1").text_content()
     with pytest.raises(NoSuchCollection, match="there is no collection called 'nope'; the collections are: wenurses"):
-        write_report(nurses, tmp_path / "other.html", collection="nope")
+        write_report(nurses, tmp_path / "other.html", Scope(collections=("nope",)))
 
 
 def test_report_is_self_contained(nurses: Workspace, tmp_path: Path) -> None:
@@ -233,7 +237,7 @@ def test_registering_a_section_adds_it_to_the_toc_in_order(
     registries: None, nurses: Workspace, tmp_path: Path
 ) -> None:
     @section("network-demo", "Who talks with whom", order=50)
-    def network_demo(ctx: ReportContext) -> Section:
+    def network_demo(ctx: ReportContext, _: None) -> Section:
         posts = ctx.query("SELECT 'twitter' AS platform, 'x' AS handle, NULL AS display_name, "
                           "now() AS created_at, 'hello' AS text").to_pylist()
         return Section("Who talks with whom", "A test network.",
@@ -241,7 +245,7 @@ def test_registering_a_section_adds_it_to_the_toc_in_order(
                        assets=NETWORK_ASSETS)
 
     @section("nothing", "Nothing here", order=60)
-    def nothing(ctx: ReportContext) -> None:
+    def nothing(ctx: ReportContext, _: None) -> None:
         return None
 
     html = report_for(nurses, tmp_path)
@@ -255,26 +259,35 @@ def test_registering_a_section_adds_it_to_the_toc_in_order(
 
 
 def test_analysis_without_a_section_is_shown_generically(registries: None, nurses: Workspace, tmp_path: Path) -> None:
-    @analysis("reply-share", "Reply share", "How much of each platform's traffic is replies.", order=40)
-    def reply_share(ws: Any, collection: str | None = None) -> AnalysisResult:
-        where = "TRUE" if collection is None else "post_id IN (SELECT post_id FROM collections WHERE name = ?)"
-        table = ws.query(f"SELECT platform, avg((reply_to IS NOT NULL)::INT) AS reply_share FROM posts "
-                         f"WHERE {where} GROUP BY platform ORDER BY platform", [collection] if collection else None)
-        return AnalysisResult("reply-share", "Reply share", "Replies as a share of posts.",
-                              measures=(Measure("reply_share", "Replies divided by all posts."),),
-                              tables={"by_platform": table}, notes=("Twitter carries all the replies.",),
-                              facts={"reply_share": 0.5, "platforms": 1, "details": {"skip": "me"}})
+    @dataclass(kw_only=True)
+    class ReplyShare(Result):
+        name: ClassVar[str] = "reply-share"
+        title: ClassVar[str] = "Reply share"
+        description: ClassVar[str] = "Replies as a share of posts."
+        measures: ClassVar[tuple[Measure, ...]] = (Measure("reply_share", "Replies divided by all posts."),)
+        reply_share: float = fact("Reply share")
+        platforms: int = fact("Platforms")
+        details: dict[str, str] = fact("Details", default={})
+        by_platform: pa.Table = table_field("By platform")
 
-    @analysis("broken", "Broken analysis", "Always fails.", order=41)
-    def broken(ws: Any) -> AnalysisResult:
+    @analysis("reply-share", "Reply share", "How much of each platform's traffic is replies.", result=ReplyShare,
+              order=40)
+    def reply_share(ws: Any, scope: Scope) -> ReplyShare:
+        table = ws.query("SELECT platform, avg((reply_to IS NOT NULL)::INT) AS reply_share FROM posts p "
+                         f"WHERE {scope.condition('p')} GROUP BY platform ORDER BY platform", scope.params())
+        return ReplyShare(reply_share=0.5, platforms=1, details={"skip": "me"}, by_platform=table,
+                          notes=("Twitter carries all the replies.",))
+
+    @analysis("broken", "Broken analysis", "Always fails.", result=ReplyShare, order=41)
+    def broken(ws: Any, scope: Scope) -> ReplyShare:
         raise SociableError("the lexicon file is missing; reinstall sociable.")
 
-    @analysis("replaced", "Replaced analysis", "Has its own section.", order=42)
-    def replaced(ws: Any) -> AnalysisResult:
+    @analysis("replaced", "Replaced analysis", "Has its own section.", result=ReplyShare, order=42)
+    def replaced(ws: Any, scope: Scope) -> ReplyShare:
         raise AssertionError("an analysis with its own section is not run for the generic view")
 
     @section("replaced", "Own view", order=42)
-    def own_view(ctx: ReportContext) -> Section:
+    def own_view(ctx: ReportContext, _: None) -> Section:
         return Section("Own view", "A custom section replaces the generic one.", [Paragraph("custom")])
 
     doc = parse(report_for(nurses, tmp_path, collection="wenurses"))
@@ -328,7 +341,7 @@ def hostile(workspace: Workspace) -> Workspace:
 
 def test_hostile_corpus_is_escaped_everywhere(registries: None, hostile: Workspace, tmp_path: Path) -> None:
     @section("quoted", "Quoted posts", order=20)
-    def quoted(ctx: ReportContext) -> Section:
+    def quoted(ctx: ReportContext, _: None) -> Section:
         posts = ctx.query("SELECT p.platform, a.handle, a.display_name, p.created_at, p.text, p.uri FROM posts p "
                           "JOIN accounts a USING (platform, account_id) ORDER BY p.post_id").to_pylist()
         return Section("Quoted posts", "Posts shown as written.", [Fragment("post_list.html", {"posts": posts})])

@@ -129,7 +129,7 @@ def test_a_screened_repost_counts_and_an_unscreened_one_does_not(staff: Workspac
 
 
 def test_flagged_posts_by_role_come_from_role_labels(staff: Workspace) -> None:
-    staff.replace_labels(pa.Table.from_pylist([
+    staff.save_labels(pa.Table.from_pylist([
         {"platform": "twitter", "account_id": AMARA_ID, "role": "professional", "subtype": "nurse", "sector": "health",
          "role_source": "rule", "sector_source": "rule", "confidence": 1.0},
         {"platform": "twitter", "account_id": TRUST_ID, "role": "organisation", "subtype": "NHS trust",

@@ -39,13 +39,16 @@ def test_every_new_workspace_has_the_screening_tables(workspace: Workspace) -> N
 
 
 def test_an_older_workspace_without_them_gets_them_on_open(tmp_path: Path) -> None:
+    """A schema 3 workspace (never screened, labels a table) is upgraded with the screening tables."""
     path = tmp_path / "old.duckdb"
     sociable.open(path).close()
     with duckdb.connect(str(path)) as con:
-        con.execute("DROP TABLE safety_screened; DROP TABLE safety_findings")
-    read_only = sociable.open(path, read_only=True)
+        con.execute("DROP TABLE safety_screened; DROP TABLE safety_findings; DROP VIEW labels")
+        con.execute("ALTER TABLE derived_labels RENAME TO labels")
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    read_only = sociable.open(path, read_only=True)  # an older workspace is upgraded even to be read
     try:
-        assert not read_only.has_screening()  # read-only: nothing is created, and nothing breaks
+        assert not read_only.has_screening()
     finally:
         read_only.close()
     with sociable.open(path) as ws:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from sociable.cli import core, dialogue, exports, mapping, roles, safety, web  # noqa: F401  (registers commands)
+from sociable.cli.analysis import register_analysis_commands
 from sociable.cli.app import app, main
+
+register_analysis_commands()  # one command per registered analysis, made from its declaration
 
 __all__ = ["app", "main"]

@@ -35,10 +35,10 @@ from sociable.reports.sections import (
     Table,
     build_sections,
 )
+from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
     from sociable.store import Workspace
-    from sociable.store.scope import Scope
 
 STATIC = Path(__file__).with_name("static")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -83,8 +83,16 @@ def render_report(
 ) -> str:
     """Build every registered section for the context and render the page as a string."""
     sections = build_sections(ctx)
-    return render_sections(sections, title=title, collection=ctx.scope.describe() if not ctx.scope.is_everything
-                           else None, source=source, now=now)
+    return render_sections(sections, title=title, collection=scope_words(ctx.scope), source=source, now=now)
+
+
+def scope_words(scope: Scope) -> str | None:
+    """What the report covers, for its title: 'the collection “nhssm”', or the scope in words."""
+    if scope.is_everything:
+        return None
+    if scope.collection is not None and scope == Scope(collections=scope.collections):
+        return f"the collection “{scope.collection}”"
+    return scope.describe()
 
 
 def render_sections(
