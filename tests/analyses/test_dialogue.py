@@ -45,13 +45,19 @@ def reply(pid: str, author: str, minutes: float, parent: str, parent_author: str
 def label(ws: Workspace, roles: dict[str, tuple[str, str]]) -> None:
     rows = [{"platform": "twitter", "account_id": a, "role": r, "subtype": None, "sector": s, "role_source": "manual",
              "sector_source": "manual", "confidence": 1.0} for a, (r, s) in roles.items()]
-    ws.replace_labels(pa.Table.from_pylist(rows))
+    save_labels(ws, rows)
 
 
 def measure(ws: Workspace, scope: Scope | None = None, **options: Any) -> dlg.DialogueResult:
     """The dialogue analysis, run the one way every caller runs it."""
     result: dlg.DialogueResult = get_analysis("dialogue").run(ws, scope, **options)
     return result
+
+
+def save_labels(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+    """Store derived labels with the store's method (save_labels; replace_labels before labels had a view)."""
+    store = getattr(ws, "save_labels", None) or ws.replace_labels
+    store(pa.Table.from_pylist(rows))
 
 
 def by_account(result: dlg.DialogueResult) -> dict[str, dict[str, Any]]:

@@ -93,6 +93,12 @@ def _write(ws: Workspace, posts: list[Post]) -> None:
     ws.con.execute(RESOLVE_MENTIONS_SQL)
 
 
+def save_labels(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+    """Store derived labels with the store's method (save_labels; replace_labels before labels had a view)."""
+    store = getattr(ws, "save_labels", None) or ws.replace_labels
+    store(pa.Table.from_pylist(rows))
+
+
 def _post(pid: str, author: str, minutes: int, **kw: Any) -> Post:
     return Post("twitter", pid, author, T0 + timedelta(minutes=minutes), text=f"text {pid}", **kw)
 
@@ -109,7 +115,7 @@ def test_assess_a_workspace(workspace: Workspace, tmp_path: Path) -> None:
              "sector_source": "rule", "confidence": 1.0}
             for a, r, s in (("trust_main", "organisation", "health"), ("trust_wards", "organisation", "health"),
                             ("member_public", "person", "unknown"))]
-    workspace.replace_labels(pa.Table.from_pylist(rows))
+    save_labels(workspace, rows)
     trust, dormant = tmp_path / "trust.txt", tmp_path / "quiet.txt"
     trust.write_text("trust_main\ntrust_wards\ntrust_jobs\n", encoding="utf-8")
     dormant.write_text("trust_jobs\n", encoding="utf-8")
@@ -135,7 +141,7 @@ def test_without_organisations_each_organisation_account_stands_alone(workspace:
     assert result.notes[-1].startswith("No accounts labelled as organisations posted in scope")
     rows = [{"platform": "twitter", "account_id": "trust_main", "role": "organisation", "subtype": None,
              "sector": "health", "role_source": "rule", "sector_source": "rule", "confidence": 1.0}]
-    workspace.replace_labels(pa.Table.from_pylist(rows))
+    save_labels(workspace, rows)
     result = get_analysis("maturity").run(workspace)
     assert result.organisations.column("organisation").to_pylist() == ["@trust_main"]
     assert "--org FILE" in result.notes[0]
