@@ -122,12 +122,12 @@ def _kinds(rng: np.random.Generator, is_broker: np.ndarray) -> np.ndarray:
 def workspace_tables(path: Path) -> tuple[pa.Table, pa.Table]:
     """The edge and node tables the Map itself reads from a workspace."""
     import sociable
-    from sociable.analyses.network import make_filter, query_edges, query_nodes
+    from sociable.analyses.network import query_edges, query_nodes
 
     ws = sociable.open(path, read_only=True)
     try:
-        chosen = make_filter(ws)
-        return query_edges(ws, chosen), query_nodes(ws, chosen)
+        scope = ws.scope()
+        return query_edges(ws, scope), query_nodes(ws, scope)
     finally:
         ws.close()
 

@@ -10,11 +10,12 @@ if TYPE_CHECKING:
     from sociable.library import Workspace
 
 
-def open(path: str | object = "sociable.duckdb", read_only: bool = False) -> Workspace:
-    """Open (or create) a workspace: one DuckDB file, with every analysis as a method."""
+def open(path: str | object = "sociable.duckdb", read_only: bool = False, wait: float = 0.0) -> Workspace:
+    """Open (or create) a workspace, with every analysis as a method (waiting up to `wait` seconds if another
+    process holds it)."""
     from sociable.library import open as open_workspace
 
-    return open_workspace(path, read_only=read_only)
+    return open_workspace(path, read_only=read_only, wait=wait)
 
 
 __all__ = ["__version__", "open"]

@@ -44,10 +44,13 @@ class Workspace(StoreWorkspace):
         return get_analysis(analysis).run(self, chosen, **options)
 
     def roles(self, *, save: bool | None = None, **scope_and_options: Any) -> Any:
-        """Roles and sectors of every account; saved as the workspace's labels unless opened read-only."""
+        """Roles and sectors of every account; kept as the workspace's labels unless opened read-only.
+
+        `manual=PATH` reads a CSV of manual labels, which are kept too and always win.
+        """
         result = self.run("roles", **scope_and_options)
         if save or (save is None and not self.read_only):
-            self.save_labels(result.labels)
+            keep_roles(self, result)
         return result
 
     def map(self, **scope_and_options: Any) -> Any:
@@ -71,11 +74,21 @@ class Workspace(StoreWorkspace):
         return self.run("safety", **scope_and_options)
 
 
-def open(path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False) -> Workspace:
-    """Open (or create) the workspace at path."""
+def keep_roles(ws: StoreWorkspace, result: Any) -> str:
+    """Keep what the roles analysis found: the manual labels it read (if any), then every label."""
+    if result.options.get("manual") is not None:
+        ws.save_manual_labels(result.manual_labels)
+    ws.save_labels(result.labels)
+    return f"Kept role and sector labels for {result.labels.num_rows:,} accounts (manual labels win)."
+
+
+def open(
+    path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False, wait: float = 0.0,
+) -> Workspace:
+    """Open (or create) the workspace at path, waiting up to `wait` seconds while another process holds it."""
     if not isinstance(path, str | os.PathLike):
         raise WorkspaceError(f"a workspace path should be a file name, got {type(path).__name__}.")
-    return Workspace(path, read_only=read_only)
+    return Workspace(path, read_only=read_only, wait=wait)
 
 
 __all__ = ["Result", "Scope", "Workspace", "open"]

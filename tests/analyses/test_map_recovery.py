@@ -17,9 +17,8 @@ import orjson
 import pytest
 
 import sociable
-from sociable.analyses.base import AnalysisResult
-from sociable.analyses.network_map import map_network
-from sociable.analyses.roles import assign_roles
+from sociable.analyses.base import get_analysis
+from sociable.analyses.network_map import MapResult
 from sociable.simulate import simulate
 
 POSTS = 20000
@@ -27,14 +26,14 @@ SEED = 7
 
 
 @pytest.fixture(scope="module")
-def mapped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AnalysisResult, dict[str, Any]]]:
+def mapped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MapResult, dict[str, Any]]]:
     folder = tmp_path_factory.mktemp("map-sim")
     summary = simulate(folder / "sample.jsonl", posts=POSTS, seed=SEED)
     ws = sociable.open(folder / "ws.duckdb")
     try:
         ws.import_files([folder / "sample.jsonl"])
-        assign_roles(ws)
-        result = map_network(ws, seed=42, with_layout=False)
+        ws.save_labels(get_analysis("roles").run(ws).labels)
+        result = get_analysis("map").run(ws, seed=42, with_layout=False)
     finally:
         ws.close()
     yield result, orjson.loads(Path(summary.truth).read_bytes())
@@ -67,36 +66,35 @@ def test_precision_helper_counts_the_top_k() -> None:
     assert precision_at_k(np.array([0.9, 0.1, 0.8, 0.0]), planted) == pytest.approx(1.0)
 
 
-def test_communities_recover_the_planted_sectors(mapped: tuple[AnalysisResult, dict[str, Any]]) -> None:
+def test_communities_recover_the_planted_sectors(mapped: tuple[MapResult, dict[str, Any]]) -> None:
     result, truth = mapped
     sector = {a["account_id"]: a["sector"] for a in truth["accounts"]}
-    nodes = result.tables["nodes"].select(["account_id", "community"]).to_pylist()
+    nodes = result.nodes.select(["account_id", "community"]).to_pylist()
     # members of the public have no planted sector; every other account has one
     known = [row for row in nodes if sector.get(row["account_id"], "unknown") != "unknown"]
     score = nmi([row["community"] for row in known], [sector[row["account_id"]] for row in known])
     print(f"\nNMI(communities, planted sectors) = {score:.3f} over {len(known)} of {len(nodes)} accounts; "
-          f"{result.facts['communities']} communities, modularity {result.facts['modularity']:.3f}")
+          f"{result.community_count} communities, modularity {result.modularity:.3f}")
     assert len(known) >= 0.8 * len(nodes)
     # measured 0.892 with seed 7 (posts) and seed 42 (Leiden)
     assert score >= 0.85
 
 
-def test_silos_show_in_the_sector_measures(mapped: tuple[AnalysisResult, dict[str, Any]]) -> None:
+def test_silos_show_in_the_sector_measures(mapped: tuple[MapResult, dict[str, Any]]) -> None:
     result, _ = mapped
-    facts = result.facts
-    print(f"\ncrossing share {facts['crossing_share']:.3f}, E-I {facts['ei_sector']:.3f}, "
-          f"assortativity {facts['assortativity_sector']:.3f}, labelled share {facts['labelled_share']:.3f}")
+    print(f"\ncrossing share {result.crossing_share:.3f}, E-I {result.ei_sector:.3f}, "
+          f"assortativity {result.assortativity_sector:.3f}, labelled share {result.labelled_share:.3f}")
     # one interaction in ten is planted to cross sectors (six in ten for the few brokers); the labels come from
     # bios, so some accounts land in a neighbouring sector and the measured crossing share is higher than that
     # measured: crossing share 0.197, E-I −0.606, assortativity 0.658
-    assert facts["crossing_share"] < 0.3
-    assert facts["ei_sector"] < -0.5
-    assert facts["assortativity_sector"] > 0.55
+    assert result.crossing_share is not None and result.crossing_share < 0.3
+    assert result.ei_sector is not None and result.ei_sector < -0.5
+    assert result.assortativity_sector is not None and result.assortativity_sector > 0.55
 
 
-def test_planted_brokers_rank_high(mapped: tuple[AnalysisResult, dict[str, Any]]) -> None:
+def test_planted_brokers_rank_high(mapped: tuple[MapResult, dict[str, Any]]) -> None:
     result, truth = mapped
-    nodes = result.tables["nodes"]
+    nodes = result.nodes
     planted = np.isin(np.asarray(nodes["account_id"].to_pylist(), dtype=object), truth["brokers"])
     betweenness = nodes["betweenness"].to_numpy()
     constraint = np.nan_to_num(nodes["constraint"].to_numpy(zero_copy_only=False), nan=np.inf)

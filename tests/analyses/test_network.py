@@ -10,11 +10,13 @@ import pyarrow as pa
 import pytest
 
 import sociable
-from sociable.analyses.base import registered_analyses
+from sociable.analyses.base import OptionError, get_analysis, registered_analyses
 from sociable.analyses.communities import community_links, detect_communities, modularity, summarise_communities
 from sociable.analyses.network import GraphError, build_graph, check_kinds, layout, load_graph
-from sociable.analyses.network_map import compute_map, map_network
+from sociable.analyses.network_map import MapResult, compute_map
 from sociable.errors import NoSuchCollection
+from sociable.store import Scope
+from sociable.store.scope import BadScope
 
 
 def edges_of(pairs: list[tuple[str, str]], kind: str = "reply", weight: float = 1.0) -> pa.Table:
@@ -84,7 +86,7 @@ def test_empty_and_bad_input() -> None:
     empty = build_graph(edges_of([]))
     assert (empty.node_count, empty.edge_count) == (0, 0)
     result = compute_map(empty)
-    assert result.facts["accounts"] == 0
+    assert result.accounts == 0 and result.headline() == [] and result.shown_tables() == []
     assert "no network" in result.notes[0]
     with pytest.raises(GraphError, match="no column weight"):
         build_graph(edges_of([("a", "b")]).drop_columns(["weight"]))
@@ -178,9 +180,10 @@ def workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
             ws.query("INSERT INTO collections VALUES ('policing', 'mastodon', ?)", [post])
     ws.query("INSERT INTO accounts (platform, account_id, handle, followers) VALUES "
              "('mastodon', 'charity', 'carershelp', 12000)")
-    ws.query("INSERT INTO labels (platform, account_id, role, sector) SELECT 'mastodon', source, 'professional', "
-             "CASE WHEN source LIKE 'nurse%' THEN 'health' ELSE 'police_justice' END FROM interactions GROUP BY source")
-    ws.query("INSERT INTO labels (platform, account_id, role, sector) VALUES "
+    ws.query("INSERT INTO derived_labels (platform, account_id, role, sector) SELECT 'mastodon', source, "
+             "'professional', CASE WHEN source LIKE 'nurse%' THEN 'health' ELSE 'police_justice' END "
+             "FROM interactions GROUP BY source")
+    ws.query("INSERT INTO derived_labels (platform, account_id, role, sector) VALUES "
              "('mastodon', 'charity', 'organisation', 'voluntary')")
     yield ws
     ws.close()
@@ -191,29 +194,63 @@ def test_load_graph_filters(workspace) -> None:  # type: ignore[no-untyped-def]
     assert (full.node_count, full.edge_count) == (11, 50)
     assert full.nodes["handle"].to_pylist()[0] == "carershelp"
     assert full.nodes["sector"].to_pylist()[0] == "voluntary"
-    assert load_graph(workspace, kinds=["mention"]).edge_count == 10
-    assert load_graph(workspace, collection="policing").node_count == 6
+    assert load_graph(workspace, interactions=["mention"]).edge_count == 10
+    assert load_graph(workspace, workspace.scope(collection="policing")).node_count == 6
     since = datetime(2024, 3, 3, tzinfo=UTC)
-    assert load_graph(workspace, since=since).graph.ecount() == sum(1 for i in range(50) if 1 + i % 3 >= 3)
+    assert load_graph(workspace, workspace.scope(since=since)).graph.ecount() == sum(
+        1 for i in range(50) if 1 + i % 3 >= 3)
+    # the Scope's kinds are kinds of post: every post here is an original post, none a reply
+    assert load_graph(workspace, workspace.scope(kinds="post")).edge_count == 50
+    assert load_graph(workspace, workspace.scope(kinds="reply")).edge_count == 0
+    assert load_graph(workspace, Scope(platforms=("bluesky",))).edge_count == 0
     with pytest.raises(NoSuchCollection):
-        load_graph(workspace, collection="nope")
-    with pytest.raises(GraphError, match="earlier"):
-        load_graph(workspace, since=since, until=since)
+        load_graph(workspace, Scope(collections=("nope",)))
+    with pytest.raises(BadScope, match="is not before"):
+        workspace.scope(since=since, until=since)
+    with pytest.raises(GraphError, match="unknown interaction kind like"):
+        load_graph(workspace, interactions=["like"])
 
 
 def test_map_network_on_a_workspace(workspace) -> None:  # type: ignore[no-untyped-def]
-    result = map_network(workspace, seed=1)
-    assert result.name == "map"
-    assert result.facts["accounts"] == 11 and result.facts["communities"] == 2
-    assert result.facts["crossing_share"] == pytest.approx(10 / 50)
-    assert result.tables["brokers"]["handle"][0].as_py() == "carershelp"
-    assert result.tables["influence"]["followers"][0].as_py() == 12000
-    communities = result.tables["communities"].to_pylist()
+    spec = get_analysis("map")
+    result = spec.run(workspace, seed=1)
+    assert isinstance(result, MapResult) and result.name == "map"
+    assert result.accounts == 11 and result.community_count == 2
+    assert result.crossing_share == pytest.approx(10 / 50)
+    assert result.brokers["handle"][0].as_py() == "carershelp"
+    assert result.influence["followers"][0].as_py() == 12000
+    communities = result.communities.to_pylist()
     assert any(row["top_hashtags"] == "#nhs" for row in communities)
     assert any("Police and justice: 80% of its ties stay inside" in note for note in result.notes)
     names = {m.name for m in result.measures}
     assert {"betweenness", "constraint", "pagerank", "E-I index", "assortativity", "modularity"} <= names
     expected = {"nodes", "edges", "communities", "community_links", "mixing", "ei_by_sector", "ei_by_role",
                 "brokers", "influence"}
-    assert expected <= set(result.tables)
-    assert map_network(workspace, seed=1).tables["nodes"].equals(result.tables["nodes"])
+    assert expected <= set(result.tables())
+    assert spec.run(workspace, seed=1).nodes.equals(result.nodes)
+    assert result.options == {"interactions": ("reply", "mention", "quote", "repost"), "min_weight": 1,
+                              "resolution": 1.0, "seed": 1, "method": "modularity", "with_layout": True}
+    assert result.shown_tables() == ["communities", "ei_by_sector", "ei_by_role", "brokers", "influence"]
+    assert result.headline() == [
+        "11 accounts, 50 ties, 50 interactions; 2 communities (modularity 0.395); 20% of interactions between "
+        "labelled accounts cross sectors (E-I -0.6, assortativity 0.667)."]  # (.8 - .4) / (1 - .4)
+    assert set(result.ei_by_sector["name"].to_pylist()) == {"Health", "Police and justice", "Voluntary sector"}
+    for name, info in result.table_fields():
+        assert set(info.columns) <= set(getattr(result, name).column_names), name
+
+
+def test_map_options_and_scope(workspace) -> None:  # type: ignore[no-untyped-def]
+    spec = get_analysis("map")
+    mentions = spec.run(workspace, workspace.scope(collection="policing"), interactions="mention", seed=1)
+    assert (mentions.accounts, mentions.ties) == (6, 5)
+    assert mentions.scope.collections == ("policing",) and mentions.options["interactions"] == ("mention",)
+    none = spec.run(workspace, workspace.scope(collection="policing"), interactions="quote")
+    assert none.accounts == 0 and none.notes == (
+        "No interactions between two accounts match these filters (collection policing; interactions quote), so "
+        "there is no network to map; widen the period, keep more kinds or lower --min-weight.",)
+    with pytest.raises(OptionError, match="--interactions should be one of reply, mention, quote, repost, not likes"):
+        spec.run(workspace, interactions="likes")
+    with pytest.raises(OptionError, match="--min-weight should be at least 1"):
+        spec.run(workspace, min_weight=0)
+    with pytest.raises(OptionError, match="no option 'kinds'"):
+        spec.run(workspace, kinds="reply")

@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sociable.analyses.base import registered_analyses
+import sociable
+from sociable.analyses.base import get_analysis, registered_analyses
 from sociable.analyses.roles import (
     LABEL_COLUMNS,
     RoleLabel,
-    assign_roles,
+    RolesResult,
     classify_account,
     classify_accounts,
     read_manual_labels,
@@ -23,7 +24,7 @@ from sociable.analyses.roles import (
 )
 from sociable.analyses.roles_lexicon import SECTORS, SUBTYPES, handle_words, load_lexicon
 from sociable.errors import UnreadableFile, WorkspaceError
-from sociable.store import Workspace
+from sociable.store import Scope, Workspace
 
 LABELLED = Path(__file__).with_name("bios_labelled.csv")
 
@@ -239,22 +240,28 @@ def test_missing_manual_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def _fill(ws: Workspace) -> None:
-    ws.con.register("_new_accounts", _accounts())
-    ws.con.execute(
+    ws.query_with(
+        {"_new_accounts": _accounts()},
         "insert into accounts (platform, account_id, handle, display_name, bio) "
-        "select platform, account_id, handle, display_name, bio from _new_accounts"
+        "select platform, account_id, handle, display_name, bio from _new_accounts",
     )
-    ws.con.unregister("_new_accounts")
+
+
+def roles(ws: Workspace, scope: Scope | None = None, **options: object) -> RolesResult:
+    result: RolesResult = get_analysis("roles").run(ws, scope, **options)
+    return result
 
 
 def test_roles_is_a_registered_analysis() -> None:
     assert "roles" in {spec.name for spec in registered_analyses()}
 
 
-def test_assign_roles_writes_labels_and_counts(workspace: Workspace) -> None:
+def test_roles_counts_labels_and_the_store_keeps_them(workspace: Workspace) -> None:
     _fill(workspace)
-    result = assign_roles(workspace)
-    assert result.facts == {"accounts": 4, "labelled": 2, "unknown": 2, "manual": 0, "manual_unmatched": 0}
+    result = roles(workspace)
+    assert result.facts() == {"accounts": 4, "labelled": 2, "unknown": 2, "manual": 0, "manual_unmatched": 0}
+    assert workspace.scalar("select count(*) from labels") == 0, "the analysis only reads"
+    workspace.save_labels(result.labels)
     stored = workspace.query("select account_id, role, subtype, role_source from labels order by account_id")
     assert stored.to_pylist()[0] == {
         "account_id": "1",
@@ -262,10 +269,32 @@ def test_assign_roles_writes_labels_and_counts(workspace: Workspace) -> None:
         "subtype": "council",
         "role_source": "rule",
     }
-    by_role = {r["role"]: r["accounts"] for r in result.tables["by_role"].to_pylist()}
+    by_role = {r["role"]: r["accounts"] for r in result.by_role.to_pylist()}
     assert by_role == {"unknown": 2, "organisation": 1, "professional": 1}
-    assert sum(r["accounts"] for r in result.tables["by_sector"].to_pylist()) == 4
+    assert sum(r["accounts"] for r in result.by_sector.to_pylist()) == 4
     assert {m.name for m in result.measures} >= {"role", "subtype", "sector", "confidence"}
+    assert result.shown_tables() == ["by_role", "by_subtype", "by_sector"]
+    assert result.main_table() is result.labels
+
+
+def test_roles_in_a_scope_label_the_accounts_it_reaches(workspace: Workspace) -> None:
+    _fill(workspace)
+    workspace.query("insert into posts (platform, post_id, account_id, created_at) values "
+                    "('twitter', 'p1', '2', TIMESTAMPTZ '2024-03-01 10:00+00')")
+    workspace.query("insert into interactions values ('twitter', '2', '1', 'mention', 'p1', "
+                    "TIMESTAMPTZ '2024-03-01 10:00+00')")
+    workspace.query("insert into collections values ('wards', 'twitter', 'p1')")
+    result = roles(workspace, workspace.scope(collection="wards"))
+    assert result.labels["account_id"].to_pylist() == ["1", "2"]  # the author and the account it mentioned
+    assert result.facts() == {"accounts": 2, "labelled": 2, "unknown": 0, "manual": 0, "manual_unmatched": 0}
+    assert roles(workspace, workspace.scope(since="2024-03-02")).accounts == 0
+
+
+def test_roles_run_on_a_read_only_workspace(workspace: Workspace) -> None:
+    _fill(workspace)
+    workspace.close()
+    with sociable.open(workspace.path, read_only=True) as shared:
+        assert roles(shared).labelled == 2
 
 
 def test_manual_labels_win_and_are_kept(workspace: Workspace, tmp_path: Path) -> None:
@@ -273,12 +302,16 @@ def test_manual_labels_win_and_are_kept(workspace: Workspace, tmp_path: Path) ->
     manual = _write(
         tmp_path, "handle,role,subtype,sector\n@kim,person,carer,social_care\nHolbyCC,organisation,,\nghost,person,,\n"
     )
-    result = assign_roles(workspace, manual=manual)
-    assert (result.facts["manual"], result.facts["manual_unmatched"]) == (2, 1)
+    result = roles(workspace, manual=manual)
+    assert (result.manual, result.manual_unmatched) == (2, 1)
     assert any("@ghost" in note for note in result.notes)
+    assert workspace.scalar("select count(*) from manual_labels") == 0, "the analysis only reads"
+    assert {r["account_id"] for r in result.manual_labels.to_pylist()} == {"https://social.example/users/kim", "1"}
+    workspace.save_manual_labels(result.manual_labels)
+    workspace.save_labels(result.labels)
 
-    again = assign_roles(workspace)  # no file this time: the stored labels still win
-    rows = {r["account_id"]: r for r in again.tables["labels"].to_pylist()}
+    again = roles(workspace)  # no file this time: the stored labels still win
+    rows = {r["account_id"]: r for r in again.labels.to_pylist()}
     kim = rows["https://social.example/users/kim"]
     assert (kim["role"], kim["subtype"], kim["sector"], kim["role_source"], kim["confidence"]) == (
         "person", "carer", "social_care", "manual", 1.0,
@@ -288,6 +321,7 @@ def test_manual_labels_win_and_are_kept(workspace: Workspace, tmp_path: Path) ->
         "organisation", None, "local_government", "rule",
     )  # fmt: skip
     assert workspace.scalar("select count(*) from manual_labels") == 2
+    assert again.manual == 2 and again.manual_labels.num_rows == 0
 
 
 # ---------------------------------------------------------------- lexicon checks

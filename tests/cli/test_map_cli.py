@@ -94,11 +94,11 @@ def test_collection_without_interactions(tmp_path: Path, monkeypatch: pytest.Mon
     path = workspace_with(tmp_path, [tweet("601", "81", "WardSister", "Night shift done, kettle on.")],
                           collection="shifts")
     code, out, _ = run(monkeypatch, capsys, "--workspace", str(path), "map", "--collection", "shifts",
-                       "--kinds", "reply")
+                       "--interactions", "reply")
     assert code == 0
     assert one_sentence(out) == (
-        "No interactions between two accounts match these filters (collection 'shifts'; kinds reply), so there is "
-        "no network to map; widen the period, keep more kinds or lower --min-weight."
+        "No interactions between two accounts match these filters (collection shifts; interactions reply), so "
+        "there is no network to map; widen the period, keep more kinds or lower --min-weight."
     )
 
 
@@ -113,10 +113,13 @@ def test_missing_collection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.mark.parametrize(("option", "message"), [
-    (("--kinds", "likes"), "Error: unknown interaction kind likes; choose from reply, mention, quote, repost."),
+    (("--interactions", "likes"), "Error: --interactions should be one of reply, mention, quote, repost, not likes."),
+    (("--kinds", "likes"), "Error: kinds should be among post, reply, quote, repost, not likes."),
     (("--resolution", "0"), "Error: resolution must be a positive number, not 0.0."),
+    (("--min-weight", "0"), "Error: --min-weight should be at least 1, not 0."),
+    (("--method", "louvain"), "Error: --method should be one of modularity, cpm, not louvain."),
     (("--since", "2024-03-07", "--until", "2024-03-01"),
-     "Error: --since (2024-03-07T00:00:00+00:00) must be earlier than --until (2024-03-01T00:00:00+00:00)."),
+     "Error: the start (2024-03-07T00:00:00+00:00) is not before the end (2024-03-01T00:00:00+00:00); swap them."),
 ])
 def test_bad_options_are_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str], option: tuple[str, ...],
@@ -144,3 +147,46 @@ def test_two_accounts_one_reply_is_mapped(tmp_path: Path, monkeypatch: pytest.Mo
     assert err == ""
     assert out.splitlines()[0] == "2 accounts, 1 ties, 1 interactions; 1 communities (modularity 0)."
     assert "GranJoan" in out and "HarbourCouncil" in out
+
+
+def test_scope_flags_and_interactions_narrow_the_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = workspace_with(tmp_path, [
+        tweet("1001", "31", "WestfordICB", "Winter vaccines: where to go."),
+        tweet("1002", "32", "NurseMo", "@WestfordICB which pharmacies?", reply_to=("1001", "31"),
+              mentions=(("31", "WestfordICB"),)),
+    ])
+    mapped = "2 accounts, 1 ties, 1 interactions; 1 communities (modularity 0)."
+    for flags in (("--interactions", "reply,quote"), ("--kinds", "reply"), ("--platforms", "twitter")):
+        code, out, _ = run(monkeypatch, capsys, "--workspace", str(path), "map", *flags)
+        assert code == 0 and out.splitlines()[0] == mapped, flags
+    code, out, _ = run(monkeypatch, capsys, "--workspace", str(path), "map", "--interactions", "mention")
+    assert code == 0
+    assert one_sentence(out) == (
+        "No interactions between two accounts match these filters (interactions mention), so there is no network "
+        "to map; widen the period, keep more kinds or lower --min-weight."
+    )
+    code, out, _ = run(monkeypatch, capsys, "--workspace", str(path), "map", "--kinds", "post")
+    assert code == 0
+    assert one_sentence(out) == (
+        "No interactions between two accounts match these filters (kinds post), so there is no network to map; "
+        "widen the period, keep more kinds or lower --min-weight."
+    )
+
+
+def test_export_graph_takes_scope_flags_and_map_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = workspace_with(tmp_path, [
+        tweet("1101", "41", "EastdaleCouncil", "Bin days change next week."),
+        tweet("1102", "42", "CarerPat", "@EastdaleCouncil and assisted collections?", reply_to=("1101", "41"),
+              mentions=(("41", "EastdaleCouncil"),)),
+    ], collection="bins")
+    target = tmp_path / "map.graphml"
+    code, out, err = run(monkeypatch, capsys, "--workspace", str(path), "export", "graph", "-o", str(target),
+                         "-f", "graphml", "--collection", "bins", "--interactions", "reply", "--seed", "3")
+    assert (code, err) == (0, "")
+    assert one_sentence(out) == f"Wrote 2 accounts and 1 edges to {target}."
+    assert "<graphml" in target.read_text()
+    code, _, err = run(monkeypatch, capsys, "--workspace", str(path), "export", "graph", "-o", str(target),
+                       "--collection", "roads")
+    assert code == 1 and one_sentence(err) == "Error: there is no collection called 'roads'; the collections are: bins."

@@ -10,16 +10,16 @@ import pyarrow as pa
 import pytest
 from lxml import etree
 
-from sociable.analyses.base import AnalysisResult
 from sociable.analyses.network import build_graph
-from sociable.analyses.network_map import compute_map
+from sociable.analyses.network_map import MapResult, compute_map
+from sociable.analyses.roles import RolesResult
 from sociable.reports.graph_export import GEXF_NS, GEXF_VIZ_NS, ExportError, export_graph
 
 NS = {"g": GEXF_NS, "viz": GEXF_VIZ_NS}
 
 
 @pytest.fixture(scope="module")
-def result() -> AnalysisResult:
+def result() -> MapResult:
     pairs = [("ward7nurse", "citytrust", "reply"), ("ward7nurse", "citytrust", "mention"),
              ("carer_jo", "citytrust", "mention"), ("citytrust", "carer_jo", "reply"),
              ("pc_ahmed", "citycouncil", "quote"), ("citycouncil", "citytrust", "repost")]
@@ -37,7 +37,7 @@ def result() -> AnalysisResult:
     return compute_map(build_graph(edges, nodes))
 
 
-def test_gexf_has_typed_attributes_positions_and_kinds(result: AnalysisResult, tmp_path: Path) -> None:
+def test_gexf_has_typed_attributes_positions_and_kinds(result: MapResult, tmp_path: Path) -> None:
     [path] = export_graph(result, tmp_path / "map.gexf", "gexf")
     root = etree.parse(str(path)).getroot()
     assert root.tag == f"{{{GEXF_NS}}}gexf" and root.get("version") == "1.3"
@@ -68,7 +68,7 @@ def test_gexf_has_typed_attributes_positions_and_kinds(result: AnalysisResult, t
     assert len({e.get("id") for e in edges}) == 6
 
 
-def test_graphml_reads_back_in_networkx(result: AnalysisResult, tmp_path: Path) -> None:
+def test_graphml_reads_back_in_networkx(result: MapResult, tmp_path: Path) -> None:
     [path] = export_graph(result, tmp_path / "map.graphml", "graphml")
     graph = nx.read_graphml(path)
     assert graph.is_directed() and graph.is_multigraph()
@@ -82,7 +82,7 @@ def test_graphml_reads_back_in_networkx(result: AnalysisResult, tmp_path: Path) 
     assert {d["kind"] for _, _, d in graph.edges(data=True)} == {"reply", "mention", "quote", "repost"}
 
 
-def test_csv_node_and_edge_lists(result: AnalysisResult, tmp_path: Path) -> None:
+def test_csv_node_and_edge_lists(result: MapResult, tmp_path: Path) -> None:
     written = export_graph(result, tmp_path / "out", "CSV")
     assert [p.name for p in written] == ["nodes.csv", "edges.csv"]
     with written[0].open(newline="") as handle:
@@ -95,7 +95,7 @@ def test_csv_node_and_edge_lists(result: AnalysisResult, tmp_path: Path) -> None
     assert all(row["source_id"] in ids and row["target_id"] in ids for row in edges)
 
 
-def test_export_errors(result: AnalysisResult, tmp_path: Path) -> None:
+def test_export_errors(result: MapResult, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="unknown graph format"):
         export_graph(result, tmp_path / "map.dot", "dot")
     with pytest.raises(ExportError, match="does not exist"):
@@ -104,14 +104,14 @@ def test_export_errors(result: AnalysisResult, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="is a file"):
         export_graph(result, tmp_path / "file.txt", "csv")
     with pytest.raises(ExportError, match="no nodes and edges"):
-        export_graph(AnalysisResult("dialogue", "Dialogue", "d"), tmp_path / "x.gexf", "gexf")
+        export_graph(RolesResult(), tmp_path / "x.gexf", "gexf")  # type: ignore[arg-type]
 
 
-def test_gexf_reads_back_in_networkx(result: AnalysisResult, tmp_path: Path) -> None:
+def test_gexf_reads_back_in_networkx(result: MapResult, tmp_path: Path) -> None:
     """A second, independent GEXF reader (networkx's) loads the file with its nodes, edges and attributes."""
     [path] = export_graph(result, tmp_path / "map.gexf", "gexf")
     graph = nx.read_gexf(path)
-    nodes = result.tables["nodes"]
+    nodes = result.nodes
     assert graph.number_of_nodes() == nodes.num_rows
     assert graph.is_directed()
     first = next(iter(graph.nodes(data=True)))[1]

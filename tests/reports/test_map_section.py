@@ -13,14 +13,13 @@ import pyarrow as pa
 import pytest
 
 import sociable
-from sociable.analyses.base import AnalysisResult
+from sociable.analyses.base import get_analysis
 from sociable.analyses.network import build_graph
-from sociable.analyses.network_map import MapOptions, compute_map
-from sociable.analyses.roles import assign_roles
+from sociable.analyses.network_map import MapOptions, MapResult, compute_map
 from sociable.errors import SociableError
 from sociable.reports import charts
 from sociable.reports.html import render_sections
-from sociable.reports.sections import Chart, Fragment, Paragraph, ReportContext, Section, Table
+from sociable.reports.sections import Chart, Fragment, Paragraph, ReportContext, Section, Table, section_builders
 from sociable.reports.sections_map import (
     HEIGHT,
     INTERACTIVE_LIMIT,
@@ -28,7 +27,6 @@ from sociable.reports.sections_map import (
     SVG_LIMIT,
     WIDTH,
     legend,
-    map_section,
     network_data,
     network_view,
     summary_sentence,
@@ -52,7 +50,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     simulate(folder / "sample.jsonl", posts=2000, seed=7)
     with sociable.open(folder / "ws.duckdb") as ws:
         ws.import_files([folder / "sample.jsonl"])
-        assign_roles(ws)
+        ws.save_labels(get_analysis("roles").run(ws).labels)
         yield ws
 
 
@@ -62,7 +60,7 @@ def empty(tmp_path: Path) -> Iterator[Workspace]:
         yield ws
 
 
-def hostile_result() -> AnalysisResult:
+def hostile_result() -> MapResult:
     """Two sectors of four accounts each, where handles and names try to break out of HTML and JSON."""
     accounts = [("a1", HOSTILE_HANDLE, HOSTILE_NAME, "health"), ("a2", HOSTILE_SVG, "Nurse <b>Bea</b>", "health"),
                 ("a3", "carol_rn", None, "health"), ("a4", "dan_gp", "Dan", "health"),
@@ -79,20 +77,27 @@ def hostile_result() -> AnalysisResult:
     return compute_map(build_graph(edges, nodes))
 
 
-def section_for(result: AnalysisResult | SociableError, ws: Workspace) -> Section:
+def section_for(result: MapResult | SociableError, ws: Workspace) -> Section:
+    """The Map section as the report builds it, from a result given in place of running the analysis."""
     ctx = ReportContext(ws)
     ctx.results["map"] = result
-    built = map_section(ctx)
+    built = {name: build for name, _, build in section_builders()}["map"](ctx)
     assert built is not None
     built.name = "map"
     return built
+
+
+def report_section(ws: Workspace) -> Section | None:
+    """The Map section of a report on the whole workspace: the analysis runs in the report's scope."""
+    ctx = ReportContext(ws)
+    return {name: build for name, _, build in section_builders()}["map"](ctx)
 
 
 def network_json(page: Any) -> dict[str, Any]:
     return json.loads(page.get_element_by_id("network-map-data").text)
 
 
-def big_result(count: int, ties: int) -> AnalysisResult:
+def big_result(count: int, ties: int) -> MapResult:
     """A result with `count` accounts (PageRank falling with the row number, shuffled) and random ties."""
     rng = np.random.default_rng(3)
     order = rng.permutation(count)
@@ -108,14 +113,14 @@ def big_result(count: int, ties: int) -> AnalysisResult:
     edges = pa.table({"platform": ["twitter"] * ties, "source": [ids[i] for i in source],
                       "target": [ids[i] for i in target], "kind": ["mention"] * ties,
                       "weight": rng.integers(1, 9, ties).astype(float)})
-    return AnalysisResult("map", "Map", "", tables={"nodes": nodes, "edges": edges}, facts={"accounts": count})
+    return MapResult(nodes=nodes, edges=edges, accounts=count)
 
 
 # ---------------------------------------------------------------------- a simulated workspace
 
 
 def test_the_section_shows_network_heatmap_and_tables(simulated: Workspace) -> None:
-    section = map_section(ReportContext(simulated))
+    section = report_section(simulated)
     assert section is not None and section.assets == ("graphology.umd.min.js", "sigma.min.js", "network.js")
     section.name = "map"
     page = lxml.html.fromstring(render_sections([section]))
@@ -139,7 +144,7 @@ def test_the_section_shows_network_heatmap_and_tables(simulated: Workspace) -> N
 
 
 def test_every_block_defines_its_measures(simulated: Workspace) -> None:
-    section = map_section(ReportContext(simulated))
+    section = report_section(simulated)
     assert section is not None
     for block in section.blocks:
         if isinstance(block, Table | Chart):
@@ -178,7 +183,7 @@ def test_an_error_or_an_empty_network_is_said_plainly(empty: Workspace) -> None:
     failed = section_for(SociableError("the workspace has no interactions table."), empty)
     assert [type(block) for block in failed.blocks] == [Paragraph]
     assert "no interactions table" in failed.blocks[0].text  # type: ignore[union-attr]
-    nothing = map_section(ReportContext(empty))
+    nothing = report_section(empty)
     assert nothing is not None and nothing.assets == ()
     assert [type(block) for block in nothing.blocks] == [Paragraph]
     assert "no posts yet" in nothing.blocks[0].text  # type: ignore[union-attr]
@@ -197,7 +202,7 @@ def test_an_error_or_an_empty_network_is_said_plainly(empty: Workspace) -> None:
 def test_large_graphs_keep_the_top_accounts_by_pagerank() -> None:
     result = big_result(INTERACTIVE_LIMIT + 5_000, 80_000)
     view = network_view(result)
-    rank = result.tables["nodes"]["pagerank"].to_numpy()
+    rank = result.nodes["pagerank"].to_numpy()
     assert view.nodes.num_rows == INTERACTIVE_LIMIT and view.total_nodes == INTERACTIVE_LIMIT + 5_000
     shown = view.nodes["pagerank"].to_numpy()
     assert np.all(np.diff(shown) <= 0) and shown.min() >= np.sort(rank)[::-1][INTERACTIVE_LIMIT - 1]
@@ -215,7 +220,7 @@ def test_large_graphs_keep_the_top_accounts_by_pagerank() -> None:
 def test_a_capped_section_says_what_it_left_out(empty: Workspace) -> None:
     result = hostile_result()
     big = big_result(INTERACTIVE_LIMIT + 10, 2_000)
-    result.tables.update(nodes=big.tables["nodes"], edges=big.tables["edges"])
+    result.nodes, result.edges = big.nodes, big.edges
     section = section_for(result, empty)
     network = next(block for block in section.blocks if isinstance(block, Fragment))
     assert network.context["limits"] == (f"The {INTERACTIVE_LIMIT:,} accounts with the highest PageRank of "
@@ -228,12 +233,12 @@ def test_a_capped_section_says_what_it_left_out(empty: Workspace) -> None:
 
 def test_positions_are_computed_when_the_analysis_skipped_the_layout() -> None:
     base = hostile_result()
-    graph_nodes = base.tables["nodes"]
+    graph_nodes = base.nodes
     assert np.isfinite(graph_nodes["x"].to_numpy()).all()
-    edges = base.tables["edges"]
+    edges = base.edges
     unlaid = compute_map(build_graph(edges, graph_nodes.select(["platform", "account_id", "handle", "sector"])),
                          options=MapOptions(with_layout=False))
-    assert np.isnan(unlaid.tables["nodes"]["x"].to_numpy()).all()
+    assert np.isnan(unlaid.nodes["x"].to_numpy()).all()
     view = network_view(unlaid)
     assert np.isfinite(view.x).all() and np.isfinite(view.y).all()
     assert view.x.min() >= 0 and view.x.max() <= WIDTH and view.y.min() >= 0 and view.y.max() <= HEIGHT
@@ -275,9 +280,9 @@ def test_mixing_heatmap_shades_by_log_ratio_and_keeps_order() -> None:
 
 
 def test_summary_sentence_reads_naturally() -> None:
-    facts = {"accounts": 1200, "ties": 3400, "interactions": 5000.0, "communities": 1, "modularity": None,
-             "crossing_share": 0.254, "assortativity_sector": 0.31}
-    assert summary_sentence(facts) == (
+    result = MapResult(accounts=1200, ties=3400, interactions=5000.0, community_count=1, modularity=None,
+                       crossing_share=0.254, assortativity_sector=0.31)
+    assert summary_sentence(result) == (
         "1,200 accounts are joined by 3,400 ties (5,000 interactions) and fall into 1 community. 25% of "
         "interactions between sector-labelled accounts cross from one sector to another (assortativity by sector "
         "+0.31).")

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from safety_devset import load
 
-from sociable.safety import check, redact
+from sociable.reports.exports import redact
+from sociable.safety import check
 from sociable.safety.checker import prepare
 from sociable.safety.lexicon import guarded
 from sociable.safety.literals import DIGIT, MARK, required_atoms

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from sociable.safety import check, redact
+from sociable.reports.exports import redact
+from sociable.safety import check
 
 
 def test_empty_post_is_ok() -> None:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sociable.safety import CheckResult, UnknownProfession, catalogue, check, check_many, redact
+from sociable.reports.exports import redact
+from sociable.safety import CheckResult, UnknownProfession, catalogue, check, check_many
 from sociable.safety.rules import rules
 
 

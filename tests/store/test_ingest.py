@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -123,8 +124,9 @@ def test_second_writer_is_refused(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     ws.close()
-    assert out.startswith("WorkspaceError")
-    assert "in use by another sociable process" in out
+    assert out.startswith("WorkspaceBusy")  # a WorkspaceError
+    assert f"{path} is busy: process {os.getpid()} (" in out
+    assert out.rstrip().endswith("is writing to it; try again in a moment.")
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -185,12 +187,15 @@ def test_schema_2_is_upgraded_even_when_opened_to_read(tmp_path: Path) -> None:
         ws.import_files([data], collection="week1")
         before = ws.query("SELECT * FROM posts ORDER BY post_id")
         _with_old_keys(ws)
+        ws.con.execute("DROP VIEW labels")  # schema 2 stored the labels as a table
+        ws.con.execute("ALTER TABLE derived_labels RENAME TO labels")
         ws.con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
         assert _keys(ws) == ["accounts", "collections", "labels", "manual_labels", "meta", "posts", "raw_blocks",
                              "rejected"]
     with sociable.open(path, read_only=True) as ws:
         assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION)
         assert "posts" not in _keys(ws) and "collections" not in _keys(ws)
+        assert "derived_labels" in _keys(ws) and "labels" not in _keys(ws)  # labels is now a view
         assert ws.query("SELECT * FROM posts ORDER BY post_id").equals(before)
         assert ws.scalar("SELECT count(*) FROM collections WHERE name = 'week1'") == 5
     with sociable.open(path) as ws:

@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from sociable.analyses.roles import assign_roles
 from sociable.errors import SociableError
 from sociable.web import routes as web_routes
 from sociable.web.security import (
@@ -152,10 +153,10 @@ def test_api_accounts_and_one_account(client: TestClient) -> None:
 
 
 def test_account_ids_with_slashes_round_trip(client: TestClient) -> None:
-    ws = client.app.state.workspace  # type: ignore[attr-defined]
     account_id = "https://social.example/users/<b>nurse</b>"
-    ws.con.execute("INSERT OR REPLACE INTO accounts (platform, account_id, handle) VALUES ('mastodon', ?, 'nurse')",
-                   [account_id])
+    with client.app.state.workspaces.writing() as ws, ws.transaction() as con:  # type: ignore[attr-defined]
+        con.execute("INSERT OR REPLACE INTO accounts (platform, account_id, handle) VALUES ('mastodon', ?, 'nurse')",
+                    [account_id])
     path = f"/accounts/mastodon/{quote(account_id, safe='')}"
     page = client.get(path)
     assert page.status_code == 200
@@ -164,7 +165,8 @@ def test_account_ids_with_slashes_round_trip(client: TestClient) -> None:
 
 
 def test_roles_and_sectors_filter_accounts(client: TestClient) -> None:
-    client.get("/views/roles")  # the roles view labels every account
+    with client.app.state.workspaces.writing() as ws:  # type: ignore[attr-defined]
+        assign_roles(ws)  # labels are saved by a writer (`sociable roles`, `report`); a page only reads
     labelled = client.get("/api/accounts", params={"limit": 1000}).json()["accounts"]
     sectors = {row["sector"] for row in labelled if row["sector"]}
     assert sectors, "the roles analysis labelled some accounts"
@@ -333,7 +335,8 @@ def test_unknown_job_is_404(client: TestClient) -> None:
 
 @pytest.mark.parametrize("table", ["posts", "accounts", "interactions", "labels", "collections", "runs", "rejected"])
 def test_table_exports_read_back(client: TestClient, table: str) -> None:
-    expected = client.app.state.workspace.scalar(f"SELECT count(*) FROM {table}")  # type: ignore[attr-defined]
+    with client.app.state.workspaces.reading() as ws:  # type: ignore[attr-defined]
+        expected = ws.scalar(f"SELECT count(*) FROM {table}")
     csv = client.get(f"/export/{table}.csv")
     assert csv.status_code == 200 and csv.headers["content-disposition"] == f'attachment; filename="{table}.csv"'
     if expected:

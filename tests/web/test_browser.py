@@ -134,7 +134,8 @@ def charts_drawn(page: object, scope: str = "") -> int:
 
 
 def test_report_opens_offline_and_draws_everything(browser: object, server: Server, tmp_path: Path) -> None:
-    report = write_report(server.app.state.workspace, tmp_path / "report.html")
+    with server.app.state.workspaces.writing() as ws:
+        report = write_report(ws, tmp_path / "report.html")
     page, watch = open_page(browser, "file://")
     page.goto(report.as_uri())  # type: ignore[attr-defined]
     holders = page.locator("[data-vega-spec]").count()  # type: ignore[attr-defined]

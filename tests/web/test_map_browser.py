@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import sociable
-from sociable.analyses.roles import assign_roles
+from sociable.analyses.base import get_analysis
 from sociable.reports.html import write_report
 from sociable.simulate import simulate
 
@@ -60,7 +60,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with sociable.open(folder / "ws.duckdb") as ws:
         ws.import_files([folder / "sample.jsonl"])
         ws.import_files([XSS_CORPUS])
-        assign_roles(ws)
+        ws.save_labels(get_analysis("roles").run(ws).labels)
         return write_report(ws, folder / "report.html")
 
 

@@ -1,15 +1,15 @@
 """The interaction network: a weighted directed account graph built from Arrow tables.
 
 An edge A → B means A engaged with B (replied to, mentioned, quoted or reposted B); its weight
-is the number of such interactions. The graph is built with numpy and igraph only, so it
-scales to millions of interactions without a Python loop per edge.
+is the number of such interactions, counted over the posts in a Scope. The graph is built with
+numpy and igraph only, so it scales to millions of interactions without a Python loop per edge.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import igraph as ig
@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sociable.errors import SociableError
+from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
     from sociable.store import Workspace
@@ -231,7 +232,7 @@ def _kind_edges(edges: pa.Table, pair_of_row: np.ndarray, pairs: int, kept: np.n
     })
 
 
-def check_kinds(kinds: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+def check_kinds(kinds: Sequence[str] | None) -> tuple[str, ...]:
     """The interaction kinds to keep; None means all four."""
     if kinds is None:
         return KINDS
@@ -244,49 +245,25 @@ def check_kinds(kinds: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     return chosen
 
 
-@dataclass(frozen=True, slots=True)
-class GraphFilter:
-    """Which interactions go into the graph: a SQL condition over alias `i`, its parameters, and the kinds."""
-
-    where: str = "TRUE"
-    params: tuple[Any, ...] = ()
-    kinds: tuple[str, ...] = KINDS
-
-
-def make_filter(
-    ws: Workspace,
-    collection: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    kinds: list[str] | tuple[str, ...] | None = None,
-) -> GraphFilter:
-    """Check the options against the workspace and return the filter they describe."""
-    if since is not None and until is not None and since >= until:
-        raise GraphError(f"--since ({since.isoformat()}) must be earlier than --until ({until.isoformat()}).")
-    chosen = check_kinds(kinds)
-    where, params = ws.post_filter(collection, since, until, alias="i")
-    return GraphFilter(where, tuple(params), chosen)
-
-
-def _edges_sql(graph_filter: GraphFilter) -> tuple[str, list[Any]]:
-    where, params = graph_filter.where, list(graph_filter.params)
-    placeholders = ", ".join("?" for _ in graph_filter.kinds)
+def _edges_sql(scope: Scope, interactions: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """Interaction counts per (platform, source, target, kind) of the posts in scope, for the kinds chosen."""
     sql = (
         "SELECT i.platform, i.source, i.target, i.kind, count(*)::DOUBLE AS weight FROM interactions i "
-        f"WHERE {where} AND i.kind IN ({placeholders}) AND i.source <> i.target GROUP BY ALL"
+        f"WHERE {scope.condition('i', table='interactions')} AND i.kind IN (SELECT unnest($interaction_kinds)) "
+        "AND i.source <> i.target GROUP BY ALL"
     )
-    return sql, [*params, *graph_filter.kinds]
+    return sql, {**scope.params(), "interaction_kinds": list(interactions)}
 
 
-def query_edges(ws: Workspace, graph_filter: GraphFilter) -> pa.Table:
+def query_edges(ws: Workspace, scope: Scope, interactions: tuple[str, ...] = KINDS) -> pa.Table:
     """Interaction counts per (platform, source, target, kind), aggregated in DuckDB."""
-    sql, params = _edges_sql(graph_filter)
+    sql, params = _edges_sql(scope, check_kinds(interactions))
     return ws.query(f"{sql} ORDER BY ALL", params)
 
 
-def query_nodes(ws: Workspace, graph_filter: GraphFilter) -> pa.Table:
-    """Handles, followers and labels of the accounts that appear in the filtered interactions."""
-    sql, params = _edges_sql(graph_filter)
+def query_nodes(ws: Workspace, scope: Scope, interactions: tuple[str, ...] = KINDS) -> pa.Table:
+    """Handles, followers and labels of the accounts that appear in the interactions in scope."""
+    sql, params = _edges_sql(scope, check_kinds(interactions))
     return ws.query(
         f"WITH e AS ({sql}), ids AS (SELECT platform, source AS account_id FROM e "
         "UNION SELECT platform, target AS account_id FROM e) "
@@ -299,16 +276,14 @@ def query_nodes(ws: Workspace, graph_filter: GraphFilter) -> pa.Table:
 
 def load_graph(
     ws: Workspace,
-    collection: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    kinds: list[str] | tuple[str, ...] | None = None,
+    scope: Scope | None = None,
+    interactions: Sequence[str] | None = None,
     min_weight: float = 1,
 ) -> InteractionGraph:
-    """The interaction graph of a workspace, optionally limited to a collection, a period and some kinds."""
-    graph_filter = make_filter(ws, collection, since, until, kinds)
-    edges = query_edges(ws, graph_filter)
-    return build_graph(edges, query_nodes(ws, graph_filter), min_weight=min_weight)
+    """The interaction graph of the posts in scope (every post by default), for some interaction kinds."""
+    checked = ws.check_scope(scope)
+    chosen = check_kinds(interactions)
+    return build_graph(query_edges(ws, checked, chosen), query_nodes(ws, checked, chosen), min_weight=min_weight)
 
 
 def layout(graph: InteractionGraph, seed: int = 42) -> np.ndarray:

@@ -1,17 +1,24 @@
-"""The Map analysis: communities, silos, brokers and influence of one interaction graph, in one result."""
+"""The Map analysis: communities, silos, brokers and influence of one interaction graph, in one result.
+
+The graph's edges are the interactions carried by the posts in the Scope; which kinds of
+interaction count (replies, mentions, quotes, reposts) is the map's own `interactions` option,
+since the Scope's `kinds` are kinds of post.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 
 from sociable.analyses import brokers, communities, influence, silos
-from sociable.analyses.base import AnalysisResult, Measure, analysis
-from sociable.analyses.network import KINDS, GraphFilter, InteractionGraph, layout, load_graph, make_filter
+from sociable.analyses.base import Measure, Option, Result, analysis, fact, table
+from sociable.analyses.influence import CROSS_SECTOR_FACTOR
+from sociable.analyses.network import KINDS, InteractionGraph, check_kinds, layout, load_graph
+from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
     from sociable.store import Workspace
@@ -61,6 +68,110 @@ MEASURES: tuple[Measure, ...] = (
 
 
 EMPTY_NOTE = "No interactions match these filters, so there is no network to map."
+
+OPTIONS: tuple[Option, ...] = (
+    Option("interactions", "list", KINDS, "Interaction kinds to keep, e.g. reply,mention (default: all).",
+           choices=KINDS),
+    Option("min_weight", "int", 1, "Keep ties with at least this many interactions.", minimum=1),
+    Option("resolution", "float", 1.0, "Leiden resolution: higher finds more, smaller communities."),
+    Option("seed", "int", 42, "Random seed: the same seed gives the same communities and layout."),
+    Option("method", "choice", "modularity", "Community method: modularity, or cpm (the Constant Potts Model; "
+           "try a resolution of 0.01 to 0.1).", choices=communities.METHODS),
+    Option("with_layout", "bool", True, "Compute positions to draw the network (slower on big graphs).", web=False),
+)
+
+_ACCOUNT = {"handle": "account", "sector": "sector"}
+_EI_COLUMNS = {"name": "group", "accounts": "accounts", "internal": "inside", "external": "outside", "ei": "E-I",
+               "inside_share": "inside share"}
+_NODE_COLUMNS = {
+    "platform": "platform", "account_id": "account id", "handle": "account", "display_name": "name",
+    "role": "role", "subtype": "subtype", "sector": "sector", "community": "community", "pagerank": "PageRank",
+    "pagerank_cross_sector": "cross-sector", "betweenness": "betweenness", "constraint": "constraint",
+    "sectors_reached": "sectors reached", "communities_reached": "communities reached",
+    "participation": "participation", "degree_in": "degree in", "degree_out": "degree out",
+    "strength_in": "strength in", "strength_out": "strength out", "followers": "followers", "x": "x", "y": "y",
+}
+
+
+@dataclass(kw_only=True)
+class MapResult(Result):
+    """The Map of one interaction graph: its size and shape, silo measures, and per-account tables."""
+
+    name: ClassVar[str] = "map"
+    title: ClassVar[str] = TITLE
+    description: ClassVar[str] = DESCRIPTION
+    measures: ClassVar[tuple[Measure, ...]] = MEASURES
+    main: ClassVar[str | None] = "nodes"
+
+    accounts: int = fact("Accounts", 0, measure="accounts")
+    ties: int = fact("Ties", 0, measure="ties")
+    interactions: float = fact("Interactions", 0.0, measure="weight")
+    community_count: int = fact("Communities", 0, measure="community")
+    modularity: float | None = fact("Modularity", measure="modularity")
+    crossing_share: float | None = fact("Crossing share (sectors)", measure="crossing share")
+    crossing_share_role: float | None = fact("Crossing share (roles)", measure="crossing share")
+    ei_sector: float | None = fact("E-I index (sectors)", measure="E-I index")
+    ei_role: float | None = fact("E-I index (roles)", measure="E-I index")
+    assortativity_sector: float | None = fact("Assortativity (sectors)", measure="assortativity")
+    assortativity_role: float | None = fact("Assortativity (roles)", measure="assortativity")
+    labelled_share: float | None = fact("Labelled share", measure="labelled share")
+    betweenness_method: str = fact("Betweenness computed", "exact", measure="betweenness")
+    betweenness_sources: int = fact("Betweenness source accounts", 0)
+    betweenness_relative_error: float | None = fact("Betweenness relative error")
+    cross_sector_factor: float = fact("Cross-sector weight", CROSS_SECTOR_FACTOR, measure="pagerank cross-sector")
+
+    nodes: pa.Table = table("Accounts", _NODE_COLUMNS, reading="Every account in the network with its measures "
+                            "and position.", cli=False)
+    edges: pa.Table = table("Interactions", {"platform": "platform", "source": "from", "target": "to",
+                                             "kind": "kind", "weight": "interactions"}, cli=False)
+    communities: pa.Table = table("Communities", {
+        "community": "#", "size": "accounts", "cohesion": "cohesion", "sectors": "sectors", "roles": "roles",
+        "key_accounts": "key accounts", "top_hashtags": "top hashtags"}, reading="Numbered from the largest.")
+    community_links: pa.Table = table("Links between communities", {
+        "source_community": "from community", "target_community": "to community", "weight": "interactions"},
+        cli=False)
+    mixing: pa.Table = table("How sectors mix", {
+        "source_group": "from sector", "target_group": "to sector", "observed": "observed",
+        "expected": "expected", "ratio": "observed / expected"}, cli=False)
+    ei_by_sector: pa.Table = table("E-I index by sector", _EI_COLUMNS,
+                                   reading="From the most closed group to the most outward-looking.")
+    ei_by_role: pa.Table = table("E-I index by role", _EI_COLUMNS,
+                                 reading="From the most closed group to the most outward-looking.")
+    brokers: pa.Table = table("Brokers", {
+        **_ACCOUNT, "community": "community", "betweenness": "betweenness", "constraint": "constraint",
+        "sectors_reached": "sectors reached", "communities_reached": "communities reached"},
+        reading="Accounts on many shortest paths between others: the bridges between groups.")
+    influence: pa.Table = table("Influence (engagement, not followers)", {
+        **_ACCOUNT, "pagerank": "PageRank", "pagerank_cross_sector": "cross-sector",
+        "engaged_by_accounts": "engaged by", "engaged_by_sectors": "sectors",
+        "engaged_by_communities": "communities", "followers": "followers"},
+        reading="Ranked by PageRank: attention from engaged accounts, not follower counts.")
+
+    def headline(self) -> list[str]:
+        """The network's size and shape, and how much talk crosses sectors, in one line."""
+        if not self.accounts:
+            return []
+        line = (f"{self.accounts:,} accounts, {self.ties:,} ties, {int(self.interactions):,} interactions; "
+                f"{self.community_count:,} communities")
+        if self.modularity is not None:
+            line += f" (modularity {_short(self.modularity)})"
+        if self.crossing_share is not None:
+            line += f"; {round(100 * self.crossing_share)}% of interactions between labelled accounts cross sectors"
+            line += f" (E-I {_short(self.ei_sector, 2)}, assortativity {_short(self.assortativity_sector)})"
+        return [line + "."]
+
+    def shown_tables(self) -> list[str]:
+        """Communities, silos, brokers and influence; nothing when there is no network (the note says why)."""
+        return super().shown_tables() if self.accounts else []
+
+
+def _short(value: float | None, digits: int = 3) -> str:
+    """A number in a sentence: whole numbers with commas, others to a few significant digits."""
+    if value is None or value != value:
+        return ""
+    if value.is_integer() and abs(value) >= 1:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +231,8 @@ def _silo_facts(graph: InteractionGraph) -> tuple[dict[str, Any], dict[str, pa.T
         "assortativity_role": silos.assortativity(graph, "role"),
         "labelled_share": (total - labelled.excluded_weight) / total if total else None,
     }
-    tables = {"mixing": silos.mixing_matrix(graph, "sector"), "ei_by_sector": by_sector, "ei_by_role": by_role}
+    tables = {"mixing": silos.mixing_matrix(graph, "sector"), "ei_by_sector": _named(by_sector, silos.SECTOR_NAMES),
+              "ei_by_role": _named(by_role, silos.ROLE_NAMES)}
     notes = silos.silo_sentences(by_sector)
     if facts["labelled_share"] is not None and facts["labelled_share"] < 1:
         notes.append(
@@ -130,8 +242,14 @@ def _silo_facts(graph: InteractionGraph) -> tuple[dict[str, Any], dict[str, pa.T
     return facts, tables, notes
 
 
+def _named(ei_table: pa.Table, names: dict[str, str]) -> pa.Table:
+    """An E-I table with each group's plain-language name beside its id."""
+    shown = [silos.display_name(group, names) for group in ei_table["group"].to_pylist()]
+    return ei_table.add_column(1, "name", pa.array(shown, pa.string()))
+
+
 def compute_map(graph: InteractionGraph, hashtags: pa.Table | None = None,
-                options: MapOptions | None = None) -> AnalysisResult:
+                options: MapOptions | None = None) -> MapResult:
     """Run every Map measure on a built graph; `hashtags` has (platform, account_id, hashtag, posts)."""
     opts = options or MapOptions()
     membership = communities.detect_communities(graph, opts.resolution, opts.seed, opts.method)
@@ -146,91 +264,73 @@ def compute_map(graph: InteractionGraph, hashtags: pa.Table | None = None,
             f"Betweenness was estimated from {between.sources} randomly chosen source accounts "
             f"(about {round(100 * (between.relative_error or 0))}% relative error for the top brokers)."
         )
-    facts: dict[str, Any] = {
-        "accounts": graph.node_count,
-        "ties": graph.edge_count,
-        "interactions": float(graph.weights().sum()),
-        "communities": int(membership.max()) + 1 if len(membership) else 0,
-        "modularity": communities.modularity(graph, membership),
-        "community_method": opts.method,
-        "resolution": opts.resolution,
-        "seed": opts.seed,
-        "betweenness_method": between.method,
-        "betweenness_sources": between.sources,
-        "betweenness_relative_error": between.relative_error,
-        "cross_sector_factor": opts.cross_factor,
-        **silo_facts,
-    }
-    tables = {
-        "nodes": _node_measures(graph, membership, between, constraints, (rank, rank_cross), positions),
-        "edges": graph.edges,
-        "communities": communities.summarise_communities(graph, membership, hashtags),
-        "community_links": communities.community_links(graph, membership),
-        **silo_tables,
-        "brokers": brokers.brokers_table(graph, between, constraints, membership, opts.top),
-        "influence": influence.influence_table(graph, rank, rank_cross, membership, opts.top),
-    }
     if graph.node_count == 0:
         notes = [EMPTY_NOTE]  # the silo sentences say nothing useful about an empty graph
-    return AnalysisResult("map", TITLE, DESCRIPTION, MEASURES, tables, facts, tuple(notes))
-
-
-def query_hashtags(ws: Workspace, collection: str | None = None, since: datetime | None = None,
-                   until: datetime | None = None) -> pa.Table:
-    """Posts per (account, hashtag) within the same collection and period as the graph."""
-    where, params = ws.post_filter(collection, since, until, alias="p")
-    return ws.query(
-        "SELECT p.platform, p.account_id, lower(t.h) AS hashtag, count(*) AS posts "
-        f"FROM posts p, unnest(p.hashtags) AS t(h) WHERE {where} GROUP BY ALL",
-        params,
+    return MapResult(
+        accounts=graph.node_count,
+        ties=graph.edge_count,
+        interactions=float(graph.weights().sum()),
+        community_count=int(membership.max()) + 1 if len(membership) else 0,
+        modularity=communities.modularity(graph, membership),
+        betweenness_method=between.method,
+        betweenness_sources=between.sources,
+        betweenness_relative_error=between.relative_error,
+        cross_sector_factor=opts.cross_factor,
+        **silo_facts,
+        nodes=_node_measures(graph, membership, between, constraints, (rank, rank_cross), positions),
+        edges=graph.edges,
+        communities=communities.summarise_communities(graph, membership, hashtags),
+        community_links=communities.community_links(graph, membership),
+        **silo_tables,
+        brokers=brokers.brokers_table(graph, between, constraints, membership, opts.top),
+        influence=influence.influence_table(graph, rank, rank_cross, membership, opts.top),
+        notes=tuple(notes),
     )
 
 
-@analysis("map", TITLE, DESCRIPTION, order=20)
+def query_hashtags(ws: Workspace, scope: Scope) -> pa.Table:
+    """Posts per (account, hashtag) among the posts in scope, as the graph's interactions are."""
+    return ws.query(
+        "SELECT p.platform, p.account_id, lower(t.h) AS hashtag, count(*) AS posts "
+        f"FROM posts p, unnest(p.hashtags) AS t(h) WHERE {scope.condition('p')} GROUP BY ALL",
+        scope.params(),
+    )
+
+
+@analysis("map", TITLE, DESCRIPTION, result=MapResult, options=OPTIONS, order=20)
 def map_network(
     ws: Workspace,
-    collection: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    kinds: list[str] | tuple[str, ...] | None = None,
+    scope: Scope,
+    *,
+    interactions: Sequence[str] = KINDS,
     min_weight: float = 1,
     resolution: float = 1.0,
     seed: int = 42,
     method: str = "modularity",
     with_layout: bool = True,
-) -> AnalysisResult:
-    """Map the interaction network of a workspace (optionally one collection, period and kinds)."""
-    chosen = make_filter(ws, collection, since, until, kinds)
-    graph = load_graph(ws, collection, since, until, kinds, min_weight)
+) -> MapResult:
+    """Map the interaction network of the posts in scope, over the interaction kinds chosen."""
+    chosen = check_kinds(interactions)
+    graph = load_graph(ws, scope, chosen, min_weight)
     options = MapOptions(resolution=resolution, seed=seed, method=method, with_layout=with_layout)
-    result = compute_map(graph, query_hashtags(ws, collection, since, until), options)
-    result.facts.update({
-        "collection": collection,
-        "since": since.isoformat() if since else None,
-        "until": until.isoformat() if until else None,
-        "kinds": list(chosen.kinds),
-        "min_weight": min_weight,
-    })
+    result = compute_map(graph, query_hashtags(ws, scope), options)
     if graph.node_count == 0:
-        result.notes = (empty_note(ws, chosen, collection, since, until, min_weight),)
+        result.notes = (empty_note(ws, scope, chosen, min_weight),)
     return result
 
 
-def empty_note(ws: Workspace, chosen: GraphFilter, collection: str | None, since: datetime | None,
-               until: datetime | None, min_weight: float) -> str:
+def empty_note(ws: Workspace, scope: Scope, interactions: Sequence[str], min_weight: float) -> str:
     """Why the graph is empty, in one sentence that says what to change."""
-    narrowed = collection is not None or since is not None or until is not None or len(chosen.kinds) < len(KINDS)
-    if not narrowed and min_weight <= 1:
+    fewer = len(interactions) < len(KINDS)
+    if scope.is_everything and not fewer and min_weight <= 1:
         posts = int(ws.scalar("SELECT count(*) FROM posts") or 0)
         if posts == 0:
             return "This workspace has no posts yet, so there is no network to map; import some with `sociable import`."
         return (f"None of the {posts:,} posts in this workspace replies to, mentions, quotes or reposts another "
                 "account, so there is no network to map; import conversations (replies and mentions), not only "
                 "single posts.")
-    limits = [f"collection '{collection}'" if collection is not None else "",
-              f"since {since.date().isoformat()}" if since else "",
-              f"until {until.date().isoformat()}" if until else "",
-              f"kinds {', '.join(chosen.kinds)}" if len(chosen.kinds) < len(KINDS) else "",
+    limits = ["" if scope.is_everything else scope.describe(),
+              f"interactions {', '.join(interactions)}" if fewer else "",
               f"min-weight {min_weight:g}" if min_weight > 1 else ""]
     return (f"No interactions between two accounts match these filters ({'; '.join(x for x in limits if x)}), so "
             "there is no network to map; widen the period, keep more kinds or lower --min-weight.")

@@ -2,8 +2,9 @@
 
 Every account gets a role (organisation, professional, person or unknown), a subtype and a
 sector from its bio, display name and handle, using the UK health-and-care vocabulary in
-lexicon/roles.yaml. Manual labels (a CSV of handles or account ids) always win and are kept
-in the workspace, so running the analysis again keeps them.
+lexicon/roles.yaml. Manual labels (a CSV of handles or account ids) always win: the store keeps
+them apart and its `labels` view applies them, so running the analysis again keeps them. The
+analysis only reads; `sociable roles` saves its labels with `Workspace.save_labels`.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import csv
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
-from sociable.analyses.base import AnalysisResult, Measure, analysis
+from sociable.analyses.base import Measure, Option, Result, analysis, fact, table
 from sociable.analyses.roles_lexicon import (
     ROLES,
     SECTORS,
@@ -29,23 +30,17 @@ from sociable.analyses.roles_lexicon import (
     load_lexicon,
 )
 from sociable.errors import UnreadableFile, WorkspaceError
+from sociable.store.schema import LABEL_COLUMNS, LABEL_SCHEMA
+from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
     from sociable.store import Workspace
 
-LABEL_COLUMNS = ("platform", "account_id", "role", "subtype", "sector", "role_source", "sector_source", "confidence")
-LABEL_SCHEMA = pa.schema(
-    [
-        ("platform", pa.string()),
-        ("account_id", pa.string()),
-        ("role", pa.string()),
-        ("subtype", pa.string()),
-        ("sector", pa.string()),
-        ("role_source", pa.string()),
-        ("sector_source", pa.string()),
-        ("confidence", pa.float64()),
-    ]
-)
+__all__ = ["LABEL_COLUMNS", "LABEL_SCHEMA", "RoleLabel", "RolesResult", "assign_roles", "classify_account",
+           "classify_accounts", "read_manual_labels", "resolve_manual_labels", "score_labels"]
+
+TITLE = "Roles and sectors"
+DESCRIPTION = "Who is an organisation, a professional or a person, and in which sector."
 MEASURES = (
     Measure("role", "organisation, professional, person, or unknown when no cue reached the confidence threshold."),
     Measure(
@@ -236,73 +231,93 @@ def resolve_manual_labels(manual: pa.Table, accounts: pa.Table) -> tuple[pa.Tabl
     return pa.Table.from_pylist(list(resolved.values()), schema=LABEL_SCHEMA), unmatched
 
 
-def apply_manual_labels(labels: pa.Table, manual: pa.Table) -> pa.Table:
-    """Overlay manual label rows (LABEL_COLUMNS) on rule labels; a blank manual sector keeps the rule's."""
-    overrides = {(r["platform"], r["account_id"]): r for r in manual.to_pylist()}
-    if not overrides:
-        return labels
-    rows = labels.to_pylist()
-    for row in rows:
-        override = overrides.get((row["platform"], row["account_id"]))
-        if override is None:
-            continue
-        row.update(role=override["role"], subtype=override["subtype"], role_source="manual", confidence=1.0)
-        if override["sector"]:
-            row.update(sector=override["sector"], sector_source="manual")
-        elif override["role"] == "unknown":
-            row.update(sector="unknown", sector_source="manual")
-    return pa.Table.from_pylist(rows, schema=labels.schema)
+_COUNT_COLUMNS = {"accounts": "accounts", "share": "share"}
 
 
-@analysis("roles", "Roles and sectors", "Who is an organisation, a professional or a person, and in which sector.", 10)
-def assign_roles(ws: Workspace, manual: Path | None = None, lexicon: Lexicon | None = None) -> AnalysisResult:
-    """Label every account, store the labels (and any new manual labels) and count them.
+@dataclass(kw_only=True)
+class RolesResult(Result):
+    """Every account's role, subtype and sector (manual labels applied), and counts of them."""
 
-    On a read-only workspace the labels are computed and counted but not stored.
+    name: ClassVar[str] = "roles"
+    title: ClassVar[str] = TITLE
+    description: ClassVar[str] = DESCRIPTION
+    measures: ClassVar[tuple[Measure, ...]] = MEASURES
+    main: ClassVar[str | None] = "labels"
+
+    accounts: int = fact("Accounts", 0)
+    labelled: int = fact("Accounts with a role", 0, measure="labelled share")
+    unknown: int = fact("Accounts without a role", 0)
+    manual: int = fact("Accounts with a manual label", 0, measure="manual labels")
+    manual_unmatched: int = fact("Manual labels that matched no account", 0)
+
+    labels: pa.Table = table("Labels", {
+        "platform": "platform", "account_id": "account id", "handle": "handle", "role": "role",
+        "subtype": "subtype", "sector": "sector", "role_source": "role from", "sector_source": "sector from",
+        "confidence": "confidence", "evidence": "evidence"}, cli=False)
+    by_role: pa.Table = table("Roles", {"role": "role", **_COUNT_COLUMNS})
+    by_subtype: pa.Table = table("Subtypes", {"role": "role", "subtype": "subtype", **_COUNT_COLUMNS})
+    by_sector: pa.Table = table("Sectors", {"sector": "sector", **_COUNT_COLUMNS})
+    # The labels read from the `manual` file, by account, for the store to keep (`sociable label`);
+    # not a table of the result, so renderers do not show it.
+    manual_labels: pa.Table = field(default_factory=LABEL_SCHEMA.empty_table, repr=False)
+
+
+@analysis("roles", TITLE, DESCRIPTION, result=RolesResult, order=10, options=(
+    Option("manual", "path", None, "CSV of manual labels (handle or account_id, role, subtype, sector); they win.",
+           web=False),
+))
+def assign_roles(ws: Workspace, scope: Scope, *, manual: Path | None = None) -> RolesResult:
+    """Label the accounts in scope (every account when the scope is everything) and count the labels.
+
+    Manual labels win: those stored in the workspace, and over them those in `manual`, which
+    the result carries in `manual_labels` for the store to keep. Nothing is written here.
     """
-    accounts = ws.query("select platform, account_id, handle, display_name, bio from accounts order by 1, 2")
-    labels = classify_accounts(accounts, lexicon)
-    stored = _stored_manual_labels(ws)
+    accounts = _accounts_in(ws, scope)
+    derived = classify_accounts(accounts)
+    fresh: pa.Table = LABEL_SCHEMA.empty_table()
     unmatched: list[str] = []
     if manual is not None:
-        fresh, unmatched = resolve_manual_labels(read_manual_labels(manual), accounts)
-        if not ws.read_only:
-            ws.save_manual_labels(fresh)  # adds or replaces by (platform, account_id)
-        stored = _merge_manual(stored, fresh)
-    labels = apply_manual_labels(labels, stored)
-    if not ws.read_only:  # a read-only workspace (a shared file being reported on) still gets its counts
-        ws.replace_labels(labels.select(list(LABEL_COLUMNS)))
-    return summarise_labels(labels, unmatched)
+        everyone = accounts if scope.is_everything else ws.query("SELECT platform, account_id, handle FROM accounts")
+        fresh, unmatched = resolve_manual_labels(read_manual_labels(manual), everyone)
+    return summarise_labels(ws.labels_with_manual(derived, fresh), unmatched, fresh)
 
 
-def summarise_labels(labels: pa.Table, unmatched: Iterable[str] = ()) -> AnalysisResult:
+def _accounts_in(ws: Workspace, scope: Scope) -> pa.Table:
+    """Every account, or with a narrower scope those that posted in it or were engaged with by its posts."""
+    columns = "a.platform, a.account_id, a.handle, a.display_name, a.bio"
+    if scope.is_everything:
+        return ws.query(f"SELECT {columns} FROM accounts a ORDER BY 1, 2")
+    return ws.query(
+        f"WITH p AS (SELECT p.platform, p.post_id, p.account_id FROM posts p WHERE {scope.condition('p')}), "
+        "ids AS (SELECT platform, account_id FROM p UNION SELECT i.platform, i.target FROM interactions i "
+        "JOIN p ON p.platform = i.platform AND p.post_id = i.post_id) "
+        f"SELECT {columns} FROM accounts a SEMI JOIN ids ON ids.platform = a.platform "
+        "AND ids.account_id = a.account_id ORDER BY 1, 2",
+        scope.params(),
+    )
+
+
+def summarise_labels(labels: pa.Table, unmatched: Iterable[str] = (), manual: pa.Table | None = None) -> RolesResult:
     """Counts by role, subtype and sector, with the facts and notes the report shows."""
     roles = labels.column("role").to_pylist()
     total = len(roles)
     known = sum(1 for r in roles if r != "unknown")
-    manual = sum(1 for s in labels.column("role_source").to_pylist() if s == "manual")
+    manual_count = sum(1 for s in labels.column("role_source").to_pylist() if s == "manual")
     unmatched = list(unmatched)
     notes = [f"{known} of {total} accounts have a role ({_percent(known, total)}); the rest stay unknown."]
     if unmatched:
         notes.append(f"{len(unmatched)} manual labels matched no account: {', '.join(unmatched[:5])}.")
-    return AnalysisResult(
-        name="roles",
-        title="Roles and sectors",
-        description="Who is an organisation, a professional or a person, and in which sector.",
-        measures=MEASURES,
-        tables={
-            "labels": labels,
-            "by_role": _counts(labels, ["role"], total),
-            "by_subtype": _counts(labels, ["role", "subtype"], total),
-            "by_sector": _counts(labels, ["sector"], total),
-        },
-        facts={
-            "accounts": total,
-            "labelled": known,
-            "unknown": total - known,
-            "manual": manual,
-            "manual_unmatched": len(unmatched),
-        },
+    return RolesResult(
+        accounts=total,
+        labelled=known,
+        unknown=total - known,
+        manual=manual_count,
+        manual_unmatched=len(unmatched),
+        labels=labels,
+        by_role=_counts(labels, ["role"], total),
+        by_subtype=_counts(labels, ["role", "subtype"], total),
+        by_sector=_counts(labels, ["sector"], total),
+        manual_labels=manual if manual is not None else LABEL_SCHEMA.empty_table(),
         notes=tuple(notes),
     )
 
@@ -396,19 +411,6 @@ def _labels_table(platforms: list[Any], ids: list[Any], handles: list[Any], labe
     )
     table = table.append_column("handle", pa.array(handles, pa.string()))
     return table.append_column("evidence", pa.array([list(lab.evidence) for lab in labels], pa.list_(pa.string())))
-
-
-def _stored_manual_labels(ws: Workspace) -> pa.Table:
-    exists = ws.query("select count(*) as n from information_schema.tables where table_name = 'manual_labels'")
-    if not exists.column("n")[0].as_py():
-        return LABEL_SCHEMA.empty_table()
-    return ws.query(f"select {', '.join(LABEL_COLUMNS)} from manual_labels").cast(LABEL_SCHEMA)
-
-
-def _merge_manual(stored: pa.Table, fresh: pa.Table) -> pa.Table:
-    rows = {(r["platform"], r["account_id"]): r for r in stored.to_pylist()}
-    rows.update({(r["platform"], r["account_id"]): r for r in fresh.to_pylist()})
-    return pa.Table.from_pylist(list(rows.values()), schema=LABEL_SCHEMA)
 
 
 def _counts(labels: pa.Table, keys: list[str], total: int) -> pa.Table:

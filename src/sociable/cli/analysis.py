@@ -27,18 +27,13 @@ from sociable.cli.scope import (
     UntilOption,
     cli_scope,
 )
+from sociable.library import keep_roles
 
 if TYPE_CHECKING:
-    from sociable.store import Workspace
+    pass
 
 
-def _save_labels(ws: Workspace, result: Result) -> str:
-    labels = result.labels  # type: ignore[attr-defined]
-    ws.save_labels(labels)  # type: ignore[attr-defined]
-    return f"Saved role and sector labels for {labels.num_rows:,} accounts (manual labels still win)."
-
-
-KEEP: dict[str, Callable[[Any, Result], str]] = {"roles": _save_labels}
+KEEP: dict[str, Callable[[Any, Result], str]] = {"roles": keep_roles}
 """What a command keeps after its analysis ran (a store write); the analysis itself only reads."""
 
 SCOPE_PARAMETERS: tuple[tuple[str, Any], ...] = (

@@ -11,12 +11,13 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from sociable.errors import SociableError
+from sociable.errors import SociableError, WorkspaceBusy
 
 if TYPE_CHECKING:
     from sociable.store import Workspace
 
 DEFAULT_WORKSPACE = "sociable.duckdb"
+DEFAULT_WAIT = 30.0
 
 app = typer.Typer(
     name="sociable",
@@ -40,10 +41,20 @@ def root(
             help="Workspace file (DuckDB). Default: $SOCIABLE_WORKSPACE, else ./sociable.duckdb.",
         ),
     ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            envvar="SOCIABLE_WAIT",
+            min=0,
+            help="Seconds to wait while another process (an import, or `sociable serve` answering a request) "
+                 "holds the workspace.",
+        ),
+    ] = DEFAULT_WAIT,
 ) -> None:
     """See and improve health and social care conversations on social media."""
     chosen = workspace or Path(os.environ.get("SOCIABLE_WORKSPACE") or DEFAULT_WORKSPACE)
-    ctx.obj = {"workspace": chosen}
+    ctx.obj = {"workspace": chosen, "wait": wait}
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit():  # honoured on every run, not only when the console was first made
         console.width = err_console.width = int(columns)
@@ -56,8 +67,18 @@ def workspace_path(ctx: typer.Context) -> Path:
     return Path(obj.get("workspace") or os.environ.get("SOCIABLE_WORKSPACE") or DEFAULT_WORKSPACE)
 
 
+def wait_seconds(ctx: typer.Context) -> float:
+    """How long a command waits for a workspace another process holds (--wait)."""
+    obj = ctx.find_root().obj or {}
+    return float(obj.get("wait", DEFAULT_WAIT))
+
+
 def open_workspace(ctx: typer.Context, *, create: bool = False, read_only: bool = False) -> Workspace:
-    """Open the chosen workspace; a missing one is an error unless the command creates it."""
+    """Open the chosen workspace; a missing one is an error unless the command creates it.
+
+    While another process holds it (a running `sociable serve` only while it answers a request),
+    the command waits up to --wait seconds.
+    """
     from sociable.store import open as open_ws
 
     path = workspace_path(ctx)
@@ -66,7 +87,12 @@ def open_workspace(ctx: typer.Context, *, create: bool = False, read_only: bool 
             f"there is no workspace at {path}; import some data first (`sociable import FILE`) "
             "or choose one with --workspace."
         )
-    return open_ws(path, read_only=read_only)
+    wait = wait_seconds(ctx)
+    try:
+        return open_ws(path, read_only=read_only, wait=wait)
+    except WorkspaceBusy as exc:
+        waited = f"waited {wait:g} s; --wait SECONDS waits longer" if wait else "--wait SECONDS waits for it"
+        raise WorkspaceBusy(f"{str(exc).removesuffix('.')} ({waited}).", exc.holder, exc.writing) from None
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +11,7 @@ from rich.text import Text
 
 from sociable.cli.app import console, open_workspace, workspace_path
 from sociable.cli.mapping import export_app
-from sociable.store.exports import ExportSummary, export_accounts, export_posts
+from sociable.reports.exports import ExportSummary, export_accounts, export_posts
 
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="File to write (.csv or .parquet).")]
 FormatOption = Annotated[str | None, typer.Option("--format", "-f", help="csv | parquet (default: from the name).")]
@@ -28,12 +28,6 @@ SecretOption = Annotated[
         help="Key for the pseudonyms (created if missing; default: beside the workspace). Keep it out of the export.",
     ),
 ]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _key_file(ctx: typer.Context, pseudonymise: bool, secret_file: Path | None) -> Path | None:
@@ -68,7 +62,8 @@ def export_posts_command(
     """Export posts to CSV or Parquet, with a manifest; --pseudonymise for research sharing."""
     key = _key_file(ctx, pseudonymise, secret_file)
     ws = open_workspace(ctx, read_only=True)
-    summary = export_posts(ws, output, export_format, collection, _utc(since), _utc(until), pseudonymise, key)
+    scope = ws.scope(collection=collection, since=since, until=until)
+    summary = export_posts(ws, output, scope, export_format, pseudonymise, key)
     _report(summary, key)
 
 
@@ -89,7 +84,6 @@ def export_accounts_command(
     """Export the accounts behind the posts to CSV or Parquet, with a manifest; --pseudonymise for research."""
     key = _key_file(ctx, pseudonymise, secret_file)
     ws = open_workspace(ctx, read_only=True)
-    summary = export_accounts(
-        ws, output, export_format, collection, _utc(since), _utc(until), pseudonymise, key, include_bios
-    )
+    scope = ws.scope(collection=collection, since=since, until=until)
+    summary = export_accounts(ws, output, scope, export_format, pseudonymise, key, include_bios)
     _report(summary, key)

@@ -29,7 +29,7 @@ from sociable.errors import SociableError
 
 MAX_CELL = 140
 SHARE_WORDS = ("_share", "_rate")
-SHARE_NAMES = {"reciprocity", "response_rate", "internal_share", "positive_share", "negative_share"}
+SHARE_NAMES = {"share", "reciprocity", "response_rate", "internal_share", "positive_share", "negative_share"}
 TEXT_HINTS = {"handle", "group_name", "style", "organisation", "stage", "summary", "conditions", "dimension", "term",
               "example_handle", "example_text", "text", "uri", "status", "kind", "period", "name", "sector", "role",
               "subtype", "sectors", "roles", "key_accounts", "top_hashtags", "group", "account", "bucket", "evidence",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,7 +19,7 @@ from sociable.errors import UnreadableFile
 from sociable.safety import CheckResult, catalogue, check
 
 if TYPE_CHECKING:
-    from sociable.safety.screen import ScreeningSummary
+    from sociable.analyses.safety import SafetyResult
 
 _STYLE = {"ok": "green", "advice": "cyan", "think again": "yellow", "do not post": "bold red"}
 
@@ -124,24 +124,14 @@ def check_command(
 # ---------------------------------------------------------------------- screen
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """Dates on the command line are UTC unless they say otherwise."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
-def print_screening(summary: ScreeningSummary, top: int = 10) -> None:
-    """The screening summary as tables: by verdict, by category, by severity, and the accounts most flagged."""
-    scope = f"the collection '{summary.collection}'" if summary.collection else "the workspace"
-    console.print(Text(
-        f"Screened {summary.screened:,} of {summary.posts:,} posts in {scope}: {summary.flagged:,} flagged "
-        f"({_percent(summary.flagged, summary.screened)}), {summary.findings:,} findings."
-    ))
+def print_screening(summary: SafetyResult, top: int = 10) -> None:
+    """The screening counts as tables: by verdict, by category, and the accounts most flagged."""
+    for sentence in summary.headline():
+        console.print(Text(sentence))
     verdicts = Table(title="Posts by verdict", title_justify="left")
     verdicts.add_column("verdict")
     verdicts.add_column("posts", justify="right")
@@ -150,10 +140,10 @@ def print_screening(summary: ScreeningSummary, top: int = 10) -> None:
         verdicts.add_row(Text(row["verdict"], style=_STYLE[row["verdict"]]), f"{row['posts']:,}",
                          _percent(row["posts"], summary.screened))
     console.print(verdicts)
-    if summary.by_category.num_rows:
-        _print_rows("Findings by category", summary.by_category.to_pylist(),
+    if summary.categories.num_rows:
+        _print_rows("Findings by category", summary.categories.to_pylist(),
                     ("category", "title", "findings", "posts", "accounts", "do_not_post", "think_again", "advice"))
-    flagged = [r for r in summary.by_account.to_pylist() if r["findings"]][:top]
+    flagged = [r for r in summary.accounts.to_pylist() if r["findings"]][:top]
     if flagged and top > 0:
         for row in flagged:
             row["handle"] = row["handle"] or row["account_id"]
@@ -193,15 +183,17 @@ def screen_command(
     top: Annotated[int, typer.Option(help="How many accounts to list.")] = 10,
 ) -> None:
     """Screen a collection's posts for safe practice: findings for every post, summary by category."""
-    from sociable.safety.screen import export_findings, screen
+    from sociable.reports.exports import export_findings
+    from sociable.safety.screen import screen
 
     ws = open_workspace(ctx)
+    scope = ws.scope(collection=collection, since=since, until=until)
     with Progress(TextColumn("Screening"), BarColumn(), MofNCompleteColumn(), TextColumn("posts"),
                   console=err_console, transient=True) as bar:
         task = bar.add_task("screen", total=None)
-        summary = screen(ws, collection, _utc(since), _utc(until), profession, include_reposts,
+        summary = screen(ws, scope, profession, include_reposts,
                          progress=lambda done, total: bar.update(task, completed=done, total=total))
     print_screening(summary, top)
     if csv is not None:
-        written = export_findings(ws, csv, collection, _utc(since), _utc(until), include_text=include_text)
+        written = export_findings(ws, csv, scope, include_text=include_text)
         console.print(Text(f"Wrote {written:,} findings to {csv}."))

@@ -35,6 +35,7 @@ def serve_command(
     web_app = create_app(path, token=token, allowed_hosts=hosts)
     shown = f"[{host}]" if ":" in host else host
     console.print(f"Serving workspace {path} at http://{shown}:{port}" + (" (token required)" if token else ""))
+    console.print("Other sociable commands can use the workspace meanwhile; the app opens it only while it works.")
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 

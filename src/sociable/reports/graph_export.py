@@ -17,7 +17,7 @@ import pyarrow.csv as pa_csv
 from lxml import etree
 
 from sociable import __version__
-from sociable.analyses.base import AnalysisResult
+from sociable.analyses.network_map import MapResult
 from sociable.errors import SociableError
 
 FORMATS: tuple[str, ...] = ("gexf", "graphml", "csv")
@@ -57,20 +57,19 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _tables(result: AnalysisResult) -> tuple[pa.Table, pa.Table]:
-    nodes, edges = result.tables.get("nodes"), result.tables.get("edges")
-    if nodes is None or edges is None:
+def _tables(result: MapResult) -> tuple[pa.Table, pa.Table]:
+    if not isinstance(result, MapResult):
         raise ExportError(
             f"the {result.name!r} result has no nodes and edges tables; export the result of the Map analysis."
         )
-    return nodes, edges
+    return result.nodes, result.edges
 
 
 def _attribute_columns(nodes: pa.Table) -> list[tuple[str, str]]:
     return [(field.name, _type_of(field.type)) for field in nodes.schema if field.name not in _NOT_ATTRIBUTES]
 
 
-def write_gexf(result: AnalysisResult, path: Path) -> Path:
+def write_gexf(result: MapResult, path: Path) -> Path:
     """A GEXF 1.3 file with typed node attributes, viz positions and per-kind weighted edges."""
     nodes, edges = _tables(result)
     nsmap = {None: GEXF_NS, "viz": GEXF_VIZ_NS, "xsi": XSI_NS}
@@ -117,7 +116,7 @@ def _gexf_edges(parent: etree._Element, edges: pa.Table) -> None:
         etree.SubElement(values, "attvalue", {"for": "kind", "value": row["kind"]})
 
 
-def write_graphml(result: AnalysisResult, path: Path) -> Path:
+def write_graphml(result: MapResult, path: Path) -> Path:
     """A GraphML file with typed keys (long, double, string) for every node measure and edge kind/weight."""
     nodes, edges = _tables(result)
     root = etree.Element(f"{{{GRAPHML_NS}}}graphml", nsmap={None: GRAPHML_NS, "xsi": XSI_NS})
@@ -144,7 +143,7 @@ def write_graphml(result: AnalysisResult, path: Path) -> Path:
     return path
 
 
-def write_csv(result: AnalysisResult, directory: Path) -> list[Path]:
+def write_csv(result: MapResult, directory: Path) -> list[Path]:
     """nodes.csv and edges.csv in `directory` (created if needed), with a node id column both share."""
     nodes, edges = _tables(result)
     if directory.exists() and not directory.is_dir():
@@ -164,7 +163,7 @@ def write_csv(result: AnalysisResult, directory: Path) -> list[Path]:
     return written
 
 
-def export_graph(result: AnalysisResult, path: str | Path, format: str = "gexf") -> list[Path]:
+def export_graph(result: MapResult, path: str | Path, format: str = "gexf") -> list[Path]:
     """Write the Map result's network to `path` as gexf, graphml or csv (a directory); return the files written."""
     chosen = format.strip().lower()
     if chosen not in FORMATS:

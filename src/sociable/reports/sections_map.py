@@ -18,10 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sociable.analyses import silos
-from sociable.analyses.base import AnalysisResult, Measure, registered_analyses
+from sociable.analyses.base import Measure
 from sociable.analyses.network import UNKNOWN
-from sociable.analyses.network_map import map_network
-from sociable.errors import SociableError
+from sociable.analyses.network_map import MapResult
 from sociable.reports import charts
 from sociable.reports.sections import Block, Chart, Figures, Fragment, Paragraph, ReportContext, Section, Table, section
 
@@ -58,13 +57,14 @@ LABELS = {
 FIGURES = (  # (fact, measure, label, format)
     ("accounts", "accounts", "Accounts", "{:,}"),
     ("ties", "ties", "Ties", "{:,}"),
-    ("communities", "community", "Communities", "{:,}"),
+    ("community_count", "community", "Communities", "{:,}"),
     ("modularity", "modularity", "Modularity", "{:.2f}"),
     ("crossing_share", "crossing share", "Crossing share (sectors)", "{:.0%}"),
     ("ei_sector", "E-I index", "E-I index (sectors)", "{:+.2f}"),
     ("assortativity_sector", "assortativity", "Assortativity (sectors)", "{:+.2f}"),
     ("labelled_share", "labelled share", "Labelled share", "{:.0%}"),
 )
+EI_COLUMNS = ("group", "accounts", "internal", "external", "ei", "inside_share")
 PERCENT_COLUMNS = ("cohesion", "inside_share", "betweenness", "pagerank", "pagerank_cross_sector")
 
 
@@ -85,13 +85,13 @@ class NetworkView:
     total_pairs: int
 
 
-def network_view(result: AnalysisResult, limit: int = INTERACTIVE_LIMIT,
+def network_view(result: MapResult, limit: int = INTERACTIVE_LIMIT,
                  edge_limit: int = INTERACTIVE_EDGE_LIMIT) -> NetworkView:
     """The `limit` accounts with the highest PageRank and the `edge_limit` heaviest ties among them."""
-    nodes = result.tables["nodes"]
+    nodes = result.nodes
     rank = np.nan_to_num(nodes["pagerank"].to_numpy(zero_copy_only=False).astype(np.float64))
     chosen = np.lexsort((np.arange(nodes.num_rows), -rank))[:limit]
-    source, target, weight = _pairs(nodes, result.tables["edges"])
+    source, target, weight = _pairs(nodes, result.edges)
     position = np.full(nodes.num_rows, -1, dtype=np.int64)
     position[chosen] = np.arange(len(chosen))
     total_pairs = len(weight)
@@ -241,40 +241,31 @@ def _node_title(nodes: dict[str, list[Any]], i: int) -> str:
 # ---------------------------------------------------------------------- the section
 
 
-@section("map", "Map", order=20)
-def map_section(ctx: ReportContext) -> Section | None:
+@section("map", "Map", order=20, analysis="map")
+def map_section(ctx: ReportContext, result: MapResult) -> Section | None:
     """Who talks with whom: the network, how sectors mix, the silos, brokers and influential accounts."""
-    result = _map_result(ctx)
     intro = ("Who talks with whom: communities, silos between sectors and roles, the brokers who bridge them, and "
              "influence measured by engagement rather than followers.")
-    if isinstance(result, SociableError):
-        return Section("Map", intro, [Paragraph(f"The map could not be drawn: {result}")])
-    if not result.facts.get("accounts"):
+    if not result.accounts:
         return Section("Map", intro, [Paragraph(note) for note in result.notes])
-    blocks: list[Block] = [Paragraph(summary_sentence(result.facts)), *(Paragraph(note) for note in result.notes)]
+    blocks: list[Block] = [Paragraph(summary_sentence(result)), *(Paragraph(note) for note in result.notes)]
     blocks.append(_figures(result))
     blocks.append(_network_block(result))
-    if result.tables["mixing"].num_rows:
+    if result.mixing.num_rows:
         blocks.append(_mixing_chart(result))
     blocks.extend(_tables(result))
     return Section("Map", intro, blocks, assets=ASSETS)
 
 
-def _map_result(ctx: ReportContext) -> AnalysisResult | SociableError:
-    """The registered Map analysis through the context, so the web app's filters and the cache apply."""
-    spec = next(spec for spec in registered_analyses() if spec.function is map_network)
-    return ctx.analysis(spec)
-
-
-def summary_sentence(facts: dict[str, Any]) -> str:
+def summary_sentence(result: MapResult) -> str:
     """One sentence on the size and shape of the network, and one on how much talk crosses sectors."""
-    count = facts.get("communities") or 0
-    text = (f"{facts['accounts']:,} accounts are joined by {facts.get('ties', 0):,} ties "
-            f"({round(facts.get('interactions') or 0):,} interactions) and fall into {count:,} "
+    count = result.community_count
+    text = (f"{result.accounts:,} accounts are joined by {result.ties:,} ties "
+            f"({round(result.interactions or 0):,} interactions) and fall into {count:,} "
             f"{'community' if count == 1 else 'communities'}")
-    modularity = facts.get("modularity")
+    modularity = result.modularity
     text += f" (modularity {modularity:.2f})." if modularity is not None else "."
-    crossing, assortativity = facts.get("crossing_share"), facts.get("assortativity_sector")
+    crossing, assortativity = result.crossing_share, result.assortativity_sector
     if crossing is not None:
         text += (f" {round(100 * crossing)}% of interactions between sector-labelled accounts cross from one sector "
                  "to another")
@@ -282,19 +273,19 @@ def summary_sentence(facts: dict[str, Any]) -> str:
     return text
 
 
-def _measures(result: AnalysisResult, *names: str) -> tuple[Measure, ...]:
+def _measures(result: MapResult, *names: str) -> tuple[Measure, ...]:
     found = {measure.name: measure for measure in result.measures}
     return tuple(found[name] for name in names if name in found)
 
 
-def _figures(result: AnalysisResult) -> Figures:
+def _figures(result: MapResult) -> Figures:
     definitions = {measure.name: measure.definition for measure in result.measures}
-    items = [(Measure(label, definitions.get(measure, "")), shown.format(result.facts[fact]))
-             for fact, measure, label, shown in FIGURES if result.facts.get(fact) is not None]
+    items = [(Measure(label, definitions.get(measure, "")), shown.format(getattr(result, fact)))
+             for fact, measure, label, shown in FIGURES if getattr(result, fact) is not None]
     return Figures(tuple(items))
 
 
-def _network_block(result: AnalysisResult) -> Fragment:
+def _network_block(result: MapResult) -> Fragment:
     view = network_view(result)
     data = network_data(view)
     picture = svg_picture(view, data)
@@ -317,8 +308,8 @@ def _network_block(result: AnalysisResult) -> Fragment:
     })
 
 
-def _mixing_chart(result: AnalysisResult) -> Chart:
-    mixing = result.tables["mixing"]
+def _mixing_chart(result: MapResult) -> Chart:
+    mixing = result.mixing
     shown = pa.table({
         "source_group": [silos.display_name(v) for v in mixing["source_group"].to_pylist()],
         "target_group": [silos.display_name(v) for v in mixing["target_group"].to_pylist()],
@@ -338,25 +329,24 @@ def _mixing_chart(result: AnalysisResult) -> Chart:
                  data_labels=LABELS)
 
 
-def _tables(result: AnalysisResult) -> list[Block]:
-    tables = result.tables
-    communities = _shown(tables["communities"], ("community", "size", "cohesion", "sectors", "roles",
+def _tables(result: MapResult) -> list[Block]:
+    communities = _shown(result.communities, ("community", "size", "cohesion", "sectors", "roles",
                                                   "key_accounts", "top_hashtags"))
     blocks: list[Block] = [Table("Communities", communities, LABELS, reading="Numbered from the largest.",
                                  measures=_measures(result, "community", "cohesion", "key accounts", "top hashtags"))]
-    for key, caption, names in (("ei_by_sector", "Silos by sector", silos.SECTOR_NAMES),
-                                ("ei_by_role", "Silos by role", silos.ROLE_NAMES)):
-        if tables[key].num_rows:
-            blocks.append(Table(caption, _shown(tables[key], tuple(tables[key].column_names), names), LABELS,
+    for ei_table, caption, names in ((result.ei_by_sector, "Silos by sector", silos.SECTOR_NAMES),
+                                     (result.ei_by_role, "Silos by role", silos.ROLE_NAMES)):
+        if ei_table.num_rows:
+            blocks.append(Table(caption, _shown(ei_table, EI_COLUMNS, names), LABELS,
                                 reading="From the most closed group to the most outward-looking.",
                                 measures=_measures(result, "E-I index", "inside share")))
-    blocks.append(Table("Brokers", _shown(tables["brokers"], ("handle", "role", "sector", "community", "betweenness",
+    blocks.append(Table("Brokers", _shown(result.brokers, ("handle", "role", "sector", "community", "betweenness",
                                                               "constraint", "sectors_reached",
                                                               "communities_reached")), LABELS,
                         reading="Accounts on many shortest paths between others: the bridges between groups.",
                         measures=_measures(result, "betweenness", "constraint", "sectors reached",
                                            "communities reached")))
-    blocks.append(Table("Influence", _shown(tables["influence"], ("handle", "role", "sector", "community", "pagerank",
+    blocks.append(Table("Influence", _shown(result.influence, ("handle", "role", "sector", "community", "pagerank",
                                                                   "pagerank_cross_sector", "engaged_by_accounts",
                                                                   "interactions_received", "engaged_by_sectors",
                                                                   "engaged_by_communities", "followers")), LABELS,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
@@ -15,16 +17,34 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from sociable.errors import NoSuchCollection, SociableError, UnknownFormat, UnreadableFile, WorkspaceError
+from sociable.errors import (
+    NoSuchCollection,
+    SociableError,
+    UnknownFormat,
+    UnreadableFile,
+    WorkspaceBusy,
+    WorkspaceError,
+)
 from sociable.sources.base import Format, RawRecord
 from sociable.sources.registry import detect_format, get_format
+from sociable.store import screening
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BackgroundWriter, Batch, BatchWriter, FileSummary, ImportSummary
 from sociable.store.raw import read_blocks
 from sociable.store.reading import read_batches
-from sociable.store.schema import LABEL_COLUMNS, SCHEMA_VERSION, ensure_schema, schema_version
+from sociable.store.schema import (
+    LABEL_COLUMNS,
+    LABEL_SCHEMA,
+    SCHEMA_VERSION,
+    ensure_schema,
+    labels_sql,
+    schema_version,
+)
 from sociable.store.scope import Scope
+from sociable.store.views import registered
 
-__all__ = ["FileSummary", "ImportProgress", "ImportSummary", "RemapSummary", "Scope", "Workspace", "open"]
+__all__ = [
+    "FileSummary", "ImportProgress", "ImportSummary", "RemapSummary", "Scope", "Workspace", "open", "writer_waiting",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +67,13 @@ class RemapSummary:
 
 ProgressCallback = Callable[[ImportProgress], None]
 
+# Waiting for a locked workspace: the first pause, doubling up to the longest.
+FIRST_RETRY = 0.02
+LONGEST_RETRY = 0.5
+# A waiting writer's marker counts while it was touched this recently (it is touched at every retry).
+FRESH_MARKER = 2.0
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
 POST_SORTS = {"time": "created_at DESC", "oldest": "created_at", "likes": "like_count DESC NULLS LAST"}
 ACCOUNT_SORTS = {
     "posts": "posts DESC",
@@ -59,13 +86,15 @@ ACCOUNT_SORTS = {
 class Workspace:
     """A sociable workspace over one DuckDB file. Writes go through one lock, one at a time."""
 
-    def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False, wait: float = 0.0) -> None:
+        """Open the workspace; while another process holds it, retry for up to `wait` seconds."""
         self.path = Path(path)
         self.read_only = read_only
         self._lock = threading.RLock()
         if read_only and not self.path.exists():
             raise WorkspaceError(f"there is no workspace at {self.path}; import some data first.")
-        self.con = self._connect(read_only)
+        deadline = time.monotonic() + max(0.0, wait)
+        self.con = self._connect(read_only, deadline)
         if not read_only:
             ensure_schema(self.con, str(self.path))
             return
@@ -76,18 +105,39 @@ class Workspace:
         if version < SCHEMA_VERSION:
             # An older workspace is upgraded once, even when it is only to be read.
             self.con.close()
-            with closing(self._connect(False)) as writable:
+            with closing(self._connect(False, deadline)) as writable:
                 ensure_schema(writable, str(self.path))
-            self.con = self._connect(True)
+            self.con = self._connect(True, deadline)
 
-    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+    def _connect(self, read_only: bool, deadline: float) -> duckdb.DuckDBPyConnection:
+        """Connect, retrying with a growing pause while the file is locked, until the deadline.
+
+        DuckDB lets many processes read a file at once and one writer exclude everyone. A writer
+        that has to wait says so in a marker beside the file (`writer_waiting`), so that readers
+        able to step aside (the web app) let it in.
+        """
+        pause, marker = FIRST_RETRY, None
         try:
-            return duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise WorkspaceError(_open_failure(self.path, exc)) from None
-        except duckdb.Error as exc:
-            message = f"{self.path} is not a sociable workspace (DuckDB could not open it: {exc})."
-            raise WorkspaceError(message) from None
+            while True:
+                try:
+                    return duckdb.connect(str(self.path), read_only=read_only)
+                except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                    busy = _busy(self.path, exc, read_only)
+                    if busy is None:
+                        raise WorkspaceError(_open_failure(self.path, exc)) from None
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise busy from None
+                    if not read_only:
+                        marker = _announce_writer(self.path)
+                    time.sleep(min(pause, left))
+                    pause = min(pause * 2, LONGEST_RETRY)
+                except duckdb.Error as exc:
+                    message = f"{self.path} is not a sociable workspace (DuckDB could not open it: {exc})."
+                    raise WorkspaceError(message) from None
+        finally:
+            if marker is not None:
+                marker.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -221,6 +271,72 @@ class Workspace:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return self.query(sql, params)
+
+    def post_chunks(
+        self, scope: Scope | None = None, columns: Sequence[str] = ("*",), by: Sequence[str] = ("platform", "post_id"),
+        size: int = 5_000,
+    ) -> Iterator[pa.Table]:
+        """The posts in scope, `size` at a time, ordered by the key columns `by` (each chunk fully fetched).
+
+        Each chunk is read after the last one's key, so memory stays flat however many posts are
+        in scope, and writes between chunks (in the same transaction) do not move the window.
+        """
+        if size < 1:
+            raise SociableError(f"the chunk size must be at least 1 post, not {size}.")
+        scope = self.check_scope(scope)
+        names = dict.fromkeys([*columns, *by])
+        selected = "p.*" if "*" in names else ", ".join(f"p.{name}" for name in names)
+        order = ", ".join(f"p.{name}" for name in by)
+        last: dict[str, Any] | None = None
+        while True:
+            params = scope.params()
+            after = ""
+            if last is not None:
+                keys = [f"$after_{index}" for index in range(len(by))]
+                after = f" AND ({order}) > ({', '.join(keys)})"
+                params.update({f"after_{index}": last[name] for index, name in enumerate(by)})
+            chunk = self.query(
+                f"SELECT {selected} FROM posts p WHERE {scope.condition('p')}{after} "
+                f"ORDER BY {order} LIMIT {int(size)}",
+                params,
+            )
+            if chunk.num_rows == 0:
+                return
+            yield chunk
+            last = {name: chunk.column(name)[chunk.num_rows - 1].as_py() for name in by}
+
+    def copy_query(
+        self, sql: str, params: Mapping[str, Any] | None, target: str | os.PathLike[str], format: str,
+    ) -> list[str]:
+        """Write a query's rows to a CSV (with a header) or Parquet file; return its column names.
+
+        The file is written under a temporary name and renamed at the end, so a failed write
+        leaves nothing half written.
+        """
+        target = Path(target)
+        if format not in ("csv", "parquet"):
+            raise SociableError(f"a query can be written as csv or parquet, not {format}.")
+        partial = target.with_name(f".{target.name}.partial")
+        options = "FORMAT parquet" if format == "parquet" else "FORMAT csv, HEADER"
+        quoted = str(partial).replace("'", "''")
+        with self._lock:
+            cursor = self.con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params or None)
+            columns = [str(d[0]) for d in cursor.description or []]
+            cursor.fetchall()
+            try:
+                self.con.execute(f"COPY ({sql}) TO '{quoted}' ({options})", params or None)
+            except duckdb.Error as exc:
+                partial.unlink(missing_ok=True)
+                raise UnreadableFile(
+                    f"{target} could not be written ({exc}); check the folder and free space."
+                ) from None
+        os.replace(partial, target)
+        return columns
+
+    def has_screening(self) -> bool:
+        """Whether any post of the workspace has been screened (`sociable screen`)."""
+        with self._lock:
+            return screening.has_results(self.con)
 
     def rejected(self, limit: int | None = 50, file: str | None = None) -> pa.Table:
         """Records that could not be read or mapped, with the reason, newest run first."""
@@ -359,49 +475,83 @@ class Workspace:
         writer.flush_accounts()
         return RemapSummary(records, summary.stored, summary.rejected)
 
+    # ------------------------------------------------------------------ screening results
+
+    def forget_screening(self, scope: Scope | None = None) -> None:
+        """Delete the stored screening results of the posts in scope (before they are screened again)."""
+        self._require_writable()
+        scope = self.check_scope(scope)
+        with self._lock:
+            screening.forget(self.con, scope)
+
+    def save_screening(self, screened: pa.Table, findings: pa.Table) -> None:
+        """Store screened posts and their findings (tables shaped like store.screening's schemas).
+
+        Call it inside `transaction()`, after `forget_screening`, so each post keeps one answer.
+        """
+        self._require_writable()
+        with self._lock:
+            screening.save(self.con, screened, findings)
+
     # ------------------------------------------------------------------ labels
 
-    def replace_labels(self, table: pa.Table) -> None:
-        """Replace the derived role/sector labels with a table of LABEL_COLUMNS."""
-        self._replace("labels", table)
+    def save_labels(self, table: pa.Table) -> None:
+        """Store derived role/sector labels (LABEL_COLUMNS), replacing those of the same accounts.
+
+        Manual labels are kept apart (`save_manual_labels`) and win in the `labels` view.
+        """
+        rows = _label_rows(table, "derived labels")
+        with self.transaction() as con, registered(con, "_labels", rows):
+            con.execute("DELETE FROM derived_labels d WHERE EXISTS (SELECT 1 FROM _labels n "
+                        "WHERE n.platform = d.platform AND n.account_id = d.account_id)")
+            con.execute(f"INSERT INTO derived_labels SELECT DISTINCT ON (platform, account_id) "
+                        f"{', '.join(LABEL_COLUMNS)} FROM _labels")
 
     def save_manual_labels(self, table: pa.Table) -> None:
-        """Add or replace manual labels (they always win over derived ones)."""
-        self._require_writable()
-        missing = [c for c in LABEL_COLUMNS if c not in table.column_names]
-        if missing:
-            raise SociableError(f"manual labels need the columns {', '.join(missing)}.")
-        with self._lock:
-            self.con.register("_manual", table.select(list(LABEL_COLUMNS)))
-            try:
-                self.con.execute("INSERT OR REPLACE INTO manual_labels SELECT * FROM _manual")
-            finally:
-                self.con.unregister("_manual")
+        """Add or replace manual labels (they always win over derived ones, in the `labels` view)."""
+        rows = _label_rows(table, "manual labels")
+        with self.transaction() as con, registered(con, "_manual", rows):
+            con.execute("INSERT OR REPLACE INTO manual_labels SELECT * FROM _manual")
 
-    def _replace(self, name: str, table: pa.Table) -> None:
-        self._require_writable()
-        missing = [c for c in LABEL_COLUMNS if c not in table.column_names]
-        if missing:
-            raise SociableError(f"{name} need the columns {', '.join(missing)}.")
-        with self._lock:
-            self.con.register("_replacement", table.select(list(LABEL_COLUMNS)))
-            try:
-                with self.transaction() as con:
-                    con.execute(f"DELETE FROM {name}")
-                    con.execute(f"INSERT INTO {name} SELECT * FROM _replacement")
-            finally:
-                self.con.unregister("_replacement")
+    def labels_with_manual(self, derived: pa.Table, manual: pa.Table | None = None) -> pa.Table:
+        """Derived labels not stored yet, with the manual labels applied as the `labels` view applies them.
+
+        `manual` (LABEL_COLUMNS, e.g. read from a file) wins over the stored manual labels. The
+        rows come back in the order given, with any extra columns of `derived` kept.
+        """
+        given = _label_rows(derived, "labels").append_column("_row", pa.array(range(derived.num_rows), pa.int64()))
+        fresh = _label_rows(manual if manual is not None else LABEL_SCHEMA.empty_table(), "manual labels")
+        chosen = ("(SELECT * FROM _fresh UNION ALL BY NAME SELECT * FROM manual_labels s "
+                  "WHERE NOT EXISTS (SELECT 1 FROM _fresh f WHERE f.platform = s.platform "
+                  "AND f.account_id = s.account_id))")
+        sql = labels_sql("_given", chosen, "LEFT", keep=("_row",))
+        applied = self.query_with({"_given": given, "_fresh": fresh}, f"{sql} ORDER BY d._row")
+        result = derived
+        for name in LABEL_COLUMNS[2:]:
+            result = result.set_column(result.column_names.index(name), name, applied[name])
+        return result
 
     def _require_writable(self) -> None:
         if self.read_only:
             raise WorkspaceError(f"{self.path} was opened read-only; open it without read_only to change it.")
 
 
-def open(path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False) -> Workspace:
-    """Open (or create) the workspace at path."""
+def open(
+    path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False, wait: float = 0.0,
+) -> Workspace:
+    """Open (or create) the workspace at path, waiting up to `wait` seconds while another process holds it."""
     if not isinstance(path, str | os.PathLike):
         raise WorkspaceError(f"a workspace path should be a file name, got {type(path).__name__}.")
-    return Workspace(path, read_only=read_only)
+    return Workspace(path, read_only=read_only, wait=wait)
+
+
+def writer_waiting(path: str | os.PathLike[str]) -> bool:
+    """Whether a process is waiting right now to open this workspace for writing (readers may step aside)."""
+    try:
+        touched = _waiting_marker(Path(path)).stat().st_mtime
+    except OSError:
+        return False
+    return time.time() - touched < FRESH_MARKER
 
 
 # Collections hold stored posts only (the writer relies on it): a post a fixed mapper no longer
@@ -447,10 +597,75 @@ def _import_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _open_failure(path: Path, exc: Exception) -> str:
+    return f"{path} could not be opened ({str(exc).splitlines()[0]})."
+
+
+def _busy(path: Path, exc: duckdb.Error, read_only: bool) -> WorkspaceBusy | None:
+    """The error to give if the workspace stays locked, or None when the failure is not a lock."""
     text = str(exc)
-    if "lock" in text.lower():
-        return f"{path} is in use by another sociable process (one writer at a time); wait for it to finish."
-    return f"{path} could not be opened ({text.splitlines()[0]})."
+    if isinstance(exc, duckdb.ConnectionException):
+        if "different configuration" not in text:
+            return None
+        # DuckDB shares one open file per process; it cannot be read-only and writable at once.
+        doing = "writing to it" if read_only else "reading it"
+        return WorkspaceBusy(f"{path} is busy: another workspace object in this process is {doing}; "
+                             "close it first.", "this process", read_only)
+    if "lock" not in text.lower():
+        return None
+    found = _LOCK_HOLDER.search(text)
+    holder = _describe_process(int(found["pid"]), found["program"]) if found else None
+    writing = "read-only mode" not in text  # DuckDB adds that hint only when the holder is reading
+    doing = "writing to it" if writing else "reading it"
+    return WorkspaceBusy(f"{path} is busy: {holder or 'another process'} is {doing}; try again in a moment.",
+                         holder, writing)
+
+
+def _describe_process(pid: int, program: str) -> str:
+    """'process 4242 (sociable import posts.jsonl)' when its command line can be read, else the program."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        args = []
+    for index, arg in enumerate(args):
+        if Path(arg).name == "sociable" or "sociable.cli" in arg:
+            command = " ".join(["sociable", *_without_global_options(args[index + 1:])])
+            return f"process {pid} ({command if len(command) <= 60 else command[:59] + '…'})"
+    return f"process {pid} ({Path(program).name})"
+
+
+def _without_global_options(args: list[str]) -> Iterator[str]:
+    """A command line without --workspace/--wait and their values (the user knows which workspace)."""
+    skip = False
+    for arg in args:
+        if skip or not arg:
+            skip = False
+            continue
+        if arg in ("--workspace", "-w", "--wait"):
+            skip = True
+        elif not arg.startswith(("--workspace=", "--wait=")):
+            yield arg
+
+
+def _waiting_marker(path: Path) -> Path:
+    return path.with_name(path.name + ".wait")
+
+
+def _announce_writer(path: Path) -> Path | None:
+    """Touch the marker that says a writer is waiting (refreshed on every retry, so a stale one fades)."""
+    marker = _waiting_marker(path)
+    try:
+        marker.touch()
+    except OSError:
+        return None
+    return marker
+
+
+def _label_rows(table: pa.Table, what: str) -> pa.Table:
+    """The label columns of a table, in order and with their stored types."""
+    missing = [c for c in LABEL_COLUMNS if c not in table.column_names]
+    if missing:
+        raise SociableError(f"{what} need the columns {', '.join(missing)}.")
+    return table.select(list(LABEL_COLUMNS)).cast(LABEL_SCHEMA)
 
 
 def _choice(value: str, choices: Mapping[str, str], what: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
 from sociable.errors import WorkspaceError
 from sociable.store.raw import RAW_BLOCKS_SQL, migrate_raw_records
@@ -11,7 +12,8 @@ from sociable.store.raw import RAW_BLOCKS_SQL, migrate_raw_records
 # 3: no primary-key index on posts and collections. The writer stores only posts that are not
 #    there yet (an anti-join per batch) and adds a post to a collection only once, so the keys
 #    stay unique; keeping the index up to date cost about a fifth of an import.
-SCHEMA_VERSION = 3
+# 4: derived labels stored in derived_labels; `labels` is a view in which a manual label wins.
+SCHEMA_VERSION = 4
 
 POST_COLUMNS = (
     "platform",
@@ -51,6 +53,33 @@ ACCOUNT_COLUMNS = (
 )
 
 LABEL_COLUMNS = ("platform", "account_id", "role", "subtype", "sector", "role_source", "sector_source", "confidence")
+LABEL_SCHEMA = pa.schema([(name, pa.float64() if name == "confidence" else pa.string()) for name in LABEL_COLUMNS])
+
+# Safe-practice screening: one row per screened post, one per finding (offsets point into posts.text).
+SCREENING_TABLES_SQL = """
+CREATE TABLE IF NOT EXISTS safety_screened (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    account_id VARCHAR,
+    verdict VARCHAR NOT NULL,
+    findings INTEGER NOT NULL,
+    profession VARCHAR,
+    checked_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS safety_findings (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    account_id VARCHAR,
+    category VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    kind VARCHAR,
+    "start" INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    principles VARCHAR[],
+    checked_at TIMESTAMPTZ NOT NULL
+);
+"""
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -140,7 +169,7 @@ CREATE TABLE IF NOT EXISTS runs (
     error VARCHAR
 );
 
-CREATE TABLE IF NOT EXISTS labels (
+CREATE TABLE IF NOT EXISTS derived_labels (
     platform VARCHAR NOT NULL,
     account_id VARCHAR NOT NULL,
     role VARCHAR,
@@ -163,7 +192,36 @@ CREATE TABLE IF NOT EXISTS manual_labels (
     confidence DOUBLE,
     PRIMARY KEY (platform, account_id)
 );
-"""
+""" + SCREENING_TABLES_SQL
+
+
+def labels_sql(
+    derived: str = "derived_labels", manual: str = "manual_labels", join: str = "FULL OUTER", keep: tuple[str, ...] = ()
+) -> str:
+    """Labels in which a manual label wins: its role and subtype, its sector unless blank, confidence 1.
+
+    A blank manual sector keeps the derived one (or 'unknown' when the manual role is unknown).
+    This one statement is the `labels` view, and `Workspace.labels_with_manual` applies it to
+    labels not stored yet; `join` is FULL OUTER for the view (manual labels of accounts without a
+    derived one count too) and LEFT to keep only the derived rows given; `keep` names more
+    columns of `derived` to pass through.
+    """
+    manual_sector = "m.sector IS NOT NULL OR m.role = 'unknown'"
+    kept = "".join(f"d.{name}, " for name in keep)
+    return f"""
+SELECT {kept}coalesce(d.platform, m.platform) AS platform, coalesce(d.account_id, m.account_id) AS account_id,
+       CASE WHEN m.account_id IS NULL THEN d.role ELSE m.role END AS role,
+       CASE WHEN m.account_id IS NULL THEN d.subtype ELSE m.subtype END AS subtype,
+       CASE WHEN m.account_id IS NULL THEN d.sector WHEN m.sector IS NOT NULL THEN m.sector
+            WHEN m.role = 'unknown' THEN 'unknown' ELSE d.sector END AS sector,
+       CASE WHEN m.account_id IS NULL THEN d.role_source ELSE 'manual' END AS role_source,
+       CASE WHEN m.account_id IS NULL THEN d.sector_source WHEN {manual_sector} THEN 'manual'
+            ELSE d.sector_source END AS sector_source,
+       CASE WHEN m.account_id IS NULL THEN d.confidence ELSE 1.0 END AS confidence
+  FROM {derived} d {join} JOIN {manual} m ON m.platform = d.platform AND m.account_id = d.account_id"""
+
+
+_VIEWS = f"CREATE OR REPLACE VIEW labels AS {labels_sql()}"
 
 
 def schema_version(con: duckdb.DuckDBPyConnection, path: str) -> int | None:
@@ -189,6 +247,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: str) -> None:
     if version is None:
         con.execute(_TABLES)
         con.execute(RAW_BLOCKS_SQL)
+        con.execute(_VIEWS)
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     elif version < SCHEMA_VERSION:
         _migrate(con, version)
@@ -198,12 +257,15 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
     """Bring an older workspace up to the current schema, in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(_TABLES)  # tables added since (none so far are)
+        if version < 4:
+            _derived_labels(con)
+        con.execute(_TABLES)  # tables added since (the screening tables)
         if version < 2:
             migrate_raw_records(con)
         if version < 3:
             _without_key(con, "posts")
             _without_key(con, "collections")
+        con.execute(_VIEWS)
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
         con.execute("COMMIT")
     except BaseException:
@@ -218,3 +280,12 @@ def _without_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute(f"INSERT INTO _{table}_3 SELECT * FROM {table} ORDER BY rowid")
     con.execute(f"DROP TABLE {table}")
     con.execute(f"ALTER TABLE _{table}_3 RENAME TO {table}")
+
+
+def _derived_labels(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the stored labels as the derived ones, so the `labels` view can take their name."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'labels' AND table_type = 'BASE TABLE'"
+    ).fetchall()[0][0]
+    if found:
+        con.execute("ALTER TABLE labels RENAME TO derived_labels")

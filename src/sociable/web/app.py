@@ -1,14 +1,17 @@
-"""The web app factory: one workspace opened once, one writer queue, pages and a JSON API."""
+"""The web app factory: the workspace opened only while the app works, one writer queue, pages and a JSON API."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -18,6 +21,7 @@ from sociable.store import Workspace
 from sociable.web.jobs import JobQueue
 from sociable.web.responses import install_error_handlers, refused
 from sociable.web.security import LOOPBACK_NAMES, BodyLimitMiddleware, SecurityMiddleware
+from sociable.web.workspaces import READ_WAIT, WRITE_WAIT, Workspaces
 
 STATIC = Path(__file__).with_name("static")
 MEGABYTE = 1024 * 1024
@@ -41,19 +45,24 @@ def create_app(
     *,
     limits: WebLimits | None = None,
     allowed_hosts: frozenset[str] | None = None,
+    read_wait: float = READ_WAIT,
+    write_wait: float = WRITE_WAIT,
 ) -> FastAPI:
     """The web app over one workspace; with a token, every request must carry it (bearer or login cookie).
 
     Without a token the app answers only requests addressed to this machine (Host localhost,
-    127.0.0.1 or [::1]) unless `allowed_hosts` says otherwise.
+    127.0.0.1 or [::1]) unless `allowed_hosts` says otherwise. The app holds the workspace only
+    while it works: a request waits up to `read_wait` seconds for a writer (then 503), an import
+    up to `write_wait` for other processes to let go.
     """
     path = Path(workspace_path)
     if token is not None and len(token) < 16:
         raise SociableError("a web token must be at least 16 characters long; use a longer secret.")
-    workspace = Workspace(path)
-    upload_root = path.with_name(f".{path.stem}-uploads")
-    upload_root.mkdir(exist_ok=True)
-    jobs = JobQueue(workspace, upload_root)
+    _prepare(path, write_wait)
+    workspaces = Workspaces(path, read_wait=read_wait, write_wait=write_wait)
+    # A fresh folder of the app's own beside the workspace (uploads are imported from the same disk).
+    upload_root = Path(tempfile.mkdtemp(prefix=f".{path.stem}-uploads-", dir=path.parent))
+    jobs = JobQueue(workspaces, upload_root)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -71,7 +80,7 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.workspace = workspace
+    app.state.workspaces = workspaces
     app.state.jobs = jobs
     app.state.token = token
     app.state.limits = limits or WebLimits()
@@ -79,6 +88,7 @@ def create_app(
     hosts = allowed_hosts if allowed_hosts is not None else (None if token else frozenset(LOOPBACK_NAMES))
     app.add_middleware(BodyLimitMiddleware, max_bytes=app.state.limits.max_upload_bytes)
     app.add_middleware(SecurityMiddleware, token=token, allowed_hosts=hosts, on_refused=refused)
+    app.add_middleware(RequestWorkspaceMiddleware)
     install_error_handlers(app)
     _include_routes(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -86,10 +96,34 @@ def create_app(
 
 
 def shutdown(app: FastAPI) -> None:
-    """Finish queued imports, close the workspace and remove leftover uploads."""
+    """Finish queued imports, let go of the workspace and remove the app's upload folder."""
     app.state.jobs.close()
-    app.state.workspace.close()
+    app.state.workspaces.close()
     shutil.rmtree(app.state.upload_root, ignore_errors=True)
+
+
+class RequestWorkspaceMiddleware:
+    """Closes the workspace a request opened (`routes.workspace_of`) once the request has ended."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        state = scope.setdefault("state", {})
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            opened = state.pop("workspace_exit", None)
+            state.pop("workspace", None)
+            if opened is not None:
+                await anyio.to_thread.run_sync(opened.close)
+
+
+def _prepare(path: Path, wait: float) -> None:
+    """Create the workspace, or check that it is one (and bring an older one up to date), then let go."""
+    if not path.parent.is_dir():
+        raise SociableError(f"there is no folder {path.parent} for the workspace; create it first.")
+    Workspace(path, read_only=path.exists(), wait=wait).close()
 
 
 def _include_routes(app: FastAPI) -> None:

@@ -1,8 +1,9 @@
 """Long work in the background: imports run one at a time on one writer thread, with progress.
 
-The app opens its workspace once; every write goes through this queue, so DuckDB has one writer
-and the pages stay responsive. A job's state lives in memory and is read by the job page and
-`/api/jobs/{id}`, which never touch the workspace.
+Every write of the app goes through this queue, so the app has one writer. A job opens the
+workspace for writing only while it runs (waiting for the app's requests and for other
+processes to let go); requests made meanwhile wait briefly, then get a 503. A job's state lives
+in memory and is read by the job page and `/api/jobs/{id}`, which never touch the workspace.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from sociable.errors import SociableError, WorkspaceError
 
 if TYPE_CHECKING:
-    from sociable.store import ImportProgress, ImportSummary, Workspace
+    from sociable.store import ImportProgress, ImportSummary
+    from sociable.web.workspaces import Workspaces
 
 JobState = Literal["queued", "running", "done", "failed"]
 KEEP_JOBS = 200
@@ -83,8 +85,8 @@ Task = Callable[[], None]
 class JobQueue:
     """Imports into one workspace, run in order on a single writer thread."""
 
-    def __init__(self, workspace: Workspace, upload_root: Path) -> None:
-        self.workspace = workspace
+    def __init__(self, workspaces: Workspaces, upload_root: Path) -> None:
+        self.workspaces = workspaces
         self.upload_root = upload_root
         self._jobs: dict[str, Job] = {}
         self._guard = threading.Lock()
@@ -165,8 +167,9 @@ class JobQueue:
             job.records = event.records
 
         try:
-            summary = self.workspace.import_files(paths, format=job.format, collection=job.collection,
-                                                  progress=progress)
+            with self.workspaces.writing() as workspace:
+                summary = workspace.import_files(paths, format=job.format, collection=job.collection,
+                                                 progress=progress)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         job.run_id = summary.run_id

@@ -32,21 +32,12 @@ def platforms(ws: Workspace) -> list[str]:
 
 
 def label_choices(ws: Workspace) -> dict[str, list[str]]:
-    """The roles and sectors present in the labels (manual labels included), for filter menus."""
-    sql = "SELECT DISTINCT {col} FROM (SELECT {col} FROM labels UNION ALL SELECT {col} FROM manual_labels) " \
-          "WHERE {col} IS NOT NULL ORDER BY 1"
+    """The roles and sectors present in the labels (a manual label winning), for filter menus."""
+    sql = "SELECT DISTINCT {col} FROM labels WHERE {col} IS NOT NULL ORDER BY 1"
     return {
         "roles": [str(v) for v in ws.query(sql.format(col="role")).column(0).to_pylist()],
         "sectors": [str(v) for v in ws.query(sql.format(col="sector")).column(0).to_pylist()],
     }
-
-
-_LABELS = """
-    SELECT platform, account_id, role, subtype, sector, role_source, sector_source, confidence FROM manual_labels
-    UNION ALL BY NAME
-    SELECT l.platform, l.account_id, l.role, l.subtype, l.sector, l.role_source, l.sector_source, l.confidence
-      FROM labels l ANTI JOIN manual_labels m USING (platform, account_id)
-"""
 
 
 def accounts(
@@ -57,7 +48,7 @@ def accounts(
     if sort not in ACCOUNT_SORTS:
         raise SociableError(f"sort should be one of {', '.join(ACCOUNT_SORTS)}, not '{sort}'.")
     rows = ws.accounts(sort=sort, limit=None, collection=collection)
-    labels = {(r["platform"], r["account_id"]): r for r in ws.query(_LABELS).to_pylist()}
+    labels = {(r["platform"], r["account_id"]): r for r in ws.query("SELECT * FROM labels").to_pylist()}
     chosen: list[dict[str, Any]] = []
     for row in rows.to_pylist():
         label = labels.get((row["platform"], row["account_id"]), {})
@@ -79,7 +70,7 @@ def account(ws: Workspace, platform: str, account_id: str) -> dict[str, Any]:
     ).to_pylist()
     if not found:
         raise NoSuchAccount(f"there is no {platform} account '{account_id}' in this workspace.")
-    labels = ws.query(f"SELECT * FROM ({_LABELS}) WHERE platform = ? AND account_id = ?", [platform, account_id])
+    labels = ws.query("SELECT * FROM labels WHERE platform = ? AND account_id = ?", [platform, account_id])
     timeline = ws.query(
         "SELECT platform, post_id, created_at, text, uri, reply_to, repost_of, quote_of, hashtags FROM posts "
         f"WHERE platform = ? AND account_id = ? ORDER BY created_at DESC, post_id LIMIT {TIMELINE_LIMIT}",

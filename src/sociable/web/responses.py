@@ -11,11 +11,19 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sociable.errors import NoSuchCollection, SociableError, UnknownFormat, UnreadableFile, WorkspaceError
+from sociable.errors import (
+    NoSuchCollection,
+    SociableError,
+    UnknownFormat,
+    UnreadableFile,
+    WorkspaceBusy,
+    WorkspaceError,
+)
 from sociable.safety import UnknownProfession
 from sociable.web.jobs import BadUpload, NoSuchJob
 from sociable.web.security import BadHost, CsrfRejected, NotAuthenticated, TooLarge, login_redirect
 from sociable.web.views import BadFilter, NoSuchView
+from sociable.web.workspaces import RETRY_AFTER
 
 
 class ErrorBody(BaseModel):
@@ -27,7 +35,7 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody, "description": HTTPStatus(code).phrase} for code in (400, 401, 403, 404, 413, 422)
+    code: {"model": ErrorBody, "description": HTTPStatus(code).phrase} for code in (400, 401, 403, 404, 413, 422, 503)
 }
 
 STATUS_OF: tuple[tuple[type[SociableError], int], ...] = (
@@ -43,6 +51,7 @@ STATUS_OF: tuple[tuple[type[SociableError], int], ...] = (
     (UnknownProfession, 422),
     (UnknownFormat, 422),
     (UnreadableFile, 422),
+    (WorkspaceBusy, 503),
     (WorkspaceError, 409),
 )
 
@@ -59,15 +68,21 @@ def wants_json(path: str) -> bool:
 
 
 def error_response(request: Request, message: str, status: int) -> Response:
-    """The API's JSON error, or for a page the error page (or the login page when not signed in)."""
+    """The API's JSON error, or for a page the error page (or the login page when not signed in).
+
+    A 503 (the workspace is busy) says when to try again.
+    """
+    headers = {"retry-after": str(RETRY_AFTER)} if status == 503 else None
     if wants_json(request.url.path):
-        return JSONResponse(ErrorBody(error=message, status=status).model_dump(), status_code=status)
+        return JSONResponse(ErrorBody(error=message, status=status).model_dump(), status_code=status, headers=headers)
     if status == 401:
         return RedirectResponse(login_redirect(request.url.path), status_code=303)
     from sociable.web.templating import render
 
-    return render(request, "error.html", status_code=status, message=message, status=status,
+    page = render(request, "error.html", status_code=status, message=message, status=status,
                   phrase=HTTPStatus(status).phrase)
+    page.headers.update(headers or {})
+    return page
 
 
 async def refused(scope: Any, exc: SociableError, status: int) -> Response:

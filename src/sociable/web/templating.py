@@ -74,7 +74,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         views=[(spec.name, spec.title) for spec in view_specs()],
         csrf_token=csrf_cookie(request),
         signed_in=state.token is not None and bool(request.cookies.get(SESSION_COOKIE)),
-        workspace_name=state.workspace.path.name,
+        workspace_name=state.workspaces.path.name,
         version=__version__,
         **context,
     )

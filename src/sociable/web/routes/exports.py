@@ -56,12 +56,13 @@ def export_report(request: Request, collection: str | None = None) -> Response:
 
 @router.get("/export/map.{suffix}")
 def export_map(request: Request, suffix: str, collection: str | None = None) -> Response:
-    from sociable.analyses.network_map import map_network
+    from sociable.analyses.base import get_analysis
     from sociable.reports.graph_export import export_graph
 
     if suffix not in GRAPH_FORMATS:
         raise HTTPException(404, f"the network can be exported as {', '.join(GRAPH_FORMATS)}, not '{suffix}'.")
-    result = map_network(workspace_of(request), collection=collection or None, with_layout=True)
+    ws = workspace_of(request)
+    result = get_analysis("map").run(ws, ws.scope(collection or None), with_layout=True)
     with tempfile.TemporaryDirectory(prefix="sociable-export-") as folder:
         written = export_graph(result, Path(folder) / f"map.{suffix}", format=suffix)
         body = written[0].read_bytes()

@@ -13,11 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-import sociable.cli.exports  # noqa: F401  (registers `export posts` and `export accounts`)
-from sociable.cli import app
-from sociable.errors import SociableError
-from sociable.store import Workspace
-from sociable.store.exports import Pseudonymiser, export_accounts, export_posts, load_key
+from sociable.errors import NoSuchCollection, SociableError
+from sociable.reports.exports import Pseudonymiser, export_accounts, export_posts, load_key
+from sociable.store import Scope, Workspace
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "safety"))
 from staff_corpus import AMARA, BECKY, NHS_NUMBER, TRUST, build
@@ -49,19 +47,19 @@ def leaks(*paths: Path) -> list[str]:
 
 
 def test_plain_exports_round_trip_every_post(staff: Workspace, tmp_path: Path) -> None:
-    parquet = export_posts(staff, tmp_path / "posts.parquet", collection="staff")
+    parquet = export_posts(staff, tmp_path / "posts.parquet", staff.scope("staff"))
     table = pq.read_table(parquet.path)
     assert parquet.rows == table.num_rows == 8 and not parquet.pseudonymised
     assert table.column("handle").to_pylist()[0] == AMARA["screen_name"]
     assert table.schema.field("mentions").type == pa.list_(pa.string())
-    export = export_posts(staff, tmp_path / "posts.csv", collection="staff")
+    export = export_posts(staff, tmp_path / "posts.csv", staff.scope("staff"))
     rows = pacsv.read_csv(export.path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True)).to_pylist()
     thanks = next(r for r in rows if str(r["post_id"]) == "1764000000000000010")
     assert thanks["mentions"] == f"{BECKY['id_str']} {AMARA['id_str']}"
     manifest = json.loads(export.manifest.read_text())
     assert manifest["pseudonymised"] is False and manifest["rows"] == 8
     assert [c["name"] for c in manifest["columns"]] == list(export.columns)
-    accounts = export_accounts(staff, tmp_path / "accounts.csv", collection="other")
+    accounts = export_accounts(staff, tmp_path / "accounts.csv", staff.scope("other"))
     assert [r["handle"] for r in pacsv.read_csv(accounts.path).to_pylist()] == [BECKY["screen_name"]]
 
 
@@ -81,7 +79,7 @@ def test_pseudonymised_posts_leak_no_identity(staff: Workspace, tmp_path: Path, 
 
 def test_text_is_redacted_and_handles_become_pseudonyms(staff: Workspace, tmp_path: Path) -> None:
     key = tmp_path / "k"
-    export = export_posts(staff, tmp_path / "r.parquet", collection="staff", pseudonymise=True, secret_file=key)
+    export = export_posts(staff, tmp_path / "r.parquet", staff.scope("staff"), pseudonymise=True, secret_file=key)
     rows = pq.read_table(export.path).to_pylist()
     names = Pseudonymiser(load_key(key)[0])
     amara = names.account("twitter", AMARA["id_str"])
@@ -152,7 +150,25 @@ def test_bad_keys_and_names_are_refused(staff: Workspace, tmp_path: Path) -> Non
     assert not (tmp_path / "x.parquet").exists() and not list(tmp_path.glob(".*.partial"))
 
 
+def test_exports_take_a_scope(staff: Workspace, tmp_path: Path) -> None:
+    window = staff.scope("staff", since="2024-03-05T21:02", until="2024-03-05T21:06")
+    posts = export_posts(staff, tmp_path / "window.parquet", window)
+    assert pq.read_table(posts.path).column("post_id").to_pylist() == [
+        "1764000000000000002", "1764000000000000003", "1764000000000000004", "1764000000000000005"]
+    assert json.loads(posts.manifest.read_text())["scope"] == window.to_dict()
+    replies = export_posts(staff, tmp_path / "replies.csv", Scope(kinds=("reply",)))
+    assert replies.rows == 1
+    accounts = export_accounts(staff, tmp_path / "accounts.parquet", Scope(kinds=("reply",)), pseudonymise=True,
+                               secret_file=tmp_path / "k")
+    assert accounts.rows == 2  # the author of the reply and the account it answers
+    with pytest.raises(NoSuchCollection, match="the collections are: other, staff"):
+        export_posts(staff, tmp_path / "x.csv", Scope.of("nope"))
+
+
 def test_export_commands(staff: Workspace, tmp_path: Path) -> None:
+    import sociable.cli.exports  # noqa: F401  (registers `export posts` and `export accounts`)
+    from sociable.cli import app
+
     path = str(staff.path)
     staff.close()
     out = tmp_path / "research.parquet"

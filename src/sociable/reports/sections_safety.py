@@ -1,7 +1,8 @@
 """The "Safe practice" report section: screening results as aggregate counts only.
 
-It reads what `sociable screen` stored and never shows a post's text, a flagged phrase or a
-handle: only how many posts were screened and flagged, by category, severity and role.
+It receives the result of the "safety" analysis (what `sociable screen` stored, counted in the
+report's scope) and never shows a post's text, a flagged phrase or a handle: only how many posts
+were screened and flagged, by category, severity and role.
 """
 
 from __future__ import annotations
@@ -10,40 +11,33 @@ from typing import Any
 
 import pyarrow as pa
 
-from sociable.analyses.base import Measure
+from sociable.analyses.safety import (
+    CATEGORY_ACCOUNTS,
+    CATEGORY_POSTS,
+    FINDINGS,
+    FLAGGED,
+    FLAGGED_SHARE,
+    ROLE_SHARE,
+    SCREENED,
+    SEVERITIES,
+    SEVERITY,
+    VERDICT,
+    SafetyResult,
+)
 from sociable.reports import charts
 from sociable.reports.sections import Block, Chart, Figures, Paragraph, ReportContext, Section, Table, section
-from sociable.safety.screen import SEVERITIES, ScreeningSummary, has_screening, summarise_scope
 
 TITLE = "Safe practice"
-
-SCREENED = Measure("Posts screened", "Posts in scope checked by `sociable screen` (reposts are not screened).")
-FLAGGED = Measure("Flagged posts", "Screened posts whose verdict is 'think again' or 'do not post'.")
-FLAGGED_SHARE = Measure("Flagged share", "Flagged posts divided by posts screened.")
-FINDINGS = Measure("Findings", "Things the checker pointed out; one post can have several, in several categories.")
-VERDICT = Measure("Verdict", "The most severe finding of a post: ok, advice, think again or do not post.")
-CATEGORY_POSTS = Measure("Posts with the category", "Screened posts with at least one finding in the category.")
-CATEGORY_ACCOUNTS = Measure("Accounts", "Distinct accounts that wrote those posts.")
-SEVERITY = Measure("Severity", "How serious a finding is: advice, think again (rewrite) or do not post (serious).")
-ROLE_SHARE = Measure("Flagged share by role", "Flagged posts divided by posts screened, for accounts of each role.")
 
 _SEVERITY_LABELS = {"do_not_post": "Do not post", "think_again": "Think again", "advice": "Advice"}
 
 
-@section("safety", TITLE, order=80)
-def safety_section(ctx: ReportContext) -> Section | None:
+@section("safety", TITLE, order=80, analysis="safety")
+def safety_section(ctx: ReportContext, summary: SafetyResult) -> Section | None:
     """How many posts were screened and flagged, by category (with its meaning), severity and role."""
-    where, params = ctx.post_filter("p")
-    posts = int(ctx.query(f"SELECT count(*) AS n FROM posts p WHERE {where}", params).column(0)[0].as_py())
-    if posts == 0:
+    if summary.posts == 0:
         return None
-    summary = None
-    if has_screening(ctx):
-        # Reposts count only when they were screened (by default they are not: the words are someone else's).
-        where += (" AND (p.repost_of IS NULL OR EXISTS (SELECT 1 FROM safety_screened s "
-                  "WHERE s.platform = p.platform AND s.post_id = p.post_id))")
-        summary = summarise_scope(ctx, where, params, ctx.collection)
-    if summary is None or summary.screened == 0:
+    if summary.screened == 0:
         return Section(TITLE, "Whether these posts follow safe professional practice.", [Paragraph(
             "These posts have not been screened yet. Run `sociable screen` (with --collection to screen one "
             "collection), then make the report again to see how many posts were flagged and why."
@@ -51,14 +45,14 @@ def safety_section(ctx: ReportContext) -> Section | None:
     blocks: list[Block] = [_figures(summary), _verdict_table(summary)]
     if summary.findings:
         blocks.extend([_category_chart(summary), _category_table(summary), _severity_table(summary)])
-    roles = _role_table(ctx, where, params)
-    if roles is not None:
-        blocks.append(roles)
+    if summary.roles.num_rows:
+        blocks.append(_role_table(summary))
     blocks.append(Paragraph(
         "Only counts are shown here: no post text, flagged words or account names. The checker is lexical and works "
         "on text alone, so it misses some risks and a flag is advice, not a judgement; see docs/safety.md."
     ))
-    scope = f"the collection “{ctx.collection}”" if ctx.collection else "this workspace"
+    collection = summary.scope.collection
+    scope = f"the collection “{collection}”" if collection else "this workspace"
     intro = (f"How many posts in {scope} the safe-practice checker flagged, and which kinds of risk it found, "
              "from confidential details to boundaries and endorsements.")
     return Section(TITLE, intro, blocks)
@@ -68,7 +62,7 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
-def _figures(summary: ScreeningSummary) -> Figures:
+def _figures(summary: SafetyResult) -> Figures:
     screened = f"{summary.screened:,}" if summary.screened == summary.posts else (
         f"{summary.screened:,} of {summary.posts:,}")
     return Figures((
@@ -79,7 +73,7 @@ def _figures(summary: ScreeningSummary) -> Figures:
     ))
 
 
-def _verdict_table(summary: ScreeningSummary) -> Table:
+def _verdict_table(summary: SafetyResult) -> Table:
     rows = summary.verdicts.to_pylist()
     table = pa.table({
         "verdict": [row["verdict"] for row in rows],
@@ -93,9 +87,9 @@ def _verdict_table(summary: ScreeningSummary) -> Table:
     )
 
 
-def _category_chart(summary: ScreeningSummary) -> Chart:
+def _category_chart(summary: SafetyResult) -> Chart:
     rows: list[dict[str, Any]] = []
-    for row in summary.by_category.to_pylist():
+    for row in summary.categories.to_pylist():
         label = f"{row['category']} {row['title']}"
         rows.extend({"category": label, "severity": _SEVERITY_LABELS[key], "findings": row[key]}
                     for key in _SEVERITY_LABELS if row[key])
@@ -105,7 +99,7 @@ def _category_chart(summary: ScreeningSummary) -> Chart:
         table, category="category", value="findings", series="severity", category_label="Category",
         value_label="Findings", series_label="Severity", description="Findings by category and severity.",
     )
-    top = max(summary.by_category.to_pylist(), key=lambda row: row["findings"])  # the first of equals, R1 first
+    top = max(summary.categories.to_pylist(), key=lambda row: row["findings"])  # the first of equals, R1 first
     return Chart(
         "Findings by category",
         spec,
@@ -117,10 +111,10 @@ def _category_chart(summary: ScreeningSummary) -> Chart:
     )
 
 
-def _category_table(summary: ScreeningSummary) -> Table:
+def _category_table(summary: SafetyResult) -> Table:
     return Table(
         "Categories in detail",
-        summary.by_category,
+        summary.categories,
         labels={"category": "Code", "title": "What it means", "findings": "Findings",
                 "posts": "Posts with the category", "accounts": "Accounts", "do_not_post": "Do not post",
                 "think_again": "Think again", "advice": "Advice"},
@@ -130,9 +124,9 @@ def _category_table(summary: ScreeningSummary) -> Table:
     )
 
 
-def _severity_table(summary: ScreeningSummary) -> Table:
-    table = summary.by_severity.set_column(
-        0, "severity", pa.array([s.capitalize() for s in summary.by_severity.column("severity").to_pylist()]))
+def _severity_table(summary: SafetyResult) -> Table:
+    table = summary.severities.set_column(
+        0, "severity", pa.array([s.capitalize() for s in summary.severities.column("severity").to_pylist()]))
     return Table(
         "Findings by severity", table, labels={"severity": "Severity", "findings": "Findings", "posts": "Posts"},
         reading=f"The {len(SEVERITIES)} levels of finding, most serious first, and how many posts have each.",
@@ -140,24 +134,8 @@ def _severity_table(summary: ScreeningSummary) -> Table:
     )
 
 
-def _role_table(ctx: ReportContext, where: str, params: list[Any]) -> Table | None:
-    if not ctx.has_table("labels"):
-        return None
-    table = ctx.query(
-        f"""SELECT coalesce(l.role, 'unlabelled') AS role, count(DISTINCT (s.platform, s.account_id)) AS accounts,
-                   count(*) AS screened,
-                   count(*) FILTER (WHERE s.verdict IN ('think again', 'do not post')) AS flagged,
-                   CAST(sum(s.findings) AS BIGINT) AS findings
-              FROM safety_screened s
-              JOIN posts p ON p.platform = s.platform AND p.post_id = s.post_id
-              LEFT JOIN labels l ON l.platform = s.platform AND l.account_id = s.account_id
-             WHERE {where}
-             GROUP BY ALL ORDER BY screened DESC, role""",
-        params,
-    )
-    roles = table.column("role").to_pylist()
-    if not roles or roles == ["unlabelled"]:
-        return None
+def _role_table(summary: SafetyResult) -> Table:
+    table = summary.roles
     shares = [_share(f, s) for f, s in zip(table.column("flagged").to_pylist(), table.column("screened").to_pylist(),
                                            strict=True)]
     table = table.append_column("share", pa.array(shares, pa.string()))

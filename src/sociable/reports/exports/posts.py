@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,9 +26,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-import sociable
+from sociable import __version__
 from sociable.errors import SociableError, UnreadableFile
-from sociable.safety.redaction import redact
+from sociable.reports.exports.redaction import redact
+from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
     from sociable.store import Workspace
@@ -238,13 +238,8 @@ class _Resolver:
 
     def _lookup(self, ws: Workspace, platforms: list[str], values: list[str]) -> None:
         keys = pa.table({"platform": platforms, "value": values, "key": [v.lower().lstrip("@") for v in values]})
-        with ws._lock:
-            ws.con.register("_pseudo_keys", keys)
-            try:
-                rows = ws.con.execute(_RESOLVE_SQL).fetchall()
-            finally:
-                ws.con.unregister("_pseudo_keys")
-        self.accounts = {(platform, value): account for platform, value, account in rows if account is not None}
+        rows = ws.query_with({"_pseudo_keys": keys}, _RESOLVE_SQL).to_pylist()
+        self.accounts = {(r["platform"], r["value"]): r["account_id"] for r in rows if r["account_id"] is not None}
 
     def mention(self, platform: str, value: str) -> str:
         account = self.accounts.get((platform, value))
@@ -291,45 +286,43 @@ SELECT DISTINCT k.platform, k.value, coalesce(i.account_id, e.account_id, l.acco
 
 
 def export_posts(
-    ws: Workspace, path: str | os.PathLike[str], format: str | None = None, collection: str | None = None,
-    since: datetime | None = None, until: datetime | None = None, pseudonymise: bool = False,
-    secret_file: str | os.PathLike[str] | None = None,
+    ws: Workspace, path: str | os.PathLike[str], scope: Scope | None = None, format: str | None = None,
+    pseudonymise: bool = False, secret_file: str | os.PathLike[str] | None = None,
 ) -> ExportSummary:
     """Write the posts in scope to CSV or Parquet (pseudonymised with a key from secret_file if asked)."""
+    scope = ws.check_scope(scope)
     target, kind = _target(path, format)
-    where, params = ws.post_filter(collection, since, until, alias="p")
-    scope = {"collection": collection, "since": _iso(since), "until": _iso(until)}
+    where, params = scope.condition("p"), scope.params()
     if not pseudonymise:
         lists = {name: _list_column(kind, name) for name in ("hashtags", "mentions", "urls")}
-        columns = _copy(ws, PLAIN_POSTS_SQL.format(where=where, **lists), params, target, kind)
+        columns = ws.copy_query(PLAIN_POSTS_SQL.format(where=where, **lists), params, target, kind)
         return _finish(target, kind, "posts", columns, scope, POST_DESCRIPTIONS, None)
     names, created = _pseudonymiser(secret_file, target)
     writer = _ChunkWriter(target, kind, PSEUDO_POST_SCHEMA)
     with writer:
-        for chunk in _post_chunks(ws, where, params):
-            writer.write(_pseudonymise_posts(ws, names, chunk, writer.counts))
+        for chunk in ws.post_chunks(scope, by=("created_at", "platform", "post_id"), size=CHUNK_ROWS):
+            writer.write(_pseudonymise_posts(ws, names, chunk.to_pylist(), writer.counts))
     return _finish(target, kind, "posts", writer, scope, POST_DESCRIPTIONS, names, created)
 
 
 def export_accounts(
-    ws: Workspace, path: str | os.PathLike[str], format: str | None = None, collection: str | None = None,
-    since: datetime | None = None, until: datetime | None = None, pseudonymise: bool = False,
-    secret_file: str | os.PathLike[str] | None = None, include_bios: bool = False,
+    ws: Workspace, path: str | os.PathLike[str], scope: Scope | None = None, format: str | None = None,
+    pseudonymise: bool = False, secret_file: str | os.PathLike[str] | None = None, include_bios: bool = False,
 ) -> ExportSummary:
     """Write the accounts that wrote, or were engaged by, the posts in scope (bios dropped when pseudonymised)."""
+    scope = ws.check_scope(scope)
     target, kind = _target(path, format)
-    where, params = ws.post_filter(collection, since, until, alias="p")
-    scope = {"collection": collection, "since": _iso(since), "until": _iso(until)}
-    sql = _ACCOUNTS_IN_SCOPE.format(where=where)
+    params = scope.params()
+    sql = _ACCOUNTS_IN_SCOPE.format(where=scope.condition("p"))
     if not pseudonymise:
-        columns = _copy(ws, PLAIN_ACCOUNTS_SQL.format(scope=sql), [*params, *params], target, kind)
+        columns = ws.copy_query(PLAIN_ACCOUNTS_SQL.format(scope=sql), params, target, kind)
         return _finish(target, kind, "accounts", columns, scope, ACCOUNT_DESCRIPTIONS, None)
     names, created = _pseudonymiser(secret_file, target)
     schema = PSEUDO_ACCOUNT_SCHEMA if include_bios else PSEUDO_ACCOUNT_SCHEMA.remove(
         PSEUDO_ACCOUNT_SCHEMA.get_field_index("bio"))
     writer = _ChunkWriter(target, kind, schema)
     with writer:
-        rows = ws.query(_PSEUDO_ACCOUNTS_SQL.format(scope=sql), [*params, *params]).to_pylist()
+        rows = ws.query(_PSEUDO_ACCOUNTS_SQL.format(scope=sql), params).to_pylist()
         for start in range(0, len(rows), CHUNK_ROWS):
             writer.write(_pseudonymise_accounts(ws, names, rows[start : start + CHUNK_ROWS], schema, writer.counts))
     return _finish(target, kind, "accounts", writer, scope, ACCOUNT_DESCRIPTIONS, names, created, include_bios)
@@ -354,22 +347,6 @@ SELECT a.platform, a.account_id, l.role, l.subtype, l.sector, a.followers, a.fol
 
 
 # ---------------------------------------------------------------------- pseudonymising rows
-
-
-def _post_chunks(ws: Workspace, where: str, params: list[Any]) -> Iterator[list[dict[str, Any]]]:
-    """Posts in scope, oldest first, a fully fetched chunk at a time."""
-    last: tuple[Any, ...] | None = None
-    while True:
-        after = "" if last is None else " AND (p.created_at, p.platform, p.post_id) > (?, ?, ?)"
-        rows = ws.query(
-            f"SELECT * FROM posts p WHERE {where}{after} ORDER BY p.created_at, p.platform, p.post_id "
-            f"LIMIT {CHUNK_ROWS}",
-            [*params, *(last or ())],
-        ).to_pylist()
-        if not rows:
-            return
-        yield rows
-        last = (rows[-1]["created_at"], rows[-1]["platform"], rows[-1]["post_id"])
 
 
 def _resolver(
@@ -460,24 +437,6 @@ def _list_column(kind: str, name: str) -> str:
     return f"array_to_string(p.{name}, ' ') AS {name}" if kind == "csv" else f"p.{name}"
 
 
-def _copy(ws: Workspace, sql: str, params: list[Any], target: Path, kind: str) -> list[str]:
-    """COPY a query to a file (through a temporary name, so a failed export leaves nothing half written)."""
-    partial = target.with_name(f".{target.name}.partial")
-    options = "FORMAT parquet" if kind == "parquet" else "FORMAT csv, HEADER"
-    quoted = str(partial).replace("'", "''")
-    with ws._lock:
-        cursor = ws.con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params)
-        columns = [str(d[0]) for d in cursor.description or []]
-        cursor.fetchall()
-        try:
-            ws.con.execute(f"COPY ({sql}) TO '{quoted}' ({options})", params)
-        except Exception as exc:
-            partial.unlink(missing_ok=True)
-            raise UnreadableFile(f"{target} could not be written ({exc}); check the folder and free space.") from None
-    os.replace(partial, target)
-    return columns
-
-
 class _ChunkWriter:
     """Writes Arrow chunks to one CSV or Parquet file, through a temporary name."""
 
@@ -548,12 +507,8 @@ def _manifest_path(target: Path) -> Path:
     return target.with_name(target.name + ".manifest.json")
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _finish(
-    target: Path, kind: str, table: str, written: list[str] | _ChunkWriter, scope: dict[str, Any],
+    target: Path, kind: str, table: str, written: list[str] | _ChunkWriter, scope: Scope,
     descriptions: dict[str, str], names: Pseudonymiser | None, created: bool = False, bios: bool = False,
 ) -> ExportSummary:
     """Write the manifest beside the export and return the summary."""
@@ -573,12 +528,13 @@ def _count_rows(target: Path, kind: str) -> int:
 
 
 def _manifest(
-    target: Path, kind: str, table: str, columns: list[str], counts: dict[str, int], scope: dict[str, Any],
+    target: Path, kind: str, table: str, columns: list[str], counts: dict[str, int], scope: Scope,
     descriptions: dict[str, str], names: Pseudonymiser | None, bios: bool,
 ) -> dict[str, Any]:
     manifest: dict[str, Any] = {
-        "file": target.name, "format": kind, "table": table, "rows": counts["rows"], "counts": counts, "scope": scope,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "sociable_version": sociable.__version__,
+        "file": target.name, "format": kind, "table": table, "rows": counts["rows"], "counts": counts,
+        "scope": scope.to_dict(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "sociable_version": __version__,
         "pseudonymised": names is not None,
         "columns": [{"name": c, "description": descriptions.get(c, "")} for c in columns],
     }

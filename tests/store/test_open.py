@@ -1,0 +1,104 @@
+"""Opening a workspace another process holds: wait with retries, then one sentence saying who holds it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+import sociable
+from sociable.errors import WorkspaceBusy
+from sociable.store import writer_waiting
+
+# Holds the workspace (read-only when argv[2] is "read") until its stdin closes.
+HOLDER = """
+import sys
+import sociable
+ws = sociable.open(sys.argv[1], read_only=sys.argv[2] == "read")
+print("ready", flush=True)
+sys.stdin.read()
+ws.close()
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    path = tmp_path / "ws.duckdb"
+    sociable.open(path).close()
+    return path
+
+
+@contextmanager
+def held(path: Path, mode: str) -> Iterator[subprocess.Popen[str]]:
+    src = str(Path(sociable.__file__).parent.parent)
+    process = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), mode], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, env={"PYTHONPATH": src})
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        yield process
+    finally:
+        release(process)
+
+
+def release(process: subprocess.Popen[str]) -> None:
+    if process.stdin and not process.stdin.closed:
+        process.stdin.close()
+    process.wait(timeout=20)
+
+
+def test_a_held_workspace_is_busy_with_who_holds_it(workspace: Path) -> None:
+    with held(workspace, "write") as holder:
+        started = time.monotonic()
+        with pytest.raises(WorkspaceBusy) as caught:
+            sociable.store.open(workspace, read_only=True, wait=0.3)
+        assert time.monotonic() - started >= 0.3
+    message = str(caught.value)
+    assert message.startswith(f"{workspace} is busy: process {holder.pid} (")
+    assert message.endswith("is writing to it; try again in a moment.")
+    assert caught.value.writing is True and "Traceback" not in message
+
+
+def test_many_readers_at_once_and_a_writer_told_they_are_reading(workspace: Path) -> None:
+    with held(workspace, "read"):
+        with sociable.store.open(workspace, read_only=True) as ws:  # readers share the file
+            assert ws.counts()["posts"] == 0
+        with pytest.raises(WorkspaceBusy, match=r"is reading it; try again in a moment\.$") as caught:
+            sociable.store.open(workspace, wait=0.2)
+        assert caught.value.writing is False
+
+
+def test_a_waiting_open_succeeds_when_the_holder_lets_go(workspace: Path) -> None:
+    with held(workspace, "write") as holder:
+        threading.Timer(0.5, release, [holder]).start()
+        with sociable.store.open(workspace, wait=10) as ws:
+            assert ws.counts()["posts"] == 0
+
+
+def test_a_waiting_writer_announces_itself_and_clears_the_marker(workspace: Path) -> None:
+    seen: list[bool] = []
+    with held(workspace, "read") as holder:
+        def watch() -> None:
+            time.sleep(0.3)
+            seen.append(writer_waiting(workspace))
+            release(holder)
+
+        threading.Thread(target=watch).start()
+        with sociable.store.open(workspace, wait=10):
+            pass
+    assert seen == [True]
+    assert not writer_waiting(workspace)
+    assert not workspace.with_name(workspace.name + ".wait").exists()
+
+
+def test_no_wait_fails_at_once(workspace: Path) -> None:
+    with held(workspace, "write"):
+        started = time.monotonic()
+        with pytest.raises(WorkspaceBusy):
+            sociable.store.open(workspace)
+        assert time.monotonic() - started < 0.5
