@@ -54,6 +54,12 @@ def measure(ws: Workspace, scope: Scope | None = None, **options: Any) -> dlg.Di
     return result
 
 
+def save_labels(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+    """Store derived labels with the store's method (save_labels; replace_labels before labels had a view)."""
+    store = getattr(ws, "save_labels", None) or ws.replace_labels
+    store(pa.Table.from_pylist(rows))
+
+
 def by_account(result: dlg.DialogueResult) -> dict[str, dict[str, Any]]:
     return {row["account_id"]: row for row in result.accounts.to_pylist()}
 

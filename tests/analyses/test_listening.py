@@ -232,6 +232,6 @@ def test_commands(workspace: Workspace, tmp_path: Any) -> None:
     assert "city is at stage 2 of 5, testing" in stage.output
     talk = runner.invoke(app, ["-w", str(path), "dialogue", "--by", "organisation", "--org", str(org)],
                          env={"COLUMNS": "200"})
-    assert talk.exit_code == 0 and "broadcast_share:" in talk.output
-    missing = runner.invoke(app, ["-w", str(path), "listen", "--unanswered", "--keyword", "x"])
+    assert talk.exit_code == 0 and "broadcast share:" in talk.output
+    missing = runner.invoke(app, ["-w", str(path), "listen", "--unanswered", "--keywords", "x"])
     assert isinstance(missing.exception, SociableError)

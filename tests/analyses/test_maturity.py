@@ -93,6 +93,12 @@ def _write(ws: Workspace, posts: list[Post]) -> None:
     ws.con.execute(RESOLVE_MENTIONS_SQL)
 
 
+def save_labels(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+    """Store derived labels with the store's method (save_labels; replace_labels before labels had a view)."""
+    store = getattr(ws, "save_labels", None) or ws.replace_labels
+    store(pa.Table.from_pylist(rows))
+
+
 def _post(pid: str, author: str, minutes: int, **kw: Any) -> Post:
     return Post("twitter", pid, author, T0 + timedelta(minutes=minutes), text=f"text {pid}", **kw)
 
