@@ -22,7 +22,8 @@ import sociable
 from sociable.analyses.base import AnalysisSpec, Option, OptionError, Result, registered_analyses
 from sociable.cli import app
 from sociable.cli.reference import json_schema
-from sociable.errors import NoSuchCollection
+from sociable.cli.render import OutputExists
+from sociable.errors import NoSuchCollection, SociableError
 from sociable.simulate import simulate
 from sociable.web import create_app
 from sociable.web.views import SCOPE_FILTERS, ViewSpec, view_specs
@@ -42,6 +43,14 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ws.import_files([sample], collection="sample")
         ws.roles()
     return path
+
+
+@pytest.fixture(scope="module")
+def cli_copy(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy for commands that write (roles keeps its labels), apart from the module's readers."""
+    copy = tmp_path_factory.mktemp("cli") / "ws.duckdb"
+    copy.write_bytes(small.read_bytes())
+    return copy
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +123,9 @@ def _content(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("spec", ANALYSES, ids=lambda spec: spec.name)
-def test_json_matches_the_documented_shape(small: Path, spec: AnalysisSpec) -> None:
+def test_json_matches_the_documented_shape(cli_copy: Path, spec: AnalysisSpec) -> None:
     runner = CliRunner()
-    result = runner.invoke(app, ["--workspace", str(small), spec.command, "--json"])
+    result = runner.invoke(app, ["--workspace", str(cli_copy), spec.command, "--json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     jsonschema.validate(document, json_schema(spec))
@@ -124,19 +133,25 @@ def test_json_matches_the_documented_shape(small: Path, spec: AnalysisSpec) -> N
 
 
 @pytest.mark.parametrize("spec", ANALYSES, ids=lambda spec: spec.name)
-def test_output_file_writes_the_main_table_and_never_overwrites(small: Path, tmp_path: Path,
+def test_output_file_writes_the_main_table_and_never_overwrites(cli_copy: Path, tmp_path: Path,
                                                                 spec: AnalysisSpec) -> None:
     runner = CliRunner()
     target = tmp_path / f"{spec.name}.csv"
-    first = runner.invoke(app, ["--workspace", str(small), spec.command, "-o", str(target)])
+    first = runner.invoke(app, ["--workspace", str(cli_copy), spec.command, "-o", str(target)])
     assert first.exit_code == 0, first.output
-    assert target.exists()
-    again = runner.invoke(app, ["--workspace", str(small), spec.command, "-o", str(target)])
-    assert again.exit_code == 1 and "--force" in again.output
-    forced = runner.invoke(app, ["--workspace", str(small), spec.command, "-o", str(target), "--force"])
+    written = target.read_bytes()
+    assert written.count(b"\n") >= 1
+    again = runner.invoke(app, ["--workspace", str(cli_copy), spec.command, "-o", str(target)])
+    assert isinstance(again.exception, OutputExists) and "--force" in str(again.exception)
+    assert target.read_bytes() == written
+    target.chmod(0o600)
+    forced = runner.invoke(app, ["--workspace", str(cli_copy), spec.command, "-o", str(target), "--force"])
     assert forced.exit_code == 0, forced.output
-    onto_workspace = runner.invoke(app, ["--workspace", str(small), spec.command, "-o", str(small), "--force"])
-    assert onto_workspace.exit_code == 1
+    assert target.stat().st_mode & 0o777 == 0o600, "a replaced file keeps its permissions"
+    before = cli_copy.read_bytes()
+    onto = runner.invoke(app, ["--workspace", str(cli_copy), spec.command, "-o", str(cli_copy), "--force"])
+    assert isinstance(onto.exception, SociableError) and "workspace" in str(onto.exception)
+    assert cli_copy.read_bytes()[:4096] == before[:4096]
 
 
 # ---------------------------------------------------------------------- views

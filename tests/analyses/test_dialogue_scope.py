@@ -133,7 +133,7 @@ def test_the_dialogue_section_shows_the_chosen_grouping(two_weeks: tuple[Workspa
 
 
 def test_commands_take_dates_as_utc(two_weeks: tuple[Workspace, Path]) -> None:
-    import sociable.cli.dialogue  # noqa: F401  (registers the commands)
+    import sociable.cli  # noqa: F401  (registers the commands)
     from sociable.cli import app
 
     ws, city = two_weeks

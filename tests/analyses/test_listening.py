@@ -213,7 +213,7 @@ def test_nothing_to_listen_for(workspace: Workspace) -> None:
 def test_commands(workspace: Workspace, tmp_path: Any) -> None:
     from typer.testing import CliRunner
 
-    import sociable.cli.dialogue  # noqa: F401  (registers the commands)
+    import sociable.cli  # noqa: F401  (registers the commands)
     from sociable.cli import app
 
     _write(workspace, [

@@ -157,7 +157,7 @@ def test_scope_flags_and_interactions_narrow_the_map(tmp_path: Path, monkeypatch
               mentions=(("31", "WestfordICB"),)),
     ])
     mapped = "2 accounts, 1 ties, 1 interactions; 1 communities (modularity 0)."
-    for flags in (("--interactions", "reply,quote"), ("--kinds", "reply"), ("--platforms", "twitter")):
+    for flags in (("--interactions", "reply,quote"), ("--kinds", "reply"), ("--platform", "twitter")):
         code, out, _ = run(monkeypatch, capsys, "--workspace", str(path), "map", *flags)
         assert code == 0 and out.splitlines()[0] == mapped, flags
     code, out, _ = run(monkeypatch, capsys, "--workspace", str(path), "map", "--interactions", "mention")

@@ -18,8 +18,9 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from sociable.analyses.roles import assign_roles
+from sociable.analyses.base import get_analysis
 from sociable.errors import SociableError
+from sociable.library import keep_roles
 from sociable.web import routes as web_routes
 from sociable.web.security import (
     CONTENT_SECURITY_POLICY,
@@ -95,11 +96,14 @@ def test_the_overview_page_shows_the_report_overview(client: TestClient) -> None
 def test_view_filters_reach_the_analysis(client: TestClient) -> None:
     everything = client.get("/api/views/map").json()
     assert everything["filters"] == {}
-    replies = client.get("/api/views/map", params={"kinds": ["reply"], "collection": "ward"}).json()
-    assert replies["filters"] == {"collection": "ward", "kinds": ["reply"]}
-    assert replies["analysis"]["facts"]["kinds"] == ["reply"]
-    page = lxml.html.fromstring(client.get("/views/map", params={"kinds": "reply", "since": "2024-01-01"}).text)
-    assert page.xpath("//input[@name='kinds'][@value='reply'][@checked]")
+    replies = client.get("/api/views/map", params={"interactions": ["reply"], "kinds": ["reply"],
+                                                   "collection": "ward"}).json()
+    assert replies["filters"] == {"collection": "ward", "kinds": ["reply"], "interactions": ["reply"]}
+    assert replies["analysis"]["options"]["interactions"] == ["reply"]
+    assert replies["analysis"]["scope"]["kinds"] == ["reply"]
+    assert replies["analysis"]["scope"]["collections"] == ["ward"]
+    page = lxml.html.fromstring(client.get("/views/map", params={"interactions": "reply", "since": "2024-01-01"}).text)
+    assert page.xpath("//input[@name='interactions'][@value='reply'][@checked]")
     assert page.xpath("//input[@name='since'][@value='2024-01-01']")
 
 
@@ -135,8 +139,12 @@ def test_api_overview_and_collections(client: TestClient) -> None:
 def test_api_views_lists_filters(client: TestClient) -> None:
     views = {view["name"]: view for view in client.get("/api/views").json()["views"]}
     assert {"overview", "map", "method"} <= set(views)
-    assert {"since", "until", "kinds"} <= set(views["map"]["filters"])
-    assert views["overview"]["filters"] == []
+    assert {"collection", "since", "until", "kinds", "platforms", "interactions", "min_weight"} <= set(
+        views["map"]["filters"])
+    assert {option["name"] for option in views["map"]["options"]} == {"interactions", "min_weight", "resolution",
+                                                                      "seed", "method"}
+    assert views["overview"]["filters"] == ["collection", "since", "until", "kinds", "platforms"]
+    assert views["overview"]["options"] == []
 
 
 def test_api_accounts_and_one_account(client: TestClient) -> None:
@@ -166,7 +174,7 @@ def test_account_ids_with_slashes_round_trip(client: TestClient) -> None:
 
 def test_roles_and_sectors_filter_accounts(client: TestClient) -> None:
     with client.app.state.workspaces.writing() as ws:  # type: ignore[attr-defined]
-        assign_roles(ws)  # labels are saved by a writer (`sociable roles`, `report`); a page only reads
+        keep_roles(ws, get_analysis("roles").run(ws))  # labels are kept by a writer (`sociable roles`, `report`)
     labelled = client.get("/api/accounts", params={"limit": 1000}).json()["accounts"]
     sectors = {row["sector"] for row in labelled if row["sector"]}
     assert sectors, "the roles analysis labelled some accounts"

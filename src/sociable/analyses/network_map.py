@@ -77,7 +77,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("seed", "int", 42, "Random seed: the same seed gives the same communities and layout."),
     Option("method", "choice", "modularity", "Community method: modularity, or cpm (the Constant Potts Model; "
            "try a resolution of 0.01 to 0.1).", choices=communities.METHODS),
-    Option("with_layout", "bool", True, "Compute positions to draw the network (slower on big graphs).", web=False),
+    Option("with_layout", "bool", False, "Compute positions to draw the network (slower on big graphs); the report "
+           "and the web app ask for them.", web=False),
 )
 
 _ACCOUNT = {"handle": "account", "sector": "sector"}

@@ -245,8 +245,11 @@ def report_command(
     from sociable.analyses.base import get_analysis
     from sociable.reports.html import write_report
 
+    from sociable.analyses.organisations import load_organisations
+
     ws = open_workspace(ctx)  # writable: the role labels the report relies on are derived and saved first
     scope = cli_scope(ws, collection, since, until, kinds, platform)
+    load_organisations(ws, list(org or []))  # a missing or empty file stops here, with its sentence
     roles = get_analysis("roles").run(ws)
     ws.save_labels(roles.labels)
     path = write_report(ws, output, scope, title=title, options={"organisations": list(org or [])},

@@ -143,12 +143,12 @@ def write_table(table: pa.Table, path: Path, *, force: bool = False, protect: tu
     Nothing is ever written over a protected path (the workspace, the command's inputs), even
     with force; an existing target keeps its permissions.
     """
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise SociableError(f"-o should name a .csv or .parquet file, not '{path.name}'.")
     target = path.resolve()
     if any(target == other.resolve() for other in protect):
         raise SociableError(f"{path} is the workspace or an input of this command; choose another file name.")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise SociableError(f"-o should name a .csv or .parquet file, not '{path.name}'.")
     if target.exists() and not force:
         raise OutputExists(f"{path} exists already; choose another name or add --force to replace it.")
     mode = target.stat().st_mode & 0o777 if target.exists() else None

@@ -141,6 +141,10 @@ class ReportContext:
     def query(self, sql: str, params: Any = None) -> pa.Table:
         return self.workspace.query(sql, params or None)
 
+    def __post_init__(self) -> None:
+        # The report draws the network, so an analysis that can lay it out is asked to.
+        self.options.setdefault("with_layout", True)
+
     def has_table(self, name: str) -> bool:
         """Whether the workspace holds a table or view (older or partial workspaces may lack some)."""
         rows = self.query("SELECT count(*) FROM information_schema.tables WHERE table_name = $name", {"name": name})

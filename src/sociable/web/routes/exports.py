@@ -50,7 +50,8 @@ def export_page(request: Request) -> Response:
 
 @router.get("/export/report.html")
 def export_report(request: Request, collection: str | None = None) -> Response:
-    html = render_report(ReportContext(workspace_of(request), collection or None), source=_name(request))
+    ws = workspace_of(request)
+    html = render_report(ReportContext(ws, ws.scope(collection or None)), source=_name(request))
     return _download(html.encode("utf-8"), "report.html", "text/html; charset=utf-8")
 
 
