@@ -229,7 +229,7 @@ def test_map_network_on_a_workspace(workspace) -> None:  # type: ignore[no-untyp
     assert expected <= set(result.tables())
     assert spec.run(workspace, seed=1).nodes.equals(result.nodes)
     assert result.options == {"interactions": ("reply", "mention", "quote", "repost"), "min_weight": 1,
-                              "resolution": 1.0, "seed": 1, "method": "modularity", "with_layout": True}
+                              "resolution": 1.0, "seed": 1, "method": "modularity", "with_layout": False}
     assert result.shown_tables() == ["communities", "ei_by_sector", "ei_by_role", "brokers", "influence"]
     assert result.headline() == [
         "11 accounts, 50 ties, 50 interactions; 2 communities (modularity 0.395); 20% of interactions between "

@@ -243,9 +243,8 @@ def report_command(
 ) -> None:
     """Write a self-contained HTML report (works offline); roles are derived and saved first."""
     from sociable.analyses.base import get_analysis
-    from sociable.reports.html import write_report
-
     from sociable.analyses.organisations import load_organisations
+    from sociable.reports.html import write_report
 
     ws = open_workspace(ctx)  # writable: the role labels the report relies on are derived and saved first
     scope = cli_scope(ws, collection, since, until, kinds, platform)

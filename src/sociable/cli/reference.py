@@ -153,7 +153,7 @@ def json_schema(spec: AnalysisSpec) -> dict[str, Any]:
         name: {"type": "array", "items": {"type": "object", "required": sorted(info.columns)}}
         for name, info in result.table_fields()
     }
-    options = {option.name: {} for option in spec.options}
+    options: dict[str, dict[str, Any]] = {option.name: {} for option in spec.options}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
