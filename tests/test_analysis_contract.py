@@ -233,3 +233,23 @@ def test_view_pages_offer_exactly_the_declared_filters(client: TestClient) -> No
         offered = {name for name in view.filters if name != "platforms"}
         assert offered <= names, (view.name, offered - names)
         assert names <= set(view.filters), (view.name, names - set(view.filters))
+
+
+# ---------------------------------------------------------------------- the library
+
+
+@pytest.mark.parametrize("spec", ANALYSES, ids=lambda spec: spec.name)
+def test_every_analysis_is_a_library_method_twin_of_its_command(ws: Any, spec: AnalysisSpec) -> None:
+    method = getattr(ws, spec.method)
+    since, _ = _window(ws)
+    options = {"save": False} if spec.name == "roles" else {}
+    by_method = method(collection="sample", since=since, **options).to_json()
+    by_spec = spec.run(ws, ws.scope(collection="sample", since=since)).to_json()
+    assert by_method == by_spec
+
+
+def test_screen_keeps_findings_the_safety_analysis_reads(cli_copy: Path) -> None:
+    with sociable.open(cli_copy) as workspace:
+        summary = workspace.screen(collection="sample")
+        assert summary.screened > 0 and summary.name == "safety"
+        assert _content(workspace.safety(collection="sample").to_json()) == _content(summary.to_json())

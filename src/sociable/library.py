@@ -73,6 +73,29 @@ class Workspace(StoreWorkspace):
         """What screening found in scope (`sociable safety`); run `screen` first."""
         return self.run("safety", **scope_and_options)
 
+    def screen(
+        self,
+        *,
+        collection: ScopeValue = None,
+        since: TimeValue = None,
+        until: TimeValue = None,
+        kinds: ScopeValue = None,
+        platforms: ScopeValue = None,
+        scope: Scope | None = None,
+        profession: str | None = None,
+        include_reposts: bool = False,
+    ) -> Any:
+        """Check every post in scope for safe practice and keep the findings (`sociable screen`).
+
+        Returns the safety analysis's result for the same scope. Reposts are left out unless
+        `include_reposts` (their words belong to the post they share).
+        """
+        from sociable.safety.screen import screen
+
+        chosen = self.check_scope(scope) if scope is not None else self.scope(collection, since, until, kinds,
+                                                                               platforms)
+        return screen(self, chosen, profession, include_reposts)
+
 
 def keep_roles(ws: StoreWorkspace, result: Any) -> str:
     """Keep what the roles analysis found: the manual labels it read (if any), then every label."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from sociable.cli.app import app, console, err_console, open_workspace
+from sociable.cli.render import result_json
+from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.errors import UnreadableFile
 from sociable.safety import CheckResult, catalogue, check
 
@@ -169,9 +171,11 @@ def _print_rows(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]
 @app.command("screen")
 def screen_command(
     ctx: typer.Context,
-    collection: Annotated[str | None, typer.Option("--collection", "-c", help="Only posts in this collection.")] = None,
-    since: Annotated[datetime | None, typer.Option(help="From this date (UTC).")] = None,
-    until: Annotated[datetime | None, typer.Option(help="Before this date (UTC).")] = None,
+    collection: CollectionsOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    kinds: KindsOption = None,
+    platform: PlatformsOption = None,
     profession: Annotated[
         str | None, typer.Option("--profession", "-p", help="Cite this profession's bodies (nurse, social worker…).")
     ] = None,
@@ -181,19 +185,25 @@ def screen_command(
         bool, typer.Option(help="Put the flagged words in the CSV (they may identify people; off by default).")
     ] = False,
     top: Annotated[int, typer.Option(help="How many accounts to list.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON document (the safety "
+                                                         "analysis's shape, docs/analyses.md).")] = False,
 ) -> None:
-    """Screen a collection's posts for safe practice: findings for every post, summary by category."""
+    """Screen the posts in scope for safe practice: findings for every post, summary by category."""
     from sociable.reports.exports import export_findings
     from sociable.safety.screen import screen
 
     ws = open_workspace(ctx)
-    scope = ws.scope(collection=collection, since=since, until=until)
+    scope = cli_scope(ws, collection, since, until, kinds, platform)
     with Progress(TextColumn("Screening"), BarColumn(), MofNCompleteColumn(), TextColumn("posts"),
                   console=err_console, transient=True) as bar:
         task = bar.add_task("screen", total=None)
         summary = screen(ws, scope, profession, include_reposts,
                          progress=lambda done, total: bar.update(task, completed=done, total=total))
-    print_screening(summary, top)
     if csv is not None:
         written = export_findings(ws, csv, scope, include_text=include_text)
+    if as_json:
+        sys.stdout.write(result_json(summary) + "\n")
+        return
+    print_screening(summary, top)
+    if csv is not None:
         console.print(Text(f"Wrote {written:,} findings to {csv}."))
