@@ -131,3 +131,21 @@ def test_report_places_an_organisation_given_with_org(tmp_path: Path, data: Path
     missing = runner.invoke(app, ["--workspace", str(ws), "report", "-o", str(tmp_path / "x.html"),
                                   "--org", str(tmp_path / "nope.txt")])
     assert missing.exit_code != 0
+
+
+def test_terminal_escapes_in_posts_are_never_printed(tmp_path: Path) -> None:
+    """A post's ESC sequences (colours, window title, clear screen) reach the terminal as spaces."""
+    hostile = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m text"
+    tweet = {"id_str": "1", "created_at": "Mon Jan 01 10:00:00 +0000 2024", "full_text": hostile,
+             "user": {"id_str": "9", "screen_name": "esc\x1b[1mape", "name": "E"}, "entities": {}}
+    source = tmp_path / "esc.jsonl"
+    source.write_text(json.dumps(tweet) + "\n", encoding="utf-8")
+    ws = tmp_path / "ws.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(app, ["-w", str(ws), "import", str(source)]).exit_code == 0
+    for command in (["posts"], ["accounts"], ["map", "--json"]):
+        out = runner.invoke(app, ["-w", str(ws), *command], env={"COLUMNS": "200"})
+        assert out.exit_code == 0, out.output
+        assert "\x1b" not in out.output and "\x07" not in out.output, command
+    shown = runner.invoke(app, ["-w", str(ws), "posts"], env={"COLUMNS": "200"}).output
+    assert "red" in shown and "text" in shown

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sociable.cli.app import app, console, err_console, open_workspace, workspace_path
+from sociable.cli.render import printable
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.errors import SociableError
 from sociable.store import ImportProgress, ImportSummary
@@ -257,8 +258,9 @@ def report_command(
 
 
 def _add(table: Table, *cells: str, style: str | None = None) -> None:
-    """Add a row whose cells are plain text: post text like "[bold]" is shown, never interpreted."""
-    table.add_row(*(Text(cell) for cell in cells), style=style)
+    """Add a row whose cells are plain text: "[bold]" is shown, never interpreted, and control characters
+    (terminal escapes in a post, a name or a raw record) are shown as spaces."""
+    table.add_row(*(Text(printable(cell)) for cell in cells), style=style)
 
 
 def _handle(row: dict[str, Any]) -> str:
@@ -276,7 +278,8 @@ def _kind(row: dict[str, Any]) -> str:
 
 
 def _one_line(text: str | None, width: int) -> str:
-    flat = " ".join((text or "").split())
+    """Text on one line, cut to width, with control characters (terminal escapes) shown as spaces."""
+    flat = " ".join(printable(text or "").split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 

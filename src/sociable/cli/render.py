@@ -105,11 +105,11 @@ def format_cell(name: str, value: Any) -> str:
         return value.isoformat()
     if isinstance(value, list | tuple):
         value = ", ".join(format_cell(name, item) for item in value)
-    text = " ".join(_printable(str(value)).split())
+    text = " ".join(printable(str(value)).split())
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Text without control characters (a post cannot move the cursor or recolour the terminal)."""
     return "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in text)
 
