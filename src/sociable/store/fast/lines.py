@@ -1,10 +1,10 @@
-"""Reading a file into batches of mapped records, by the quickest route that gives the same results.
+"""The line route: a JSON Lines file read in chunks, each decoded and mapped at once by the format's line mapper.
 
-Most formats go record by record: the format's reader yields raw records, its mapper maps
-each one. A JSON Lines file of a format with a `LineMapping` streams in chunks instead: the
-line mapper decodes and maps a whole chunk at once and hands back the lines it does not
-cover, which then take the record-by-record route one line at a time. Counts, rejection
-reasons, stored rows and raw records come out the same either way
+Only for speed (see README.md): `store.reading.read_batches` sends a JSON Lines file of a
+format with a `LineMapping` here, and everything else record by record. The line mapper maps a
+whole chunk and hands back the lines it does not cover, which then take the record-by-record
+route one line at a time. Large files are cut into chunks mapped in worker processes. Counts,
+rejection reasons, stored rows and raw records come out the same as on the record route
 (tests/store/test_line_route.py compares the two on every fixture).
 """
 
@@ -19,37 +19,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from sociable.errors import UnknownFormat
 from sociable.sources.base import Format, LineMapping, head_bytes, is_json_lines
 from sociable.sources.registry import get_format
-from sociable.store.batch import Batch, Prepared, accounts_table, merge, posts_table
+from sociable.store.batch import Batch, Prepared, accounts_table, posts_table
 from sociable.store.raw import pack, pack_text
 
-BATCH_RECORDS = 20_000  # records per batch on the record-by-record route
 CHUNK_BYTES = 32 * 1024 * 1024  # bytes per chunk on the line route (about 17,000 tweets)
 PARALLEL_BYTES = 64 * 1024 * 1024  # files at least this large are mapped in worker processes
 MAX_WORKERS = 2
 
 
-def read_batches(
-    fmt: Format, path: Path, options: Mapping[str, str], line_route: bool = True
-) -> Iterator[tuple[Batch | Prepared, int]]:
-    """Batches of up to BATCH_RECORDS records from `path`, each with how many records were read into it."""
-    if line_route and fmt.lines is not None and not options and path.is_file() and is_json_lines(head_bytes(path)):
-        yield from _line_batches(fmt, fmt.lines, path)
-        return
-    batch, read = Batch(fmt.name, str(path)), 0
-    for item in fmt.read(path, options):
-        read += 1
-        batch.add(item, fmt)
-        if len(batch) >= BATCH_RECORDS:
-            yield batch, read
-            batch, read = Batch(fmt.name, str(path)), 0
-    yield batch, read
+def takes_line_route(fmt: Format, path: Path, options: Mapping[str, str]) -> bool:
+    """Whether a file can take the line route: a JSON Lines file of a format with a line mapper, no options."""
+    return fmt.lines is not None and not options and path.is_file() and is_json_lines(head_bytes(path))
 
 
-def _line_batches(fmt: Format, route: LineMapping, path: Path) -> Iterator[tuple[Prepared, int]]:
+def line_batches(fmt: Format, route: LineMapping, path: Path) -> Iterator[tuple[Prepared, int]]:
     """Chunks of the file mapped by the line route, each given its line numbers, remaining lines mapped too."""
     start = 0  # lines before the current chunk
     for chunk in _chunks(fmt, path):
@@ -63,6 +51,34 @@ def _line_batches(fmt: Format, route: LineMapping, path: Path) -> Iterator[tuple
                 rest.add(item, fmt)
         start += chunk.lines
         yield merge(prepared, rest), prepared.read + read
+
+
+def merge(fast: Prepared, rest: Batch) -> Prepared:
+    """A line chunk's quickly mapped records and its remaining lines' records, as one batch in line order.
+
+    Records are ordered by line number; the records of one remaining line (a search page
+    holds many) keep their own order after it.
+    """
+    if not rest.numbers and not rest.rejected:
+        return fast
+    other = rest.prepare()
+    sub = np.zeros(len(other.numbers), dtype=np.int64)
+    for i in range(1, len(sub)):
+        if other.numbers[i] == other.numbers[i - 1]:
+            sub[i] = sub[i - 1] + 1
+    keys = np.concatenate([fast.numbers * 65536, other.numbers * 65536 + sub])
+    order = np.argsort(keys, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    owners = np.concatenate([rank[fast.owners], rank[len(fast.numbers) + other.owners]])
+    posts = pa.concat_tables([fast.posts, other.posts])
+    by_record = np.argsort(owners, kind="stable")
+    raws = fast.raw_values() + other.raw_values()
+    return Prepared(
+        fast.format, fast.file, np.concatenate([fast.numbers, other.numbers])[order],
+        posts.take(pa.array(by_record)), owners[by_record], pa.concat_tables([fast.accounts, other.accounts]),
+        other.rejected, raws=[raws[i] for i in order], read=fast.read + other.read,
+    )
 
 
 def _chunks(fmt: Format, path: Path) -> Iterator[LineChunk]:
