@@ -63,14 +63,17 @@ _DIGITS = "(?:[0123456789?]){3,3}\\x2d(?:[0123456789?]){4,4}"
     ("pattern", "flags", "forms", "text"),
     [
         # curly quotes are not word characters
-        (r"\bpt\b", re.IGNORECASE, Forms(frozenset({fragment(r"\bpt\b")}), (), "pt"), "seen by the \u2019PT\u2019 team"),
+        (r"\bpt\b", re.IGNORECASE, Forms(frozenset({fragment(r"\bpt\b")}), (), "pt"),
+         "seen by the \u2019PT\u2019 team"),
         # the Kelvin sign is k to IGNORECASE
         (r"\bkg\b", re.IGNORECASE, Forms(frozenset({fragment(r"\bkg\b")}), (), "kg"), "weighs 4 \u212ag today"),
         (r"\bicu\b", re.IGNORECASE, Forms(frozenset({fragment(r"\bicu\b")}), (), "icu"), "moved to \u0130CU overnight"),
         # Arabic-Indic digits are \d
-        (r"\d{3}-\d{4}", 0, Forms(frozenset({DIGIT}), (_DIGITS,), _DIGITS), "call \u0661\u0662\u0663-\u0664\u0665\u0666\u0667 now"),
+        (r"\d{3}-\d{4}", 0, Forms(frozenset({DIGIT}), (_DIGITS,), _DIGITS),
+         "call \u0661\u0662\u0663-\u0664\u0665\u0666\u0667 now"),
         # a no-break space is \s
-        (r"ward\s+7", 0, Forms(frozenset({"ward"}), (f"ward(?:{_SPACE}){{1,}}7",), f"ward(?:{_SPACE}){{1,}}7"), "ward\u00a07 again"),
+        (r"ward\s+7", 0, Forms(frozenset({"ward"}), (f"ward(?:{_SPACE}){{1,}}7",), f"ward(?:{_SPACE}){{1,}}7"),
+         "ward\u00a07 again"),
         # a back-reference
         (r"(\w)\1x", 0, Forms(frozenset({"x"}), (), f"{_WORD}{_WORD}x"),
          "a long enough line of text before the doubled letters: eex"),
