@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import re2
 import yaml
@@ -83,12 +84,12 @@ def mark_boundaries(lowered: str) -> str:
     return _BOUNDARY.sub(MARK, lowered)
 
 
-def _entry(item: dict[str, object]) -> tuple[tuple[str, int], Forms]:
+def _entry(item: dict[str, Any]) -> tuple[tuple[str, int], Forms]:
     pattern = str(item["pattern"])
     flags = re.UNICODE | (re.IGNORECASE if item.get("ignorecase") else 0)  # as re.compile gives them
     written = item.get("fragments")
-    fragments = None if written is None else frozenset(fragment(str(f)) for f in written)  # type: ignore[attr-defined]
-    pieces = tuple(str(p) for p in item.get("pieces") or ())  # type: ignore[attr-defined]
+    fragments = None if written is None else frozenset(fragment(str(f)) for f in written)
+    pieces = tuple(str(p) for p in item.get("pieces") or ())
     whole = item.get("whole")
     return (pattern, flags), Forms(fragments, pieces, None if whole is None else str(whole))
 
