@@ -13,8 +13,8 @@ from sociable.reports.exports import redact
 from sociable.safety import check
 from sociable.safety.checker import prepare
 from sociable.safety.lexicon import guarded
-from sociable.safety.literals import DIGIT, MARK, required_atoms
-from sociable.safety.prefilter import Gate, Guard, Scan
+from sociable.safety.prefilter import DIGIT, MARK, Gate, Guard, Scan, forms_of
+from sociable.safety.prefilter.forms import fragment
 
 
 def every_guard() -> list[Guard]:
@@ -26,21 +26,38 @@ def every_guard() -> list[Guard]:
 
 
 @pytest.mark.parametrize(
-    ("pattern", "atoms"),
+    ("written", "atom"),
     [
-        (r"\bsyndrome\b", {f"{MARK}syndrome{MARK}"}),
-        (r"\d{3}-\d{4}", {DIGIT}),
-        (
-            r"(?:take|double) (?:the|a) dose",
-            {f"{v}{MARK} {MARK}{d}{MARK} {MARK}dose" for v in ("take", "double") for d in ("the", "a")},
-        ),
-        (r"colou?r", {"color", "colour"}),
-        (r"@\w+", {"@"}),
-        (r"band [2-9]", {f"band{MARK} "}),  # a digit class adds only "some digit", weaker than the word
+        (r"\bsyndrome\b", f"{MARK}syndrome{MARK}"),
+        (r"\d", DIGIT),
+        (r"take the dose", f"take{MARK} {MARK}the{MARK} {MARK}dose"),
+        ("colour", "colour"),
+        ("@", "@"),
+        ("band ", f"band{MARK} "),  # a boundary always sits between a word and a non-word character
+        (r"\b#ad\b", f"#{MARK}ad{MARK}"),  # an edge mark only counts next to a word character
     ],
 )
-def test_required_fragments(pattern: str, atoms: set[str]) -> None:
-    assert required_atoms(re.compile(pattern, re.IGNORECASE)) == atoms
+def test_fragments_as_written_in_the_data(written: str, atom: str) -> None:
+    assert fragment(written) == atom
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "atoms"),
+    [
+        (r"\bnhs\b", re.IGNORECASE, {f"{MARK}nhs{MARK}"}),
+        (r"(?<![\w£$€.,/-])(?:\d{3}([ -]?)\d{3}\1\d{4}|\d{6}[ -]\d{4})(?![\w/]|[.,]\d)", 0, {DIGIT}),
+        (r"(?<![\w.+-])([A-Za-z0-9][\w.+-]*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)", 0, {"@"}),
+        (
+            r"\b(?:fit|gorgeous|hot|cute|sexy|lovely) (?:guy|man|woman|girl|lad|lady|patient)\b[^.!?]{0,50}?"
+            r"(?:dm me|message me|x\b|😘|😍)",
+            re.IGNORECASE,
+            {f"{MARK}{a}{MARK} {MARK}{b}{MARK}" for a in ("fit", "gorgeous", "hot", "cute", "sexy", "lovely")
+             for b in ("guy", "man", "woman", "girl", "lad", "lady", "patient")},
+        ),
+    ],
+)
+def test_required_fragments(pattern: str, flags: int, atoms: set[str]) -> None:
+    assert forms_of(re.compile(pattern, flags)).fragments == atoms
 
 
 @pytest.mark.parametrize("pattern", [r"\w+", r"(?:abc|.)", r"x*", r"[^a]{3}"])

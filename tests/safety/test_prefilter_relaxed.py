@@ -14,9 +14,10 @@ from safety_devset import load
 from sociable.safety import check
 from sociable.safety.checker import prepare
 from sociable.safety.jigsaw import assess, could_flag
-from sociable.safety.literals import DIGIT, mark_boundaries
-from sociable.safety.prefilter import _REGISTRY, Guard, Scan
-from sociable.safety.relaxed import relaxation
+from sociable.safety.lexicon import compiled
+from sociable.safety.prefilter import DIGIT, Forms, Guard, Scan, mark_boundaries
+from sociable.safety.prefilter.forms import fragment
+from sociable.safety.prefilter.scan import _REGISTRY
 
 
 @cache
@@ -53,22 +54,39 @@ def test_the_only_non_ascii_characters_ignorecase_matches_to_ascii_letters_are_t
     assert lowers_to_ascii <= {"\u0130", "\u212a"}
 
 
+_WORD = "[0123456789\\x5fabcdefghijklmnopqrstuvwxyz?]"
+_SPACE = "[\\x09\\x0a\\x0b\\x0c\\x0d\\x1c\\x1d\\x1e\\x1f\\x20?]"
+_DIGITS = "(?:[0123456789?]){3,3}\\x2d(?:[0123456789?]){4,4}"
+
+
 @pytest.mark.parametrize(
-    ("pattern", "flags", "text"),
+    ("pattern", "flags", "forms", "text"),
     [
-        (r"\bpt\b", re.IGNORECASE, "seen by the \u2019PT\u2019 team"),  # curly quotes are not word characters
-        (r"\bkg\b", re.IGNORECASE, "weighs 4 \u212ag today"),  # the Kelvin sign is k to IGNORECASE
-        (r"\bicu\b", re.IGNORECASE, "moved to \u0130CU overnight"),
-        (r"\d{3}-\d{4}", 0, "call \u0661\u0662\u0663-\u0664\u0665\u0666\u0667 now"),  # Arabic-Indic digits are \d
-        (r"ward\s+7", 0, "ward\u00a07 again"),  # a no-break space is \s
-        (r"(\w)\1x", 0, "a long enough line of text before the doubled letters: eex"),  # a back-reference
-        (r"(?<![\w.])café\b", re.IGNORECASE, "the hospital CAFÉ is open later than it used to be these days"),
-        (r"\bé\w+", 0, "une école est ouverte tout près de l'hôpital, avec une équipe très accueillante"),
-        (r"[^\x00-\x7f]{2}", 0, "an emoji pair 📸🤮 at the end of a long line of otherwise plain text here"),
+        # curly quotes are not word characters
+        (r"\bpt\b", re.IGNORECASE, Forms(frozenset({fragment(r"\bpt\b")}), (), "pt"),
+         "seen by the \u2019PT\u2019 team"),
+        # the Kelvin sign is k to IGNORECASE
+        (r"\bkg\b", re.IGNORECASE, Forms(frozenset({fragment(r"\bkg\b")}), (), "kg"), "weighs 4 \u212ag today"),
+        (r"\bicu\b", re.IGNORECASE, Forms(frozenset({fragment(r"\bicu\b")}), (), "icu"), "moved to \u0130CU overnight"),
+        # Arabic-Indic digits are \d
+        (r"\d{3}-\d{4}", 0, Forms(frozenset({DIGIT}), (_DIGITS,), _DIGITS),
+         "call \u0661\u0662\u0663-\u0664\u0665\u0666\u0667 now"),
+        # a no-break space is \s
+        (r"ward\s+7", 0, Forms(frozenset({"ward"}), (f"ward(?:{_SPACE}){{1,}}7",), f"ward(?:{_SPACE}){{1,}}7"),
+         "ward\u00a07 again"),
+        # a back-reference
+        (r"(\w)\1x", 0, Forms(frozenset({"x"}), (), f"{_WORD}{_WORD}x"),
+         "a long enough line of text before the doubled letters: eex"),
+        (r"(?<![\w.])café\b", re.IGNORECASE, Forms(frozenset({"caf"}), ("caf(?s:.)",), "caf(?s:.)"),
+         "the hospital CAFÉ is open later than it used to be these days"),
+        (r"\bé\w+", 0, Forms(None, (), f"(?s:.)(?:{_WORD}){{1,}}"),
+         "une école est ouverte tout près de l'hôpital, avec une équipe très accueillante"),
+        (r"[^\x00-\x7f]{2}", 0, Forms(None, ("(?:[iks?]){2,2}",), "(?:[iks?]){2,2}"),
+         "an emoji pair 📸🤮 at the end of a long line of otherwise plain text here"),
     ],
 )
-def test_unicode_corners_open_their_guard(pattern: str, flags: int, text: str) -> None:
-    guard = Guard(re.compile(pattern, flags))
+def test_unicode_corners_open_their_guard(pattern: str, flags: int, forms: Forms, text: str) -> None:
+    guard = Guard(re.compile(pattern, flags), forms)
     assert guard.pattern.search(text) is not None
     scan = Scan(text)
     assert guard.possible(scan)
@@ -76,9 +94,9 @@ def test_unicode_corners_open_their_guard(pattern: str, flags: int, text: str) -
 
 
 def test_a_relaxation_keeps_each_selective_piece() -> None:
-    relaxed = relaxation(re.compile(r"\b(?:drunk|stoned)\b[^.!?]{0,60}?\b(?:shift|ward)\b", re.IGNORECASE))
-    assert len(relaxed.pieces) == 2 and relaxed.whole is None
-    assert relaxation(re.compile(r"\bplain words\b")).pieces == ()
+    forms = Guard(compiled(r"\b(?:{conduct_substance})\b[^.!?]{0,60}?\b(?:{work_duty})\b")).forms
+    assert len(forms.pieces) == 2 and forms.whole is None
+    assert Guard(compiled(r"\bnhs\b")).forms.pieces == ()
 
 
 PIECES = [

@@ -296,7 +296,7 @@ def test_writer_that_fails_hard_stops_the_import_with_its_error() -> None:
 
     import duckdb
 
-    from sociable.store.ingest import BackgroundWriter
+    from sociable.store.fast.writer import BackgroundWriter
 
     class Connection:
         def execute(self, sql: str) -> None:

@@ -176,15 +176,15 @@ def test_record_the_mapper_rejects_gets_its_reason(tmp_path: Path, sample: Path)
 
 def test_chunks_in_worker_processes_are_the_same(tmp_path: Path, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A large file is cut into chunks mapped in worker processes; line numbers run on across chunks."""
-    from sociable.store import reading
+    from sociable.store.fast import lines as fast_lines
 
     mixed = tmp_path / "mixed.jsonl"
     lines = sample.read_text(encoding="utf-8").splitlines()
     odd = unusual_lines()
     mixed.write_text("\n".join(lines[:1000] + odd + lines[1000:2000] + odd) + "\n", encoding="utf-8")
-    monkeypatch.setattr(reading, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 100_000)
-    assert len(reading._ranges(mixed)) > 10
+    monkeypatch.setattr(fast_lines, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(fast_lines, "CHUNK_BYTES", 100_000)
+    assert len(fast_lines._ranges(mixed)) > 10
     tables = import_both(tmp_path, [mixed])
     assert_same(tables)
     numbers = {row["number"] for row in tables[True]["rejected"]}
@@ -195,23 +195,23 @@ def test_chunks_packed_as_read_keep_every_record(
     tmp_path: Path, sample: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A chunk with no blank or padded lines is packed as it was read; the last one here has no newline."""
-    from sociable.store import reading
+    from sociable.store.fast import lines as fast_lines
 
     path = tmp_path / "plain.jsonl"
     lines = sample.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join(lines[:1500]) + "\n\n" + "\n".join(lines[1500:]), encoding="utf-8")
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 200_000)
+    monkeypatch.setattr(fast_lines, "CHUNK_BYTES", 200_000)
     packed_as_read = []
-    monkeypatch.setattr(reading, "pack_text", lambda text: packed_as_read.append(len(text)) or pack_text(text))
+    monkeypatch.setattr(fast_lines, "pack_text", lambda text: packed_as_read.append(len(text)) or pack_text(text))
     tables = import_both(tmp_path, [path])
     assert_same(tables)
-    assert len(packed_as_read) >= len(reading._ranges(path)) - 1  # all but the chunk with the blank line
+    assert len(packed_as_read) >= len(fast_lines._ranges(path)) - 1  # all but the chunk with the blank line
     assert [r[2]["id_str"] for r in tables[True]["raw"][-2:]] == [json.loads(line)["id_str"] for line in lines[-2:]]
 
 
 def test_streaming_shape_takes_the_quick_route() -> None:
     """Lines with `extended_tweet` are mapped by the quick route itself; only the malformed ones are left."""
-    from sociable.sources.twitter_v1_lines import map_lines
+    from sociable.sources.fast.twitter_v1_lines import map_lines
 
     lines = extended_lines()
     result = map_lines([line.encode() for line in lines])
@@ -223,11 +223,12 @@ def test_streaming_shape_takes_the_quick_route() -> None:
 
 def test_commits_within_a_file_change_nothing(tmp_path: Path, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A long file is committed in parts (bounding the memory of an open transaction); the result is the same."""
-    from sociable.store import ingest, reading
+    from sociable.store.fast import lines as fast_lines
+    from sociable.store.fast import writer
 
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 100_000)
+    monkeypatch.setattr(fast_lines, "CHUNK_BYTES", 100_000)
     whole = import_both(tmp_path / "whole", [sample])
-    monkeypatch.setattr(ingest, "COMMIT_RECORDS", 250)
+    monkeypatch.setattr(writer, "COMMIT_RECORDS", 250)
     parts = import_both(tmp_path / "parts", [sample])
     for route in (True, False):
         for name in whole[route]:

@@ -21,8 +21,8 @@ from typing import Any
 
 from sociable.errors import MappingError
 from sociable.model import Account, Post
-from sociable.sources import twitter_v1_lines
 from sociable.sources.base import Format, LineMapping, Mapped, Options, RawRecord, Rejected, iter_json_values, unique
+from sociable.sources.fast import twitter_v1_lines
 from sociable.sources.twitter_fields import (
     PLATFORM,
     dedupe,

@@ -28,7 +28,8 @@ from sociable.errors import (
 from sociable.sources.base import Format, RawRecord
 from sociable.sources.registry import detect_format, get_format
 from sociable.store import screening
-from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BackgroundWriter, Batch, BatchWriter, FileSummary, ImportSummary
+from sociable.store.fast.writer import BackgroundWriter
+from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary, ImportSummary
 from sociable.store.raw import read_blocks
 from sociable.store.reading import read_batches
 from sociable.store.schema import (

@@ -185,30 +185,3 @@ class Prepared:
             self.raws = unpack(*self.block) if self.block else []
         return self.raws
 
-
-def merge(fast: Prepared, rest: Batch) -> Prepared:
-    """A line chunk's quickly mapped records and its remaining lines' records, as one batch in line order.
-
-    Records are ordered by line number; the records of one remaining line (a search page
-    holds many) keep their own order after it.
-    """
-    if not rest.numbers and not rest.rejected:
-        return fast
-    other = rest.prepare()
-    sub = np.zeros(len(other.numbers), dtype=np.int64)
-    for i in range(1, len(sub)):
-        if other.numbers[i] == other.numbers[i - 1]:
-            sub[i] = sub[i - 1] + 1
-    keys = np.concatenate([fast.numbers * 65536, other.numbers * 65536 + sub])
-    order = np.argsort(keys, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    owners = np.concatenate([rank[fast.owners], rank[len(fast.numbers) + other.owners]])
-    posts = pa.concat_tables([fast.posts, other.posts])
-    by_record = np.argsort(owners, kind="stable")
-    raws = fast.raw_values() + other.raw_values()
-    return Prepared(
-        fast.format, fast.file, np.concatenate([fast.numbers, other.numbers])[order],
-        posts.take(pa.array(by_record)), owners[by_record], pa.concat_tables([fast.accounts, other.accounts]),
-        other.rejected, raws=[raws[i] for i in order], read=fast.read + other.read,
-    )

@@ -1,11 +1,11 @@
 """A one-pass prefilter: which patterns could match a post, so that those which cannot are skipped.
 
-Every pattern the checker uses has a set of literal fragments, one of which must occur in any
-text it matches (see `literals`), and a looser RE2 form of itself (see `relaxed`). Each fragment
-set and each loose form is registered as a gate. `Scan(text)` finds, in one pass of an RE2 set
-over the post, which gates are open; whether a pattern could match is then a set lookup. A gate
-is only ever closed when its patterns truly cannot match, so skipping them changes no result,
-and ordinary posts, which open few gates, leave the checker in microseconds. When a pattern does
+Every pattern the checker uses has stored forms (see `forms`): literal fragments, one of which
+must occur in any text it matches, and looser RE2 forms of itself. Each fragment set and each
+loose form is registered as a gate. `Scan(text)` finds, in one pass of an RE2 set over the
+post, which gates are open; whether a pattern could match is then a set lookup. A gate is only
+ever closed when its patterns truly cannot match, so skipping them changes no result, and
+ordinary posts, which open few gates, leave the checker in microseconds. When a pattern does
 run, the loose form also tells it where its first (and each next) match can start.
 
 The RE2 set reads the post one byte per character: ASCII as it is, the non-ASCII letters re's
@@ -22,8 +22,7 @@ from dataclasses import dataclass
 
 import re2
 
-from sociable.safety.literals import DIGIT, MARK, required_atoms
-from sociable.safety.relaxed import OPTIONS, relaxation
+from sociable.safety.prefilter.forms import DIGIT, MARK, OPTIONS, Forms, forms_of
 
 __all__ = ["DIGIT", "Gate", "Guard", "Scan", "as_scan", "gate_for"]
 
@@ -145,7 +144,7 @@ class Scan:
             for partner, letter in _PARTNERS:
                 if partner in text:
                     text = text.replace(partner, letter)
-            # Every other non-ASCII character becomes "?": the expressions allow for that (see `relaxed`).
+            # Every other non-ASCII character becomes "?": the RE2 forms allow for that.
             self.data = text.encode("ascii", "replace")
             lower = ""
             for chars, cased, gates in index.wide:
@@ -169,7 +168,7 @@ class Gate:
     __slots__ = ("id",)
 
     def __init__(self, atoms: frozenset[str] | str | None) -> None:
-        """A gate for fragments (any of them opens it), or for an RE2 expression (see `relaxed`)."""
+        """A gate for fragments (any of them opens it), or for an RE2 expression (a piece, see `forms`)."""
         self.id = -1 if atoms is None else _REGISTRY.add(atoms)
 
     def possible(self, scan: Scan) -> bool:
@@ -191,17 +190,19 @@ def gate_for(atom_sets: Iterable[frozenset[str] | None]) -> Gate:
 class Guard:
     """A compiled pattern with the gates it needs, so it only runs on posts that could match."""
 
-    __slots__ = ("atoms", "gate", "ids", "locate", "loose", "need", "pattern", "top")
+    __slots__ = ("atoms", "forms", "gate", "ids", "locate", "loose", "need", "pattern", "top")
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    def __init__(self, pattern: re.Pattern[str], forms: Forms | None = None) -> None:
+        """A guard with the pattern's stored forms, or with the forms given (a pattern without any always runs)."""
         self.pattern = pattern
-        self.atoms = required_atoms(pattern)
+        self.forms = forms_of(pattern) if forms is None else forms
+        self.atoms = self.forms.fragments
         self.gate = Gate(self.atoms)
-        # The pattern relaxed, in pieces each open wherever it could match (a pattern without fragments
-        # always runs), and whole, to find where its first match can start.
-        relaxed = relaxation(pattern)
-        self.loose = tuple(Gate(piece) for piece in relaxed.pieces) if self.atoms is not None else ()
-        self.locate = None if relaxed.whole is None else re2.compile(relaxed.whole.encode("ascii"), OPTIONS)
+        # The pattern's loose forms: in pieces, each open wherever it could match (a pattern without
+        # fragments always runs), and whole, to find where its first match can start.
+        self.loose = tuple(Gate(piece) for piece in self.forms.pieces) if self.atoms is not None else ()
+        whole = self.forms.whole
+        self.locate = None if whole is None else re2.compile(whole.encode("ascii"), OPTIONS)
         self.ids = tuple(gate.id for gate in (self.gate, *self.loose) if gate.id >= 0)
         self.need = frozenset(self.ids)  # every one must be open
         self.top = max(self.ids, default=-1)
@@ -242,8 +243,8 @@ class Guard:
     def _located(self, scan: Scan, start: int, locate: re2._Regexp) -> Iterator[re.Match[str]]:
         """`finditer`, with RE2 finding where each next match can start so the regex skips the text between.
 
-        The same matches: none of the pattern's matches is empty (its relaxed form would then match
-        the empty string, and it has no `locate`), so after a match the next is the first to start
+        The same matches: none of the pattern's matches is empty (its whole form would then match
+        the empty string, and none is stored for it), so after a match the next is the first to start
         at or after its end, and RE2 finds no later start than that.
         """
         text, data = scan.text, scan.data
