@@ -41,6 +41,7 @@ from sociable.store.schema import (
     schema_version,
 )
 from sociable.store.scope import Scope
+from sociable.store.transactions import transaction
 from sociable.store.views import registered
 
 __all__ = [
@@ -182,15 +183,8 @@ class Workspace:
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction under the write lock: committed when the block ends, rolled back on any error."""
         self._require_writable()
-        with self._lock:
-            self.con.execute("BEGIN TRANSACTION")
-            try:
-                yield self.con
-            except BaseException:
-                with suppress(duckdb.Error):
-                    self.con.execute("ROLLBACK")
-                raise
-            self.con.execute("COMMIT")
+        with self._lock, transaction(self.con) as con:
+            yield con
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         with self._lock:

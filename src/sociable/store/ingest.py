@@ -21,6 +21,7 @@ import pyarrow as pa
 from sociable.sources.base import Rejected
 from sociable.store.batch import TIMESTAMP, Batch, Prepared
 from sociable.store.raw import pack, write_block
+from sociable.store.transactions import transaction
 from sociable.store.views import registered
 
 _MAX_REJECTED_RAW = 64 * 1024 * 1024
@@ -86,15 +87,10 @@ class BatchWriter:
             self._write_posts(prepared, summary, keep_record_ids)
             self._write_rejected(prepared.rejected)
         else:
-            self.con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(self.con):
                 self._write_posts(prepared, summary, keep_record_ids)
                 self._write_rejected(prepared.rejected)
                 self.flush_accounts()
-                self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
         summary.rejected += len(prepared.rejected)
 
     def _write_posts(self, batch: Prepared, summary: FileSummary, keep_record_ids: list[int] | None) -> None:

@@ -7,6 +7,7 @@ import pyarrow as pa
 
 from sociable.errors import WorkspaceError
 from sociable.store.raw import RAW_BLOCKS_SQL, migrate_raw_records
+from sociable.store.transactions import transaction
 
 # 2: raw records kept in compressed blocks (raw_blocks) instead of a row each.
 # 3: no primary-key index on posts and collections. The writer stores only posts that are not
@@ -255,8 +256,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: str) -> None:
 
 def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
     """Bring an older workspace up to the current schema, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if version < 4:
             _derived_labels(con)
         con.execute(_TABLES)  # tables added since (the screening tables)
@@ -267,10 +267,6 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
             _without_key(con, "collections")
         con.execute(_VIEWS)
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _without_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
