@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import pyarrow as pa
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
 from sociable.cli.app import app, console, err_console, open_workspace, workspace_path
-from sociable.cli.render import printable
+from sociable.cli.render import print_table, printable
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.errors import SociableError
 from sociable.store import ImportProgress, ImportSummary
@@ -167,7 +166,8 @@ def accounts_command(
 def collections_command(ctx: typer.Context) -> None:
     """List collections with their post counts and date ranges."""
     ws = open_workspace(ctx, read_only=True)
-    _print_table(ws.collections(), {"first_post": _date, "last_post": _date})
+    print_table(console, ws.collections(), {"name": "collection", "posts": "posts", "first_post": "first post",
+                                             "last_post": "last post"}, limit=0)
 
 
 @app.command("rejected")
@@ -281,23 +281,3 @@ def _one_line(text: str | None, width: int) -> str:
     """Text on one line, cut to width, with control characters (terminal escapes) shown as spaces."""
     flat = " ".join(printable(text or "").split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def _date(value: Any) -> str:
-    return value.strftime("%Y-%m-%d") if value is not None else ""
-
-
-def _print_table(table: pa.Table, formatters: dict[str, Any] | None = None) -> None:
-    formatters = formatters or {}
-    out = Table()
-    for name in table.column_names:
-        out.add_column(name)
-    for row in table.to_pylist():
-        _add(out, *(formatters.get(k, _cell)(v) for k, v in row.items()))
-    console.print(out)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, int):
-        return f"{value:,}"
-    return "" if value is None else str(value)
