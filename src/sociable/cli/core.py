@@ -17,7 +17,7 @@ from sociable.errors import SociableError
 from sociable.store import ImportProgress, ImportSummary
 
 CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="Add the posts to this collection.")]
-LimitOption = Annotated[int, typer.Option("--limit", "-n", help="How many rows to show (0 = all).")]
+LimitOption = Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N", help="How many rows to show (0 = all).")]
 
 
 @app.command("import")

@@ -82,7 +82,7 @@ class Filters:
 
     def scope(self) -> Scope:
         """The Scope these filters describe: dates become UTC times, `until` includes its whole day."""
-        end = self.until + timedelta(days=1) if self.until is not None else None
+        end = self.until + timedelta(days=1) if self.until is not None and self.until < date.max else None
         return Scope.of(self.collection, self.since, end, self.kinds, self.platforms)
 
     def query(self) -> dict[str, Any]:
@@ -211,9 +211,12 @@ def build_view(workspace: Any, name: str, filters: Filters) -> BuiltView:
     overrides = {spec.analysis.name: dict(filters.options)} if spec.analysis is not None else {}
     ctx = ReportContext(workspace, scope, overrides=overrides)
     section = spec.build(ctx)
+    built = BuiltView(spec, section, ctx)
+    if isinstance(built.result, OptionError):  # an option combination the analysis refused: the page's fault
+        raise BadFilter(str(built.result))
     if section is not None:
         section.name, section.order = spec.name, spec.order
-    return BuiltView(spec, section, ctx)
+    return built
 
 
 def section_html_view(section: Section) -> dict[str, Any]:
