@@ -183,7 +183,7 @@ def test_response_window(workspace: Workspace) -> None:
     assert measure(workspace, window=72).window_hours == 72.0
     with pytest.raises(SociableError, match="more than 0"):
         measure(workspace, window=0)
-    with pytest.raises(OptionError, match="--window should be at least 0"):
+    with pytest.raises(OptionError, match="--window should be more than 0, not -1"):
         measure(workspace, window=-1)
 
 
