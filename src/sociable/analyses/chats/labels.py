@@ -41,3 +41,11 @@ def answer_labels(text: str | None) -> tuple[int, ...]:
             found.append(int(joined.group(1)))
             position = joined.end()
     return tuple(dict.fromkeys(n for n in found if 1 <= n <= MAX_LABEL))
+
+
+def without_label(text: str) -> str:
+    """A question's text without the label it opens with ("Q1: What helps?" is "What helps?")."""
+    match = QUESTION_LABEL.search(text)
+    if match is None or text[: match.start()].strip():
+        return text
+    return text[match.end():].lstrip(" :.)-–—").strip() or text

@@ -251,8 +251,8 @@ def _read_sessions(ws: Workspace, scope: Scope, tag: str, keys: pa.Table, found:
 def link_questions(session: Session) -> None:
     """The host (who asked the most numbered questions), their questions, and every answer to each.
 
-    An answer is a post by someone else with the question's label ("A2", "a2:", "A2 & A3"),
-    or, without a label, a direct reply to the question.
+    An answer is a post made after the question with its label ("A2", "a2:", "A2 & A3"), or,
+    without a label, a direct reply to the question by someone other than the host.
     """
     asked: dict[str, set[int]] = {}
     for post in session.posts:
@@ -280,7 +280,8 @@ def link_questions(session: Session) -> None:
     for post in session.posts:
         if post.question is not None:
             continue
-        labelled = tuple(n for n in answer_labels(post.text) if n in questions)
+        labelled = tuple(n for n in answer_labels(post.text)
+                         if n in questions and post.created_at >= questions[n].post.created_at)
         replied = by_post.get(post.reply_to or "")
         if labelled:
             post.answers = labelled
