@@ -102,7 +102,7 @@ class ChatsResult(Result):
 TAG = Option("tag", "str", None, "The chat's hashtag, with or without '#' (default: the busiest chat hashtag found).")
 SESSION = Option("session", "str", None, "Only the session held on this date (UK), as YYYY-MM-DD.", web=False)
 MIN_POSTS = Option("min_posts", "int", DEFAULT_MIN_POSTS,
-                   "Fewest posts in the chat's window for a week to count as a session.", minimum=1)
+                   "Fewest posts in the chat's window for a week to count as a session.", minimum=1, web=False)
 
 
 @analysis("chats", "Hashtag chats",
