@@ -73,7 +73,7 @@ class Workspace(StoreWorkspace):
         """A hashtag chat's sessions, participants, questions and answers (`sociable chats`)."""
         return self.run("chats", **scope_and_options)
 
-    def transcript(self, *, tag: str, session: str, min_posts: int = 5, scope: Scope | None = None,
+    def transcript(self, *, tag: str, session: str, min_posts: int = 3, scope: Scope | None = None,
                    **scope_values: Any) -> Any:
         """The transcript of one session of a chat, held on `session` (a UK date, YYYY-MM-DD).
 
@@ -85,7 +85,7 @@ class Workspace(StoreWorkspace):
         return build_transcript(self, self._scope_of(scope, scope_values), tag=tag, session=session,
                                 min_posts=min_posts)
 
-    def cpd(self, *, tag: str, handle: str, code: str | None = None, min_posts: int = 5,
+    def cpd(self, *, tag: str, handle: str, code: str | None = None, min_posts: int = 3,
             scope: Scope | None = None, **scope_values: Any) -> Any:
         """One participant's CPD record of a chat's sessions (`sociable cpd`); `code` is nmc, hcpc, swe or all."""
         from sociable.analyses.chats.records import build_cpd

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from sociable.analyses.base import Measure
-from sociable.analyses.chats.analysis import ChatsResult
+from sociable.analyses.chats.analysis import DEFAULT_MIN_POSTS, ChatsResult
 from sociable.analyses.chats.records import NoSuchSession, build_transcript
 from sociable.reports import charts
 from sociable.reports.chats import transcript_context
@@ -82,7 +82,7 @@ def _latest_transcript(ctx: ReportContext, result: ChatsResult) -> Fragment | No
     latest = result.sessions_table.column("date")[-1].as_py()
     try:
         transcript = build_transcript(ctx.workspace, ctx.scope, tag=result.tag, session=latest,
-                                      min_posts=int(result.options.get("min_posts") or 5))
+                                      min_posts=int(result.options.get("min_posts") or DEFAULT_MIN_POSTS))
     except NoSuchSession:
         return None
     return Fragment("chat_section_transcript.html", {"heading": f"Transcript: {transcript.title}",

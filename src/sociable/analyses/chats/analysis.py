@@ -27,7 +27,7 @@ from sociable.store.scope import Scope
 if TYPE_CHECKING:
     from sociable.store import Workspace
 
-DEFAULT_MIN_POSTS = 5
+DEFAULT_MIN_POSTS = 3
 
 SESSIONS = Measure("sessions", "Weeks in which the chat's hashtag burst in its usual window: enough posts in the "
                                "window to stand out from the tag's ordinary use (see the method notes).")

@@ -78,7 +78,7 @@ def chat_in_scope(ws: Workspace, scope: Scope, tag: str, min_posts: int) -> tupl
     return chat, in_window(chat.sessions, scope)
 
 
-def build_transcript(ws: Workspace, scope: Scope, *, tag: str, session: str, min_posts: int = 5) -> Transcript:
+def build_transcript(ws: Workspace, scope: Scope, *, tag: str, session: str, min_posts: int = 3) -> Transcript:
     """The transcript of the session of `tag` held on `session` (a UK date, YYYY-MM-DD)."""
     chat, sessions = chat_in_scope(ws, scope, tag, min_posts)
     held = session_on(sessions, session)
@@ -164,7 +164,7 @@ class CpdRecord:
 
 
 def build_cpd(ws: Workspace, scope: Scope, *, tag: str, handle: str, code: str | None = None,
-              min_posts: int = 5) -> CpdRecord:
+              min_posts: int = 3) -> CpdRecord:
     """The CPD record of the participant `handle` in the sessions of `tag` in scope."""
     chat, sessions = chat_in_scope(ws, scope, tag, min_posts)
     wanted = handle.strip().lstrip("@").lower()
