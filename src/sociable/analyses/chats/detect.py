@@ -4,12 +4,12 @@ A chat is a weekly (or fortnightly, or monthly) hour in which a hashtag bursts. 
 the tag's posts are folded onto one week, in 15-minute slots, on a clock: UK local time
 (Europe/London, so a 20:00 chat is the same slot in winter and in summer) or UTC (for a chat
 held at a fixed UTC hour). A chat's window is a run of slots far busier than the tag's usual
-slot (the median one), grown from the busiest slot while each slot holds at least a fifth of
-its posts; the run may cross midnight or the end of the week. Each week's posts in the window
-are one session if there are enough of them to stand out from the tag's ordinary use; posts
-just before the window or just after it join the session when they follow on without a pause
-(an early welcome, a late answer). Both clocks are tried and the one that holds more of the
-tag's posts, in the shorter window, is kept. A tag may hold more than one chat (two windows).
+slot (the median one), grown from the busiest slot to every slot that holds at least a fifth of
+its posts, across lulls of up to half an hour; the run may cross midnight or the end of the week.
+Each week's posts in the window are one session if there are enough of them to stand out from
+the tag's ordinary use; posts just before the window or just after it join the session when
+they follow on without a pause (an early welcome, a late answer). Both clocks are tried and the
+one that holds more of the tag's posts, in the shorter window, is kept. A tag may hold more than one chat (two windows).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ BURST = 5.0        # ... and this many times the tag's median slot
 JOIN_GAP = 10 * MINUTE  # a post this close to a session's first or last post belongs to it
 REACH = 60 * MINUTE     # ... up to this long before the window opens or after it closes
 MAX_WINDOWS = 3
+QUIET_SLOTS = 2  # a lull of up to half an hour inside a chat does not end its window
 WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
 
@@ -150,11 +151,21 @@ def _grow_window(remaining: np.ndarray, counts: np.ndarray, clock: str, weeks: i
     if remaining[peak] < max(BURST * median, 3.0) or remaining[peak] <= 0:
         return None
     first = last = peak
-    while last - first + 1 < SLOTS and remaining[(last + 1) % SLOTS] >= floor:
-        last += 1
-    while last - first + 1 < SLOTS and remaining[(first - 1) % SLOTS] >= floor:
-        first -= 1
+    while (step := _reach(remaining, last, +1, floor, last - first + 1)) is not None:
+        last += step
+    while (step := _reach(remaining, first, -1, floor, last - first + 1)) is not None:
+        first -= step
     return Window(clock, (first % SLOTS) * 15, (last - first + 1) * 15)
+
+
+def _reach(counts: np.ndarray, edge: int, direction: int, floor: float, length: int) -> int | None:
+    """How many slots the window grows by past `edge`: to the next busy slot, across at most QUIET_SLOTS quiet ones."""
+    for step in range(1, QUIET_SLOTS + 2):
+        if length + step > SLOTS:
+            return None
+        if counts[(edge + direction * step) % SLOTS] >= floor:
+            return step
+    return None
 
 
 def _window_slots(window: Window) -> list[int]:

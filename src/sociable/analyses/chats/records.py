@@ -168,7 +168,7 @@ def build_cpd(ws: Workspace, scope: Scope, *, tag: str, handle: str, code: str |
     """The CPD record of the participant `handle` in the sessions of `tag` in scope."""
     chat, sessions = chat_in_scope(ws, scope, tag, min_posts)
     wanted = handle.strip().lstrip("@").lower()
-    account = next((a for a, p in chat.people.items() if p.handle.lower() == wanted or a.lower() == wanted), None)
+    account = find_account(chat, wanted)
     attended = [s for s in sessions if account in s.participants] if account else []
     if not attended:
         raise NoSuchSession(f"@{wanted} posted in no session of #{chat.tag} in scope; check the handle, the "
@@ -177,6 +177,15 @@ def build_cpd(ws: Workspace, scope: Scope, *, tag: str, handle: str, code: str |
     codes = _codes(code, person.role if person else None, _subtype(ws, account))
     return CpdRecord(chat.tag, chat.handle(account), person.display_name if person else None, codes,
                      [attendance(s, str(account)) for s in attended])
+
+
+def find_account(chat: Chat, wanted: str) -> str | None:
+    """The account with this handle or id; a Mastodon handle may leave out its server ("ann" for ann@host)."""
+    exact = [a for a, p in chat.people.items() if p.handle.lower() == wanted or a.lower() == wanted]
+    if exact:
+        return exact[0]
+    local = [a for a, p in chat.people.items() if p.handle.lower().split("@")[0] == wanted]
+    return local[0] if len(local) == 1 else None
 
 
 def attendance(session: Session, account: str) -> Attendance:
