@@ -214,7 +214,7 @@ def participants_table(chat: Chat, shown: list[Session]) -> pa.Table:
             answers[post.account_id] += bool(post.answers)
         for account in s.participants:
             attended[account].append(s.date)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for account, dates in attended.items():
         person = chat.people.get(account)
         rows.append({"handle": chat.handle(account), "account_id": account,
@@ -248,7 +248,7 @@ def links_table(chat: Chat, shown: list[Session]) -> pa.Table:
 
 def exchanges_table(chat: Chat, shown: list[Session]) -> pa.Table:
     """Replies between different accounts within each session: a small network per session."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for s in shown:
         pairs = Counter((p.account_id, p.reply_to_account) for p in s.posts
                         if p.reply_to_account and p.reply_to_account != p.account_id)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sociable.analyses.base import OptionError
+from sociable.analyses.chats.analysis import check_session_date
 from sociable.analyses.chats.detect import UK
 from sociable.analyses.chats.labels import without_label
 from sociable.analyses.chats.sessions import Chat, ChatPost, Session, in_window, normalise_tag, read_chat, session_on
@@ -71,20 +72,23 @@ class Transcript:
         return f"{start:%H:%M}–{end:%H:%M} UK time ({self.session.minutes} minutes)"
 
 
-def chat_in_scope(ws: Workspace, scope: Scope, tag: str, min_posts: int) -> tuple[Chat, list[Session]]:
+def chat_in_scope(ws: Workspace, scope: Scope, tag: str, min_posts: int,
+                  day: str | None = None) -> tuple[Chat, list[Session]]:
     if not normalise_tag(tag):
         raise NoSuchSession("name the chat's hashtag with --tag, for example --tag wenurses.")
-    chat = read_chat(ws, scope, tag, min_posts)
+    chat = read_chat(ws, scope, tag, min_posts, day)
     return chat, in_window(chat.sessions, scope)
 
 
 def build_transcript(ws: Workspace, scope: Scope, *, tag: str, session: str, min_posts: int = 3) -> Transcript:
     """The transcript of the session of `tag` held on `session` (a UK date, YYYY-MM-DD)."""
-    chat, sessions = chat_in_scope(ws, scope, tag, min_posts)
-    held = session_on(sessions, session)
+    day = check_session_date(session) or ""
+    chat, sessions = chat_in_scope(ws, scope, tag, min_posts, day)
+    held = session_on(sessions, day)
     if not held:
+        chat, sessions = chat_in_scope(ws, scope, tag, min_posts)  # to name the dates it was held
         latest = ", ".join(s.date for s in sessions[-6:]) or "none in scope"
-        raise NoSuchSession(f"#{chat.tag} held no session on {session}; its latest sessions were on {latest}.")
+        raise NoSuchSession(f"#{chat.tag} held no session on {day}; its latest sessions were on {latest}.")
     chosen = held[0]
     return Transcript(chat.tag, chosen, chat.schedule, chat.handle(chosen.host), thread(chat, chosen))
 

@@ -8,9 +8,10 @@ whatever its time window: someone is new at the first session they ever posted i
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -201,11 +202,20 @@ def candidate_tags(ws: Workspace, scope: Scope, min_posts: int, limit: int = 8) 
     return [str(tag) for tag in rows.column("tag").to_pylist()]
 
 
-def read_chat(ws: Workspace, scope: Scope, tag: str, min_posts: int) -> Chat:
-    """A tag's chat in the scope's collections, kinds and platforms (all time; callers narrow by date)."""
+def read_chat(ws: Workspace, scope: Scope, tag: str, min_posts: int, day: str | None = None) -> Chat:
+    """A tag's chat in the scope's collections, kinds and platforms (all time; callers narrow by date).
+
+    With `day` (a UK date), only the session held that day is read, for a transcript: new and
+    returning are then not known (every participant counts as new).
+    """
     tag = normalise_tag(tag)
     everywhere = scope.replace(since=None, until=None)
     keys, found = detect_tag(ws, scope, tag, min_posts)
+    if day is not None:
+        ms = keys.column("ms")
+        found = dataclasses.replace(found, sessions=tuple(
+            o for o in found.sessions
+            if datetime.fromtimestamp(ms[o.first].as_py() / 1000, UTC).astimezone(UK).date().isoformat() == day))
     sessions = _read_sessions(ws, everywhere, tag, keys, found)
     for session in sessions:
         link_questions(session)
