@@ -69,6 +69,39 @@ class Workspace(StoreWorkspace):
         """What is said to and about an organisation, and what went unanswered (`sociable listen`)."""
         return self.run("listening", **scope_and_options)
 
+    def chats(self, **scope_and_options: Any) -> Any:
+        """A hashtag chat's sessions, participants, questions and answers (`sociable chats`)."""
+        return self.run("chats", **scope_and_options)
+
+    def transcript(self, *, tag: str, session: str, min_posts: int = 3, scope: Scope | None = None,
+                   **scope_values: Any) -> Any:
+        """The transcript of one session of a chat, held on `session` (a UK date, YYYY-MM-DD).
+
+        Render it with `sociable.reports.chats.transcript_markdown` or `transcript_html`
+        (`sociable chats --tag T --session D --transcript -o FILE`).
+        """
+        from sociable.analyses.chats.records import build_transcript
+
+        return build_transcript(self, self._scope_of(scope, scope_values), tag=tag, session=session,
+                                min_posts=min_posts)
+
+    def cpd(self, *, tag: str, handle: str, code: str | None = None, min_posts: int = 3,
+            scope: Scope | None = None, **scope_values: Any) -> Any:
+        """One participant's CPD record of a chat's sessions (`sociable cpd`); `code` is nmc, hcpc, swe or all."""
+        from sociable.analyses.chats.records import build_cpd
+
+        return build_cpd(self, self._scope_of(scope, scope_values), tag=tag, handle=handle, code=code,
+                         min_posts=min_posts)
+
+    def _scope_of(self, scope: Scope | None, values: dict[str, Any]) -> Scope:
+        if scope is not None:
+            return self.check_scope(scope)
+        known = ("collection", "since", "until", "kinds", "platforms")
+        unknown = [name for name in values if name not in known]
+        if unknown:
+            raise TypeError(f"unexpected keyword arguments {unknown}; the scope keywords are {', '.join(known)}")
+        return self.scope(*(values.get(name) for name in known))
+
     def safety(self, **scope_and_options: Any) -> Any:
         """What screening found in scope (`sociable safety`); run `screen` first."""
         return self.run("safety", **scope_and_options)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +32,22 @@ from sociable.library import keep_roles
 
 KEEP: dict[str, Callable[[Any, Result], str]] = {"roles": keep_roles}
 """What a command keeps after its analysis ran (a store write); the analysis itself only reads."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandExtension:
+    """Flags an analysis's command has besides its declared options, and what it does when one is given.
+
+    `handle(ctx, spec, values)` runs first and returns True when it did the command's work (for
+    example `sociable chats --transcript` writing a transcript instead of the tables).
+    """
+
+    parameters: tuple[tuple[str, Any, Any], ...]  # (name, Annotated type, default)
+    handle: Callable[[typer.Context, AnalysisSpec, dict[str, Any]], bool]
+
+
+EXTENSIONS: dict[str, CommandExtension] = {}
+"""Registered by the CLI modules that extend an analysis's command (cli/chats.py), before commands are made."""
 
 SCOPE_PARAMETERS: tuple[tuple[str, Any], ...] = (
     ("collection", CollectionsOption), ("since", SinceOption), ("until", UntilOption), ("kinds", KindsOption),
@@ -100,6 +117,10 @@ def build_command(spec: AnalysisSpec) -> Callable[..., None]:
         parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
                                             annotation=annotation))
     parameters.extend(cli_parameter(option) for option in spec.options)
+    extension = EXTENSIONS.get(spec.name)
+    for name, annotation, default in extension.parameters if extension else ():
+        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                            annotation=annotation))
     for name, kind, info, default in OUTPUT_PARAMETERS:
         parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
                                             annotation=Annotated[kind, info]))
@@ -112,6 +133,9 @@ def build_command(spec: AnalysisSpec) -> Callable[..., None]:
 
 def run_command(ctx: typer.Context, spec: AnalysisSpec, values: dict[str, Any]) -> None:
     """Build the Scope, run the analysis, keep what it keeps, then print or write the result."""
+    extension = EXTENSIONS.get(spec.name)
+    if extension is not None and extension.handle(ctx, spec, values):
+        return
     keep = KEEP.get(spec.name)
     ws = open_workspace(ctx, read_only=keep is None)
     try:
