@@ -12,12 +12,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sociable.analyses.base import Result, get_analysis
 from sociable.errors import WorkspaceError
 from sociable.store import Workspace as StoreWorkspace
 from sociable.store.scope import Scope
+
+if TYPE_CHECKING:
+    from sociable.analyses.chats.analysis import ChatsResult
+    from sociable.analyses.dialogue import DialogueResult
+    from sociable.analyses.listening import ListeningResult
+    from sociable.analyses.maturity import MaturityResult
+    from sociable.analyses.network_map import MapResult
+    from sociable.analyses.roles import RolesResult
+    from sociable.analyses.safety import SafetyResult
 
 ScopeValue = str | Iterable[str] | None
 TimeValue = datetime | date | str | None
@@ -43,7 +52,7 @@ class Workspace(StoreWorkspace):
                                                                                platforms)
         return get_analysis(analysis).run(self, chosen, **options)
 
-    def roles(self, *, save: bool | None = None, **scope_and_options: Any) -> Any:
+    def roles(self, *, save: bool | None = None, **scope_and_options: Any) -> RolesResult:
         """Roles and sectors of every account; kept as the workspace's labels unless opened read-only.
 
         `manual=PATH` reads a CSV of manual labels, which are kept too and always win.
@@ -53,23 +62,23 @@ class Workspace(StoreWorkspace):
             keep_roles(self, result)
         return result
 
-    def map(self, **scope_and_options: Any) -> Any:
+    def map(self, **scope_and_options: Any) -> MapResult:
         """Who talks with whom: communities, silos, brokers and influence (`sociable map`)."""
         return self.run("map", **scope_and_options)
 
-    def dialogue(self, **scope_and_options: Any) -> Any:
+    def dialogue(self, **scope_and_options: Any) -> DialogueResult:
         """Broadcasting or conversing, per account and group (`sociable dialogue`)."""
         return self.run("dialogue", **scope_and_options)
 
-    def maturity(self, **scope_and_options: Any) -> Any:
+    def maturity(self, **scope_and_options: Any) -> MaturityResult:
         """An organisation on the five maturity stages, and why (`sociable maturity`)."""
         return self.run("maturity", **scope_and_options)
 
-    def listen(self, **scope_and_options: Any) -> Any:
+    def listen(self, **scope_and_options: Any) -> ListeningResult:
         """What is said to and about an organisation, and what went unanswered (`sociable listen`)."""
         return self.run("listening", **scope_and_options)
 
-    def chats(self, **scope_and_options: Any) -> Any:
+    def chats(self, **scope_and_options: Any) -> ChatsResult:
         """A hashtag chat's sessions, participants, questions and answers (`sociable chats`)."""
         return self.run("chats", **scope_and_options)
 
@@ -102,7 +111,7 @@ class Workspace(StoreWorkspace):
             raise TypeError(f"unexpected keyword arguments {unknown}; the scope keywords are {', '.join(known)}")
         return self.scope(*(values.get(name) for name in known))
 
-    def safety(self, **scope_and_options: Any) -> Any:
+    def safety(self, **scope_and_options: Any) -> SafetyResult:
         """What screening found in scope (`sociable safety`); run `screen` first."""
         return self.run("safety", **scope_and_options)
 
@@ -117,7 +126,7 @@ class Workspace(StoreWorkspace):
         scope: Scope | None = None,
         profession: str | None = None,
         include_reposts: bool = False,
-    ) -> Any:
+    ) -> SafetyResult:
         """Check every post in scope for safe practice and keep the findings (`sociable screen`).
 
         Returns the safety analysis's result for the same scope. Reposts are left out unless
@@ -130,7 +139,7 @@ class Workspace(StoreWorkspace):
         return screen(self, chosen, profession, include_reposts)
 
 
-def keep_roles(ws: StoreWorkspace, result: Any) -> str:
+def keep_roles(ws: StoreWorkspace, result: RolesResult) -> str:
     """Keep what the roles analysis found: the manual labels it read (if any), then every label."""
     if result.options.get("manual") is not None:
         ws.save_manual_labels(result.manual_labels)

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sociable.analyses.base import AnalysisSpec, Option, Result, registered_analyses
+from sociable.analyses.base import AnalysisSpec, Option, registered_analyses
 from sociable.cli.app import app, console, open_workspace, workspace_path
 from sociable.cli.render import print_result, result_json, write_table
 from sociable.cli.scope import (
@@ -30,7 +30,7 @@ from sociable.cli.scope import (
 )
 from sociable.library import keep_roles
 
-KEEP: dict[str, Callable[[Any, Result], str]] = {"roles": keep_roles}
+KEEP: dict[str, Callable[[Any, Any], str]] = {"roles": keep_roles}
 """What a command keeps after its analysis ran (a store write); the analysis itself only reads."""
 
 
