@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from sociable import __version__
 from sociable.reports.html import TEMPLATES as REPORT_TEMPLATES
 from sociable.reports.html import format_utc, script_json, web_link
-from sociable.web.security import SESSION_COOKIE, csrf_cookie
+from sociable.web.security import csrf_token, session_of
 
 TEMPLATES = Path(__file__).with_name("templates")
 NAVIGATION: tuple[tuple[str, str], ...] = (
@@ -72,8 +72,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         request_path=request.url.path,
         navigation=NAVIGATION,
         views=[(spec.name, spec.title) for spec in view_specs()],
-        csrf_token=csrf_cookie(request),
-        signed_in=state.token is not None and bool(request.cookies.get(SESSION_COOKIE)),
+        csrf_token=csrf_token(request),
+        signed_in=state.token is not None and session_of(request).signed_in,
         workspace_name=state.workspaces.path.name,
         version=__version__,
         **context,
