@@ -278,13 +278,15 @@ async def require_csrf(request: Request) -> None:
 def cross_site(headers: Headers) -> str | None:
     """Why a state-changing request did not come from this app's own origin, or None when it did.
 
-    Browsers say where a request comes from (`Sec-Fetch-Site`, `Origin`); a page on another port
-    of the same host is same-site but not same-origin, so only same-origin passes. Clients that
-    send neither (scripts, curl) still need the CSRF token or the bearer token.
+    A browser says where a request comes from in `Sec-Fetch-Site`, which no page can set; a page
+    on another port of the same host is "same-site", not "same-origin", so only same-origin (or
+    "none": typed by the user) passes. Browsers without it are judged by `Origin` (this app's
+    forms send "null" there under the no-referrer policy, but those browsers send Sec-Fetch-Site).
+    Clients that send neither (scripts, curl) still need the CSRF token or the bearer token.
     """
     fetch_site = headers.get("sec-fetch-site")
-    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        return f"it came from another site ({fetch_site})"
+    if fetch_site is not None:
+        return None if fetch_site in ("same-origin", "none") else f"it came from another site ({fetch_site})"
     origin = headers.get("origin")
     if origin is None:
         return None
