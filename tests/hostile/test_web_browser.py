@@ -128,7 +128,7 @@ class Attacker:
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            def do_GET(self) -> None:
                 body = owner.page.encode()
                 self.send_response(200)
                 self.send_header("content-type", "text/html; charset=utf-8")
