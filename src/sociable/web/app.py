@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from sociable import __version__
 from sociable.errors import SociableError
 from sociable.store import Workspace
+from sociable.web.cache import ViewCache
 from sociable.web.jobs import JobQueue
 from sociable.web.responses import install_error_handlers, refused
 from sociable.web.security import (
@@ -29,6 +30,7 @@ from sociable.web.security import (
     Sessions,
     web_key,
 )
+from sociable.web.views import view_specs
 from sociable.web.workspaces import READ_WAIT, WRITE_WAIT, Workspaces
 
 STATIC = Path(__file__).with_name("static")
@@ -98,6 +100,8 @@ def create_app(
     app.state.limits = limits or WebLimits()
     app.state.upload_root = upload_root
     app.state.sessions = sessions
+    app.state.views = ViewCache(path)
+    app.state.view_specs = tuple(view_specs())  # the views registered when the app starts
     app.state.throttle = throttle or LoginThrottle()
     hosts = allowed_hosts if allowed_hosts is not None else (None if token else frozenset(LOOPBACK_NAMES))
     app.add_middleware(BodyLimitMiddleware, max_bytes=app.state.limits.max_upload_bytes)
