@@ -135,7 +135,8 @@ def table(seen: dict[str, list[float]], errors: dict[str, int], elapsed: float) 
         if times:
             lines.append(f"| `{page}` | {len(times):,} | {errors.get(page, 0)} | {statistics.median(times):,.0f} | "
                          f"{percentile(times, 0.9):,.0f} | {percentile(times, 0.99):,.0f} | {max(times):,.0f} |")
-    lines.append(f"| **all** | {len(everything):,} | {sum(errors.get(page, 0) for page in PAGES)} | {statistics.median(everything):,.0f} | "
+    failed = sum(errors.get(page, 0) for page in PAGES)
+    lines.append(f"| **all** | {len(everything):,} | {failed} | {statistics.median(everything):,.0f} | "
                  f"{percentile(everything, 0.9):,.0f} | {percentile(everything, 0.99):,.0f} | "
                  f"{max(everything):,.0f} |")
     lines.append(f"\n{len(everything) / elapsed:,.0f} requests a second over {elapsed:.1f} s.")
