@@ -11,8 +11,9 @@ client starting at a different page), one request at a time, as fast as the app 
 closed loop, so the latency a client sees is the time its request waits plus the time it takes.
 It prints, per page, the requests made, the errors (any status but 200, or no answer), and the
 median, 90th and 99th percentile and longest latency in milliseconds, then the whole run's.
-The clients (httpx, asyncio) run in `--processes` processes of their own, since one Python
-process cannot make requests fast enough for 200 clients; they share the machine with the app.
+The clients are plain keep-alive HTTP/1.1 connections (asyncio, written by hand so they cost
+little) in `--processes` processes of their own; they share the machine with the app, and the
+app's own CPU time per request is printed too (it does not depend on what else runs).
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ def demo_workspace(folder: Path, posts: int) -> Path:
     return path
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -69,46 +76,88 @@ def start_server(path: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit(f"sociable serve did not answer within 60 s: {said}")
 
 
-async def client(http: httpx.AsyncClient, first: int, until: float, seen: dict[str, list[float]],
+class Connection:
+    """One keep-alive HTTP/1.1 connection, written by hand: a client that costs the machine little, so
+    the run measures the app rather than the clients. It sends back the session cookie it was given."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.cookie = ""
+
+    async def get(self, path: str) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        cookie = f"Cookie: {self.cookie}\r\n" if self.cookie else ""
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{cookie}\r\n".encode())
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        headers = [line.split(":", 1) for line in head[1:] if ":" in line]
+        length, chunked = 0, False
+        for name, value in headers:
+            name, value = name.strip().lower(), value.strip()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding" and "chunked" in value:
+                chunked = True
+            elif name == "set-cookie" and value.startswith("sociable_session="):
+                self.cookie = value.split(";", 1)[0]
+        if chunked:
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readuntil(b"\r\n")
+        else:
+            await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def client(host: str, port: int, first: int, until: float, seen: dict[str, list[float]],
                  errors: dict[str, int]) -> None:
+    connection = Connection(host, port)
     turn = first
     while time.monotonic() < until:
         page = PAGES[turn % len(PAGES)]
         turn += 1
         started = time.perf_counter()
         try:
-            response = await http.get(page)
-            outcome = str(response.status_code)
-        except httpx.HTTPError as exc:
+            outcome = str(await connection.get(page))
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             outcome = type(exc).__name__
+            connection.close()
         seen[page].append((time.perf_counter() - started) * 1000)
         if outcome != "200":
             errors[page] += 1
             errors[f"{page} {outcome}"] += 1
+    connection.close()
 
 
-async def load(url: str, clients: int, seconds: float, first: int = 0,
+async def load(port: int, clients: int, seconds: float, first: int = 0,
                ) -> tuple[dict[str, list[float]], dict[str, int], float]:
     seen: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as http:
-        began = time.monotonic()
-        until = began + seconds
-        await asyncio.gather(*(client(http, first + n, until, seen, errors) for n in range(clients)))
-        return dict(seen), dict(errors), time.monotonic() - began
+    began = time.monotonic()
+    until = began + seconds
+    await asyncio.gather(*(client("127.0.0.1", port, first + n, until, seen, errors) for n in range(clients)))
+    return dict(seen), dict(errors), time.monotonic() - began
 
 
-def load_in_process(job: tuple[str, int, float, int]) -> tuple[dict[str, list[float]], dict[str, int], float]:
-    url, clients, seconds, first = job
-    return asyncio.run(load(url, clients, seconds, first))
+def load_in_process(job: tuple[int, int, float, int]) -> tuple[dict[str, list[float]], dict[str, int], float]:
+    port, clients, seconds, first = job
+    return asyncio.run(load(port, clients, seconds, first))
 
 
-def load_in_processes(url: str, clients: int, seconds: float, processes: int,
+def load_in_processes(port: int, clients: int, seconds: float, processes: int,
                       ) -> tuple[dict[str, list[float]], dict[str, int], float]:
     """The clients shared out over several processes; their figures put together."""
     shares = [clients // processes + (1 if n < clients % processes else 0) for n in range(processes)]
-    jobs = [(url, share, seconds, sum(shares[:n])) for n, share in enumerate(shares) if share]
+    jobs = [(port, share, seconds, sum(shares[:n])) for n, share in enumerate(shares) if share]
     with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
         parts = pool.map(load_in_process, jobs)
     seen: dict[str, list[float]] = defaultdict(list)
@@ -162,13 +211,18 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}"
             for page in PAGES:
                 httpx.get(url + page, timeout=120)
-            seen, errors, elapsed = load_in_processes(url, args.clients, args.seconds, max(1, args.processes))
+            before = cpu_seconds(server.pid)
+            seen, errors, elapsed = load_in_processes(port, args.clients, args.seconds, max(1, args.processes))
+            used = cpu_seconds(server.pid) - before
         finally:
             server.terminate()
             server.wait(timeout=30)
     print(f"{args.clients} clients ({args.processes} processes) for {args.seconds:.0f} s against `sociable serve` "
           f"({'the demo sample, ' + format(args.posts, ',') + ' posts' if not args.workspace else path.name})\n")
     print(table(seen, errors, elapsed))
+    served = sum(len(times) for times in seen.values())
+    print(f"The app used {used:.1f} CPU seconds: {used * 1000 / max(1, served):.1f} ms a request "
+          f"(load average after the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores).")
 
 
 if __name__ == "__main__":
