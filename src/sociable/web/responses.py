@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -25,6 +26,8 @@ from sociable.web.queries import NoSuchAccount
 from sociable.web.security import BadHost, CsrfRejected, NotAuthenticated, TooLarge, TooManyAttempts, login_redirect
 from sociable.web.views import BadFilter, NoSuchView
 from sociable.web.workspaces import RETRY_AFTER
+
+LOG = logging.getLogger("sociable.web")
 
 
 class ErrorBody(BaseModel):
@@ -123,6 +126,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        LOG.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         message = "something went wrong inside sociable; the workspace is unchanged. Try again, or report the problem."
         return error_response(request, message, 500)
 
