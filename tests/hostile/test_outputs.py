@@ -17,6 +17,7 @@ import pytest
 
 import sociable
 from sociable.cli import main
+from sociable.reports.exports.files import ProtectedOutput, check_output
 
 TWEETS = [
     {
@@ -201,3 +202,10 @@ def test_a_failed_export_leaves_the_old_file_whole(invoke: Cli, ws: Path, tmp_pa
     assert code == 1 and "shorter than 32" in out
     assert target.read_text() == KEEP
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_the_write_ahead_log_beside_a_protected_file_is_protected_too(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws.duckdb"
+    with pytest.raises(ProtectedOutput, match="the workspace or an input"):
+        check_output(tmp_path / "ws.duckdb.wal", force=True, protect=(workspace,))
+    check_output(tmp_path / "other.csv", force=True, protect=(workspace,))

@@ -113,8 +113,11 @@ def _move(staged: Path, target: Path, *, force: bool, protect: tuple[Path, ...],
 
 
 def _is_protected(path: Path, protect: Iterable[Path]) -> bool:
+    """Whether path is one of `protect` (or the write-ahead log beside one), by name or by link."""
     resolved = path.resolve()
-    for other in protect:
+    guarded = [Path(p) for p in protect]
+    guarded += [Path(f"{p}.wal") for p in guarded if p.suffix != ".wal"]
+    for other in guarded:
         if resolved == other.resolve():
             return True
         try:
