@@ -9,8 +9,6 @@ definition of every measure shown. Every cell is plain text, never markup.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +24,9 @@ from rich.text import Text
 
 from sociable.analyses.base import Measure, Result
 from sociable.errors import SociableError
+from sociable.reports.exports.files import OutputExists as OutputExists  # the CLI's name for it
+from sociable.reports.exports.files import ProtectedOutput as ProtectedOutput
+from sociable.reports.exports.files import check_output, replacing
 
 MAX_CELL = 140
 SHARE_WORDS = ("_share", "_rate")
@@ -34,10 +35,6 @@ TEXT_HINTS = {"handle", "group_name", "style", "organisation", "stage", "summary
               "example_handle", "example_text", "text", "uri", "status", "kind", "period", "name", "sector", "role",
               "subtype", "sectors", "roles", "key_accounts", "top_hashtags", "group", "account", "bucket", "evidence",
               "reason", "display_name", "verdict", "category", "severity", "url", "platform", "account_id"}
-
-
-class OutputExists(SociableError):
-    """An output file exists already and --force was not given."""
 
 
 def print_result(console: Console, result: Result, limit: int = 20) -> None:
@@ -180,31 +177,19 @@ def result_json(result: Result) -> str:
 def write_table(table: pa.Table, path: Path, *, force: bool = False, protect: tuple[Path, ...] = ()) -> Path:
     """Write a table as CSV or Parquet (by the file's ending), atomically, never over a file unless forced.
 
-    Nothing is ever written over a protected path (the workspace, the command's inputs), even
-    with force; an existing target keeps its permissions.
+    Nothing is ever written over a protected path (the workspace, the command's inputs) or any
+    DuckDB database, even with force; an existing target keeps its permissions.
     """
-    target = path.resolve()
-    if any(target == other.resolve() for other in protect):
-        raise SociableError(f"{path} is the workspace or an input of this command; choose another file name.")
     suffix = path.suffix.lower()
+    check_output(path, force=force, protect=protect)
     if suffix not in (".csv", ".parquet"):
         raise SociableError(f"-o should name a .csv or .parquet file, not '{path.name}'.")
-    if target.exists() and not force:
-        raise OutputExists(f"{path} exists already; choose another name or add --force to replace it.")
-    mode = target.stat().st_mode & 0o777 if target.exists() else None
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
+    with replacing(path, force=force, protect=protect) as folder:
+        staged = folder / path.name
         if suffix == ".csv":
-            pa_csv.write_csv(_flat(table), temporary)
+            pa_csv.write_csv(_flat(table), staged)
         else:
-            pq.write_table(table, temporary)
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+            pq.write_table(table, staged)
     return path
 
 

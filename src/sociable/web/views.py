@@ -179,8 +179,9 @@ def view_specs() -> list[ViewSpec]:
     return specs
 
 
-def find_view(name: str) -> ViewSpec:
-    specs = view_specs()
+def find_view(name: str, specs: Sequence[ViewSpec] | None = None) -> ViewSpec:
+    """The view of this name, among `specs` (the app's, fixed when it started) or every registered one."""
+    specs = list(specs) if specs is not None else view_specs()
     for spec in specs:
         if spec.name == name:
             return spec
@@ -201,9 +202,9 @@ class BuiltView:
         return self.context.results.get(self.spec.analysis.name)
 
 
-def build_view(workspace: Any, name: str, filters: Filters) -> BuiltView:
+def build_view(workspace: Any, name: str, filters: Filters, specs: Sequence[ViewSpec] | None = None) -> BuiltView:
     """Build one view's section for a workspace and filters (None when it has nothing to show)."""
-    spec = find_view(name)
+    spec = find_view(name, specs)
     try:
         scope = workspace.check_scope(filters.scope())
     except BadScope as exc:
