@@ -19,7 +19,7 @@ import typer
 
 from sociable.analyses.base import AnalysisSpec, Option, registered_analyses
 from sociable.cli.app import app, console, open_workspace, workspace_path
-from sociable.cli.render import print_result, result_json, write_table
+from sociable.cli.render import check_table_output, print_result, result_json, write_table
 from sociable.cli.scope import (
     CollectionsOption,
     KindsOption,
@@ -136,6 +136,8 @@ def run_command(ctx: typer.Context, spec: AnalysisSpec, values: dict[str, Any]) 
     extension = EXTENSIONS.get(spec.name)
     if extension is not None and extension.handle(ctx, spec, values):
         return
+    if values["output"] is not None:  # a bad -o is refused before any work is done or anything is kept
+        check_table_output(values["output"], force=values["force"], protect=(workspace_path(ctx),))
     keep = KEEP.get(spec.name)
     ws = open_workspace(ctx, read_only=keep is None)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,13 +10,11 @@ from rich.text import Text
 
 from sociable.cli.app import console, open_workspace, workspace_path
 from sociable.cli.mapping import export_app
+from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.reports.exports import ExportSummary, export_accounts, export_posts
 
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="File to write (.csv or .parquet).")]
 FormatOption = Annotated[str | None, typer.Option("--format", "-f", help="csv | parquet (default: from the name).")]
-CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="Only posts in this collection.")]
-SinceOption = Annotated[datetime | None, typer.Option(help="From this date (UTC).")]
-UntilOption = Annotated[datetime | None, typer.Option(help="Before this date (UTC).")]
 PseudonymiseOption = Annotated[
     bool, typer.Option("--pseudonymise", help="Replace accounts and post ids with keyed pseudonyms; redact text.")
 ]
@@ -54,9 +51,11 @@ def export_posts_command(
     ctx: typer.Context,
     output: OutputOption,
     export_format: FormatOption = None,
-    collection: CollectionOption = None,
+    collection: CollectionsOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    kinds: KindsOption = None,
+    platform: PlatformsOption = None,
     pseudonymise: PseudonymiseOption = False,
     secret_file: SecretOption = None,
     force: ForceOption = False,
@@ -64,7 +63,7 @@ def export_posts_command(
     """Export posts to CSV or Parquet, with a manifest; --pseudonymise for research sharing."""
     key = _key_file(ctx, pseudonymise, secret_file)
     ws = open_workspace(ctx, read_only=True)
-    scope = ws.scope(collection=collection, since=since, until=until)
+    scope = cli_scope(ws, collection, since, until, kinds, platform)
     summary = export_posts(ws, output, scope, export_format, pseudonymise, key, force=force)
     _report(summary, key)
 
@@ -74,9 +73,11 @@ def export_accounts_command(
     ctx: typer.Context,
     output: OutputOption,
     export_format: FormatOption = None,
-    collection: CollectionOption = None,
+    collection: CollectionsOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    kinds: KindsOption = None,
+    platform: PlatformsOption = None,
     pseudonymise: PseudonymiseOption = False,
     secret_file: SecretOption = None,
     include_bios: Annotated[
@@ -87,6 +88,6 @@ def export_accounts_command(
     """Export the accounts behind the posts to CSV or Parquet, with a manifest; --pseudonymise for research."""
     key = _key_file(ctx, pseudonymise, secret_file)
     ws = open_workspace(ctx, read_only=True)
-    scope = ws.scope(collection=collection, since=since, until=until)
+    scope = cli_scope(ws, collection, since, until, kinds, platform)
     summary = export_accounts(ws, output, scope, export_format, pseudonymise, key, include_bios, force=force)
     _report(summary, key)

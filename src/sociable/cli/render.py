@@ -174,6 +174,15 @@ def result_json(result: Result) -> str:
     return json.dumps(result.to_json(), ensure_ascii=False, indent=None, default=str, allow_nan=False)
 
 
+def check_table_output(path: Path, *, force: bool = False, protect: tuple[Path, ...] = ()) -> None:
+    """Refuse a -o target before any work: protected, existing without force, a missing folder, a wrong ending."""
+    check_output(path, force=force, protect=protect)
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise SociableError(f"-o should name a .csv or .parquet file, not '{path.name}'.")
+    if not path.parent.is_dir():
+        raise SociableError(f"the folder {path.parent} does not exist; create it or choose another file name.")
+
+
 def write_table(table: pa.Table, path: Path, *, force: bool = False, protect: tuple[Path, ...] = ()) -> Path:
     """Write a table as CSV or Parquet (by the file's ending), atomically, never over a file unless forced.
 
@@ -181,9 +190,7 @@ def write_table(table: pa.Table, path: Path, *, force: bool = False, protect: tu
     DuckDB database, even with force; an existing target keeps its permissions.
     """
     suffix = path.suffix.lower()
-    check_output(path, force=force, protect=protect)
-    if suffix not in (".csv", ".parquet"):
-        raise SociableError(f"-o should name a .csv or .parquet file, not '{path.name}'.")
+    check_table_output(path, force=force, protect=protect)
     with replacing(path, force=force, protect=protect) as folder:
         staged = folder / path.name
         if suffix == ".csv":
