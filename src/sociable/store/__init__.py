@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -28,7 +29,7 @@ from sociable.errors import (
 from sociable.sources.base import Format, RawRecord
 from sociable.sources.registry import detect_format, get_format
 from sociable.store import screening
-from sociable.store.fast.writer import BackgroundWriter
+from sociable.store.fast.writer import BackgroundWriter, WriteFailed
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary, ImportSummary
 from sociable.store.raw import read_blocks
 from sociable.store.reading import read_batches
@@ -74,6 +75,7 @@ FIRST_RETRY = 0.02
 LONGEST_RETRY = 0.5
 # A waiting writer's marker counts while it was touched this recently (it is touched at every retry).
 FRESH_MARKER = 2.0
+WORKSPACE_NAME = "sociable.duckdb"
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 POST_SORTS = {"time": "created_at DESC", "oldest": "created_at", "likes": "like_count DESC NULLS LAST"}
@@ -99,6 +101,7 @@ class Workspace:
         self.con = self._connect(read_only, deadline)
         if not read_only:
             ensure_schema(self.con, str(self.path))
+            self._mark_interrupted_runs()
             return
         version = schema_version(self.con, str(self.path))
         if version is None:
@@ -121,8 +124,9 @@ class Workspace:
         pause, marker = FIRST_RETRY, None
         try:
             while True:
+                _check_database_file(self.path)
                 try:
-                    return duckdb.connect(str(self.path), read_only=read_only)
+                    return _on_disk(duckdb.connect(str(self.path), read_only=read_only), self.path)
                 except (duckdb.IOException, duckdb.ConnectionException) as exc:
                     busy = _busy(self.path, exc, read_only)
                     if busy is None:
@@ -229,9 +233,9 @@ class Workspace:
         order = _choice(sort, POST_SORTS, "sort")
         scope = self.check_scope(scope) if scope is not None else self.scope(collection, since, until)
         where, params = scope.condition("p"), scope.params()
-        if search:
-            where += " AND p.text ILIKE $search"
-            params["search"] = f"%{search}%"
+        if search:  # the words as written: % and _ are not wildcards
+            where += " AND contains(lower(p.text), lower($search))"
+            params["search"] = search
         sql = (
             "SELECT p.platform, p.post_id, p.created_at, a.handle, p.account_id, p.text, p.reply_to, "
             "p.repost_of, p.quote_of, p.hashtags, p.uri FROM posts p "
@@ -382,18 +386,27 @@ class Workspace:
             raise SociableError("a collection name cannot be empty.")
         targets = list(_expand(Path(p) for p in paths))
         with self._lock, _bulk_allocation():
+            self._mark_interrupted_runs()
             run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
             summary = ImportSummary(run_id)
-            with _import_settings(self.con):
-                writer = BatchWriter(self.con, run_id, collection)
-                for index, path in enumerate(targets):
-                    started = datetime.now(UTC)
-                    file_summary = self._import_one(
-                        path, format, options or {}, writer, index, len(targets), progress, line_route
-                    )
-                    summary.files.append(file_summary)
-                    self._record_run(run_id, started, collection, file_summary)
-            self.con.execute(RESOLVE_MENTIONS_SQL)
+            running = (_identity(self.path), run_id)
+            _RUNNING.add(running)
+            path: Path | None = None
+            try:
+                with _import_settings(self.con):
+                    writer = BatchWriter(self.con, run_id, collection)
+                    for index, path in enumerate(targets):
+                        self._start_run(run_id, collection, path, format)
+                        file_summary = self._import_one(
+                            path, format, options or {}, writer, index, len(targets), progress, line_route
+                        )
+                        summary.files.append(file_summary)
+                        self._finish_run(run_id, file_summary)
+                self.con.execute(RESOLVE_MENTIONS_SQL)
+            except WriteFailed as exc:
+                raise WorkspaceError(_write_failure(self.path, path, exc.cause)) from None
+            finally:
+                _RUNNING.discard(running)
         return summary
 
     def _import_one(
@@ -427,11 +440,31 @@ class Workspace:
         finally:
             background.close()
 
-    def _record_run(self, run_id: int, started: datetime, collection: str | None, f: FileSummary) -> None:
+    def _start_run(self, run_id: int, collection: str | None, path: Path, format_name: str) -> None:
+        """The file's `runs` row, written (and committed) before anything of the file is stored.
+
+        It is finished by `_finish_run`; a row left unfinished (the process was killed, the disk
+        filled up) is marked interrupted the next time the workspace is opened for writing.
+        """
         self.con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, started, datetime.now(UTC), f.file, f.format, collection, f.read, f.stored, f.duplicates,
-             f.rejected, f.error],
+            "INSERT INTO runs (run_id, started_at, file, format, collection) VALUES (?, ?, ?, ?, ?)",
+            [run_id, datetime.now(UTC), str(path), format_name, collection],
+        )
+
+    def _finish_run(self, run_id: int, f: FileSummary) -> None:
+        self.con.execute(
+            "UPDATE runs SET finished_at = ?, format = ?, read = ?, stored = ?, duplicates = ?, rejected = ?, "
+            "error = ? WHERE run_id = ? AND file = ? AND finished_at IS NULL",
+            [datetime.now(UTC), f.format, f.read, f.stored, f.duplicates, f.rejected, f.error, run_id, f.file],
+        )
+
+    def _mark_interrupted_runs(self) -> None:
+        """Say so in the `runs` rows of imports that never finished (none can be running: we hold the writer's lock)."""
+        running = [run for path, run in _RUNNING if path == _identity(self.path)]
+        self.con.execute(
+            "UPDATE runs SET error = ? WHERE finished_at IS NULL AND error IS NULL "
+            "AND NOT list_contains(?::BIGINT[], run_id)",
+            [INTERRUPTED, running],
         )
 
     def remap(self, format: str | None = None) -> RemapSummary:
@@ -589,6 +622,74 @@ def _import_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     finally:
         with suppress(duckdb.Error):  # a DuckDB that failed fatally refuses this too; its first error is raised
             con.execute(f"SET threads = {threads}")
+
+
+# Every DuckDB database file has these bytes at this offset (its header's magic).
+_DUCKDB_MAGIC, _DUCKDB_MAGIC_AT = b"DUCK", 8
+
+
+def _check_database_file(path: Path) -> None:
+    """Refuse a path that exists and is not a DuckDB database, whatever its name ends with.
+
+    DuckDB opens an existing file whose name ends .json, .jsonl, .ndjson or .csv as an empty
+    in-memory database: an import into it would say "stored" and keep nothing.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise WorkspaceError(f"{path} could not be opened ({exc.strerror or exc}).") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise WorkspaceError(f"{path} is a folder, not a workspace; name a workspace file, e.g. "
+                             f"--workspace {path / WORKSPACE_NAME}.")
+    if not stat.S_ISREG(info.st_mode):
+        raise WorkspaceError(f"{path} is not a regular file, so it cannot be a workspace; choose another name.")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_DUCKDB_MAGIC_AT + len(_DUCKDB_MAGIC))
+    except OSError as exc:
+        raise WorkspaceError(f"{path} could not be opened ({exc.strerror or exc}).") from None
+    if head[_DUCKDB_MAGIC_AT:] != _DUCKDB_MAGIC:
+        what = "an empty file" if not head else "a file that is not a DuckDB database"
+        other = path.with_suffix(".duckdb") if path.suffix != ".duckdb" else path.with_name(WORKSPACE_NAME)
+        raise WorkspaceError(
+            f"{path} is {what}, so it is not a sociable workspace (it was left untouched); "
+            f"name a new or existing workspace instead, e.g. --workspace {other}."
+        )
+
+
+def _on_disk(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConnection:
+    """The connection, once it is known to be the file itself and not an in-memory database."""
+    rows = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchall()
+    if not rows or not rows[0][0]:
+        con.close()
+        raise WorkspaceError(f"{path} could not be opened as a database file; choose another workspace name.")
+    return con
+
+
+# The error of a `runs` row whose import never finished.
+INTERRUPTED = (
+    "interrupted: this import stopped before it finished (the process was ended, or the disk was full); "
+    "what it had committed is kept, and importing the same files again finishes it exactly"
+)
+# Imports running now in this process, by workspace file and run id (another process cannot be
+# importing while we hold the workspace for writing; another workspace object of this process can).
+_RUNNING: set[tuple[str, int]] = set()
+
+
+def _identity(path: Path) -> str:
+    return str(path.resolve())
+
+
+def _write_failure(workspace: Path, file: Path | None, cause: BaseException) -> str:
+    said = (str(cause).splitlines() or [type(cause).__name__])[0].removeprefix("IO Error: ")
+    where = f" while importing {file}" if file is not None else ""
+    return (
+        f"{workspace} could not be written{where} ({said}); the import stopped and went back to its last "
+        "commit, so nothing half-written is kept: free some space (or fix the disk) and run the same import "
+        "again to finish it."
+    )
 
 
 def _open_failure(path: Path, exc: Exception) -> str:
