@@ -100,6 +100,26 @@ class LineMapping:
 
 POST_FIELDS = tuple(f.name for f in fields(Post))
 
+# The largest count the workspace stores (its counts are 64-bit; media_count 32-bit).
+COUNT_LIMITS = {"media_count": 2**31 - 1, "like_count": 2**63 - 1, "repost_count": 2**63 - 1,
+                "reply_count": 2**63 - 1, "followers": 2**63 - 1, "following": 2**63 - 1}
+
+
+def check_counts(mapped: Mapped) -> None:
+    """Raise MappingError when a post's or account's count is beyond what the workspace can store."""
+    for post in mapped.posts:
+        for name in ("like_count", "repost_count", "reply_count", "media_count"):
+            _check_count(name, getattr(post, name))
+    for account in mapped.accounts:
+        _check_count("followers", account.followers)
+        _check_count("following", account.following)
+
+
+def _check_count(name: str, value: int | None) -> None:
+    if value is not None and not -COUNT_LIMITS[name] <= value <= COUNT_LIMITS[name]:
+        limit = COUNT_LIMITS[name]
+        raise MappingError(f"its {name} {value} is beyond the largest count sociable can store ({limit:,})")
+
 
 # ---------------------------------------------------------------------------- reading
 
@@ -180,7 +200,7 @@ def _first_array_element(text: bytes) -> Any:
     body = decode_text(text)[1:].lstrip()
     try:
         value, _ = decoder.raw_decode(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's parser goes
         return None
     return value
 
@@ -231,7 +251,12 @@ def _parse_whole(data: bytes) -> Any:
 
 
 def _salvage_array(path: Path, data: bytes, fmt: str) -> Iterator[tuple[int, Any] | Rejected]:
-    """A JSON array that does not parse (a truncated download): keep the whole records before the damage."""
+    """A JSON array that does not parse whole: keep every whole record of it.
+
+    A truncated download keeps the records before the damage; a record nested too deeply to
+    read is rejected and the records after it are read; text after the array's end is kept
+    as one rejected record.
+    """
     import json
 
     decoder = json.JSONDecoder()
@@ -239,16 +264,45 @@ def _salvage_array(path: Path, data: bytes, fmt: str) -> Iterator[tuple[int, Any
     position, number = 0, 0
     while True:
         position = _skip_separators(text, position)
-        if position >= len(text) or text[position] == "]":
+        if position >= len(text):
+            return
+        if text[position] == "]":
+            rest = text[position + 1 :].strip()
+            if rest:
+                reason = f"{path.name} has text after the end of its array ({len(rest):,} characters), not a record"
+                yield Rejected(fmt, str(path), number + 1, rest, reason)
             return
         number += 1
+        start = position
         try:
             value, position = decoder.raw_decode(text, position)
+        except RecursionError:
+            position = _skip_value(text, position)
+            reason = f"record {number} of {path.name} is nested too deeply to read"
+            yield Rejected(fmt, str(path), number, text[start:position], reason)
+            continue
         except ValueError as exc:
             reason = f"{path.name} ends in the middle of record {number} (truncated?): {getattr(exc, 'msg', exc)}"
             yield Rejected(fmt, str(path), number, text[position:], reason)
             return
         yield (number, value)
+
+
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _skip_value(text: str, position: int) -> int:
+    """Where the array or object starting at `position` ends, found without recursion (strings skipped whole)."""
+    depth = 0
+    for match in _TOKEN.finditer(text, position):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+            if depth <= 0:
+                return match.end()
+    return len(text)
 
 
 def _skip_separators(text: str, position: int) -> int:
