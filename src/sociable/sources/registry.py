@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,22 @@ def get_format(name: str) -> Format:
     raise UnknownFormat(f"there is no format called '{name}'; the formats are: {names}.")
 
 
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"))
+
+
+def check_regular_file(path: Path) -> None:
+    """Refuse a named pipe, socket or device before anything opens it (reading one can wait forever)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return  # said where it is opened
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = next((name for test, name in _SPECIAL if test(mode)), "a special file")
+    raise UnreadableFile(f"{path} is {kind}, not a file; sociable imports files and folders only, so it was not read.")
+
+
 def detect_format(path: Path) -> Format:
     """The format of a file or folder, recognised from its content; raises if none fits."""
     if path.is_dir():
@@ -35,6 +52,7 @@ def detect_format(path: Path) -> Format:
         raise UnknownFormat(f"{path} is a folder but not a PHEME thread folder; import the files in it instead.")
     if not path.exists():
         raise UnreadableFile(f"{path} does not exist.")
+    check_regular_file(path)
     head = head_bytes(path)
     if not head.strip():
         raise UnreadableFile(f"{path} is empty; there is nothing to import.")

@@ -27,7 +27,7 @@ from sociable.errors import (
     WorkspaceError,
 )
 from sociable.sources.base import Format, RawRecord
-from sociable.sources.registry import detect_format, get_format
+from sociable.sources.registry import check_regular_file, detect_format, get_format
 from sociable.store import screening
 from sociable.store.fast.writer import BackgroundWriter, WriteFailed
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary, ImportSummary
@@ -415,6 +415,7 @@ class Workspace:
     ) -> FileSummary:
         summary = FileSummary(str(path), format_name)
         try:
+            check_regular_file(path)
             fmt = detect_format(path) if format_name == "auto" else get_format(format_name)
             summary.format = fmt.name
             self._read_into(fmt, path, options, writer, summary, index, count, progress, line_route)
@@ -770,14 +771,23 @@ def _choice(value: str, choices: Mapping[str, str], what: str) -> str:
     return choices[value]
 
 
-def _expand(paths: Iterator[Path] | Any) -> Iterator[Path]:
-    """Files to import: folders are walked (hidden files skipped) unless the folder is itself a format."""
+def _expand(paths: Iterable[Path], walked: set[Path] | None = None) -> Iterator[Path]:
+    """Files to import: folders are walked (hidden files skipped) unless the folder is itself a format.
+
+    Each folder is walked once, by its real path, so a link back to a folder already walked
+    (a symlink loop) ends the walk there.
+    """
+    walked = set() if walked is None else walked
     for path in paths:
         if path.is_dir():
+            real = path.resolve()
+            if real in walked:
+                continue
+            walked.add(real)
             try:
                 detect_format(path)
             except (UnknownFormat, UnreadableFile):
                 children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
-                yield from _expand(children)
+                yield from _expand(children, walked)
                 continue
         yield path
