@@ -60,10 +60,34 @@ def detect_format(path: Path) -> Format:
         raise UnreadableFile(
             f"{path} is a binary file; expected a text export (JSON, JSON Lines, tweets.js, RSS/Atom or CSV)."
         )
-    for fmt in all_formats():
-        if not fmt.directory and fmt.sniff(path, head):
-            return fmt
+    found = _sniff(path, head)
+    if found is None:
+        found = _sniff_past_junk(path, head)
+    if found is not None:
+        return found
     raise UnknownFormat(
         f"{path} is not a format sociable recognises; expected Twitter/X, Mastodon, Bluesky, RSS/Atom or CSV "
         "exports (see `sociable formats`), or name one with --format."
     )
+
+
+# How many leading lines of a JSON Lines head detection looks past, to find records it knows.
+PAST_LINES = 64
+
+
+def _sniff(path: Path, head: bytes) -> Format | None:
+    return next((fmt for fmt in all_formats() if not fmt.directory and fmt.sniff(path, head)), None)
+
+
+def _sniff_past_junk(path: Path, head: bytes) -> Format | None:
+    """The format of a JSON Lines file whose first lines are not records of any format (a log line,
+    a header object, notices): recognised from the first line on that is. Those first lines are
+    then read and rejected, each with its reason, like any record that is not a post."""
+    lines = head.split(b"\n")
+    for skip in range(1, min(len(lines) - 1, PAST_LINES)):
+        rest = b"\n".join(lines[skip:]).lstrip()
+        if rest[:1] == b"{":
+            found = _sniff(path, rest)
+            if found is not None:
+                return found
+    return None
