@@ -469,40 +469,60 @@ class Workspace:
         )
 
     def remap(self, format: str | None = None) -> RemapSummary:
-        """Re-apply the current mappers to the stored raw records, without the original files."""
+        """Re-apply the current mappers to the stored raw records, without the original files.
+
+        Collection memberships outlive a mapper that stops giving a post: they are set aside
+        and restored when a later remap gives the post again. The rejections of earlier remaps
+        are replaced by this one's, so a record a fixed mapper now maps is no longer listed as
+        rejected. A remap is recorded in `runs` with the file "(remap)".
+        """
         self._require_writable()
         with self._lock, _bulk_allocation():
             where = "WHERE format = ?" if format else ""
             params = [format] if format else []
+            records = f"(SELECT unnest(record_ids) FROM raw_blocks {where})"
             with self.transaction() as con:
+                started = datetime.now(UTC)
                 con.execute(
-                    "DELETE FROM posts WHERE record_id IN "
-                    f"(SELECT unnest(record_ids) FROM raw_blocks {where})", params
+                    f"DELETE FROM rejected WHERE run_id IN (SELECT run_id FROM runs WHERE file = ?) "
+                    f"{'AND format = ?' if format else ''}", [REMAP_FILE, *params],
                 )
-                con.execute("DELETE FROM accounts")
-                con.execute("DELETE FROM interactions")
-                result = self._remap_records(format)
+                if format:  # the other formats' posts keep their interactions; profiles are merged again
+                    con.execute(
+                        "DELETE FROM interactions i USING posts p WHERE p.platform = i.platform "
+                        f"AND p.post_id = i.post_id AND p.record_id IN {records}", params,
+                    )
+                else:
+                    con.execute("DELETE FROM accounts")
+                    con.execute("DELETE FROM interactions")
+                con.execute(f"DELETE FROM posts WHERE record_id IN {records}", params)
+                run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
+                summary = self._remap_records(run_id, format)
                 con.execute(RESOLVE_MENTIONS_SQL)
-                con.execute(_DROP_LOST_MEMBERS_SQL)
-        return result
+                con.execute(_KEEP_LOST_MEMBERS_SQL)
+                con.execute(
+                    "INSERT INTO runs (run_id, started_at, finished_at, file, format, read, stored, duplicates, "
+                    "rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, started, datetime.now(UTC), REMAP_FILE, format or "all", summary.read, summary.stored,
+                     summary.duplicates, summary.rejected],
+                )
+        return RemapSummary(summary.read, summary.stored, summary.rejected)
 
-    def _remap_records(self, format: str | None) -> RemapSummary:
-        run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
+    def _remap_records(self, run_id: int, format: str | None) -> FileSummary:
         writer = BatchWriter(self.con, run_id, None)
-        summary = FileSummary("(remap)", format or "all")
-        records = 0
+        summary = FileSummary(REMAP_FILE, format or "all")
         for format_name, file, block in read_blocks(self.con, format):
             fmt = get_format(format_name)
             batch, ids = Batch(format_name, file or ""), []
             for record_id, number, raw in block:
-                records += 1
+                summary.read += 1
                 before = len(batch.numbers)
                 batch.add(RawRecord(format_name, file or "", number, raw), fmt)
                 if len(batch.numbers) > before:
                     ids.append(record_id)
             writer.write(batch, summary, ids, in_transaction=True)
         writer.flush_accounts()
-        return RemapSummary(records, summary.stored, summary.rejected)
+        return summary
 
     # ------------------------------------------------------------------ screening results
 
@@ -583,12 +603,21 @@ def writer_waiting(path: str | os.PathLike[str]) -> bool:
     return time.time() - touched < FRESH_MARKER
 
 
-# Collections hold stored posts only (the writer relies on it): a post a fixed mapper no longer
-# gives leaves its collections too.
-_DROP_LOST_MEMBERS_SQL = """
-DELETE FROM collections c WHERE NOT EXISTS (
-    SELECT 1 FROM posts p WHERE p.platform = c.platform AND p.post_id = c.post_id)
+# Collections hold stored posts only (the writer relies on it). A remap sets aside the memberships
+# of posts the mappers no longer give, and gives back those of posts they give again.
+_KEEP_LOST_MEMBERS_SQL = """
+INSERT INTO collections SELECT s.name, s.platform, s.post_id FROM set_aside_members s
+ WHERE EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)
+   AND NOT EXISTS (SELECT 1 FROM collections c WHERE c.name = s.name AND c.platform = s.platform
+                   AND c.post_id = s.post_id);
+DELETE FROM set_aside_members s
+ WHERE EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id);
+INSERT INTO set_aside_members SELECT c.name, c.platform, c.post_id FROM collections c
+ WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = c.platform AND p.post_id = c.post_id);
+DELETE FROM collections c
+ WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = c.platform AND p.post_id = c.post_id);
 """
+REMAP_FILE = "(remap)"  # the `file` of a remap's row in `runs`
 
 
 @contextmanager
