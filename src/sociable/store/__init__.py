@@ -29,7 +29,7 @@ from sociable.errors import (
 from sociable.sources.base import Format, RawRecord
 from sociable.sources.registry import check_regular_file, detect_format, get_format
 from sociable.store import screening
-from sociable.store.fast.writer import BackgroundWriter, WriteFailed
+from sociable.store.fast.writer import DATABASE_STORAGE_ERRORS, BackgroundWriter, WriteFailed
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary, ImportSummary
 from sociable.store.raw import read_blocks
 from sociable.store.reading import read_batches
@@ -405,6 +405,10 @@ class Workspace:
                 self.con.execute(RESOLVE_MENTIONS_SQL)
             except WriteFailed as exc:
                 raise WorkspaceError(_write_failure(self.path, path, exc.cause)) from None
+            except DATABASE_STORAGE_ERRORS as exc:  # the runs rows or the mentions, written by this thread
+                with suppress(duckdb.Error):
+                    self.con.execute("ROLLBACK")
+                raise WorkspaceError(_write_failure(self.path, path, exc)) from None
             finally:
                 _RUNNING.discard(running)
         return summary

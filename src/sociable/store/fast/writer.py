@@ -88,8 +88,10 @@ class BackgroundWriter:
             raise error
 
 
-# What a full disk, a failing disk or a file-size limit looks like from DuckDB (or from the OS).
-STORAGE_ERRORS = (duckdb.IOException, duckdb.FatalException, OSError)
+# What a full disk, a failing disk or a file-size limit looks like from DuckDB (a write, a commit,
+# a checkpoint that fails), or from the OS.
+DATABASE_STORAGE_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.TransactionException)
+STORAGE_ERRORS = (*DATABASE_STORAGE_ERRORS, OSError)
 
 
 class WriteFailed(Exception):
