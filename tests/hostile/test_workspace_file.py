@@ -52,3 +52,14 @@ def test_a_new_workspace_may_have_any_name_and_keeps_what_is_imported(tmp_path: 
     assert run_cli("--workspace", target, "import", data).returncode == 0
     with sociable.open(target, read_only=True) as ws:  # opened again: the posts were kept on disk
         assert ws.counts()["posts"] == 3
+
+
+def test_checking_a_workspace_never_drops_the_lock_this_process_holds(tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it (DuckDB's too):
+    opening the workspace a second time beside a reader must not let another process write under it."""
+    path = tmp_path / "ws.duckdb"
+    sociable.open(path).close()
+    with sociable.open(path, read_only=True), sociable.open(path, read_only=True):
+        writer = run_cli("-w", path, "--wait", "0", "import", tmp_path / "none.jsonl")
+        assert writer.returncode == 1
+        assert "is busy" in " ".join(writer.stderr.split())

@@ -128,6 +128,8 @@ class Workspace:
                 try:
                     return _on_disk(duckdb.connect(str(self.path), read_only=read_only), self.path)
                 except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                    if "not a valid DuckDB database" in str(exc):
+                        raise _not_a_database(self.path) from None
                     busy = _busy(self.path, exc, read_only)
                     if busy is None:
                         raise WorkspaceError(_open_failure(self.path, exc)) from None
@@ -658,15 +660,12 @@ def _import_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute(f"SET threads = {threads}")
 
 
-# Every DuckDB database file has these bytes at this offset (its header's magic).
-_DUCKDB_MAGIC, _DUCKDB_MAGIC_AT = b"DUCK", 8
-
-
 def _check_database_file(path: Path) -> None:
-    """Refuse a path that exists and is not a DuckDB database, whatever its name ends with.
+    """Refuse a folder, a named pipe or a device before DuckDB is asked to open it.
 
-    DuckDB opens an existing file whose name ends .json, .jsonl, .ndjson or .csv as an empty
-    in-memory database: an import into it would say "stored" and keep nothing.
+    The file itself is never opened here: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, DuckDB's included, and another process could then write
+    under a workspace this process is reading. DuckDB says whether a file is a database.
     """
     try:
         info = path.stat()
@@ -679,26 +678,32 @@ def _check_database_file(path: Path) -> None:
                              f"--workspace {path / WORKSPACE_NAME}.")
     if not stat.S_ISREG(info.st_mode):
         raise WorkspaceError(f"{path} is not a regular file, so it cannot be a workspace; choose another name.")
+
+
+def _not_a_database(path: Path) -> WorkspaceError:
     try:
-        with path.open("rb") as fh:
-            head = fh.read(_DUCKDB_MAGIC_AT + len(_DUCKDB_MAGIC))
-    except OSError as exc:
-        raise WorkspaceError(f"{path} could not be opened ({exc.strerror or exc}).") from None
-    if head[_DUCKDB_MAGIC_AT:] != _DUCKDB_MAGIC:
-        what = "an empty file" if not head else "a file that is not a DuckDB database"
-        other = path.with_suffix(".duckdb") if path.suffix != ".duckdb" else path.with_name(WORKSPACE_NAME)
-        raise WorkspaceError(
-            f"{path} is {what}, so it is not a sociable workspace (it was left untouched); "
-            f"name a new or existing workspace instead, e.g. --workspace {other}."
-        )
+        empty = path.stat().st_size == 0
+    except OSError:
+        empty = False
+    what = "an empty file" if empty else "a file that is not a DuckDB database"
+    other = path.with_suffix(".duckdb") if path.suffix != ".duckdb" else path.with_name(WORKSPACE_NAME)
+    return WorkspaceError(
+        f"{path} is {what}, so it is not a sociable workspace (it was left untouched); "
+        f"name a new or existing workspace instead, e.g. --workspace {other}."
+    )
 
 
 def _on_disk(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConnection:
-    """The connection, once it is known to be the file itself and not an in-memory database."""
+    """The connection, once it is known to be the file itself.
+
+    DuckDB opens an existing file whose name ends .json, .jsonl, .ndjson or .csv (and is not
+    a database) as an empty database in memory: an import into it would say "stored" and
+    keep nothing.
+    """
     rows = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchall()
     if not rows or not rows[0][0]:
         con.close()
-        raise WorkspaceError(f"{path} could not be opened as a database file; choose another workspace name.")
+        raise _not_a_database(path)
     return con
 
 
