@@ -10,6 +10,7 @@ raw record it yields.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -100,24 +101,113 @@ class LineMapping:
 
 POST_FIELDS = tuple(f.name for f in fields(Post))
 
+# The largest count the workspace stores (its counts are 64-bit; media_count 32-bit).
+COUNT_LIMITS = {"media_count": 2**31 - 1, "like_count": 2**63 - 1, "repost_count": 2**63 - 1,
+                "reply_count": 2**63 - 1, "followers": 2**63 - 1, "following": 2**63 - 1}
+
+
+def check_counts(mapped: Mapped) -> None:
+    """Raise MappingError when a post's or account's count is beyond what the workspace can store."""
+    for post in mapped.posts:
+        for name in ("like_count", "repost_count", "reply_count", "media_count"):
+            _check_count(name, getattr(post, name))
+    for account in mapped.accounts:
+        _check_count("followers", account.followers)
+        _check_count("following", account.following)
+
+
+def _check_count(name: str, value: int | None) -> None:
+    if value is not None and not -COUNT_LIMITS[name] <= value <= COUNT_LIMITS[name]:
+        limit = COUNT_LIMITS[name]
+        raise MappingError(f"its {name} {value} is beyond the largest count sociable can store ({limit:,})")
+
 
 # ---------------------------------------------------------------------------- reading
 
 
-def head_bytes(path: Path, size: int = SNIFF_BYTES) -> bytes:
+UTF8_BOM = b"\xef\xbb\xbf"
+# Byte order marks of the encodings read besides UTF-8 (UTF-32 LE first: it starts like UTF-16 LE).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"))
+_BLANK = b" \t\r\n"
+
+
+def text_encoding(first: bytes) -> str | None:
+    """'utf-16' or 'utf-32' when a file's first bytes are that encoding's byte order mark, else None.
+
+    A file with none is read as its bytes (UTF-8, or latin-1 where it is not UTF-8).
+    """
+    return next((name for bom, name in _BOMS if first.startswith(bom)), None)
+
+
+def file_encoding(path: Path) -> str | None:
+    """`text_encoding` of a file's first bytes."""
     with path.open("rb") as fh:
-        return fh.read(size)
+        return text_encoding(fh.read(4))
+
+
+def head_bytes(path: Path, size: int = SNIFF_BYTES) -> bytes:
+    """The first `size` bytes of a file's text, from its first character that is not blank, as UTF-8.
+
+    Leading blank lines (however many), a byte order mark and a UTF-16 or UTF-32 encoding
+    never hide what a file is: sniffing and reading see the same text.
+    """
+    with path.open("rb") as fh:
+        encoding = text_encoding(fh.read(4))
+        fh.seek(0)
+        if encoding is None:
+            return _head_of_bytes(fh, size)
+        return _head_of_text(fh, encoding, size)
+
+
+def _head_of_bytes(fh: Any, size: int) -> bytes:
+    first = True
+    while block := fh.read(size):
+        if first and block.startswith(UTF8_BOM):
+            block = block[len(UTF8_BOM):]
+        first = False
+        found = block.lstrip(_BLANK)
+        if found:
+            return found + fh.read(size - len(found))
+    return b""
+
+
+def _head_of_text(fh: Any, encoding: str, size: int) -> bytes:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    head = b""
+    while len(head) < size:
+        block = fh.read(size)
+        head = (head + decoder.decode(block, final=not block).encode("utf-8")).lstrip(_BLANK)
+        if not block:
+            break
+    return head[:size]
+
+
+def read_data(path: Path) -> bytes:
+    """A whole file's text as UTF-8 bytes without a byte order mark (UTF-16 and UTF-32 files transcoded)."""
+    data = path.read_bytes()
+    encoding = text_encoding(data[:4])
+    if encoding is not None:
+        return data.decode(encoding, "replace").encode("utf-8")
+    return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
 
 
 def looks_binary(head: bytes) -> bool:
-    """True for files that are not text: NUL bytes or mostly non-printable control bytes."""
-    if not head:
-        return False
-    if b"\x00" in head[:8192]:
-        return True
+    """True for files that are not text: mostly control bytes, or NUL bytes in what is not UTF-8 text.
+
+    A text export with a stray NUL byte is text (the record holding it is rejected, the
+    others read); an image, an archive or a database is not.
+    """
     sample = head[:8192]
+    if not sample:
+        return False
     control = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    return control / len(sample) > 0.10
+    if control / len(sample) > 0.10:
+        return True
+    if b"\x00" not in sample:
+        return False
+    undecodable = sample.decode("utf-8", "replace").count("\ufffd")
+    return sample.count(b"\x00") / len(sample) > 0.01 or undecodable / len(sample) > 0.05
 
 
 def decode_text(data: bytes) -> str:
@@ -180,7 +270,7 @@ def _first_array_element(text: bytes) -> Any:
     body = decode_text(text)[1:].lstrip()
     try:
         value, _ = decoder.raw_decode(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's parser goes
         return None
     return value
 
@@ -197,10 +287,10 @@ def iter_json_values(path: Path, fmt: str) -> Iterator[tuple[int, Any] | Rejecte
         raise UnreadableFile(f"{path} is a binary file, not JSON; expected JSON, a JSON array or JSON Lines.")
     if not head.strip():
         return
-    data = path.read_bytes()
+    data = read_data(path)
     whole = _parse_whole(data)
     if whole is _BROKEN_ARRAY:
-        yield from _salvage_array(path, data, fmt)
+        yield from salvage_array(path, decode_text(data).lstrip(), fmt)
         return
     if whole is not _NOT_JSON:
         if isinstance(whole, list):
@@ -228,27 +318,68 @@ def _parse_whole(data: bytes) -> Any:
         return _BROKEN_ARRAY if stripped[:1] == b"[" else _NOT_JSON
 
 
+def salvage_array(path: Path, text: str, fmt: str) -> Iterator[tuple[int, Any] | Rejected]:
+    """A JSON array (`text` starts with its "[") that does not parse whole: keep every whole record of it.
 
-
-def _salvage_array(path: Path, data: bytes, fmt: str) -> Iterator[tuple[int, Any] | Rejected]:
-    """A JSON array that does not parse (a truncated download): keep the whole records before the damage."""
+    A truncated download keeps the records before the damage. A record that is not JSON (a
+    stray NUL byte, a cut-and-paste slip) or nested too deeply to read is rejected and the
+    records after it are read. Text after the array's end is kept as one rejected record.
+    """
     import json
 
     decoder = json.JSONDecoder()
-    text = decode_text(data).lstrip()[1:]
+    text = text[1:]
     position, number = 0, 0
     while True:
         position = _skip_separators(text, position)
-        if position >= len(text) or text[position] == "]":
+        if position >= len(text):
+            return
+        if text[position] == "]":
+            rest = text[position + 1 :].strip()
+            if rest:
+                reason = f"{path.name} has text after the end of its array ({len(rest):,} characters), not a record"
+                yield Rejected(fmt, str(path), number + 1, rest, reason)
             return
         number += 1
+        start = position
         try:
             value, position = decoder.raw_decode(text, position)
-        except ValueError as exc:
-            reason = f"{path.name} ends in the middle of record {number} (truncated?): {getattr(exc, 'msg', exc)}"
-            yield Rejected(fmt, str(path), number, text[position:], reason)
-            return
+        except (ValueError, RecursionError) as exc:
+            position, whole = _skip_value(text, start)
+            if not whole:
+                reason = f"{path.name} ends in the middle of record {number} (truncated?): {getattr(exc, 'msg', exc)}"
+                yield Rejected(fmt, str(path), number, text[start:], reason)
+                return
+            said = "is nested too deeply to read" if isinstance(exc, RecursionError) else (
+                f"is not JSON ({getattr(exc, 'msg', exc)})")
+            yield Rejected(fmt, str(path), number, text[start:position], f"record {number} of {path.name} {said}")
+            continue
         yield (number, value)
+
+
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_NEXT_RECORD = re.compile(r"[,\[\]{}]")
+
+
+def _skip_value(text: str, position: int) -> tuple[int, bool]:
+    """Where the record starting at `position` ends, found without parsing it, and whether it ends.
+
+    An array or object ends at its closing bracket (strings skipped whole, no recursion);
+    anything else at the next comma or bracket.
+    """
+    if text[position] not in "[{":
+        found = _NEXT_RECORD.search(text, position + 1)
+        return (found.start(), True) if found else (len(text), False)
+    depth = 0
+    for match in _TOKEN.finditer(text, position):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+            if depth <= 0:
+                return match.end(), True
+    return len(text), False
 
 
 def _skip_separators(text: str, position: int) -> int:

@@ -66,7 +66,9 @@ FORMAT_NAME = "feed"
 
 _ATOM_NAMESPACES = ("http://www.w3.org/2005/Atom", "http://purl.org/atom/ns#")
 _RDF_NAMESPACES = ("http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/")
-_PROLOGUE = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)", re.DOTALL | re.IGNORECASE)
+# A declaration, comments, and a DOCTYPE with or without an internal subset ([...], which may
+# declare entities: recognised here, never expanded by the reader).
+_PROLOGUE = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>)", re.DOTALL | re.IGNORECASE)
 _FIRST_TAG = re.compile(r"\s*<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _WORDPRESS_GUID = re.compile(r"[?&]p=\d+(?:#comment-\d+)?$")
 _WORDPRESS_COMMENT = re.compile(r"#comment-\d+$")

@@ -37,6 +37,7 @@ from sociable.sources.base import (
     looks_binary,
     optional_int,
     parse_time,
+    read_data,
     require,
     unique,
 )
@@ -60,7 +61,7 @@ def sniff_outbox(path: Path, head: bytes) -> bool:
 
 
 def _load_json(path: Path) -> Any:
-    data = path.read_bytes()
+    data = read_data(path)
     if looks_binary(data[:8192]):
         raise UnreadableFile(f"{path} is a binary file; expected an ActivityPub outbox.json.")
     try:

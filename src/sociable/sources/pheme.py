@@ -25,7 +25,16 @@ from typing import Any
 import orjson
 
 from sociable.errors import MappingError, UnreadableFile
-from sociable.sources.base import Format, Mapped, Options, RawRecord, Rejected, decode_text, iter_json_values
+from sociable.sources.base import (
+    Format,
+    Mapped,
+    Options,
+    RawRecord,
+    Rejected,
+    decode_text,
+    iter_json_values,
+    read_data,
+)
 from sociable.sources.twitter_fields import PLATFORM, dedupe, dumps, first_id, json_type, obj, opt_id
 from sociable.sources.twitter_v1 import NO_THREAD, Thread, add_v1_tweet
 
@@ -78,7 +87,7 @@ def sniff_pheme(path: Path, head: bytes) -> bool:
 
 def _load(file: Path) -> Any:
     """A JSON file's value, or a Rejected saying why it could not be read."""
-    data = file.read_bytes()
+    data = read_data(file)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:

@@ -40,9 +40,11 @@ from sociable.sources.base import (
     Rejected,
     decode_text,
     hashtags_in,
+    head_bytes,
     looks_binary,
     mentions_in,
     parse_time,
+    text_encoding,
     unique,
     urls_in,
 )
@@ -185,8 +187,8 @@ def read(path: Path, options: Options) -> Iterator[RawRecord | Rejected]:
     """Yield each data row with the mapping that applies; ragged or unparseable rows are Rejected."""
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
     try:
+        head = head_bytes(path)  # as UTF-8, from the first line that is not blank
         with path.open("rb") as binary:
-            head = binary.read(SNIFF_BYTES)
             if looks_binary(head):
                 raise UnreadableFile(f"{path} is a binary file, not CSV; export the sheet as CSV and import that.")
             found = _header_dialect(decode_text(head).lstrip())
@@ -195,8 +197,9 @@ def read(path: Path, options: Options) -> Iterator[RawRecord | Rejected]:
                     f"{path} does not start with a CSV header of three or more column names; "
                     "check the file is CSV (comma, tab or semicolon separated) with a header row."
                 )
+            encoding = text_encoding(binary.read(4)) or _encoding(head)
             binary.seek(0)
-            text = io.TextIOWrapper(binary, encoding=_encoding(head), errors="surrogateescape", newline="")
+            text = io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
             yield from _read_rows(path, text, found[0], options)
     except OSError as exc:
         raise UnreadableFile(f"{path} could not be read ({exc.strerror or exc}).") from exc
@@ -212,7 +215,10 @@ def _encoding(head: bytes) -> str:
 
 def _read_rows(path: Path, text: io.TextIOWrapper, delimiter: str, options: Options) -> Iterator[RawRecord | Rejected]:
     reader = csv.reader(text, delimiter=delimiter)
-    header = _unique_names([_repair(name).strip() for name in next(reader)])
+    first = next(reader)
+    while not any(name.strip() for name in first):  # blank lines before the header
+        first = next(reader)
+    header = _unique_names([_repair(name).strip() for name in first])
     mapping = choose_mapping(path, header, options)
     latin = text.encoding == "latin-1"
     while True:

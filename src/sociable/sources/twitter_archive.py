@@ -16,6 +16,7 @@ original, so their rows have `repost_of_account` (from the mention of that name)
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -34,6 +35,8 @@ from sociable.sources.base import (
     decode_text,
     first_json_value,
     parse_time,
+    read_data,
+    salvage_array,
 )
 from sociable.sources.twitter_fields import (
     PLATFORM,
@@ -75,7 +78,7 @@ def _first_entry(path: Path, key: str) -> Mapping[str, Any] | None:
     """The `key` object of the first entry of an archive file such as account.js, if the file exists."""
     if not path.is_file():
         return None
-    values = _archive_values(decode_text(path.read_bytes()), path)
+    values = _archive_values(decode_text(read_data(path)), path)
     entry = values[0] if values and isinstance(values[0], Mapping) else {}
     found = entry.get(key)
     if not isinstance(found, Mapping):
@@ -122,11 +125,31 @@ def sniff_archive(path: Path, head: bytes) -> bool:
     return isinstance(tweet, Mapping) and "id_str" in tweet and "user" not in tweet
 
 
+def _archive_entries(path: Path) -> Iterator[tuple[int, Any] | Rejected]:
+    """The entries of a tweets.js file; a truncated one (a download cut off) gives its whole entries."""
+    text = decode_text(read_data(path))
+    prefix = _PREFIX.match(text)
+    body = text[prefix.end() :] if prefix else text
+    try:
+        values = _archive_values(text, path)
+    except UnreadableFile:
+        if not body.lstrip().startswith("["):
+            raise
+        yield from salvage_array(path, body.lstrip(), NAME)
+        return
+    yield from enumerate(values, 1)
+
+
 def read_archive(path: Path, options: Options) -> Iterator[RawRecord | Rejected]:
     """One raw record per archive tweet: `{"tweet": ..., "account": ..., "profile": ...}`."""
-    values = _archive_values(decode_text(path.read_bytes()), path)
+    entries = _archive_entries(path)
+    first = next(entries, None)  # read (and so checked) before the owner is looked for
     owner = _owner(path, options)
-    for number, entry in enumerate(values, 1):
+    for item in itertools.chain([first] if first is not None else [], entries):
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        number, entry = item
         tweet = entry.get("tweet", entry) if isinstance(entry, Mapping) else entry
         if not isinstance(tweet, Mapping):
             reason = f"entry {number} of {path.name} is {json_type(tweet)}, not a tweet object"

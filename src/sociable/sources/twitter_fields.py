@@ -254,6 +254,8 @@ def head_values(head: bytes, limit: int = 5) -> list[Any]:
     for value in values:
         if isinstance(value, Mapping) and isinstance(value.get("statuses"), list):
             unpacked.extend(value["statuses"][:limit])
+        elif isinstance(value, list):  # an array on one line, e.g. followed by other text
+            unpacked.extend(value[:limit])
         else:
             unpacked.append(value)
     return unpacked

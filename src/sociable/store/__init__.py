@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -26,9 +27,9 @@ from sociable.errors import (
     WorkspaceError,
 )
 from sociable.sources.base import Format, RawRecord
-from sociable.sources.registry import all_formats, detect_format, get_format
+from sociable.sources.registry import all_formats, check_regular_file, detect_format, get_format
 from sociable.store import screening
-from sociable.store.fast.writer import BackgroundWriter
+from sociable.store.fast.writer import DATABASE_STORAGE_ERRORS, BackgroundWriter, WriteFailed
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary, ImportSummary
 from sociable.store.raw import read_blocks
 from sociable.store.reading import read_batches
@@ -74,6 +75,7 @@ FIRST_RETRY = 0.02
 LONGEST_RETRY = 0.5
 # A waiting writer's marker counts while it was touched this recently (it is touched at every retry).
 FRESH_MARKER = 2.0
+WORKSPACE_NAME = "sociable.duckdb"
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 POST_SORTS = {"time": "created_at DESC", "oldest": "created_at", "likes": "like_count DESC NULLS LAST"}
@@ -99,6 +101,7 @@ class Workspace:
         self.con = self._connect(read_only, deadline)
         if not read_only:
             ensure_schema(self.con, str(self.path))
+            self._mark_interrupted_runs()
             return
         version = schema_version(self.con, str(self.path))
         if version is None:
@@ -121,9 +124,12 @@ class Workspace:
         pause, marker = FIRST_RETRY, None
         try:
             while True:
+                _check_database_file(self.path)
                 try:
-                    return duckdb.connect(str(self.path), read_only=read_only)
+                    return _on_disk(duckdb.connect(str(self.path), read_only=read_only), self.path)
                 except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                    if "not a valid DuckDB database" in str(exc):
+                        raise _not_a_database(self.path) from None
                     busy = _busy(self.path, exc, read_only)
                     if busy is None:
                         raise WorkspaceError(_open_failure(self.path, exc)) from None
@@ -241,9 +247,9 @@ class Workspace:
         order = _choice(sort, POST_SORTS, "sort")
         scope = self.check_scope(scope) if scope is not None else self.scope(collection, since, until)
         where, params = scope.condition("p"), scope.params()
-        if search:
-            where += " AND p.text ILIKE $search"
-            params["search"] = f"%{search}%"
+        if search:  # the words as written: % and _ are not wildcards
+            where += " AND contains(lower(p.text), lower($search))"
+            params["search"] = search
         sql = (
             "SELECT p.platform, p.post_id, p.created_at, a.handle, p.account_id, p.text, p.reply_to, "
             "p.repost_of, p.quote_of, p.hashtags, p.uri FROM posts p "
@@ -394,18 +400,31 @@ class Workspace:
             raise SociableError("a collection name cannot be empty.")
         targets = list(_expand(Path(p) for p in paths))
         with self._lock, _bulk_allocation():
+            self._mark_interrupted_runs()
             run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
             summary = ImportSummary(run_id)
-            with _import_settings(self.con):
-                writer = BatchWriter(self.con, run_id, collection)
-                for index, path in enumerate(targets):
-                    started = datetime.now(UTC)
-                    file_summary = self._import_one(
-                        path, format, options or {}, writer, index, len(targets), progress, line_route
-                    )
-                    summary.files.append(file_summary)
-                    self._record_run(run_id, started, collection, file_summary)
-            self.con.execute(RESOLVE_MENTIONS_SQL)
+            running = (_identity(self.path), run_id)
+            _RUNNING.add(running)
+            path: Path | None = None
+            try:
+                with _import_settings(self.con):
+                    writer = BatchWriter(self.con, run_id, collection)
+                    for index, path in enumerate(targets):
+                        self._start_run(run_id, collection, path, format)
+                        file_summary = self._import_one(
+                            path, format, options or {}, writer, index, len(targets), progress, line_route
+                        )
+                        summary.files.append(file_summary)
+                        self._finish_run(run_id, file_summary)
+                self.con.execute(RESOLVE_MENTIONS_SQL)
+            except WriteFailed as exc:
+                raise WorkspaceError(_write_failure(self.path, path, exc.cause)) from None
+            except DATABASE_STORAGE_ERRORS as exc:  # the runs rows or the mentions, written by this thread
+                with suppress(duckdb.Error):
+                    self.con.execute("ROLLBACK")
+                raise WorkspaceError(_write_failure(self.path, path, exc)) from None
+            finally:
+                _RUNNING.discard(running)
         return summary
 
     def _import_one(
@@ -414,6 +433,7 @@ class Workspace:
     ) -> FileSummary:
         summary = FileSummary(str(path), format_name)
         try:
+            check_regular_file(path)
             fmt = detect_format(path) if format_name == "auto" else get_format(format_name)
             summary.format = fmt.name
             self._read_into(fmt, path, options, writer, summary, index, count, progress, line_route)
@@ -439,48 +459,88 @@ class Workspace:
         finally:
             background.close()
 
-    def _record_run(self, run_id: int, started: datetime, collection: str | None, f: FileSummary) -> None:
+    def _start_run(self, run_id: int, collection: str | None, path: Path, format_name: str) -> None:
+        """The file's `runs` row, written (and committed) before anything of the file is stored.
+
+        It is finished by `_finish_run`; a row left unfinished (the process was killed, the disk
+        filled up) is marked interrupted the next time the workspace is opened for writing.
+        """
         self.con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, started, datetime.now(UTC), f.file, f.format, collection, f.read, f.stored, f.duplicates,
-             f.rejected, f.error],
+            "INSERT INTO runs (run_id, started_at, file, format, collection) VALUES (?, ?, ?, ?, ?)",
+            [run_id, datetime.now(UTC), str(path), format_name, collection],
+        )
+
+    def _finish_run(self, run_id: int, f: FileSummary) -> None:
+        self.con.execute(
+            "UPDATE runs SET finished_at = ?, format = ?, read = ?, stored = ?, duplicates = ?, rejected = ?, "
+            "error = ? WHERE run_id = ? AND file = ? AND finished_at IS NULL",
+            [datetime.now(UTC), f.format, f.read, f.stored, f.duplicates, f.rejected, f.error, run_id, f.file],
+        )
+
+    def _mark_interrupted_runs(self) -> None:
+        """Say so in the `runs` rows of imports that never finished (none can be running: we hold the writer's lock)."""
+        running = [run for path, run in _RUNNING if path == _identity(self.path)]
+        self.con.execute(
+            "UPDATE runs SET error = ? WHERE finished_at IS NULL AND error IS NULL "
+            "AND NOT list_contains(?::BIGINT[], run_id)",
+            [INTERRUPTED, running],
         )
 
     def remap(self, format: str | None = None) -> RemapSummary:
-        """Re-apply the current mappers to the stored raw records, without the original files."""
+        """Re-apply the current mappers to the stored raw records, without the original files.
+
+        Collection memberships outlive a mapper that stops giving a post: they are set aside
+        and restored when a later remap gives the post again. The rejections of earlier remaps
+        are replaced by this one's, so a record a fixed mapper now maps is no longer listed as
+        rejected. A remap is recorded in `runs` with the file "(remap)".
+        """
         self._require_writable()
         with self._lock, _bulk_allocation():
             where = "WHERE format = ?" if format else ""
             params = [format] if format else []
+            records = f"(SELECT unnest(record_ids) FROM raw_blocks {where})"
             with self.transaction() as con:
+                started = datetime.now(UTC)
                 con.execute(
-                    "DELETE FROM posts WHERE record_id IN "
-                    f"(SELECT unnest(record_ids) FROM raw_blocks {where})", params
+                    f"DELETE FROM rejected WHERE run_id IN (SELECT run_id FROM runs WHERE file = ?) "
+                    f"{'AND format = ?' if format else ''}", [REMAP_FILE, *params],
                 )
-                con.execute("DELETE FROM accounts")
-                con.execute("DELETE FROM interactions")
-                result = self._remap_records(format)
+                if format:  # the other formats' posts keep their interactions; profiles are merged again
+                    con.execute(
+                        "DELETE FROM interactions i USING posts p WHERE p.platform = i.platform "
+                        f"AND p.post_id = i.post_id AND p.record_id IN {records}", params,
+                    )
+                else:
+                    con.execute("DELETE FROM accounts")
+                    con.execute("DELETE FROM interactions")
+                con.execute(f"DELETE FROM posts WHERE record_id IN {records}", params)
+                run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
+                summary = self._remap_records(run_id, format)
                 con.execute(RESOLVE_MENTIONS_SQL)
-                con.execute(_DROP_LOST_MEMBERS_SQL)
-        return result
+                con.execute(_KEEP_LOST_MEMBERS_SQL)
+                con.execute(
+                    "INSERT INTO runs (run_id, started_at, finished_at, file, format, read, stored, duplicates, "
+                    "rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, started, datetime.now(UTC), REMAP_FILE, format or "all", summary.read, summary.stored,
+                     summary.duplicates, summary.rejected],
+                )
+        return RemapSummary(summary.read, summary.stored, summary.rejected)
 
-    def _remap_records(self, format: str | None) -> RemapSummary:
-        run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
+    def _remap_records(self, run_id: int, format: str | None) -> FileSummary:
         writer = BatchWriter(self.con, run_id, None)
-        summary = FileSummary("(remap)", format or "all")
-        records = 0
+        summary = FileSummary(REMAP_FILE, format or "all")
         for format_name, file, block in read_blocks(self.con, format):
             fmt = get_format(format_name)
             batch, ids = Batch(format_name, file or ""), []
             for record_id, number, raw in block:
-                records += 1
+                summary.read += 1
                 before = len(batch.numbers)
                 batch.add(RawRecord(format_name, file or "", number, raw), fmt)
                 if len(batch.numbers) > before:
                     ids.append(record_id)
             writer.write(batch, summary, ids, in_transaction=True)
         writer.flush_accounts()
-        return RemapSummary(records, summary.stored, summary.rejected)
+        return summary
 
     # ------------------------------------------------------------------ screening results
 
@@ -561,12 +621,21 @@ def writer_waiting(path: str | os.PathLike[str]) -> bool:
     return time.time() - touched < FRESH_MARKER
 
 
-# Collections hold stored posts only (the writer relies on it): a post a fixed mapper no longer
-# gives leaves its collections too.
-_DROP_LOST_MEMBERS_SQL = """
-DELETE FROM collections c WHERE NOT EXISTS (
-    SELECT 1 FROM posts p WHERE p.platform = c.platform AND p.post_id = c.post_id)
+# Collections hold stored posts only (the writer relies on it). A remap sets aside the memberships
+# of posts the mappers no longer give, and gives back those of posts they give again.
+_KEEP_LOST_MEMBERS_SQL = """
+INSERT INTO collections SELECT s.name, s.platform, s.post_id FROM set_aside_members s
+ WHERE EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)
+   AND NOT EXISTS (SELECT 1 FROM collections c WHERE c.name = s.name AND c.platform = s.platform
+                   AND c.post_id = s.post_id);
+DELETE FROM set_aside_members s
+ WHERE EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id);
+INSERT INTO set_aside_members SELECT c.name, c.platform, c.post_id FROM collections c
+ WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = c.platform AND p.post_id = c.post_id);
+DELETE FROM collections c
+ WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = c.platform AND p.post_id = c.post_id);
 """
+REMAP_FILE = "(remap)"  # the `file` of a remap's row in `runs`
 
 
 @contextmanager
@@ -601,6 +670,77 @@ def _import_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     finally:
         with suppress(duckdb.Error):  # a DuckDB that failed fatally refuses this too; its first error is raised
             con.execute(f"SET threads = {threads}")
+
+
+def _check_database_file(path: Path) -> None:
+    """Refuse a folder, a named pipe or a device before DuckDB is asked to open it.
+
+    The file itself is never opened here: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, DuckDB's included, and another process could then write
+    under a workspace this process is reading. DuckDB says whether a file is a database.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise WorkspaceError(f"{path} could not be opened ({exc.strerror or exc}).") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise WorkspaceError(f"{path} is a folder, not a workspace; name a workspace file, e.g. "
+                             f"--workspace {path / WORKSPACE_NAME}.")
+    if not stat.S_ISREG(info.st_mode):
+        raise WorkspaceError(f"{path} is not a regular file, so it cannot be a workspace; choose another name.")
+
+
+def _not_a_database(path: Path) -> WorkspaceError:
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        empty = False
+    what = "an empty file" if empty else "a file that is not a DuckDB database"
+    other = path.with_suffix(".duckdb") if path.suffix != ".duckdb" else path.with_name(WORKSPACE_NAME)
+    return WorkspaceError(
+        f"{path} is {what}, so it is not a sociable workspace (it was left untouched); "
+        f"name a new or existing workspace instead, e.g. --workspace {other}."
+    )
+
+
+def _on_disk(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConnection:
+    """The connection, once it is known to be the file itself.
+
+    DuckDB opens an existing file whose name ends .json, .jsonl, .ndjson or .csv (and is not
+    a database) as an empty database in memory: an import into it would say "stored" and
+    keep nothing.
+    """
+    rows = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchall()
+    if not rows or not rows[0][0]:
+        con.close()
+        raise _not_a_database(path)
+    return con
+
+
+# The error of a `runs` row whose import never finished.
+INTERRUPTED = (
+    "interrupted: this import stopped before it finished (the process was ended, or the disk was full); "
+    "what it had committed is kept, and importing the same files again finishes it exactly"
+)
+# Imports running now in this process, by workspace file and run id (another process cannot be
+# importing while we hold the workspace for writing; another workspace object of this process can).
+_RUNNING: set[tuple[str, int]] = set()
+
+
+def _identity(path: Path) -> str:
+    return str(path.resolve())
+
+
+def _write_failure(workspace: Path, file: Path | None, cause: BaseException) -> str:
+    said = (str(cause).splitlines() or [type(cause).__name__])[0].removeprefix("IO Error: ")
+    where = f" while importing {file}" if file is not None else ""
+    return (
+        f"{workspace} could not be written{where} ({said}); the import stopped and went back to its last "
+        "commit, so nothing half-written is kept: free some space (or fix the disk) and run the same import "
+        "again to finish it."
+    )
 
 
 def _open_failure(path: Path, exc: Exception) -> str:
@@ -681,14 +821,23 @@ def _choice(value: str, choices: Mapping[str, str], what: str) -> str:
     return choices[value]
 
 
-def _expand(paths: Iterator[Path] | Any) -> Iterator[Path]:
-    """Files to import: folders are walked (hidden files skipped) unless the folder is itself a format."""
+def _expand(paths: Iterable[Path], walked: set[Path] | None = None) -> Iterator[Path]:
+    """Files to import: folders are walked (hidden files skipped) unless the folder is itself a format.
+
+    Each folder is walked once, by its real path, so a link back to a folder already walked
+    (a symlink loop) ends the walk there.
+    """
+    walked = set() if walked is None else walked
     for path in paths:
         if path.is_dir():
+            real = path.resolve()
+            if real in walked:
+                continue
+            walked.add(real)
             try:
                 detect_format(path)
             except (UnknownFormat, UnreadableFile):
                 children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
-                yield from _expand(children)
+                yield from _expand(children, walked)
                 continue
         yield path

@@ -9,10 +9,11 @@ processes; the writer only stores.
 
 from __future__ import annotations
 
+import json
 import operator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import orjson
@@ -20,8 +21,8 @@ import pyarrow as pa
 
 from sociable.errors import MappingError
 from sociable.model import Account
-from sociable.sources.base import POST_FIELDS, Format, Mapped, RawRecord, Rejected
-from sociable.store.raw import unpack
+from sociable.sources.base import POST_FIELDS, Format, Mapped, RawRecord, Rejected, check_counts
+from sociable.store.raw import record_text, unpack
 from sociable.store.schema import ACCOUNT_COLUMNS
 
 _LIST = pa.list_(pa.string())
@@ -119,30 +120,65 @@ class Batch:
                         raws=self.raws)
 
     def add(self, item: RawRecord | Rejected, fmt: Format) -> None:
-        """One item from a format's reader: mapped, or kept as rejected."""
-        mapped = item if isinstance(item, Rejected) else map_record(fmt, item)
+        """One item from a format's reader: mapped, or kept as rejected.
+
+        The raw record is turned into the text the store keeps first: a record that cannot be
+        kept (nested deeper than 254 levels, a number beyond 64 bits) is rejected like one that
+        cannot be mapped.
+        """
+        if isinstance(item, Rejected):
+            self.rejected.append(item)
+            return
+        try:
+            text = record_text(item.raw)
+        except (TypeError, ValueError, RecursionError) as exc:
+            reason = (f"record {item.number} of {item.file} cannot be kept as it is ({exc}: nested too deeply, "
+                      "or a number beyond 64 bits)")
+            self.rejected.append(Rejected(fmt.name, item.file, item.number, _dump(item.raw), reason))
+            return
+        mapped = map_record(fmt, item)
         if isinstance(mapped, Rejected):
             self.rejected.append(mapped)
         else:
-            self.add_mapped(cast(RawRecord, item), mapped)
+            self.add_mapped(RawRecord(item.format, item.file, item.number, text), mapped)
 
 
 def map_record(fmt: Format, record: RawRecord) -> Mapped | Rejected:
-    """Map one raw record, turning any failure into a Rejected with a readable reason."""
+    """Map one raw record, turning any failure into a Rejected with a readable reason.
+
+    Whatever goes wrong with one record (a mapping rule, a shape the mapper did not expect,
+    nesting too deep for it, a count too large to store) stays with that record.
+    """
     where = f"record {record.number} of {record.file}"
     try:
-        return fmt.map(record.raw)
+        mapped = fmt.map(record.raw)
+        check_counts(mapped)
+        return mapped
     except MappingError as exc:
         reason = f"{where}: {exc}"
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         reason = f"{where} does not have the shape of a {fmt.name} record ({type(exc).__name__}: {exc})"
+    except RecursionError:
+        reason = f"{where} is nested too deeply to map"
+    except Exception as exc:  # one record's failure, whatever it is, must not stop the import
+        reason = f"{where} could not be mapped ({type(exc).__name__}: {exc})"
     return Rejected(fmt.name, record.file, record.number, _dump(record.raw), reason)
 
 
 def _dump(raw: Any) -> str:
+    """A raw record's text for the rejected table (Python's serialiser when orjson's limits refuse it)."""
     if isinstance(raw, str):
         return raw
-    return orjson.dumps(raw, default=str).decode()
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "replace")
+    try:
+        return orjson.dumps(raw, default=str).decode()
+    except (TypeError, ValueError):
+        pass
+    try:
+        return json.dumps(raw, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return f"({type(raw).__name__} nested too deeply to show)"
 
 
 def posts_table(rows: list[tuple[Any, ...]]) -> pa.Table:

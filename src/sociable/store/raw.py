@@ -8,6 +8,7 @@ instead of a row per record is most of what made import fast; see bench/README.m
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -35,10 +36,18 @@ CREATE TABLE IF NOT EXISTS raw_blocks (
 
 
 def record_text(raw: Any) -> bytes:
-    """A raw record as one line of JSON: a line read from a file as it was, anything else serialised."""
+    """A raw record as one line of JSON: a line read from a file as it was, anything else serialised.
+
+    orjson refuses values nested deeper than 254 levels and integers beyond 64 bits, which a
+    file may hold and Python's parser reads; Python's serialiser writes those (and raises
+    RecursionError past its own limit, near 1,000 levels).
+    """
     if isinstance(raw, bytes):
-        return raw if b"\n" not in raw else orjson.dumps(orjson.loads(raw))
-    return orjson.dumps(raw, default=str)
+        return raw if b"\n" not in raw else record_text(orjson.loads(raw))
+    try:
+        return orjson.dumps(raw, default=str)
+    except TypeError:
+        return json.dumps(raw, default=str, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def pack(raws: Sequence[Any]) -> tuple[bytes, int]:

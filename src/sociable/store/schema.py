@@ -14,7 +14,8 @@ from sociable.store.transactions import transaction
 #    there yet (an anti-join per batch) and adds a post to a collection only once, so the keys
 #    stay unique; keeping the index up to date cost about a fifth of an import.
 # 4: derived labels stored in derived_labels; `labels` is a view in which a manual label wins.
-SCHEMA_VERSION = 4
+# 5: set_aside_members keeps the collection memberships of posts a remap no longer gives.
+SCHEMA_VERSION = 5
 
 POST_COLUMNS = (
     "platform",
@@ -140,6 +141,12 @@ CREATE TABLE IF NOT EXISTS interactions (
 );
 
 CREATE TABLE IF NOT EXISTS collections (
+    name VARCHAR NOT NULL,
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS set_aside_members (
     name VARCHAR NOT NULL,
     platform VARCHAR NOT NULL,
     post_id VARCHAR NOT NULL

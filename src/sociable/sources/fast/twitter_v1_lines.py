@@ -20,9 +20,8 @@ from typing import Any
 import msgspec
 import orjson
 
-from sociable.errors import MappingError
 from sociable.model import Account
-from sociable.sources.base import MappedLines, RawRecord, Rejected, json_line, unique
+from sociable.sources.base import COUNT_LIMITS, MappedLines, RawRecord, Rejected, json_line, unique
 from sociable.sources.twitter_fields import PLATFORM, lang_of, opt_text, tweet_text, tweet_uri, twitter_micros
 
 
@@ -111,6 +110,12 @@ _EMPTY_OBJECT = re.compile(rb"\{\s*\}")
 _USER_ID = msgspec.json.Decoder(_User)
 _NO_ENTITIES = _Entities()
 _NULL = (b"", b"null")
+_COUNT_LIMIT = COUNT_LIMITS["like_count"]
+
+
+def _fits(count: int | None) -> bool:
+    """Whether a count can be stored (64 bits); the general mapper rejects a tweet whose counts cannot."""
+    return count is None or -_COUNT_LIMIT <= count <= _COUNT_LIMIT
 
 
 def _id(text: str | None, number: int | None) -> str | None:
@@ -145,7 +150,10 @@ class _Profiles:
         user = orjson.loads(key)
         if not isinstance(user, dict) or not user:
             raise _Unusual
-        return v1_account(user)
+        account = v1_account(user)
+        if not (_fits(account.followers) and _fits(account.following)):
+            raise _Unusual  # a count too large to store: the general mapper rejects the tweet, saying why
+        return account
 
 
 def _user_id(raw: msgspec.Raw) -> str | None:
@@ -289,6 +297,8 @@ class _Chunk:
         text = _text(tweet)
         if text is None or tweet.created_at is None:
             raise _Unusual
+        if not (_fits(tweet.favorite_count) and _fits(tweet.retweet_count) and _fits(tweet.reply_count)):
+            raise _Unusual
         created, text = twitter_micros(tweet.created_at), tweet_text(text, "text")
         uri, lang = tweet_uri(author.handle, post_id), lang_of(tweet.lang)
         original = tweet.retweeted_status
@@ -337,8 +347,7 @@ def map_lines(lines: list[bytes]) -> MappedLines:
     for index, line in enumerate(lines):
         try:
             chunk.add_line(line, index)
-        except (_Unusual, msgspec.DecodeError, msgspec.ValidationError, MappingError, UnicodeError,
-                orjson.JSONDecodeError):
+        except Exception:  # anything unusual (a shape, a type, nesting too deep): the general path decides it
             rest.append(index)
     accounts = [(account, first, last) for account, (first, last) in chunk.accounts.values()]
     return MappedLines(chunk.rows, chunk.owners, accounts, rest)

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from sociable.errors import UnknownFormat
-from sociable.sources.base import Format, LineMapping, head_bytes, is_json_lines
+from sociable.sources.base import UTF8_BOM, Format, LineMapping, file_encoding, head_bytes, is_json_lines
 from sociable.sources.registry import get_format
 from sociable.store.batch import Batch, Prepared, accounts_table, posts_table
 from sociable.store.raw import pack, pack_text
@@ -34,7 +34,8 @@ MAX_WORKERS = 2
 
 def takes_line_route(fmt: Format, path: Path, options: Mapping[str, str]) -> bool:
     """Whether a file can take the line route: a JSON Lines file of a format with a line mapper, no options."""
-    return fmt.lines is not None and not options and path.is_file() and is_json_lines(head_bytes(path))
+    return (fmt.lines is not None and not options and path.is_file() and file_encoding(path) is None
+            and is_json_lines(head_bytes(path)))
 
 
 def line_batches(fmt: Format, route: LineMapping, path: Path) -> Iterator[tuple[Prepared, int]]:
@@ -122,6 +123,9 @@ def prepare_lines(format_name: str, path: str, offset: int, length: int) -> Line
     pieces = data.split(b"\n")
     numbers, lines = [], []
     clean = True  # every line as it is in the file: no blank lines, nothing to strip
+    if offset == 0 and pieces[0].startswith(UTF8_BOM):  # a byte order mark is not part of line 1
+        pieces[0] = pieces[0][len(UTF8_BOM):]
+        clean = False
     for number, piece in enumerate(pieces, 1):
         line = piece.strip()
         if line:

@@ -28,8 +28,10 @@ class BackgroundWriter:
     file instead of through its log (committing every batch made a 1,000,000-post import three
     times slower), while the memory an open transaction holds (about 1.4 GB per million
     tweets) stays bounded. What was read before a reading error is still committed. An error
-    in the writer itself rolls back the batches since the last commit (importing the file
-    again fills in the rest) and is raised in the reading thread at its next `put` or at `close`.
+    in the writer itself (a full disk, any I/O error, a commit that fails) rolls back the
+    batches since the last commit (importing the file again fills in the rest) and is raised
+    in the reading thread at its next `put` or at `close`: a storage failure as `WriteFailed`,
+    anything else as it is.
     """
 
     def __init__(self, writer: BatchWriter) -> None:
@@ -41,10 +43,15 @@ class BackgroundWriter:
 
     def _run(self) -> None:
         con = self.writer.con
+        ended = False  # whether the reading thread's last item (None) has been taken from the queue
         try:
             con.execute("BEGIN TRANSACTION")
             written = 0
-            while (item := self.queue.get()) is not None:
+            while True:
+                item = self.queue.get()
+                if item is None:
+                    ended = True
+                    break
                 if self.error is None:
                     self.writer.write(*item, in_transaction=True)
                     written += len(item[0].numbers)
@@ -60,8 +67,8 @@ class BackgroundWriter:
             self.writer.pending_accounts, self.writer.pending_rows = [], 0
             with contextlib.suppress(duckdb.Error):  # after some errors DuckDB refuses any statement;
                 con.execute("ROLLBACK")  # the first error is the one to report
-            while self.queue.get() is not None:  # let the reading thread finish putting
-                pass
+            while not ended:  # let the reading thread finish putting (the final commit took its None)
+                ended = self.queue.get() is None
 
     def put(self, batch: Batch | Prepared, summary: FileSummary) -> None:
         self._raise()
@@ -76,4 +83,20 @@ class BackgroundWriter:
     def _raise(self) -> None:
         if self.error is not None:
             error, self.error = self.error, None
+            if isinstance(error, STORAGE_ERRORS):
+                raise WriteFailed(error) from error
             raise error
+
+
+# What a full disk, a failing disk or a file-size limit looks like from DuckDB (a write, a commit,
+# a checkpoint that fails), or from the OS.
+DATABASE_STORAGE_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.TransactionException)
+STORAGE_ERRORS = (*DATABASE_STORAGE_ERRORS, OSError)
+
+
+class WriteFailed(Exception):
+    """The writer could not store a batch or commit: the disk, not the data. `cause` is what DuckDB said."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
