@@ -1,0 +1,175 @@
+"""Commands: capture bluesky, captures, retention, forget."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import sys
+from typing import Annotated, Any
+
+import pyarrow as pa
+import typer
+from rich.text import Text
+
+from sociable.cli.app import app, console, err_console, open_workspace, wait_seconds, workspace_path
+from sociable.cli.render import print_table
+from sociable.errors import SociableError
+from sociable.sources.live.base import COUNT_NAMES, Counts
+from sociable.sources.live.bluesky import DEFAULT_JETSTREAM, BlueskyCapture, BlueskyOptions
+from sociable.sources.live.profiles import DEFAULT_APPVIEW
+from sociable.store.capture import WorkspaceSink
+
+capture_app = typer.Typer(help="Capture posts live from a platform's public stream into a collection.",
+                          no_args_is_help=True)
+app.add_typer(capture_app, name="capture")
+
+CaptureCollection = Annotated[str | None, typer.Option("--collection", "-c", help="Add the posts to this collection.")]
+NameOption = Annotated[str | None, typer.Option("--name", help="The capture's name (starting the same name again "
+                                                               "resumes from its saved cursor).")]
+DurationOption = Annotated[float | None, typer.Option("--duration", help="Stop after this many seconds.")]
+MaxPostsOption = Annotated[int | None, typer.Option("--max-posts", help="Stop once this many new posts are stored.")]
+
+
+@capture_app.command("bluesky")
+def capture_bluesky(
+    ctx: typer.Context,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A hashtag to follow (repeatable).")] = None,
+    keyword: Annotated[list[str] | None, typer.Option("--keyword", "-k", help="A word or phrase to follow, "
+                                                                                "matched anywhere in the text "
+                                                                                "(repeatable).")] = None,
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="Only posts in this language (repeatable).")] = None,
+    account: Annotated[list[str] | None, typer.Option("--account", help="Posts by or mentioning this account "
+                                                                          "(handle or DID; repeatable).")] = None,
+    collection: CaptureCollection = None,
+    name: NameOption = None,
+    jetstream: Annotated[str, typer.Option("--jetstream", help="Jetstream subscribe URL.")] = DEFAULT_JETSTREAM,
+    appview: Annotated[str, typer.Option("--appview", help="AppView base URL for profiles.")] = DEFAULT_APPVIEW,
+    conversations: Annotated[bool, typer.Option("--conversations/--no-conversations",
+                                                help="Also keep replies and quotes of captured posts.")] = True,
+    duration: DurationOption = None,
+    max_posts: MaxPostsOption = None,
+) -> None:
+    """Follow Bluesky's public stream (Jetstream): posts with the tags or keywords, and their conversations."""
+    options = BlueskyOptions(tags=tuple(tag or ()), keywords=tuple(keyword or ()), langs=tuple(lang or ()),
+                             accounts=tuple(account or ()), conversations=conversations, jetstream=jetstream,
+                             appview=appview, duration=duration, max_posts=max_posts)
+    chosen = name or options.default_name()
+    sink = WorkspaceSink(workspace_path(ctx), chosen, collection, wait=max(wait_seconds(ctx), 60.0))
+    capture = BlueskyCapture(options, sink, chosen, progress=_progress())
+    totals = _run(capture.run)
+    _print_totals(chosen, totals)
+
+
+def _run(runner: Any) -> Counts:
+    """Run a capture until it ends or SIGTERM/SIGINT asks it to stop (it then stores what it has and saves its cursor)."""
+
+    async def main() -> Counts:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            return await runner(stop)
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+
+    return asyncio.run(main())
+
+
+def _progress() -> Any:
+    """Counters on stderr after every batch, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(totals: Counts, error: str | None) -> None:
+        line = "  ".join(f"{n.replace('_', ' ')} {getattr(totals, n):,}" for n in COUNT_NAMES)
+        err_console.print(Text(line + (f"  (last error: {error})" if error else "")), end="\r")
+
+    return show
+
+
+def _print_totals(name: str, totals: Counts) -> None:
+    parts = ", ".join(f"{getattr(totals, n):,} {n.replace('_', ' ')}" for n in COUNT_NAMES)
+    console.print(Text(f"Capture '{name}' stopped: {parts}."))
+
+
+@app.command("captures")
+def captures_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the captures as JSON.")] = False,
+) -> None:
+    """Each capture: running?, its cursor, and what it received, matched, stored, skipped and failed."""
+    ws = open_workspace(ctx, read_only=True)
+    try:
+        rows = ws.captures()
+    finally:
+        ws.close()
+    if as_json:
+        console.print_json(json.dumps(rows, default=str))
+        return
+    if not rows:
+        console.print("No captures yet; start one with `sociable capture bluesky --tag TAG`.")
+        return
+    shown = {"name": "name", "kind": "kind", "collection": "collection", "running": "running",
+             **{n: n.replace("_", " ") for n in COUNT_NAMES}, "updated_at": "updated", "last_error": "last error"}
+    print_table(console, pa.Table.from_pylist([{k: r[k] for k in shown} for r in rows]), shown, limit=0)
+
+
+_KEEP = re.compile(r"^\s*(\d+)\s*(d|w|y)?\s*$")
+
+
+def parse_keep(value: str) -> int:
+    """A retention period ('365d', '52w', '1y', '30') as days."""
+    found = _KEEP.match(value)
+    if not found:
+        raise SociableError(f"--keep expects days such as 365d, 52w or 1y, not '{value}'.")
+    return int(found[1]) * {"d": 1, None: 1, "w": 7, "y": 365}[found[2]]
+
+
+@app.command("retention")
+def retention_command(
+    ctx: typer.Context,
+    collection: Annotated[str | None, typer.Option("--collection", "-c", help="The collection to set.")] = None,
+    keep: Annotated[str | None, typer.Option("--keep", help="How long to keep its posts: 365d, 52w, 1y.")] = None,
+    forever: Annotated[bool, typer.Option("--forever", help="Keep the collection's posts forever.")] = False,
+) -> None:
+    """Set how long a collection keeps its posts (applied now, on every capture batch and every open)."""
+    if collection is None:
+        ws = open_workspace(ctx, read_only=True)
+        rules = ws.retention()
+        ws.close()
+        if not rules:
+            console.print("No retention set: every collection keeps its posts.")
+        for rule in rules:
+            console.print(Text(f"{rule['collection']}: {rule['keep_days']:,} days"))
+        return
+    if (keep is None) == (not forever):
+        raise SociableError("give --keep DAYS or --forever with --collection.")
+    ws = open_workspace(ctx)
+    try:
+        removed = ws.set_retention(collection, None if forever else parse_keep(keep or ""))
+    finally:
+        ws.close()
+    kept = "forever" if forever else f"for {parse_keep(keep or ''):,} days"
+    console.print(Text(f"{collection} keeps its posts {kept}; {removed.posts:,} older posts removed now."))
+
+
+@app.command("forget")
+def forget_command(
+    ctx: typer.Context,
+    who: Annotated[str, typer.Argument(help="The account: @handle, handle or account id.")],
+    platform: Annotated[str | None, typer.Option("--platform", help="Only on this platform.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit, e.g. 'erasure request').")]
+    = None,
+) -> None:
+    """Erase an account everywhere: its profile, posts, raw records, rejected records, labels and ties."""
+    ws = open_workspace(ctx)
+    try:
+        removed = ws.forget(who, platform=platform, reason=reason)
+    finally:
+        ws.close()
+    counts = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in removed.as_dict().items())
+    console.print(Text(f"Forgot {who}: removed {counts}. The erasure is recorded (time and counts only)."))

@@ -1,0 +1,76 @@
+"""Bluesky capture against a Jetstream-compatible server and an AppView started here, in this process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from capture_scenario import EXPECTED, LAST, OPTED_OUT, PROFILES, events, t
+from capture_servers import AppView, Jetstream, did, post, uri
+
+import sociable
+from sociable.errors import SociableError
+from sociable.sources.live.base import Counts
+from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions, PostFilter, subscribe_url
+from sociable.store.capture import WorkspaceSink
+
+
+@pytest.fixture
+def appview() -> Iterator[AppView]:
+    server = AppView(PROFILES)
+    server.url = server.start()  # type: ignore[attr-defined]
+    yield server
+    server.stop()
+
+
+def start_jetstream(**settings: object) -> tuple[Jetstream, str]:
+    server = Jetstream(**settings)  # type: ignore[arg-type]
+    server.add(*events())
+    return server, server.start()
+
+
+def run_capture(path: Path, jetstream: str, appview: str, *, name: str = "care", duration: float = 3.0,
+                **options: object) -> Counts:
+    chosen = BlueskyOptions(tags=("nhssm",), keywords=("social care",), jetstream=jetstream, appview=appview,
+                            duration=duration, batch_seconds=0.2, first_backoff=0.05, longest_backoff=0.2,
+                            **options)  # type: ignore[arg-type]
+    capture = BlueskyCapture(chosen, WorkspaceSink(path, name, "care"), name)
+    return asyncio.run(capture.run())
+
+
+def stored(path: Path) -> list[str]:
+    with sociable.open(path, read_only=True) as ws:
+        return [r["post_id"] for r in ws.query("SELECT post_id FROM posts ORDER BY post_id").to_pylist()]
+
+
+def test_capture_keeps_exactly_the_matches_their_conversations_and_no_opted_out_account(
+    tmp_path: Path, appview: AppView,
+) -> None:
+    server, url = start_jetstream()
+    try:
+        totals = run_capture(tmp_path / "ws.duckdb", url, appview.url, duration=2.0)  # type: ignore[attr-defined]
+    finally:
+        server.stop()
+    path = tmp_path / "ws.duckdb"
+    assert sorted(stored(path)) == sorted(EXPECTED)
+    with sociable.open(path, read_only=True) as ws:
+        accounts = {r["account_id"]: r for r in ws.query("SELECT * FROM accounts").to_pylist()}
+        members = ws.scalar("SELECT count(*) FROM collections WHERE name = 'care'")
+        capture = ws.captures()[0]
+        raw = ws.scalar("SELECT sum(len(record_ids)) FROM raw_blocks")
+        rejected = ws.scalar("SELECT count(*) FROM rejected")
+    assert not {did(name) for name in OPTED_OUT} & set(accounts)
+    assert accounts[did("alice")]["handle"] == "alice.nhs.example"  # the identity event
+    assert accounts[did("bob")]["bio"] == "Social worker, #SWSCmedia"
+    assert members == len(EXPECTED)
+    assert raw == len(EXPECTED)  # the raw event of every stored post, and of no other
+    assert rejected == 2  # the malformed frame and the non-event
+    assert capture["cursor"] == str(LAST)
+    assert capture["stored"] == totals.stored == len(EXPECTED) + 2  # p2 and p14 were stored, then deleted
+    assert capture["deleted"] == 2  # p2 and p14, each stored before its delete (in its batch or an earlier one)
+    assert capture["skipped_consent"] == 3  # carol twice, dave once
+    assert capture["errors"] >= 2
+    assert capture["running"] is False
+    assert server.urls[0].startswith("/subscribe?wantedCollections=app.bsky.feed.post")
