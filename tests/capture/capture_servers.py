@@ -24,6 +24,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+
 def did(name: str) -> str:
     return f"did:plc:{name}{'x' * max(0, 24 - len(name))}"
 
@@ -186,7 +187,7 @@ class AppView:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 owner._answer(self)
 
             def log_message(self, *args: Any) -> None:

@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from capture_scenario import EXPECTED, LAST, OPTED_OUT, PROFILES, events, t
-from capture_servers import AppView, Jetstream, did, post, uri
+from capture_scenario import EXPECTED, LAST, OPTED_OUT, PROFILES, events
+from capture_servers import AppView, Jetstream, did
 
 import sociable
-from sociable.errors import SociableError
 from sociable.sources.live.base import Counts
-from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions, PostFilter, subscribe_url
+from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions
 from sociable.store.capture import WorkspaceSink
 
 

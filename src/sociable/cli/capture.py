@@ -63,7 +63,7 @@ def capture_bluesky(
 
 
 def _run(runner: Any) -> Counts:
-    """Run a capture until it ends or SIGTERM/SIGINT asks it to stop (it then stores what it has and saves its cursor)."""
+    """Run a capture until it ends or SIGTERM/SIGINT asks it to stop (it stores what it has and saves its cursor)."""
 
     async def main() -> Counts:
         stop = asyncio.Event()

@@ -116,7 +116,8 @@ class PostFilter:
     def matches(self, did: str, record: dict[str, Any]) -> bool:
         if self.langs and not self._lang(record):
             return False
-        text = record.get("text") if isinstance(record.get("text"), str) else ""
+        value = record.get("text")
+        text = value if isinstance(value, str) else ""
         if self.tags and self.tags & self.tags_of(text, record):
             return True
         if self.keywords:

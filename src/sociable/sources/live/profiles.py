@@ -44,8 +44,8 @@ class Profile:
 def decide(view: dict[str, Any]) -> Profile:
     """A profile view from the AppView as a Profile: collected, or not and why."""
     account = account_of(view)
-    labels = view.get("labels") if isinstance(view.get("labels"), list) else []
-    if any(isinstance(label, dict) and label.get("val") == NO_UNAUTHENTICATED for label in labels):
+    labels = view.get("labels")
+    if isinstance(labels, list) and any(isinstance(x, dict) and x.get("val") == NO_UNAUTHENTICATED for x in labels):
         return Profile(account.account_id, None, "no-unauthenticated label")
     if opted_out_by_text(account.bio, account.display_name):
         return Profile(account.account_id, None, "opted out in bio")
