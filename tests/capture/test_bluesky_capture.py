@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from capture_scenario import EXPECTED, LAST, OPTED_OUT, PROFILES, events
-from capture_servers import AppView, Jetstream, did
+from capture_scenario import EXPECTED, LAST, OPTED_OUT, PROFILES, events, t
+from capture_servers import AppView, Jetstream, did, post, uri
 
 import sociable
+from sociable.errors import SociableError
 from sociable.sources.live.base import Counts
-from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions
+from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions, PostFilter, subscribe_url
 from sociable.store.capture import WorkspaceSink
 
 
@@ -73,3 +74,51 @@ def test_capture_keeps_exactly_the_matches_their_conversations_and_no_opted_out_
     assert capture["errors"] >= 2
     assert capture["running"] is False
     assert server.urls[0].startswith("/subscribe?wantedCollections=app.bsky.feed.post")
+
+
+def test_a_later_run_applies_deletes_and_edits_to_earlier_posts_and_skips_forgotten_accounts(
+    tmp_path: Path, appview: AppView,
+) -> None:
+    path = tmp_path / "ws.duckdb"
+    server, url = start_jetstream()
+    try:
+        run_capture(path, url, appview.url, duration=1.5)  # type: ignore[attr-defined]
+    finally:
+        server.stop()
+    with sociable.open(path) as ws:
+        ws.forget(did("erin"), reason="asked by email")
+    later = Jetstream()
+    later.add(
+        delete_event := {"did": did("alice"), "time_us": t(30), "kind": "commit",
+                         "commit": {"rev": "r", "operation": "delete", "collection": "app.bsky.feed.post",
+                                    "rkey": "p1"}},
+        post("alice", "p9", t(31), "Talking about social care today (edited)", operation="update"),
+        post("erin", "p20", t(32), "Back again #nhssm"),
+        post("bob", "p21", t(33), "Re", reply_to=uri("erin", "p5"), root=uri("alice", "p1")),
+        post("bob", "p22", t(34), "A new #nhssm thread"),
+    )
+    assert delete_event["time_us"] > LAST
+    url = later.start()
+    try:
+        totals = run_capture(path, url, appview.url, duration=1.5)  # type: ignore[attr-defined]
+    finally:
+        later.stop()
+    ids = stored(path)
+    assert uri("alice", "p1") not in ids  # deleted upstream after an earlier run stored it
+    assert ids.count(uri("alice", "p9")) == 1
+    assert not [i for i in ids if did("erin") in i]
+    assert uri("bob", "p21") not in ids  # its parent and root are gone
+    assert uri("bob", "p22") in ids
+    with sociable.open(path, read_only=True) as ws:
+        text = ws.scalar("SELECT text FROM posts WHERE post_id = ?", [uri("alice", "p9")])
+        assert ws.scalar("SELECT count(*) FROM accounts WHERE account_id = ?", [did("erin")]) == 0
+    assert text == "Talking about social care today (edited)"
+    assert later.urls[0].endswith(f"cursor={LAST - 2_000_000}")  # the saved cursor, less the overlap
+    assert totals.skipped_consent == 1 and totals.deleted == 1
+
+
+def test_unusable_endpoints_and_options_are_sentences(tmp_path: Path) -> None:
+    with pytest.raises(SociableError, match="at least one --tag"):
+        BlueskyOptions()
+    assert PostFilter.tags_of("#One, #two! #three_3", {}) == {"one", "two", "three_3"}
+    assert subscribe_url("ws://h/subscribe", 7).endswith("cursor=7")

@@ -34,7 +34,7 @@ def captures_json(path: Path) -> list[dict[str, object]]:
 
 
 def test_capture_survives_drops_refusals_rate_limits_and_sigterm_and_resumes(tmp_path: Path) -> None:
-    jetstream = Jetstream(refuse=1, drops=[(3, "between"), (4, "inside")], pause=0.12)
+    jetstream = Jetstream(refuse=1, drops=[(3, "between"), (4, "inside")], pause=0.25)
     jetstream.add(*events())
     appview = AppView(PROFILES, failures=[429, 500])
     stream_url, appview_url = jetstream.start(), appview.start()
@@ -50,7 +50,7 @@ def test_capture_survives_drops_refusals_rate_limits_and_sigterm_and_resumes(tmp
             time.sleep(0.3)
             if path.exists():
                 seen = captures_json(path)
-                if seen and int(seen[0]["stored"]) >= 2:  # type: ignore[call-overload]
+                if seen and int(seen[0]["stored"]) >= 1:  # type: ignore[call-overload]
                     break
         assert seen and seen[0]["running"] is True and seen[0]["pid"] == first.pid
         first.send_signal(signal.SIGTERM)
@@ -63,7 +63,7 @@ def test_capture_survives_drops_refusals_rate_limits_and_sigterm_and_resumes(tmp
         assert after_first["running"] is False and after_first["cursor"]
         assert int(after_first["cursor"]) < LAST  # stopped mid-stream  # type: ignore[call-overload]
 
-        second = subprocess.run([*command, "--duration", "8"], capture_output=True, text=True, env=env(), timeout=60)
+        second = subprocess.run([*command, "--duration", "10"], capture_output=True, text=True, env=env(), timeout=60)
         assert second.returncode == 0, second.stderr
         assert "Traceback" not in second.stderr
     finally:

@@ -19,9 +19,9 @@ import pyarrow as pa
 
 from sociable.errors import SociableError
 from sociable.sources.base import Mapped
-from sociable.sources.live.base import COUNT_NAMES, CaptureStart, Counts, LiveBatch, Written
+from sociable.sources.live.base import COUNT_NAMES, CaptureStart, Counts, LiveBatch, Written, account_digest
 from sociable.store.batch import Batch
-from sociable.store.erasure import account_digest, remove_posts
+from sociable.store.erasure import remove_posts
 from sociable.store.ingest import BatchWriter, FileSummary
 
 if TYPE_CHECKING:

@@ -10,7 +10,6 @@ the time and the counts, never the content.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
+from sociable.sources.live.base import account_digest
 from sociable.store.raw import pack_text, unpack
 from sociable.store.views import registered
 
@@ -101,11 +101,6 @@ def _drop_orphan_records(con: duckdb.DuckDBPyConnection) -> int:
             [[k[0] for k in kept], [k[1] for k in kept], new_size, packed, block_id],
         )
     return dropped
-
-
-def account_digest(platform: str, account_id: str) -> str:
-    """A digest of a forgotten account (so a later capture can skip it) that does not name it."""
-    return hashlib.blake2b(f"{platform}|{account_id}".encode(), digest_size=16).hexdigest()
 
 
 def find_accounts(con: duckdb.DuckDBPyConnection, who: str, platform: str | None) -> list[tuple[str, str, str | None]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from collections import OrderedDict
@@ -14,6 +15,11 @@ from sociable.sources.base import RawRecord, Rejected
 
 # Opt-out words in a bio or profile, in any case and with any punctuation: #nobot, #NoBots!, #no-index.
 _OPT_OUT = re.compile(r"#[\W_]*no[\W_]*(?:bots?|index|search)(?![a-z0-9])", re.IGNORECASE)
+
+
+def account_digest(platform: str, account_id: str) -> str:
+    """A digest of a forgotten account (so a capture can skip it) that does not name it."""
+    return hashlib.blake2b(f"{platform}|{account_id}".encode(), digest_size=16).hexdigest()
 
 
 def opted_out_by_text(*texts: str | None) -> bool:

@@ -36,7 +36,7 @@ from sociable.model import Post
 from sociable.sources.base import RawRecord, Rejected
 from sociable.sources.bluesky_jetstream import JETSTREAM_FORMAT, map_jetstream
 from sociable.sources.bluesky_records import PLATFORM, POST_COLLECTION, clean_handle, did_of, read_facets
-from sociable.sources.live.base import Backoff, CaptureSink, Counts, LiveBatch, Recent
+from sociable.sources.live.base import Backoff, CaptureSink, Counts, LiveBatch, Recent, account_digest
 from sociable.sources.live.profiles import DEFAULT_APPVIEW, ProfileCache, ProfilesUnavailable
 
 DEFAULT_JETSTREAM = "wss://jetstream2.us-east.bsky.network/subscribe"
@@ -207,6 +207,7 @@ class BlueskyCapture:
         self.known: set[str] = set()
         self.in_flight: set[str] = set()  # posts of the batch being stored right now
         self.authors: set[str] = set()  # accounts of the posts stored or waiting (their new handles are kept)
+        self.forgotten: frozenset[str] = frozenset()  # digests of accounts erased with `forget`
         self.profiles: ProfileCache | None = None
         self.pending = _Pending()
         self.recent = Recent()
@@ -226,6 +227,7 @@ class BlueskyCapture:
             self.stop = stop
         start = await asyncio.to_thread(self.sink.start, "bluesky", PLATFORM, self.options.saved())
         self.known = set(start.known_posts)
+        self.forgotten = start.forgotten
         self.authors = {a for uri in self.known if (a := did_of(uri))}
         self.start_cursor = int(start.cursor) if start.cursor and start.cursor.isdigit() else None
         loop = asyncio.get_running_loop()
@@ -362,6 +364,8 @@ class BlueskyCapture:
         replies stay in the conversation however the batches fall)."""
         if self._stored(uri):
             self.pending.deletes.append(uri)
+            for ids in (self.known, self.pending.ids, self.in_flight):  # later replies to it are not kept
+                ids.discard(uri)
 
     def _reject(self, frame: str | bytes, reason: str) -> None:
         text = frame.decode("utf-8", "replace") if isinstance(frame, bytes) else frame
@@ -413,6 +417,7 @@ class BlueskyCapture:
         self.error = None
         self.known.update(p.post_id for _, posts, _ in batch.records for p in posts)
         self.known.difference_update(pending.deletes)
+        self.known.difference_update(self.pending.deletes)  # deleted while this batch was being stored
         batch.counts.stored, batch.counts.duplicates, batch.counts.deleted = (
             written.stored, written.duplicates, written.deleted)
         self.totals.add(batch.counts)
@@ -436,7 +441,7 @@ class BlueskyCapture:
     async def _batch(self, pending: _Pending) -> LiveBatch:
         if self.profiles is None:
             raise SociableError("the capture has not started (no AppView client).")
-        profiles = await self.profiles.get(e.did for e in pending.events)
+        profiles = await self.profiles.get(e.did for e in pending.events if not self._erased(e.did))
         counts = Counts()
         counts.add(pending.counts)  # a copy: a batch that fails is counted once, when it is stored
         batch = LiveBatch(JETSTREAM_FORMAT, PLATFORM, deletes=list(pending.deletes), rejected=list(pending.rejected),
@@ -447,8 +452,8 @@ class BlueskyCapture:
             if not (event.matched or event.update or any(r in self.known or r in kept for r in event.refs)):
                 continue  # its conversation's post was not kept (an opted-out author)
             batch.counts.matched += 1
-            profile = profiles[event.did]
-            if profile.account is None:
+            profile = None if self._erased(event.did) else profiles[event.did]
+            if profile is None or profile.account is None:
                 batch.counts.skipped_consent += 1
                 continue
             posts = self._map(event, batch)
@@ -460,6 +465,10 @@ class BlueskyCapture:
             record = RawRecord(JETSTREAM_FORMAT, f"capture:{self.name}", event.time_us, event.raw)
             batch.records.append((record, posts, [profile.account]))
         return batch
+
+    def _erased(self, did: str) -> bool:
+        """Whether the account was erased from this workspace with `forget` (it is never collected again)."""
+        return bool(self.forgotten) and account_digest(PLATFORM, did) in self.forgotten
 
     def _map(self, event: _Event, batch: LiveBatch) -> list[Post] | None:
         try:
