@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from capture_scenario import EXPECTED, LAST, OPTED_OUT, PROFILES, events, t
-from capture_servers import AppView, Jetstream, did, post, uri
+from capture_servers import AppView, Jetstream, delete, did, post, uri
 
 import sociable
 from sociable.errors import SociableError
@@ -96,6 +96,8 @@ def test_a_later_run_applies_deletes_and_edits_to_earlier_posts_and_skips_forgot
         post("erin", "p20", t(32), "Back again #nhssm"),
         post("bob", "p21", t(33), "Re", reply_to=uri("erin", "p5"), root=uri("alice", "p1")),
         post("bob", "p22", t(34), "A new #nhssm thread"),
+        post("bob", "p23", t(35), "Re", reply_to=uri("alice", "p13")),  # a reply to a post stored earlier,
+        delete("alice", "p13", t(36)),  # whose deletion does not take the reply with it
     )
     assert delete_event["time_us"] > LAST
     url = later.start()
@@ -108,13 +110,13 @@ def test_a_later_run_applies_deletes_and_edits_to_earlier_posts_and_skips_forgot
     assert ids.count(uri("alice", "p9")) == 1
     assert not [i for i in ids if did("erin") in i]
     assert uri("bob", "p21") not in ids  # its parent and root are gone
-    assert uri("bob", "p22") in ids
+    assert uri("bob", "p22") in ids and uri("bob", "p23") in ids and uri("alice", "p13") not in ids
     with sociable.open(path, read_only=True) as ws:
         text = ws.scalar("SELECT text FROM posts WHERE post_id = ?", [uri("alice", "p9")])
         assert ws.scalar("SELECT count(*) FROM accounts WHERE account_id = ?", [did("erin")]) == 0
     assert text == "Talking about social care today (edited)"
     assert later.urls[0].endswith(f"cursor={LAST - 2_000_000}")  # the saved cursor, less the overlap
-    assert totals.skipped_consent == 1 and totals.deleted == 1
+    assert totals.skipped_consent == 1 and totals.deleted == 2
 
 
 def test_unusable_endpoints_and_options_are_sentences(tmp_path: Path) -> None:

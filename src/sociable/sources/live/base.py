@@ -132,5 +132,8 @@ class Recent:
             self._keys.popitem(last=False)
         return False
 
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._keys
+
     def __len__(self) -> int:
         return len(self._keys)

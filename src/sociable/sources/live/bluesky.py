@@ -178,6 +178,7 @@ class _Event:
     matched: bool
     refs: tuple[str, ...]
     update: bool = False
+    anchored: bool = False  # it replies to or quotes a post already stored when it arrived
 
 
 @dataclass(slots=True)
@@ -208,6 +209,7 @@ class BlueskyCapture:
         self.in_flight: set[str] = set()  # posts of the batch being stored right now
         self.authors: set[str] = set()  # accounts of the posts stored or waiting (their new handles are kept)
         self.forgotten: frozenset[str] = frozenset()  # digests of accounts erased with `forget`
+        self.deleted = Recent(100_000)  # stored posts deleted since: replies that came before still count
         self.profiles: ProfileCache | None = None
         self.pending = _Pending()
         self.recent = Recent()
@@ -350,8 +352,9 @@ class BlueskyCapture:
         refs = references(record) if self.options.conversations else ()
         matched = self.filter.matches(did, record)
         update = operation == "update" and (uri in self.known or uri in self.pending.ids)
-        if matched or update or any(self._stored(ref) for ref in refs):
-            self.pending.events.append(_Event(event, did, uri, time_us, matched, refs, update))
+        anchored = any(ref in self.known for ref in refs)
+        if matched or update or anchored or any(self._stored(ref) for ref in refs):
+            self.pending.events.append(_Event(event, did, uri, time_us, matched, refs, update, anchored))
             self.pending.ids.add(uri)
             self.authors.add(did)
 
@@ -364,6 +367,8 @@ class BlueskyCapture:
         replies stay in the conversation however the batches fall)."""
         if self._stored(uri):
             self.pending.deletes.append(uri)
+            if uri in self.known:
+                self.deleted.seen(uri)
             for ids in (self.known, self.pending.ids, self.in_flight):  # later replies to it are not kept
                 ids.discard(uri)
 
@@ -415,9 +420,13 @@ class BlueskyCapture:
         finally:
             self.in_flight = set()
         self.error = None
-        self.known.update(p.post_id for _, posts, _ in batch.records for p in posts)
+        kept = {p.post_id for _, posts, _ in batch.records for p in posts}
+        self.known.update(kept)
         self.known.difference_update(pending.deletes)
-        self.known.difference_update(self.pending.deletes)  # deleted while this batch was being stored
+        for uri in self.pending.deletes:  # deleted while this batch was being stored
+            self.known.discard(uri)
+            if uri in kept:
+                self.deleted.seen(uri)
         batch.counts.stored, batch.counts.duplicates, batch.counts.deleted = (
             written.stored, written.duplicates, written.deleted)
         self.totals.add(batch.counts)
@@ -449,7 +458,8 @@ class BlueskyCapture:
                           cursor=str(pending.cursor) if pending.cursor is not None else None, counts=counts)
         kept: set[str] = set()
         for event in pending.events:
-            if not (event.matched or event.update or any(r in self.known or r in kept for r in event.refs)):
+            if not (event.matched or event.update or event.anchored
+                    or any(r in self.known or r in kept or r in self.deleted for r in event.refs)):
                 continue  # its conversation's post was not kept (an opted-out author)
             batch.counts.matched += 1
             profile = None if self._erased(event.did) else profiles[event.did]
