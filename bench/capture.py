@@ -26,12 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "capture"))
 
-from capture_servers import AppView, Jetstream, delete, did, identity, post, profile, uri  # noqa: E402
+from capture_servers import AppView, Jetstream, delete, identity, post, profile, uri
 
-import sociable  # noqa: E402
-from sociable.sources.live.base import Counts  # noqa: E402
-from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions  # noqa: E402
-from sociable.store.capture import WorkspaceSink  # noqa: E402
+import sociable
+from sociable.sources.live.base import Counts
+from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions
+from sociable.store.capture import WorkspaceSink
 
 T0 = 1_730_000_000_000_000
 AUTHORS = 2_000

@@ -124,3 +124,21 @@ def test_unusable_endpoints_and_options_are_sentences(tmp_path: Path) -> None:
         BlueskyOptions()
     assert PostFilter.tags_of("#One, #two! #three_3", {}) == {"one", "two", "three_3"}
     assert subscribe_url("ws://h/subscribe", 7).endswith("cursor=7")
+
+
+def test_the_library_twin_captures_into_an_open_workspace(tmp_path: Path, appview: AppView) -> None:
+    server, url = start_jetstream()
+    try:
+        with sociable.open(tmp_path / "ws.duckdb") as ws:
+            summary = ws.capture("bluesky", tags=["nhssm"], keywords=["social care"], collection="care",
+                                 jetstream=url, appview=appview.url, duration=1.5,  # type: ignore[attr-defined]
+                                 batch_seconds=0.2)
+            kept = set(ws.posts(collection="care", limit=None).column("post_id").to_pylist())
+            with pytest.raises(SociableError, match="has no option tag;"):
+                ws.capture("bluesky", tag=["nhssm"])
+            with pytest.raises(SociableError, match="not 'x'"):
+                ws.capture("x", tags=["nhssm"])
+    finally:
+        server.stop()
+    assert summary.name == "bluesky #nhssm social care"
+    assert kept == EXPECTED and summary.counts.stored == len(EXPECTED) + 2

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import signal
 import sys
 from typing import Annotated, Any
 
@@ -16,10 +14,10 @@ from rich.text import Text
 from sociable.cli.app import app, console, err_console, open_workspace, wait_seconds, workspace_path
 from sociable.cli.render import print_table
 from sociable.errors import SociableError
+from sociable.library import capture
 from sociable.sources.live.base import COUNT_NAMES, Counts
-from sociable.sources.live.bluesky import DEFAULT_JETSTREAM, BlueskyCapture, BlueskyOptions
+from sociable.sources.live.bluesky import DEFAULT_JETSTREAM
 from sociable.sources.live.profiles import DEFAULT_APPVIEW
-from sociable.store.capture import WorkspaceSink
 
 capture_app = typer.Typer(help="Capture posts live from a platform's public stream into a collection.",
                           no_args_is_help=True)
@@ -52,31 +50,13 @@ def capture_bluesky(
     max_posts: MaxPostsOption = None,
 ) -> None:
     """Follow Bluesky's public stream (Jetstream): posts with the tags or keywords, and their conversations."""
-    options = BlueskyOptions(tags=tuple(tag or ()), keywords=tuple(keyword or ()), langs=tuple(lang or ()),
-                             accounts=tuple(account or ()), conversations=conversations, jetstream=jetstream,
-                             appview=appview, duration=duration, max_posts=max_posts)
-    chosen = name or options.default_name()
-    sink = WorkspaceSink(workspace_path(ctx), chosen, collection, wait=max(wait_seconds(ctx), 60.0))
-    capture = BlueskyCapture(options, sink, chosen, progress=_progress())
-    totals = _run(capture.run)
-    _print_totals(chosen, totals)
-
-
-def _run(runner: Any) -> Counts:
-    """Run a capture until it ends or SIGTERM/SIGINT asks it to stop (it stores what it has and saves its cursor)."""
-
-    async def main() -> Counts:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        try:
-            return await runner(stop)
-        finally:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(signum)
-
-    return asyncio.run(main())
+    summary = capture(
+        workspace_path(ctx), "bluesky", name=name, collection=collection, wait=max(wait_seconds(ctx), 60.0),
+        progress=_progress(), handle_signals=True, tags=tag or [], keywords=keyword or [], langs=lang or [],
+        accounts=account or [], conversations=conversations, jetstream=jetstream, appview=appview,
+        duration=duration, max_posts=max_posts,
+    )
+    _print_totals(summary.name, summary.counts)
 
 
 def _progress() -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -168,13 +169,14 @@ class WorkspaceSink:
 
     def __init__(
         self, path: str | os.PathLike[str], name: str, collection: str | None, wait: float = 60.0,
-        opener: Callable[..., Workspace] | None = None,
+        opener: Callable[..., AbstractContextManager[Workspace]] | None = None,
     ) -> None:
         self.path, self.name, self.collection, self.wait = Path(path), name, collection, wait
         self._opener = opener
         self.platform = ""
 
-    def _open(self) -> Workspace:
+    def _open(self) -> AbstractContextManager[Workspace]:
+        """The workspace for one batch (a notebook's open workspace is lent instead, through `opener`)."""
         if self._opener is not None:
             return self._opener(self.path, wait=self.wait)
         from sociable.store import Workspace
