@@ -22,6 +22,7 @@ from sociable.analyses.base import Result, get_analysis
 from sociable.errors import SociableError, WorkspaceError
 from sociable.sources.live.base import Counts
 from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions
+from sociable.sources.live.mastodon import MastodonCapture, MastodonOptions
 from sociable.store import Workspace as StoreWorkspace
 from sociable.store.capture import WorkspaceSink
 from sociable.store.scope import Scope
@@ -123,7 +124,7 @@ class CaptureSummary:
     counts: Counts
 
 
-CAPTURE_PLATFORMS = ("bluesky",)
+CAPTURE_PLATFORMS = {"bluesky": (BlueskyOptions, BlueskyCapture), "mastodon": (MastodonOptions, MastodonCapture)}
 
 
 def capture(
@@ -145,16 +146,17 @@ def capture(
     """
     if platform not in CAPTURE_PLATFORMS:
         raise SociableError(f"sociable captures from {', '.join(CAPTURE_PLATFORMS)}, not '{platform}'.")
-    known = {f.name for f in fields(BlueskyOptions)}
+    options_class, capture_class = CAPTURE_PLATFORMS[platform]
+    known = {f.name for f in fields(options_class)}
     unknown = sorted(set(options) - known)
     if unknown:
         raise SociableError(f"a {platform} capture has no option {', '.join(unknown)}; it takes "
                             f"{', '.join(sorted(known))}.")
     given: dict[str, Any] = {k: tuple(v) if isinstance(v, list | set) else v for k, v in options.items()}
-    chosen = BlueskyOptions(**given)
+    chosen = options_class(**given)
     label = name or chosen.default_name()
     sink = WorkspaceSink(path, label, collection, wait=wait, opener=opener)
-    runner = BlueskyCapture(chosen, sink, label, progress=progress)
+    runner = capture_class(chosen, sink, label, progress=progress)
 
     async def main() -> Counts:
         stop = asyncio.Event()

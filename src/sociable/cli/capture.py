@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from datetime import datetime
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -55,6 +56,33 @@ def capture_bluesky(
         progress=_progress(), handle_signals=True, tags=tag or [], keywords=keyword or [], langs=lang or [],
         accounts=account or [], conversations=conversations, jetstream=jetstream, appview=appview,
         duration=duration, max_posts=max_posts,
+    )
+    _print_totals(summary.name, summary.counts)
+
+
+@capture_app.command("mastodon")
+def capture_mastodon(
+    ctx: typer.Context,
+    server: Annotated[list[str], typer.Option("--server", "-s", help="A Mastodon server, e.g. mastodon.social "
+                                                                      "(repeatable).", show_default=False)],
+    tag: Annotated[list[str], typer.Option("--tag", "-t", help="A hashtag to follow (repeatable).",
+                                           show_default=False)],
+    collection: CaptureCollection = None,
+    name: NameOption = None,
+    since: Annotated[datetime | None, typer.Option("--since", formats=["%Y-%m-%d"],
+                                                   help="On the first run, collect back to this date.")] = None,
+    stream: Annotated[bool, typer.Option("--stream/--no-stream", help="Also listen to the streaming API.")] = False,
+    every: Annotated[float, typer.Option("--every", help="Seconds between polls of each hashtag timeline.")] = 60.0,
+    token: Annotated[str | None, typer.Option("--token", envvar="SOCIABLE_MASTODON_TOKEN",
+                                              help="An access token, for servers whose API asks for one.")] = None,
+    duration: DurationOption = None,
+    max_posts: MaxPostsOption = None,
+) -> None:
+    """Follow hashtags on Mastodon servers: their timelines (with backfill) and, with --stream, live."""
+    summary = capture(
+        workspace_path(ctx), "mastodon", name=name, collection=collection, wait=max(wait_seconds(ctx), 60.0),
+        progress=_progress(), handle_signals=True, servers=server, tags=tag, since=since.date() if since else None,
+        stream=stream, every=every, token=token, duration=duration, max_posts=max_posts,
     )
     _print_totals(summary.name, summary.counts)
 

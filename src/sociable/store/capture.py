@@ -95,9 +95,9 @@ def save_batch(con: duckdb.DuckDBPyConnection, name: str, collection: str | None
             continue
         records.add_mapped(record, Mapped(list(posts), list(accounts)))
     records.rejected.extend(batch.rejected)
-    if batch.replace:
-        remove_posts(con, _keys(batch.platform, batch.replace))
+    replaced = remove_posts(con, _keys(batch.platform, batch.replace)).posts if batch.replace else 0
     writer.write(records, summary, in_transaction=True)
+    summary.stored -= min(replaced, summary.stored)  # an edited post is stored again, not a new one
     writer.flush_accounts()
     deleted = remove_posts(con, _keys(batch.platform, batch.deletes)).posts if batch.deletes else 0
     for account_id, handle in batch.handles:
