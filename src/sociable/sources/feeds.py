@@ -111,16 +111,21 @@ def read(path: Path, options: Options) -> Iterator[RawRecord | Rejected]:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFile(f"{path} could not be read ({exc.strerror or exc}).") from exc
+    for number, raw in enumerate(parse_feed(data, str(path)), 1):
+        yield RawRecord(FORMAT_NAME, str(path), number, raw)
+
+
+def parse_feed(data: bytes, where: str) -> list[dict[str, Any]]:
+    """A feed's entries as raw records (`{"feed": channel facts, "entry": entry}`); UnreadableFile if not a feed."""
     # A file object, never a string: feedparser fetches anything that looks like a URL.
     # HTML is reduced to text by map() itself, and relative links are resolved there too.
     parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS or Atom elements found"
-        raise UnreadableFile(f"{path} is not a readable RSS or Atom feed ({reason}); check that it is a feed file.")
+        raise UnreadableFile(f"{where} is not a readable RSS or Atom feed ({reason}); check that it is a feed file.")
     entries = [_json_safe(entry) for entry in parsed.entries]
     channel = _channel_facts(_json_safe(parsed.feed), entries)
-    for number, entry in enumerate(entries, 1):
-        yield RawRecord(FORMAT_NAME, str(path), number, {"feed": channel, "entry": entry})
+    return [{"feed": channel, "entry": entry} for entry in entries]
 
 
 def _channel_facts(feed: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -31,24 +31,23 @@ from urllib.parse import quote
 import httpx
 import orjson
 
-from sociable.errors import MappingError, SociableError, WorkspaceBusy
+from sociable.errors import MappingError, SociableError
 from sociable.sources.activitypub import PLATFORM, plain_text
-from sociable.sources.base import RawRecord, Rejected, parse_time
+from sociable.sources.base import RawRecord, parse_time
 from sociable.sources.live.base import (
     Backoff,
     CaptureSink,
     Counts,
-    LiveBatch,
     Recent,
     account_digest,
     opted_out_by_text,
 )
+from sociable.sources.live.batching import BatchingCapture
 from sociable.sources.live.profiles import retry_after
 from sociable.sources.mastodon import API_FORMAT, map_api
 
 _PAGE = 40  # the most statuses a timeline page gives
 _PUBLIC = frozenset({"public", "unlisted"})
-_STOP_FLUSH = 10.0
 _LOCAL_IDS = 200_000  # server-local ids remembered per capture, to apply deletes
 
 
@@ -125,19 +124,6 @@ def _earlier(a: str | None, b: str | None) -> str | None:
     return a if (len(a), a) <= (len(b), b) else b
 
 
-@dataclass(slots=True)
-class _Pending:
-    records: list[tuple[RawRecord, list[Any], list[Any]]] = field(default_factory=list)
-    index: dict[str, int] = field(default_factory=dict)  # uri → its place in records
-    deletes: list[str] = field(default_factory=list)
-    replace: list[str] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-    counts: Counts = field(default_factory=Counts)
-
-    def size(self) -> int:
-        return len(self.records) + len(self.deletes) + len(self.rejected)
-
-
 class RateLimited(Exception):
     """A server asked to wait (`seconds`)."""
 
@@ -145,24 +131,25 @@ class RateLimited(Exception):
         self.seconds = seconds
 
 
-class MastodonCapture:
+class MastodonCapture(BatchingCapture):
     """One run of a Mastodon capture: poll and stream hashtag timelines, keep consenting public statuses."""
+
+    format = API_FORMAT
+    platform = PLATFORM
 
     def __init__(self, options: MastodonOptions, sink: CaptureSink, name: str,
                  progress: Callable[[Counts, str | None], None] | None = None) -> None:
-        self.options, self.sink, self.name, self.progress = options, sink, name, progress
-        self.totals = Counts()
-        self.pending = _Pending()
+        super().__init__(sink, name, options.batch_seconds, options.max_posts, progress)
+        self.options = options
         self.cursor: dict[str, dict[str, dict[str, Any]]] = {}
         self.seen = Recent(200_000)  # canonical uris of statuses handled (one post across servers)
         self.local: OrderedDict[tuple[str, str], str] = OrderedDict()  # (server, local id) → uri
-        self.known: set[str] = set()
         self.not_before: dict[str, float] = {}  # server → when its rate limit lets the next request go
         self.deleted_local = Recent(50_000)  # (server, local id) of statuses the stream said were deleted
         self.forgotten: frozenset[str] = frozenset()
-        self.stop = asyncio.Event()
-        self.error: str | None = None
-        self._number = 0
+
+    def cursor_text(self) -> str:
+        return orjson.dumps(self.cursor).decode()
 
     # ------------------------------------------------------------------ running
 
@@ -224,7 +211,7 @@ class MastodonCapture:
             except RateLimited as limited:
                 wait = limited.seconds
             except (httpx.HTTPError, ValueError) as exc:
-                self._note_error(f"{server}: {type(exc).__name__}: {exc}")
+                self.note_error(f"{server}: {type(exc).__name__}: {exc}")
                 wait = backoff.next()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), wait)
@@ -301,9 +288,9 @@ class MastodonCapture:
                     async for event, data in _events(response.aiter_lines()):
                         backoff.reset()
                         self._streamed(server, event, data)
-                self._note_error(f"{server}: the stream was closed")
+                self.note_error(f"{server}: the stream was closed")
             except httpx.HTTPError as exc:
-                self._note_error(f"{server} stream: {type(exc).__name__}: {exc}")
+                self.note_error(f"{server} stream: {type(exc).__name__}: {exc}")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), backoff.next())
 
@@ -322,7 +309,7 @@ class MastodonCapture:
         try:
             status = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            self._reject(data, f"an event of {server}'s stream is not JSON ({exc})")
+            self.reject(data, f"an event of {server}'s stream is not JSON ({exc})")
             return
         if isinstance(status, dict):
             self._status(server, status, edited=event == "status.update")
@@ -332,7 +319,7 @@ class MastodonCapture:
     def _status(self, server: str, status: dict[str, Any], edited: bool = False) -> None:
         uri = status.get("uri")
         if not isinstance(uri, str) or not uri:
-            self._reject(orjson.dumps(status).decode(), f"a status from {server} has no 'uri'")
+            self.reject(orjson.dumps(status).decode(), f"a status from {server} has no 'uri'")
             return
         if isinstance(status.get("id"), str):
             if (server, status["id"]) in self.deleted_local:
@@ -356,89 +343,20 @@ class MastodonCapture:
         try:
             mapped = map_api(raw)
         except MappingError as exc:
-            self._reject(orjson.dumps(status).decode(), f"a status from {server}: {exc}")
+            self.reject(orjson.dumps(status).decode(), f"a status from {server}: {exc}")
             return
-        self._number += 1
         posts = [p for p in mapped.posts if p.post_id == uri]
         authors = [a for a in mapped.accounts if posts and a.account_id == posts[0].account_id][:1]
-        record = (RawRecord(API_FORMAT, f"capture:{self.name}", self._number, raw), posts, authors)
-        waiting = self.pending.index.get(uri)
-        if waiting is not None:  # an edit of a status not stored yet replaces it in the batch
-            if edited:
-                self.pending.records[waiting] = record
-            return
-        if edited and uri in self.known:
+        record = (RawRecord(API_FORMAT, f"capture:{self.name}", self.next_number(), raw), posts, authors)
+        added = self.pending.add(uri, record, newer=edited)  # an edit of a status not stored yet replaces it
+        if added and edited and uri in self.known:
             self.pending.replace.append(uri)
-        self.pending.index[uri] = len(self.pending.records)
-        self.pending.records.append(record)
 
     def _erased(self, account: Any) -> bool:
         if not self.forgotten or not isinstance(account, dict):
             return False
         actor = account.get("uri") or account.get("url")
         return isinstance(actor, str) and account_digest(PLATFORM, actor) in self.forgotten
-
-    def _reject(self, raw: str, reason: str) -> None:
-        self._number += 1
-        self.pending.rejected.append(Rejected(API_FORMAT, f"capture:{self.name}", self._number, raw[:65_536],
-                                              reason))
-        self.pending.counts.errors += 1
-        self.error = reason
-
-    def _note_error(self, message: str) -> None:
-        self.pending.counts.errors += 1
-        self.error = message[:300]
-
-    # ------------------------------------------------------------------ batches
-
-    async def _flush_loop(self) -> None:
-        last = time.monotonic()
-        while not self.stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), self.options.batch_seconds)
-            if self.stop.is_set():
-                return
-            if self.pending.size() or time.monotonic() - last > 5 * self.options.batch_seconds:
-                try:
-                    await self._flush()
-                except WorkspaceBusy as exc:
-                    self._note_error(str(exc))
-                last = time.monotonic()
-
-    async def _final_flush(self) -> None:
-        try:
-            await asyncio.wait_for(self._flush(), _STOP_FLUSH)
-        except (TimeoutError, SociableError) as exc:
-            self.error = f"the last batch was not stored ({exc or 'it took too long'}); it is read again next time"
-
-    async def _flush(self) -> None:
-        pending, self.pending = self.pending, _Pending()
-        batch = LiveBatch(API_FORMAT, PLATFORM, records=pending.records, deletes=pending.deletes,
-                          replace=pending.replace, rejected=pending.rejected,
-                          cursor=orjson.dumps(self.cursor).decode(), counts=pending.counts, error=self.error)
-        try:
-            written = await asyncio.to_thread(self.sink.write, batch)
-        except BaseException:
-            for record in self.pending.records:
-                pending.index[record[0].raw["status"]["uri"]] = len(pending.records)
-                pending.records.append(record)
-            pending.deletes.extend(self.pending.deletes)
-            pending.replace.extend(self.pending.replace)
-            pending.rejected.extend(self.pending.rejected)
-            pending.counts.add(self.pending.counts)
-            self.pending = pending
-            raise
-        self.error = None
-        self.known.update(p.post_id for _, posts, _ in batch.records for p in posts)
-        self.known.difference_update(batch.deletes)
-        batch.counts.stored, batch.counts.duplicates, batch.counts.deleted = (
-            written.stored, written.duplicates, written.deleted)
-        self.totals.add(batch.counts)
-        if self.progress:
-            self.progress(self.totals, self.error)
-        if self.options.max_posts and self.totals.stored >= self.options.max_posts:
-            self.stop.set()
-
 
 def _created(status: dict[str, Any]) -> date:
     try:
