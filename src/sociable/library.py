@@ -22,6 +22,7 @@ from sociable.analyses.base import Result, get_analysis
 from sociable.errors import SociableError, WorkspaceError
 from sociable.sources.live.base import Counts
 from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions
+from sociable.sources.live.feeds import FeedCapture, FeedOptions
 from sociable.sources.live.mastodon import MastodonCapture, MastodonOptions
 from sociable.store import Workspace as StoreWorkspace
 from sociable.store.capture import WorkspaceSink
@@ -124,7 +125,11 @@ class CaptureSummary:
     counts: Counts
 
 
-CAPTURE_PLATFORMS = {"bluesky": (BlueskyOptions, BlueskyCapture), "mastodon": (MastodonOptions, MastodonCapture)}
+CAPTURE_PLATFORMS = {
+    "bluesky": (BlueskyOptions, BlueskyCapture),
+    "mastodon": (MastodonOptions, MastodonCapture),
+    "feeds": (FeedOptions, FeedCapture),
+}
 
 
 def capture(

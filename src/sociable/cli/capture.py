@@ -6,6 +6,7 @@ import json
 import re
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -18,6 +19,7 @@ from sociable.errors import SociableError
 from sociable.library import capture
 from sociable.sources.live.base import COUNT_NAMES, Counts
 from sociable.sources.live.bluesky import DEFAULT_JETSTREAM
+from sociable.sources.live.feeds import read_url_list
 from sociable.sources.live.profiles import DEFAULT_APPVIEW
 
 capture_app = typer.Typer(help="Capture posts live from a platform's public stream into a collection.",
@@ -85,6 +87,39 @@ def capture_mastodon(
         stream=stream, every=every, token=token, duration=duration, max_posts=max_posts,
     )
     _print_totals(summary.name, summary.counts)
+
+
+@capture_app.command("feeds")
+def capture_feeds(
+    ctx: typer.Context,
+    url_list: Annotated[Path, typer.Argument(help="A file of feed or blog addresses, one a line.",
+                                             show_default=False)],
+    collection: CaptureCollection = None,
+    name: NameOption = None,
+    every: Annotated[str, typer.Option("--every", help="How often to poll each feed: 30m, 1h, 90s.")] = "30m",
+    comments: Annotated[bool, typer.Option("--comments/--no-comments",
+                                           help="Also follow the comment feeds entries name.")] = True,
+    duration: DurationOption = None,
+    max_posts: MaxPostsOption = None,
+) -> None:
+    """Poll RSS and Atom feeds (and blogs' comment feeds) with ETag and Last-Modified."""
+    summary = capture(
+        workspace_path(ctx), "feeds", name=name, collection=collection, wait=max(wait_seconds(ctx), 60.0),
+        progress=_progress(), handle_signals=True, urls=read_url_list(url_list), every=parse_interval(every),
+        comments=comments, duration=duration, max_posts=max_posts,
+    )
+    _print_totals(summary.name, summary.counts)
+
+
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+
+
+def parse_interval(value: str) -> float:
+    """An interval ('30m', '1h', '90s', '45') as seconds."""
+    found = _INTERVAL.match(value)
+    if not found:
+        raise SociableError(f"--every expects a time such as 30m, 1h or 90s, not '{value}'.")
+    return float(found[1]) * {"s": 1, None: 1, "m": 60, "h": 3600, "d": 86400}[found[2]]
 
 
 def _progress() -> Any:

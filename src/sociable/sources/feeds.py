@@ -186,7 +186,7 @@ def map_record(raw: Any) -> Mapped:
         text = body
     else:
         author = _post_author(blog, feed, entry)
-        text = "\n\n".join(part for part in (_clean(entry.get("title")), body) if part)
+        text = "\n\n".join(part for part in (_title(entry), body) if part)
     post = Post(
         platform=PLATFORM,
         post_id=post_id,
@@ -419,6 +419,16 @@ def _collapse(text: str) -> str:
         else:
             blank = True
     return "\n".join(paragraphs)
+
+
+def _title(entry: Mapping[str, Any]) -> str:
+    """An entry's title as plain text: an HTML title (Atom type="html", or escaped markup) loses tags and entities."""
+    title = entry.get("title")
+    detail = entry.get("title_detail")
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    if isinstance(title, str) and (kind in ("text/html", "application/xhtml+xml") or "&" in title or "<" in title):
+        return _clean(html_to_text(title)[0])
+    return _clean(title)
 
 
 def _clean(value: Any) -> str:
