@@ -85,7 +85,8 @@ LATER = ("Night visits in the snow", "2024/03/14/snow", "Thu, 14 Mar 2024 21:00:
 class Blog:
     """Serves the page, the feeds and the comment feeds; `publish()` adds a post (a new ETag)."""
 
-    def __init__(self) -> None:
+    def __init__(self, publish_after: int | None = None) -> None:
+        self.publish_after = publish_after  # a new post appears after this many polls of the blog feed
         self.posts = list(POSTS)
         self.version = 1
         self.requests: list[tuple[str, str | None, int]] = []  # path, If-None-Match, status
@@ -127,6 +128,10 @@ class Blog:
         elif path == "/blog/":
             self._send(handler, path, tag, 200, "text/html; charset=utf-8", PAGE.encode())
         elif path == "/blog/feed/":
+            polls = sum(1 for p, _, _ in self.requests if p == path)
+            if self.publish_after is not None and polls == self.publish_after:
+                self.publish()
+                version, posts = self.version, list(self.posts)
             etag = f'"v{version}"'
             if tag == etag:
                 self._send(handler, path, tag, 304, "application/rss+xml", b"")
