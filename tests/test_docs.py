@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
-import click
 import pytest
 import typer.main
+from typer.core import TyperOption
 
 from sociable.cli import app
-from sociable.cli.reference import analyses_markdown
+from sociable.cli.reference import analyses_markdown, cli_markdown
 from sociable.simulate import simulate
 
 ROOT = Path(__file__).parent.parent
@@ -20,20 +21,26 @@ README = ROOT / "README.md"
 DOCS = ROOT / "docs"
 
 
-def _commands() -> dict[str, click.Command]:
-    """Every command path ("map", "export graph") with its click command."""
+def _commands() -> dict[str, Any]:
+    """Every command path ("map", "export graph") with its command (Typer's own click classes)."""
     root = typer.main.get_command(app)
-    found: dict[str, click.Command] = {}
+    found: dict[str, Any] = {}
 
-    def walk(group: click.Command, prefix: str) -> None:
-        if isinstance(group, click.Group):
-            for name, command in group.commands.items():
+    def walk(group: Any, prefix: str) -> None:
+        commands = getattr(group, "commands", None)
+        if commands:
+            for name, command in commands.items():
                 walk(command, f"{prefix} {name}".strip())
         else:
             found[prefix] = group
 
     walk(root, "")
     return found
+
+
+def test_every_command_is_found() -> None:
+    found = _commands()
+    assert {"import", "map", "roles", "dialogue", "listen", "export graph", "serve"} <= set(found)
 
 
 def _all_docs() -> str:
@@ -43,6 +50,11 @@ def _all_docs() -> str:
 def test_the_analyses_page_is_made_from_the_registry() -> None:
     written = (DOCS / "analyses.md").read_text(encoding="utf-8")
     assert written == analyses_markdown(), "docs/analyses.md is out of date: run `make docs`"
+
+
+def test_the_command_reference_is_made_from_the_commands() -> None:
+    written = (DOCS / "cli.md").read_text(encoding="utf-8")
+    assert written == cli_markdown(), "docs/cli.md is out of date: run `make docs`"
 
 
 @pytest.mark.parametrize("command", sorted(_commands()))
@@ -56,11 +68,10 @@ def test_every_option_is_documented(command: str) -> None:
     shared = {"--help"}
     missing = []
     for parameter in _commands()[command].params:
-        if not isinstance(parameter, click.Option):
+        if not isinstance(parameter, TyperOption):
             continue
-        flags = [flag for flag in parameter.opts if flag.startswith("--") and flag not in shared]
-        flags = [flag.split("/")[0] for flag in flags]
-        if flags and not any(re.search(re.escape(flag) + r"\b", docs) for flag in flags):
+        flags = [flag for flag in parameter.opts if flag not in shared]
+        if flags and not any(re.search(re.escape(flag) + r"(?![\w-])", docs) for flag in flags):
             missing.append(flags[0])
     assert not missing, f"`sociable {command}` options not documented anywhere: {', '.join(missing)}"
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sociable.analyses.base import Result, get_analysis
 from sociable.errors import SociableError, WorkspaceError
@@ -27,6 +27,15 @@ from sociable.sources.live.mastodon import MastodonCapture, MastodonOptions
 from sociable.store import Workspace as StoreWorkspace
 from sociable.store.capture import WorkspaceSink
 from sociable.store.scope import Scope
+
+if TYPE_CHECKING:
+    from sociable.analyses.chats.analysis import ChatsResult
+    from sociable.analyses.dialogue import DialogueResult
+    from sociable.analyses.listening import ListeningResult
+    from sociable.analyses.maturity import MaturityResult
+    from sociable.analyses.network_map import MapResult
+    from sociable.analyses.roles import RolesResult
+    from sociable.analyses.safety import SafetyResult
 
 ScopeValue = str | Iterable[str] | None
 TimeValue = datetime | date | str | None
@@ -52,7 +61,7 @@ class Workspace(StoreWorkspace):
                                                                                platforms)
         return get_analysis(analysis).run(self, chosen, **options)
 
-    def roles(self, *, save: bool | None = None, **scope_and_options: Any) -> Any:
+    def roles(self, *, save: bool | None = None, **scope_and_options: Any) -> RolesResult:
         """Roles and sectors of every account; kept as the workspace's labels unless opened read-only.
 
         `manual=PATH` reads a CSV of manual labels, which are kept too and always win.
@@ -62,23 +71,56 @@ class Workspace(StoreWorkspace):
             keep_roles(self, result)
         return result
 
-    def map(self, **scope_and_options: Any) -> Any:
+    def map(self, **scope_and_options: Any) -> MapResult:
         """Who talks with whom: communities, silos, brokers and influence (`sociable map`)."""
         return self.run("map", **scope_and_options)
 
-    def dialogue(self, **scope_and_options: Any) -> Any:
+    def dialogue(self, **scope_and_options: Any) -> DialogueResult:
         """Broadcasting or conversing, per account and group (`sociable dialogue`)."""
         return self.run("dialogue", **scope_and_options)
 
-    def maturity(self, **scope_and_options: Any) -> Any:
+    def maturity(self, **scope_and_options: Any) -> MaturityResult:
         """An organisation on the five maturity stages, and why (`sociable maturity`)."""
         return self.run("maturity", **scope_and_options)
 
-    def listen(self, **scope_and_options: Any) -> Any:
+    def listen(self, **scope_and_options: Any) -> ListeningResult:
         """What is said to and about an organisation, and what went unanswered (`sociable listen`)."""
         return self.run("listening", **scope_and_options)
 
-    def safety(self, **scope_and_options: Any) -> Any:
+    def chats(self, **scope_and_options: Any) -> ChatsResult:
+        """A hashtag chat's sessions, participants, questions and answers (`sociable chats`)."""
+        return self.run("chats", **scope_and_options)
+
+    def transcript(self, *, tag: str, session: str, min_posts: int = 3, scope: Scope | None = None,
+                   **scope_values: Any) -> Any:
+        """The transcript of one session of a chat, held on `session` (a UK date, YYYY-MM-DD).
+
+        Render it with `sociable.reports.chats.transcript_markdown` or `transcript_html`
+        (`sociable chats --tag T --session D --transcript -o FILE`).
+        """
+        from sociable.analyses.chats.records import build_transcript
+
+        return build_transcript(self, self._scope_of(scope, scope_values), tag=tag, session=session,
+                                min_posts=min_posts)
+
+    def cpd(self, *, tag: str, handle: str, code: str | None = None, min_posts: int = 3,
+            scope: Scope | None = None, **scope_values: Any) -> Any:
+        """One participant's CPD record of a chat's sessions (`sociable cpd`); `code` is nmc, hcpc, swe or all."""
+        from sociable.analyses.chats.records import build_cpd
+
+        return build_cpd(self, self._scope_of(scope, scope_values), tag=tag, handle=handle, code=code,
+                         min_posts=min_posts)
+
+    def _scope_of(self, scope: Scope | None, values: dict[str, Any]) -> Scope:
+        if scope is not None:
+            return self.check_scope(scope)
+        known = ("collection", "since", "until", "kinds", "platforms")
+        unknown = [name for name in values if name not in known]
+        if unknown:
+            raise TypeError(f"unexpected keyword arguments {unknown}; the scope keywords are {', '.join(known)}")
+        return self.scope(*(values.get(name) for name in known))
+
+    def safety(self, **scope_and_options: Any) -> SafetyResult:
         """What screening found in scope (`sociable safety`); run `screen` first."""
         return self.run("safety", **scope_and_options)
 
@@ -93,7 +135,7 @@ class Workspace(StoreWorkspace):
         scope: Scope | None = None,
         profession: str | None = None,
         include_reposts: bool = False,
-    ) -> Any:
+    ) -> SafetyResult:
         """Check every post in scope for safe practice and keep the findings (`sociable screen`).
 
         Returns the safety analysis's result for the same scope. Reposts are left out unless
@@ -104,7 +146,6 @@ class Workspace(StoreWorkspace):
         chosen = self.check_scope(scope) if scope is not None else self.scope(collection, since, until, kinds,
                                                                                platforms)
         return screen(self, chosen, profession, include_reposts)
-
 
     def capture(self, platform: str, **options: Any) -> CaptureSummary:
         """Capture live from a platform into this workspace until the duration, a post count, or Ctrl-C.
@@ -202,7 +243,7 @@ class _Borrowed:
         return None
 
 
-def keep_roles(ws: StoreWorkspace, result: Any) -> str:
+def keep_roles(ws: StoreWorkspace, result: RolesResult) -> str:
     """Keep what the roles analysis found: the manual labels it read (if any), then every label."""
     if result.options.get("manual") is not None:
         ws.save_manual_labels(result.manual_labels)

@@ -181,9 +181,9 @@ def test_response_window(workspace: Workspace) -> None:
     assert by_account(measure(workspace))["nurse"]["response_rate"] == 0.0
     assert by_account(measure(workspace, window=72))["nurse"]["response_rate"] == 1.0
     assert measure(workspace, window=72).window_hours == 72.0
-    with pytest.raises(SociableError, match="positive"):
+    with pytest.raises(SociableError, match="more than 0"):
         measure(workspace, window=0)
-    with pytest.raises(OptionError, match="--window should be at least 0"):
+    with pytest.raises(OptionError, match="--window should be more than 0, not -1"):
         measure(workspace, window=-1)
 
 

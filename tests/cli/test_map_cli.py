@@ -115,7 +115,7 @@ def test_missing_collection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 @pytest.mark.parametrize(("option", "message"), [
     (("--interactions", "likes"), "Error: --interactions should be one of reply, mention, quote, repost, not likes."),
     (("--kinds", "likes"), "Error: kinds should be among post, reply, quote, repost, not likes."),
-    (("--resolution", "0"), "Error: resolution must be a positive number, not 0.0."),
+    (("--resolution", "0"), "Error: --resolution should be more than 0, not 0."),
     (("--min-weight", "0"), "Error: --min-weight should be at least 1, not 0."),
     (("--method", "louvain"), "Error: --method should be one of modularity, cpm, not louvain."),
     (("--since", "2024-03-07", "--until", "2024-03-01"),

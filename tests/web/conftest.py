@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 
 import sociable
 from sociable.web import WebLimits, create_app
-from sociable.web.security import CSRF_COOKIE
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 XSS_CORPUS = FIXTURES / "xss" / "corpus.jsonl"
@@ -53,10 +53,9 @@ def token_client(web_workspace: Path, tmp_path: Path) -> Iterator[TestClient]:
 
 
 def csrf_of(client: TestClient) -> str:
-    """The CSRF token the app gave this client (loading a page sets it)."""
-    if CSRF_COOKIE not in client.cookies:
-        client.get("/check")
-    return str(client.cookies[CSRF_COOKIE])
+    """The CSRF token of this client's session, as the app's pages carry it (loading a page starts a session)."""
+    page = client.get("/login" if client.app.state.token else "/check")  # type: ignore[attr-defined]
+    return str(lxml.html.fromstring(page.text).xpath("//meta[@name='csrf-token']/@content")[0])
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from sociable.library import keep_roles
 from sociable.web import routes as web_routes
 from sociable.web.security import (
     CONTENT_SECURITY_POLICY,
-    CSRF_COOKIE,
     SESSION_COOKIE,
     check_bind,
     is_loopback,
@@ -156,7 +155,7 @@ def test_api_accounts_and_one_account(client: TestClient) -> None:
     assert account["posts"] == 3
     assert {row["account_id"] for row in account["talks_to"]} == {"990000000001", "990000000003"}
     assert account["timeline"][0]["created_at"].startswith("2024-01-09")
-    assert_error(client.get("/api/accounts/twitter/0"), 400)
+    assert_error(client.get("/api/accounts/twitter/0"), 404)
     assert_error(client.get("/api/accounts", params={"sort": "shoe-size"}), 400)
 
 
@@ -266,13 +265,16 @@ def test_every_state_changing_route_needs_the_csrf_token(client: TestClient) -> 
             assert_error(missing, 403)
 
 
-def test_the_csrf_cookie_is_http_only_and_strict(fresh_client: TestClient) -> None:
+def test_the_session_cookie_is_http_only_strict_and_expiring(fresh_client: TestClient) -> None:
     response = fresh_client.get("/check")
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"{CSRF_COOKIE}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Max-Age=43200" in cookie
     token = lxml.html.fromstring(response.text).xpath("//meta[@name='csrf-token']/@content")[0]
-    assert token == fresh_client.cookies[CSRF_COOKIE]
-    assert "set-cookie" not in fresh_client.get("/check").headers
+    assert token and token not in fresh_client.cookies[SESSION_COOKIE]
+    again = fresh_client.get("/check")
+    assert "set-cookie" not in again.headers
+    assert lxml.html.fromstring(again.text).xpath("//meta[@name='csrf-token']/@content")[0] == token
 
 
 # ---------------------------------------------------------------------- imports

@@ -179,7 +179,10 @@ def test_a_request_while_another_process_writes_waits_then_answers_503(workspace
     with serving(workspace) as client:
         with held_for_writing(workspace):
             started = time.monotonic()
-            busy = client.get("/api/overview")
+            kept = client.get("/api/overview")  # computed before the writer came, and nothing written since
+            assert kept.status_code == 200 and time.monotonic() - started < 2
+            started = time.monotonic()
+            busy = client.get("/api/posts", params={"limit": 5})
             assert time.monotonic() - started >= 2, "the request waited for the writer first"
             assert busy.status_code == 503 and int(busy.headers["retry-after"]) > 0
             body = busy.json()
@@ -213,7 +216,8 @@ def test_requests_during_an_import_of_the_app_get_503(workspace: Path) -> None:
     with TestClient(app, base_url="http://127.0.0.1") as client:
         assert client.get("/api/overview").status_code == 200
         with app.state.workspaces.writing():
-            busy = client.get("/api/overview")
+            assert client.get("/api/overview").status_code == 200, "computed before, and nothing written since"
+            busy = client.get("/api/posts", params={"limit": 5})
             assert busy.status_code == 503 and busy.headers["retry-after"]
             assert "this app is importing files into it" in busy.json()["error"]
         assert client.get("/api/overview").status_code == 200

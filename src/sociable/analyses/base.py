@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 import pkgutil
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -74,6 +75,7 @@ class Option:
     help: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    above: float | None = None  # an exclusive lower bound: the value must be greater than this
     short: str | None = None
     web: bool = True
     resolve: Callable[[Workspace, Any], Any] | None = None
@@ -97,14 +99,19 @@ class Option:
             if wrong:
                 raise OptionError(f"{self.flag} should be one of {', '.join(self.choices)}, not "
                                   f"{', '.join(map(str, wrong))}.")
+        if isinstance(converted, float) and not math.isfinite(converted):
+            raise OptionError(f"{self.flag} should be a finite number, not {value!r}.")
         if self.minimum is not None and isinstance(converted, int | float) and converted < self.minimum:
             raise OptionError(f"{self.flag} should be at least {self.minimum:g}, not {converted:g}.")
+        if self.above is not None and isinstance(converted, int | float) and converted <= self.above:
+            raise OptionError(f"{self.flag} should be more than {self.above:g}, not {converted:g}.")
         return converted
 
     def to_dict(self) -> dict[str, Any]:
         """The declaration as JSON (the API's description of itself, and docs)."""
         return {"name": self.name, "flag": self.flag, "kind": self.kind, "default": _jsonable(self.default),
-                "help": self.help, "choices": list(self.choices), "web": self.web}
+                "help": self.help, "choices": list(self.choices), "minimum": self.minimum, "above": self.above,
+                "web": self.web}
 
 
 def _to_bool(value: Any) -> bool:
@@ -291,7 +298,7 @@ def _jsonable(value: Any) -> Any:
         return float(value)
     if isinstance(value, Path):
         return str(value)
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -309,8 +316,6 @@ def _jsonable(value: Any) -> Any:
 def _jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
     return {key: _jsonable(value) for key, value in row.items()}
 
-
-jsonable = _jsonable
 
 
 # ---------------------------------------------------------------------- the registry
@@ -415,7 +420,3 @@ def get_analysis(name: str) -> AnalysisSpec:
         known = ", ".join(spec.name for spec in registered_analyses())
         raise NoSuchAnalysis(f"there is no analysis called '{name}'; the analyses are: {known}.")
     return _ANALYSES[name]
-
-
-def iter_specs() -> Iterator[AnalysisSpec]:
-    yield from registered_analyses()

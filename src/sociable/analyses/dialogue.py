@@ -101,14 +101,14 @@ RESPONSE_TIMES = Measure("responses", "Direct replies to received replies and me
 
 GROUPINGS = ("account", "role", "sector", "organisation")
 WINDOW = Option("window", "float", DEFAULT_WINDOW_HOURS, "Hours within which an answer counts as a response.",
-                minimum=0)
+                above=0)
 """The response window, shared by dialogue, maturity and listening."""
 BY = Option("by", "choice", "account", "Show the measures per account, role, sector or organisation.",
             choices=GROUPINGS)
 
 
 def check_window(window: float) -> float:
-    """The window in hours; zero is refused here (the declaration only says it is not negative)."""
+    """The window in hours, checked again for callers that bypass the declaration (above zero)."""
     if window <= 0:
         raise OptionError(f"{WINDOW.flag}: the response window must be a positive number of hours, not {window:g}.")
     return float(window)

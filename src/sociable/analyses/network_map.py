@@ -73,7 +73,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("interactions", "list", KINDS, "Interaction kinds to keep, e.g. reply,mention (default: all).",
            choices=KINDS),
     Option("min_weight", "int", 1, "Keep ties with at least this many interactions.", minimum=1),
-    Option("resolution", "float", 1.0, "Leiden resolution: higher finds more, smaller communities."),
+    Option("resolution", "float", 1.0, "Leiden resolution: higher finds more, smaller communities.", above=0),
     Option("seed", "int", 42, "Random seed: the same seed gives the same communities and layout."),
     Option("method", "choice", "modularity", "Community method: modularity, or cpm (the Constant Potts Model; "
            "try a resolution of 0.01 to 0.1).", choices=communities.METHODS),

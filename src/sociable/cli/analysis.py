@@ -11,12 +11,13 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from sociable.analyses.base import AnalysisSpec, Option, Result, registered_analyses
+from sociable.analyses.base import AnalysisSpec, Option, registered_analyses
 from sociable.cli.app import app, console, open_workspace, workspace_path
 from sociable.cli.render import print_result, result_json, write_table
 from sociable.cli.scope import (
@@ -29,12 +30,24 @@ from sociable.cli.scope import (
 )
 from sociable.library import keep_roles
 
-if TYPE_CHECKING:
-    pass
-
-
-KEEP: dict[str, Callable[[Any, Result], str]] = {"roles": keep_roles}
+KEEP: dict[str, Callable[[Any, Any], str]] = {"roles": keep_roles}
 """What a command keeps after its analysis ran (a store write); the analysis itself only reads."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandExtension:
+    """Flags an analysis's command has besides its declared options, and what it does when one is given.
+
+    `handle(ctx, spec, values)` runs first and returns True when it did the command's work (for
+    example `sociable chats --transcript` writing a transcript instead of the tables).
+    """
+
+    parameters: tuple[tuple[str, Any, Any], ...]  # (name, Annotated type, default)
+    handle: Callable[[typer.Context, AnalysisSpec, dict[str, Any]], bool]
+
+
+EXTENSIONS: dict[str, CommandExtension] = {}
+"""Registered by the CLI modules that extend an analysis's command (cli/chats.py), before commands are made."""
 
 SCOPE_PARAMETERS: tuple[tuple[str, Any], ...] = (
     ("collection", CollectionsOption), ("since", SinceOption), ("until", UntilOption), ("kinds", KindsOption),
@@ -46,7 +59,8 @@ OUTPUT_PARAMETERS: tuple[tuple[str, Any, Any, Any], ...] = (
     ("output", Path | None,
      typer.Option("--output", "-o", help="Also write the main table to a .csv or .parquet file."), None),
     ("force", bool, typer.Option("--force", help="Replace the -o file if it exists."), False),
-    ("limit", int, typer.Option("--limit", "-n", help="Rows to show in each table (0 = all)."), 20),
+    ("limit", int, typer.Option("--limit", "-n", min=0, metavar="N", help="Rows to show in each table (0 = all)."),
+     20),
 )
 RESERVED = {name for name, _ in SCOPE_PARAMETERS} | {name for name, *_ in OUTPUT_PARAMETERS} | {"ctx"}
 
@@ -59,6 +73,10 @@ def cli_type(option: Option) -> Any:
     }[option.kind]
 
 
+METAVARS = {"str": "TEXT", "choice": "CHOICE", "int": "N", "float": "NUMBER", "list": "A,B", "path": "FILE",
+            "paths": "FILE"}
+
+
 def cli_parameter(option: Option) -> inspect.Parameter:
     decls = [option.flag] + ([option.short] if option.short else [])
     if option.kind == "bool":
@@ -66,10 +84,23 @@ def cli_parameter(option: Option) -> inspect.Parameter:
     help_text = option.help
     if option.choices:
         help_text += f" One of: {', '.join(option.choices)}."
-    shown = option.default not in (None, (), [])
-    info = typer.Option(*decls, help=help_text, show_default=str(option.default) if shown else False)
+    info = typer.Option(*decls, help=help_text, show_default=_default_words(option), metavar=METAVARS.get(option.kind))
     return inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=None,
                              annotation=Annotated[cli_type(option), info])
+
+
+def _default_words(option: Option) -> str | bool:
+    """The default as --help shows it: '48', 'reply,mention', 'yes'; nothing when there is none."""
+    value = option.default
+    if value in (None, (), []):
+        return False
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple | list):
+        return ",".join(map(str, value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def build_command(spec: AnalysisSpec) -> Callable[..., None]:
@@ -86,18 +117,25 @@ def build_command(spec: AnalysisSpec) -> Callable[..., None]:
         parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
                                             annotation=annotation))
     parameters.extend(cli_parameter(option) for option in spec.options)
+    extension = EXTENSIONS.get(spec.name)
+    for name, annotation, default in extension.parameters if extension else ():
+        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                            annotation=annotation))
     for name, kind, info, default in OUTPUT_PARAMETERS:
         parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
                                             annotation=Annotated[kind, info]))
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
     command.__name__ = f"{spec.name}_command"
-    command.__doc__ = f"{spec.title}: {spec.description}"
+    command.__doc__ = f"{spec.title}. {spec.description}"
     return command
 
 
 def run_command(ctx: typer.Context, spec: AnalysisSpec, values: dict[str, Any]) -> None:
     """Build the Scope, run the analysis, keep what it keeps, then print or write the result."""
+    extension = EXTENSIONS.get(spec.name)
+    if extension is not None and extension.handle(ctx, spec, values):
+        return
     keep = KEEP.get(spec.name)
     ws = open_workspace(ctx, read_only=keep is None)
     try:
@@ -124,4 +162,4 @@ def run_command(ctx: typer.Context, spec: AnalysisSpec, values: dict[str, Any]) 
 def register_analysis_commands() -> None:
     """Add one command per registered analysis to the app."""
     for spec in registered_analyses():
-        app.command(spec.command, help=f"{spec.title}: {spec.description}")(build_command(spec))
+        app.command(spec.command, help=f"{spec.title}. {spec.description}")(build_command(spec))

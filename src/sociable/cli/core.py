@@ -14,10 +14,12 @@ from sociable.cli.app import app, console, err_console, open_workspace, workspac
 from sociable.cli.render import print_table, printable
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.errors import SociableError
+from sociable.reports.exports.files import check_output, protected_paths, replacing
 from sociable.store import ImportProgress, ImportSummary
 
 CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="Add the posts to this collection.")]
-LimitOption = Annotated[int, typer.Option("--limit", "-n", help="How many rows to show (0 = all).")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
+LimitOption = Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N", help="How many rows to show (0 = all).")]
 
 
 @app.command("import")
@@ -211,19 +213,25 @@ def formats_command() -> None:
 
 @app.command("simulate")
 def simulate_command(
+    ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the sample (JSON Lines).")],
     posts: Annotated[int, typer.Option(help="How many posts to write.")] = 20000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same sample.")] = 7,
+    force: ForceOption = False,
 ) -> None:
     """Write a synthetic health and social care conversation (Twitter v1.1 JSON Lines) and its truth file."""
     from sociable.simulate import simulate
+    from sociable.simulate.truth import truth_path
 
     if posts < 1:
         raise SociableError("--posts must be at least 1.")
-    result = simulate(output, posts=posts, seed=seed)
+    if not output.parent.exists():
+        output.parent.mkdir(parents=True)
+    with replacing(output, truth_path(output), force=force, protect=protected_paths(workspace_path(ctx))) as folder:
+        result = simulate(folder / output.name, posts=posts, seed=seed)
     console.print(
         f"Wrote {result.posts:,} posts by {result.accounts:,} accounts to {output} in {result.seconds:.1f} s "
-        f"(truth: {output.with_suffix('').as_posix()}.truth.json)."
+        f"(truth: {truth_path(output)})."
     )
 
 
@@ -241,19 +249,21 @@ def report_command(
         list[Path] | None,
         typer.Option("--org", help="An organisation's accounts (a file of handles), for Maturity and Listening."),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Write a self-contained HTML report (works offline); roles are derived and saved first."""
     from sociable.analyses.base import get_analysis
     from sociable.analyses.organisations import load_organisations
     from sociable.reports.html import write_report
 
+    check_output(output, force=force, protect=protected_paths(workspace_path(ctx), *(org or [])))
     ws = open_workspace(ctx)  # writable: the role labels the report relies on are derived and saved first
     scope = cli_scope(ws, collection, since, until, kinds, platform)
     load_organisations(ws, list(org or []))  # a missing or empty file stops here, with its sentence
     roles = get_analysis("roles").run(ws)
     ws.save_labels(roles.labels)
     path = write_report(ws, output, scope, title=title, options={"organisations": list(org or [])},
-                        results={"roles": roles} if scope.is_everything else None)
+                        results={"roles": roles} if scope.is_everything else None, force=force)
     console.print(f"Report written to {path} (workspace {workspace_path(ctx)}).")
 
 

@@ -21,6 +21,7 @@ UntilOption = Annotated[datetime | None, typer.Option(help="Before this date (UT
 PseudonymiseOption = Annotated[
     bool, typer.Option("--pseudonymise", help="Replace accounts and post ids with keyed pseudonyms; redact text.")
 ]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace the file (and its manifest) if it exists.")]
 SecretOption = Annotated[
     Path | None,
     typer.Option(
@@ -58,12 +59,13 @@ def export_posts_command(
     until: UntilOption = None,
     pseudonymise: PseudonymiseOption = False,
     secret_file: SecretOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Export posts to CSV or Parquet, with a manifest; --pseudonymise for research sharing."""
     key = _key_file(ctx, pseudonymise, secret_file)
     ws = open_workspace(ctx, read_only=True)
     scope = ws.scope(collection=collection, since=since, until=until)
-    summary = export_posts(ws, output, scope, export_format, pseudonymise, key)
+    summary = export_posts(ws, output, scope, export_format, pseudonymise, key, force=force)
     _report(summary, key)
 
 
@@ -80,10 +82,11 @@ def export_accounts_command(
     include_bios: Annotated[
         bool, typer.Option("--include-bios", help="Keep bios in a pseudonymised export (redacted).")
     ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Export the accounts behind the posts to CSV or Parquet, with a manifest; --pseudonymise for research."""
     key = _key_file(ctx, pseudonymise, secret_file)
     ws = open_workspace(ctx, read_only=True)
     scope = ws.scope(collection=collection, since=since, until=until)
-    summary = export_accounts(ws, output, scope, export_format, pseudonymise, key, include_bios)
+    summary = export_accounts(ws, output, scope, export_format, pseudonymise, key, include_bios, force=force)
     _report(summary, key)

@@ -14,8 +14,9 @@ from rich.text import Text
 
 from sociable.analyses.base import get_analysis
 from sociable.analyses.network_map import OPTIONS
-from sociable.cli.app import app, console, open_workspace
+from sociable.cli.app import app, console, open_workspace, workspace_path
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
+from sociable.reports.exports.files import check_output, protected_paths, replacing
 
 if TYPE_CHECKING:
     from sociable.analyses.network_map import MapResult
@@ -47,20 +48,41 @@ def export_graph_command(
     resolution: ResolutionOption = None,
     seed: SeedOption = None,
     method: MethodOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output file(s) if they exist.")] = False,
 ) -> None:
     """Write the interaction network with every Map measure, for Gephi (GEXF), GraphML tools or CSV."""
     from sociable.reports.graph_export import FORMATS, ExportError, export_graph
 
     if graph_format.strip().lower() not in FORMATS:
         raise ExportError(f"unknown graph format {graph_format!r}; choose from {', '.join(FORMATS)}.")
+    chosen_format = graph_format.strip().lower()
+    targets = _targets(output, chosen_format)
+    protect = protected_paths(workspace_path(ctx))
     ws = open_workspace(ctx, read_only=True)
     scope = cli_scope(ws, collection, since, until, kinds, platform)
+    for target in targets:  # before the analysis runs: a refused file name costs nothing
+        check_output(target, force=force, protect=protect)
     options = {"interactions": interactions, "min_weight": min_weight, "resolution": resolution, "seed": seed,
                "method": method}
     chosen = {name: value for name, value in options.items() if value is not None}
     result: MapResult = get_analysis("map").run(ws, scope, with_layout=True, **chosen)
-    written = export_graph(result, output, graph_format)
+    if chosen_format == "csv":
+        output.mkdir(parents=True, exist_ok=True)
+    with replacing(*targets, force=force, protect=protect) as folder:
+        export_graph(result, folder if chosen_format == "csv" else folder / output.name, chosen_format)
+    written = targets
     console.print(Text(
         f"Wrote {result.accounts:,} accounts and {result.edges.num_rows:,} edges to "
         f"{', '.join(str(path) for path in written)}."
     ))
+
+
+def _targets(output: Path, graph_format: str) -> list[Path]:
+    """The files an export writes: the one named, or nodes.csv and edges.csv in the folder named."""
+    if graph_format != "csv":
+        return [output]
+    if output.exists() and not output.is_dir():
+        from sociable.reports.graph_export import ExportError
+
+        raise ExportError(f"{output} is a file; for CSV give a directory to write nodes.csv and edges.csv into.")
+    return [output / "nodes.csv", output / "edges.csv"]

@@ -204,10 +204,57 @@ def _json_types(hint: Any) -> list[str]:
     return ["string", "number", "integer", "boolean", "null", "array", "object"]
 
 
-def write_docs(path: Path = DOC_PATH) -> Path:
+CLI_PATH = Path("docs/cli.md")
+CLI_HEADER = """# Command reference
+
+<!-- Made by `make docs` from the commands themselves; edit the code, not this page. -->
+
+Every command of `sociable`, with the help it prints. The analysis commands and their JSON are
+described in [analyses.md](analyses.md); the workspace is chosen with `--workspace PATH`
+before the command (or `$SOCIABLE_WORKSPACE`).
+"""
+
+
+def command_paths() -> list[list[str]]:
+    """Every command as the words that run it: ["map"], ["export", "graph"], in order."""
+    import typer.main
+
+    from sociable.cli import app
+
+    found: list[list[str]] = []
+
+    def walk(group: Any, prefix: list[str]) -> None:
+        for name, command in sorted(getattr(group, "commands", {}).items()):
+            if getattr(command, "commands", None):
+                walk(command, [*prefix, name])
+            else:
+                found.append([*prefix, name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def cli_markdown() -> str:
+    """docs/cli.md: each command's --help, at a fixed width so the page does not depend on the terminal."""
+    from typer.testing import CliRunner
+
+    from sociable.cli import app
+
+    runner = CliRunner()
+    env = {"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1", "_TYPER_FORCE_DISABLE_TERMINAL": "1"}
+    parts = [CLI_HEADER]
+    for path in command_paths():
+        result = runner.invoke(app, [*path, "--help"], env=env, prog_name="sociable", terminal_width=100)
+        text = "\n".join(line.rstrip() for line in result.output.strip().splitlines())
+        parts.append(f"## sociable {' '.join(path)}\n\n```\n{text}\n```\n")
+    return "\n".join(parts)
+
+
+def write_docs(path: Path = DOC_PATH, cli_path: Path = CLI_PATH) -> list[Path]:
     path.write_text(analyses_markdown(), encoding="utf-8")
-    return path
+    cli_path.write_text(cli_markdown(), encoding="utf-8")
+    return [path, cli_path]
 
 
 if __name__ == "__main__":
-    print(f"Wrote {write_docs()}")
+    print(f"Wrote {', '.join(map(str, write_docs()))}")

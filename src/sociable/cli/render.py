@@ -9,8 +9,6 @@ definition of every measure shown. Every cell is plain text, never markup.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +24,9 @@ from rich.text import Text
 
 from sociable.analyses.base import Measure, Result
 from sociable.errors import SociableError
+from sociable.reports.exports.files import OutputExists as OutputExists  # the CLI's name for it
+from sociable.reports.exports.files import ProtectedOutput as ProtectedOutput
+from sociable.reports.exports.files import check_output, replacing
 
 MAX_CELL = 140
 SHARE_WORDS = ("_share", "_rate")
@@ -34,10 +35,6 @@ TEXT_HINTS = {"handle", "group_name", "style", "organisation", "stage", "summary
               "example_handle", "example_text", "text", "uri", "status", "kind", "period", "name", "sector", "role",
               "subtype", "sectors", "roles", "key_accounts", "top_hashtags", "group", "account", "bucket", "evidence",
               "reason", "display_name", "verdict", "category", "severity", "url", "platform", "account_id"}
-
-
-class OutputExists(SociableError):
-    """An output file exists already and --force was not given."""
 
 
 def print_result(console: Console, result: Result, limit: int = 20) -> None:
@@ -63,17 +60,57 @@ def print_result(console: Console, result: Result, limit: int = 20) -> None:
 def print_table(
     console: Console, table: pa.Table, columns: Mapping[str, str], limit: int = 20, title: str | None = None,
 ) -> None:
-    """An Arrow table as a rich table; `limit` rows (0 = all), with a line saying how many were left out."""
-    out = Table(title=title, title_justify="left")
+    """An Arrow table as a rich table; `limit` rows (0 = all), with a line saying how many were left out.
+
+    Columns that cannot be read at the terminal's width are left out (and named) rather than
+    squeezed to nothing: numbers never wrap, text keeps at least a dozen characters.
+    """
     rows = table.to_pylist()
-    for name, header in columns.items():
-        text = _is_text(name, rows)
-        out.add_column(header, justify="left" if text else "right", overflow="fold", no_wrap=not text)
-    for row in rows[: limit or None]:
-        out.add_row(*(Text(format_cell(name, row.get(name))) for name in columns))
+    shown_rows = rows[: limit or None]
+    cells = {name: [format_cell(name, row.get(name)) for row in shown_rows] for name in columns}
+    texts = {name: _is_text(name, rows) for name in columns}
+    needs = {name: _needed_width(header, cells[name], texts[name]) for name, header in columns.items()}
+    kept = _columns_that_fit(list(columns), needs, console.width)
+    out = Table(title=title, title_justify="left")
+    for name in kept:
+        if texts[name]:
+            out.add_column(columns[name], justify="left", overflow="fold", min_width=needs[name])
+        else:
+            out.add_column(columns[name], justify="right", no_wrap=True, min_width=needs[name])
+    for index in range(len(shown_rows)):
+        out.add_row(*(Text(cells[name][index]) for name in kept))
     console.print(out)
     if limit and len(rows) > limit:
         console.print(f"{limit:,} of {len(rows):,} rows shown; use --limit 0 for all.")
+    left_out = [columns[name] for name in columns if name not in kept]
+    if left_out:
+        console.print(Text(f"Not shown at this width: {', '.join(left_out)} (widen the terminal, or use --json "
+                           "or -o FILE.csv for every column)."))
+
+
+TEXT_MIN = 12
+
+
+def _needed_width(header: str, cells: list[str], text: bool) -> int:
+    """The width a column needs to be read: all of a number, at least a dozen characters of text."""
+    longest_word = max((len(word) for word in header.split()), default=1)
+    widest = max((len(cell) for cell in cells), default=1)
+    if text:
+        return max(min(widest, TEXT_MIN), min(longest_word, TEXT_MIN))
+    return max(widest, longest_word)
+
+
+def _columns_that_fit(names: list[str], needs: Mapping[str, int], width: int) -> list[str]:
+    """The first columns whose needed widths (plus borders) fit the terminal; always the first one."""
+    kept: list[str] = []
+    used = 1
+    for name in names:
+        cost = needs[name] + 3
+        if kept and used + cost > width:
+            continue
+        kept.append(name)
+        used += cost
+    return kept
 
 
 def print_definitions(console: Console, measures: list[Measure]) -> None:
@@ -140,31 +177,19 @@ def result_json(result: Result) -> str:
 def write_table(table: pa.Table, path: Path, *, force: bool = False, protect: tuple[Path, ...] = ()) -> Path:
     """Write a table as CSV or Parquet (by the file's ending), atomically, never over a file unless forced.
 
-    Nothing is ever written over a protected path (the workspace, the command's inputs), even
-    with force; an existing target keeps its permissions.
+    Nothing is ever written over a protected path (the workspace, the command's inputs) or any
+    DuckDB database, even with force; an existing target keeps its permissions.
     """
-    target = path.resolve()
-    if any(target == other.resolve() for other in protect):
-        raise SociableError(f"{path} is the workspace or an input of this command; choose another file name.")
     suffix = path.suffix.lower()
+    check_output(path, force=force, protect=protect)
     if suffix not in (".csv", ".parquet"):
         raise SociableError(f"-o should name a .csv or .parquet file, not '{path.name}'.")
-    if target.exists() and not force:
-        raise OutputExists(f"{path} exists already; choose another name or add --force to replace it.")
-    mode = target.stat().st_mode & 0o777 if target.exists() else None
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
+    with replacing(path, force=force, protect=protect) as folder:
+        staged = folder / path.name
         if suffix == ".csv":
-            pa_csv.write_csv(_flat(table), temporary)
+            pa_csv.write_csv(_flat(table), staged)
         else:
-            pq.write_table(table, temporary)
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+            pq.write_table(table, staged)
     return path
 
 

@@ -14,10 +14,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from sociable.cli.app import app, console, err_console, open_workspace
+from sociable.cli.app import app, console, err_console, open_workspace, workspace_path
 from sociable.cli.render import result_json
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.errors import UnreadableFile
+from sociable.reports.exports.files import check_output, protected_paths
 from sociable.safety import CheckResult, catalogue, check
 
 if TYPE_CHECKING:
@@ -184,6 +185,7 @@ def screen_command(
     include_text: Annotated[
         bool, typer.Option(help="Put the flagged words in the CSV (they may identify people; off by default).")
     ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --csv file if it exists.")] = False,
     top: Annotated[int, typer.Option(help="How many accounts to list.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON document (the safety "
                                                          "analysis's shape, docs/analyses.md).")] = False,
@@ -192,6 +194,8 @@ def screen_command(
     from sociable.reports.exports import export_findings
     from sociable.safety.screen import screen
 
+    if csv is not None:  # before the screening: a refused file name costs nothing
+        check_output(csv, force=force, protect=protected_paths(workspace_path(ctx)))
     ws = open_workspace(ctx)
     scope = cli_scope(ws, collection, since, until, kinds, platform)
     with Progress(TextColumn("Screening"), BarColumn(), MofNCompleteColumn(), TextColumn("posts"),
@@ -200,7 +204,7 @@ def screen_command(
         summary = screen(ws, scope, profession, include_reposts,
                          progress=lambda done, total: bar.update(task, completed=done, total=total))
     if csv is not None:
-        written = export_findings(ws, csv, scope, include_text=include_text)
+        written = export_findings(ws, csv, scope, include_text=include_text, force=force)
     if as_json:
         sys.stdout.write(result_json(summary) + "\n")
         return

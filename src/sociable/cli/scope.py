@@ -13,18 +13,24 @@ if TYPE_CHECKING:
 
 CollectionsOption = Annotated[
     list[str] | None,
-    typer.Option("--collection", "-c", help="Only posts in this collection (repeatable: any of them)."),
+    typer.Option("--collection", "-c", metavar="NAME", help="Only posts in this collection (repeatable: any of them)."),
 ]
 SinceOption = Annotated[
-    str | None, typer.Option(help="From this date or time, e.g. 2024-03-12 or 2024-03-12T20:00 (UTC unless an "
-                                  "offset is given).")
+    str | None,
+    typer.Option(metavar="WHEN", help="From this date or time, e.g. 2024-03-12 or 2024-03-12T20:00 (UTC unless an "
+                                      "offset is given)."),
 ]
-UntilOption = Annotated[str | None, typer.Option(help="Before this date or time (UTC unless an offset is given).")]
+UntilOption = Annotated[
+    str | None, typer.Option(metavar="WHEN", help="Before this date or time (UTC unless an offset is given).")
+]
 KindsOption = Annotated[
-    str | None, typer.Option(help=f"Only posts of these kinds: {', '.join(POST_KINDS)} (comma-separated).")
+    list[str] | None,
+    typer.Option(metavar="KINDS", help=f"Only posts of these kinds: {', '.join(POST_KINDS)} (comma-separated or "
+                                       "repeated)."),
 ]
 PlatformsOption = Annotated[
-    list[str] | None, typer.Option("--platform", help="Only posts from this platform, e.g. bluesky (repeatable).")
+    list[str] | None,
+    typer.Option("--platform", metavar="PLATFORM", help="Only posts from this platform, e.g. bluesky (repeatable)."),
 ]
 
 
@@ -33,7 +39,7 @@ def cli_scope(
     collection: list[str] | str | None = None,
     since: str | None = None,
     until: str | None = None,
-    kinds: str | None = None,
+    kinds: list[str] | str | None = None,
     platform: list[str] | None = None,
 ) -> Scope:
     """The Scope the flags describe, validated against the workspace (one message for a bad collection)."""

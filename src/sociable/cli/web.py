@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -33,10 +34,21 @@ def serve_command(
     path = workspace_path(ctx)
     hosts = None if token else frozenset({*LOOPBACK_NAMES, host.lower()})
     web_app = create_app(path, token=token, allowed_hosts=hosts)
+    _show_audit_lines()
     shown = f"[{host}]" if ":" in host else host
     console.print(f"Serving workspace {path} at http://{shown}:{port}" + (" (token required)" if token else ""))
     console.print("Other sociable commands can use the workspace meanwhile; the app opens it only while it works.")
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
+def _show_audit_lines() -> None:
+    """Sign-ins, wrong tokens and refused cross-site requests, one line each on stderr."""
+    audit = logging.getLogger("sociable.web.audit")
+    if not audit.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s audit: %(message)s", "%Y-%m-%d %H:%M:%S"))
+        audit.addHandler(handler)
+        audit.setLevel(logging.INFO)
 
 
 def _token(token_file: Path | None) -> str | None:

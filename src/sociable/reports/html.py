@@ -6,10 +6,8 @@ Jinja2 with autoescaping on, or as JSON made safe for a <script> element by `scr
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -23,6 +21,7 @@ from markupsafe import Markup
 
 from sociable import __version__
 from sociable.errors import SociableError, UnreadableFile
+from sociable.reports.exports.files import check_output, protected_paths, replacing
 from sociable.reports.sections import (
     Block,
     Chart,
@@ -42,7 +41,6 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).with_name("static")
 TEMPLATES = Path(__file__).with_name("templates")
-REPORT_MODE = 0o644  # a report is meant to be shared: readable by others, like any file the user saves
 CHART_ASSETS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -52,29 +50,29 @@ _JSON_UNSAFE = re.compile("[<>&\u2028\u2029]")
 def write_report(
     ws: Workspace, path: Path, scope: Scope | None = None, title: str | None = None,
     options: Mapping[str, Any] | None = None, results: Mapping[str, Any] | None = None,
+    *, force: bool = False, protect: Iterable[Path] = (),
 ) -> Path:
     """Write the report for a workspace (or the posts in a scope) to one HTML file and return its path.
 
     `options` are report-wide analysis options, given to every analysis that declares one of the
     same name: `{"organisations": [paths]}` are the organisation files that Maturity and
     Listening place and listen for; without them each organisation account stands alone.
+    An existing file is replaced only with `force` (keeping its permissions); the workspace, the
+    organisation files and `protect` never are (see reports/exports/files.py).
     """
     target = Path(path)
-    if not target.parent.is_dir():
-        raise SociableError(f"cannot write the report to {target}: the folder {target.parent} does not exist.")
+    inputs = [Path(p) for p in (options or {}).get("organisations") or ()]
+    guarded = (*protected_paths(getattr(ws, "path", None), *inputs), *protect)
+    if target.is_dir():
+        raise SociableError(f"cannot write the report to {target}: it is a folder; give a file name inside it.")
+    check_output(target, force=force, protect=guarded)
     context = ReportContext(ws, ws.check_scope(scope), dict(options or {}), results=dict(results or {}))
     html = render_report(context, title=title, source=_source_name(ws))
-    temporary: str | None = None
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=target.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(html)
-        os.chmod(temporary, REPORT_MODE)
-        os.replace(temporary, target)
-    except OSError as exc:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
-        raise SociableError(f"cannot write the report to {target} ({exc.strerror}); choose another path.") from None
+    with replacing(target, force=force, protect=guarded) as folder:
+        try:
+            (folder / target.name).write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise SociableError(f"cannot write the report to {target} ({exc.strerror}); choose another path.") from None
     return target
 
 

@@ -27,7 +27,7 @@ from sociable.errors import (
 )
 from sociable.sources.base import Format, RawRecord
 from sociable.sources.live.base import CaptureStart, LiveBatch, Written
-from sociable.sources.registry import detect_format, get_format
+from sociable.sources.registry import all_formats, detect_format, get_format
 from sociable.store import capture, erasure, screening
 from sociable.store.fast.writer import BackgroundWriter
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary, ImportSummary
@@ -41,7 +41,7 @@ from sociable.store.schema import (
     labels_sql,
     schema_version,
 )
-from sociable.store.scope import Scope
+from sociable.store.scope import BadScope, Scope
 from sociable.store.transactions import transaction
 from sociable.store.views import registered
 
@@ -215,7 +215,19 @@ class Workspace:
                 noun = "collection" if len(missing) == 1 else "collections"
                 named = ", ".join(f"'{name}'" for name in missing)
                 raise NoSuchCollection(f"there is no {noun} called {named}; {hint}.")
+        if scope.platforms:
+            known = sorted({fmt.platform for fmt in all_formats()} | set(self.platform_names()))
+            unknown = [name for name in scope.platforms if name not in known]
+            if unknown:
+                raise BadScope(f"there is no platform called {', '.join(map(repr, unknown))}; the platforms are: "
+                               f"{', '.join(known)}.")
         return scope
+
+    def platform_names(self) -> list[str]:
+        """The platforms this workspace holds posts from."""
+        with self._lock:
+            rows = self.con.execute("SELECT DISTINCT platform FROM posts ORDER BY 1").fetchall()
+        return [str(row[0]) for row in rows]
 
     def collection_names(self) -> list[str]:
         with self._lock:

@@ -8,7 +8,7 @@ posts (or the interactions they carry) filters them the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -166,19 +166,14 @@ def to_utc(value: datetime | date | str | None, name: str = "time") -> datetime 
         except ValueError:
             raise BadScope(f"{name} should be a date or time like 2024-03-12 or 2024-03-12T20:00, "
                            f"not '{value}'.") from None
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=UTC)
+    try:
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if isinstance(value, date):
+            return datetime.combine(value, time(), tzinfo=UTC)
+    except OverflowError:
+        raise BadScope(f"{name} is out of range ({value}); give a date between the years 1 and 9999.") from None
     raise BadScope(f"{name} should be a date or time, not {type(value).__name__}.")
-
-
-def scope_from_mapping(values: Mapping[str, Any]) -> Scope:
-    """A scope from a mapping of its field names (as the web app's query and forms give them)."""
-    return Scope.of(
-        values.get("collection") or values.get("collections"),
-        values.get("since"), values.get("until"), values.get("kinds"), values.get("platforms"),
-    )
 
 
 def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:

@@ -18,9 +18,19 @@ from fastapi.staticfiles import StaticFiles
 from sociable import __version__
 from sociable.errors import SociableError
 from sociable.store import Workspace
+from sociable.web.cache import ViewCache
 from sociable.web.jobs import JobQueue
 from sociable.web.responses import install_error_handlers, refused
-from sociable.web.security import LOOPBACK_NAMES, BodyLimitMiddleware, SecurityMiddleware
+from sociable.web.security import (
+    LOOPBACK_NAMES,
+    SESSION_HOURS,
+    BodyLimitMiddleware,
+    LoginThrottle,
+    SecurityMiddleware,
+    Sessions,
+    web_key,
+)
+from sociable.web.views import view_specs
 from sociable.web.workspaces import READ_WAIT, WRITE_WAIT, Workspaces
 
 STATIC = Path(__file__).with_name("static")
@@ -47,18 +57,22 @@ def create_app(
     allowed_hosts: frozenset[str] | None = None,
     read_wait: float = READ_WAIT,
     write_wait: float = WRITE_WAIT,
+    session_hours: float = SESSION_HOURS,
+    throttle: LoginThrottle | None = None,
 ) -> FastAPI:
     """The web app over one workspace; with a token, every request must carry it (bearer or login cookie).
 
     Without a token the app answers only requests addressed to this machine (Host localhost,
-    127.0.0.1 or [::1]) unless `allowed_hosts` says otherwise. The app holds the workspace only
-    while it works: a request waits up to `read_wait` seconds for a writer (then 503), an import
-    up to `write_wait` for other processes to let go.
+    127.0.0.1 or [::1]) unless `allowed_hosts` says otherwise. Sessions last `session_hours` and are
+    signed with the workspace's web key (web/security.py); wrong tokens are slowed by `throttle`.
+    The app holds the workspace only while it works: a request waits up to `read_wait` seconds
+    for a writer (then 503), an import up to `write_wait` for other processes to let go.
     """
     path = Path(workspace_path)
     if token is not None and len(token) < 16:
         raise SociableError("a web token must be at least 16 characters long; use a longer secret.")
     _prepare(path, write_wait)
+    sessions = Sessions(web_key(path), token, session_hours)
     workspaces = Workspaces(path, read_wait=read_wait, write_wait=write_wait)
     # A fresh folder of the app's own beside the workspace (uploads are imported from the same disk).
     upload_root = Path(tempfile.mkdtemp(prefix=f".{path.stem}-uploads-", dir=path.parent))
@@ -85,9 +99,14 @@ def create_app(
     app.state.token = token
     app.state.limits = limits or WebLimits()
     app.state.upload_root = upload_root
+    app.state.sessions = sessions
+    app.state.views = ViewCache(path)
+    app.state.view_specs = tuple(view_specs())  # the views registered when the app starts
+    app.state.throttle = throttle or LoginThrottle()
     hosts = allowed_hosts if allowed_hosts is not None else (None if token else frozenset(LOOPBACK_NAMES))
     app.add_middleware(BodyLimitMiddleware, max_bytes=app.state.limits.max_upload_bytes)
-    app.add_middleware(SecurityMiddleware, token=token, allowed_hosts=hosts, on_refused=refused)
+    app.add_middleware(SecurityMiddleware, token=token, allowed_hosts=hosts, sessions=sessions,
+                       throttle=app.state.throttle, on_refused=refused)
     app.add_middleware(RequestWorkspaceMiddleware)
     install_error_handlers(app)
     _include_routes(app)

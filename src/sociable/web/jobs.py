@@ -8,6 +8,7 @@ in memory and is read by the job page and `/api/jobs/{id}`, which never touch th
 
 from __future__ import annotations
 
+import logging
 import queue
 import re
 import shutil
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 JobState = Literal["queued", "running", "done", "failed"]
 KEEP_JOBS = 200
+LOG = logging.getLogger("sociable.web")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -153,8 +155,8 @@ class JobQueue:
             except SociableError as exc:
                 job.error, job.state = str(exc), "failed"
             except Exception as exc:  # a worker thread must survive any one job
-                job.error = (f"the import stopped unexpectedly ({type(exc).__name__}: {exc}); "
-                             "records stored before it stopped are kept; import the files again to finish.")
+                LOG.exception("import job %s failed", job.id)
+                job.error = failure_message(job, exc)
                 job.state = "failed"
             finally:
                 job.finished_at = datetime.now(UTC)
@@ -179,6 +181,15 @@ class JobQueue:
         finished = [job for job in self._jobs.values() if job.state in ("done", "failed")]
         for job in sorted(finished, key=lambda job: job.created_at)[: max(0, len(self._jobs) - KEEP_JOBS)]:
             del self._jobs[job.id]
+
+
+def failure_message(job: Job, exc: Exception) -> str:
+    """What a job that stopped on an unexpected error says: what happened, what is kept, what to do."""
+    where = f" while reading {job.current_file}" if job.current_file else ""
+    return (f"the import stopped unexpectedly{where} ({type(exc).__name__}: {exc}). Posts stored before it "
+            "stopped are kept, and a later import never stores them twice. Unless the cause was passing (a full "
+            "disk, a file being moved), uploading the same files again will stop at the same place: please report "
+            "the problem with this message.")
 
 
 def _summary_rows(summary: ImportSummary, folder: Path) -> list[dict[str, Any]]:

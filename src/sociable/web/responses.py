@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -21,9 +22,12 @@ from sociable.errors import (
 )
 from sociable.safety import UnknownProfession
 from sociable.web.jobs import BadUpload, NoSuchJob
-from sociable.web.security import BadHost, CsrfRejected, NotAuthenticated, TooLarge, login_redirect
+from sociable.web.queries import NoSuchAccount
+from sociable.web.security import BadHost, CsrfRejected, NotAuthenticated, TooLarge, TooManyAttempts, login_redirect
 from sociable.web.views import BadFilter, NoSuchView
 from sociable.web.workspaces import RETRY_AFTER
+
+LOG = logging.getLogger("sociable.web")
 
 
 class ErrorBody(BaseModel):
@@ -35,15 +39,18 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody, "description": HTTPStatus(code).phrase} for code in (400, 401, 403, 404, 413, 422, 503)
+    code: {"model": ErrorBody, "description": HTTPStatus(code).phrase}
+    for code in (400, 401, 403, 404, 413, 422, 429, 503)
 }
 
 STATUS_OF: tuple[tuple[type[SociableError], int], ...] = (
     (NotAuthenticated, 401),
+    (TooManyAttempts, 429),
     (CsrfRejected, 403),
     (BadHost, 400),
     (TooLarge, 413),
     (NoSuchCollection, 404),
+    (NoSuchAccount, 404),
     (NoSuchView, 404),
     (NoSuchJob, 404),
     (BadFilter, 422),
@@ -88,8 +95,10 @@ def error_response(request: Request, message: str, status: int) -> Response:
 async def refused(scope: Any, exc: SociableError, status: int) -> Response:
     """What the security middleware answers when it turns a request away."""
     request = Request(scope)
+    headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
     if wants_json(request.url.path) or status != 401:
-        return JSONResponse(ErrorBody(error=str(exc), status=status).model_dump(), status_code=status)
+        return JSONResponse(ErrorBody(error=str(exc), status=status).model_dump(), status_code=status,
+                            headers=headers)
     return RedirectResponse(login_redirect(request.url.path), status_code=303)
 
 
@@ -117,6 +126,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        LOG.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         message = "something went wrong inside sociable; the workspace is unchanged. Try again, or report the problem."
         return error_response(request, message, 500)
 

@@ -1,11 +1,20 @@
-"""Who may use the web app and what pages may do: token auth, CSRF, security headers, host checks.
+"""Who may use the web app and what pages may do: sessions, token auth, CSRF, throttling, hosts, headers.
 
 * Bound to loopback with no token, anyone on this machine may use the app; a non-loopback host
   is refused unless a token is given (`check_bind`).
+* Every browser gets a session: a cookie signed with the workspace's web key (kept beside the
+  workspace, readable by its owner only), carrying a random id, whether it signed in, and when it
+  expires. Nobody without the key can make or change one; it ends after `session_hours`, or at
+  once on sign-out. Signing in makes a new session, so an id planted before cannot be promoted.
 * With a token, every request but the login page and static files needs `Authorization: Bearer
-  <token>` or the login cookie (an HMAC of the token, never the token itself).
-* Every state-changing request needs the CSRF token (form field or `X-CSRF-Token` header) equal to
-  the CSRF cookie, unless it carries the bearer token (a browser never adds that header by itself).
+  <token>` or a signed-in session. Wrong tokens, at /login or as a bearer, are throttled per
+  address with a growing wait (429 with Retry-After), and each is written to the audit log.
+* Every state-changing request must come from this app's own pages: a browser's `Origin` must
+  name this app and its `Sec-Fetch-Site` must be same-origin (another port of 127.0.0.1 is
+  another origin), and the request must carry the CSRF token of its session (form field or
+  `X-CSRF-Token` header): an HMAC of the session id under the web key. A cookie written by another
+  page (cookie tossing) cannot make a valid pair. A request with the right bearer token needs no
+  CSRF token (a browser never adds that header by itself).
 * Without a token, the Host header must name this machine, so a web page cannot reach the app
   through a rebound DNS name.
 * Every response carries a strict Content-Security-Policy: scripts and styles only from the app.
@@ -16,10 +25,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
+import os
 import secrets
+import stat
+import threading
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -28,12 +44,14 @@ from starlette.datastructures import Headers
 from sociable.errors import SociableError
 
 SESSION_COOKIE = "sociable_session"
-CSRF_COOKIE = "sociable_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OPEN_PREFIXES = ("/static/", "/assets/", "/login")
+SESSION_HOURS = 12.0
+KEY_BYTES = 32
+AUDIT = logging.getLogger("sociable.web.audit")
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'none'",
@@ -64,11 +82,19 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class CsrfRejected(SociableError):
-    """A form or API call arrived without the page's CSRF token."""
+    """A state-changing request did not come from this app's own page."""
 
 
 class NotAuthenticated(SociableError):
     """A request arrived without the token the app was started with."""
+
+
+class TooManyAttempts(SociableError):
+    """Too many wrong tokens from one address: it must wait before trying again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class BadHost(SociableError):
@@ -107,13 +133,36 @@ def read_token(text: str) -> str:
     return token
 
 
-def session_value(token: str) -> str:
-    """The login cookie's value: derived from the token so the cookie never holds the token itself."""
-    return hmac.new(token.encode(), b"sociable web session", hashlib.sha256).hexdigest()
+def web_key(workspace: Path) -> bytes:
+    """The workspace's web key (`<workspace>.web-key`, owner-only), made on first use.
+
+    It signs sessions and CSRF tokens, so they outlive a restart of the app and cannot be made by
+    anyone who cannot read the file.
+    """
+    path = workspace.with_name(workspace.name + ".web-key")
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(path)
+    except OSError as exc:
+        raise SociableError(f"the web key {path} could not be created ({exc.strerror}); check the folder.") from None
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(KEY_BYTES) + "\n")
+    return _read_key(path)
 
 
-def new_csrf_token() -> str:
-    return secrets.token_urlsafe(32)
+def _read_key(path: Path) -> bytes:
+    try:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            raise SociableError(f"the web key {path} can be read by other users; run `chmod 600 {path}` "
+                                "(or delete it to have a new one made).")
+        key = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SociableError(f"the web key {path} could not be read ({exc}); delete it to have a new one made.") \
+            from None
+    if len(key) < KEY_BYTES:
+        raise SociableError(f"the web key in {path} is too short; delete the file to have a new one made.")
+    return key.encode("ascii")
 
 
 def same(a: str | None, b: str | None) -> bool:
@@ -127,20 +176,91 @@ def bearer_of(headers: Headers) -> str | None:
     return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
 
 
-def authenticated(request: Request, token: str | None) -> bool:
-    """Whether a request may use the app: always without a token, else bearer header or login cookie."""
-    if token is None:
-        return True
-    return same(bearer_of(request.headers), token) or same(request.cookies.get(SESSION_COOKIE), session_value(token))
+# ---------------------------------------------------------------------- sessions and CSRF tokens
 
 
-def csrf_cookie(request: Request) -> str:
-    """The CSRF token for this browser: the cookie's, or the fresh one the middleware will set."""
-    return str(request.cookies.get(CSRF_COOKIE) or request.scope.setdefault("sociable.csrf", new_csrf_token()))
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One browser's session: a random id, whether it signed in with the token, and when it ends (epoch s)."""
+
+    id: str
+    signed_in: bool
+    expires: int
+
+
+class Sessions:
+    """Signed, expiring sessions and the CSRF tokens bound to them, under the workspace's web key.
+
+    A cookie is `id.expires.flag.mac`; the mac covers the token's fingerprint too, so sessions
+    signed in under one token end when the app is started with another.
+    """
+
+    def __init__(self, key: bytes, token: str | None, hours: float = SESSION_HOURS,
+                 clock: Callable[[], float] = time.time) -> None:
+        if hours <= 0:
+            raise SociableError("sessions must last a positive number of hours.")
+        self._key = key
+        self._token_print = hashlib.sha256(token.encode()).hexdigest() if token else "-"
+        self.lifetime = int(hours * 3600)
+        self.clock = clock
+        self._ended: dict[str, int] = {}
+        self._guard = threading.Lock()
+
+    def new(self, signed_in: bool = False) -> Session:
+        return Session(secrets.token_urlsafe(18), signed_in, int(self.clock()) + self.lifetime)
+
+    def cookie(self, session: Session) -> str:
+        """The Set-Cookie header value for a session."""
+        flag = "1" if session.signed_in else "0"
+        value = f"{session.id}.{session.expires}.{flag}.{self._mac('session', session.id, session.expires, flag)}"
+        max_age = max(0, session.expires - int(self.clock()))
+        return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict"
+
+    def read(self, value: str | None) -> Session | None:
+        """The session a cookie holds, or None when it is missing, forged, expired or ended."""
+        parts = (value or "").split(".")
+        if len(parts) != 4 or parts[2] not in ("0", "1") or not parts[1].isdigit():
+            return None
+        session_id, expires, flag, mac = parts
+        if not hmac.compare_digest(mac, self._mac("session", session_id, int(expires), flag)):
+            return None
+        if int(expires) <= self.clock():
+            return None
+        with self._guard:
+            if session_id in self._ended:
+                return None
+        return Session(session_id, flag == "1", int(expires))
+
+    def end(self, session: Session) -> None:
+        """Sign a session out now (it could otherwise be replayed until it expires)."""
+        now = int(self.clock())
+        with self._guard:
+            self._ended = {sid: until for sid, until in self._ended.items() if until > now}
+            self._ended[session.id] = session.expires
+
+    def csrf_token(self, session: Session) -> str:
+        """The CSRF token of a session: only this app (holding the key) can make it."""
+        return self._mac("csrf", session.id)
+
+    def _mac(self, *parts: object) -> str:
+        message = "|".join(str(part) for part in (*parts, self._token_print)).encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+
+def session_of(request: Request) -> Session:
+    """The session of this request (made by SecurityMiddleware when the browser had none)."""
+    session: Session = request.scope["sociable.session"]
+    return session
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token the pages of this request carry."""
+    sessions: Sessions = request.app.state.sessions
+    return sessions.csrf_token(session_of(request))
 
 
 async def require_csrf(request: Request) -> None:
-    """Dependency for every state-changing route: the form field or header must match the cookie."""
+    """Dependency for every state-changing route: the form field or header must be its session's token."""
     token: str | None = request.app.state.token
     if token is not None and same(bearer_of(request.headers), token):
         return
@@ -151,18 +271,99 @@ async def require_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not same(sent, request.cookies.get(CSRF_COOKIE)):
+    if not same(sent, csrf_token(request)):
         raise CsrfRejected("this form has expired or came from another site; reload the page and try again.")
 
 
+def cross_site(headers: Headers) -> str | None:
+    """Why a state-changing request did not come from this app's own origin, or None when it did.
+
+    A browser says where a request comes from in `Sec-Fetch-Site`, which no page can set; a page
+    on another port of the same host is "same-site", not "same-origin", so only same-origin (or
+    "none": typed by the user) passes. Browsers without it are judged by `Origin` (this app's
+    forms send "null" there under the no-referrer policy, but those browsers send Sec-Fetch-Site).
+    Clients that send neither (scripts, curl) still need the CSRF token or the bearer token.
+    """
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return None if fetch_site in ("same-origin", "none") else f"it came from another site ({fetch_site})"
+    origin = headers.get("origin")
+    if origin is None:
+        return None
+    parts = urlsplit(origin)
+    host = (headers.get("host") or "").lower()
+    if origin == "null" or parts.scheme not in ("http", "https") or parts.netloc.lower() != host:
+        return f"it came from {origin}, not from this app"
+    return None
+
+
+# ---------------------------------------------------------------------- throttling wrong tokens
+
+
+class LoginThrottle:
+    """Wrong tokens from one address: the first few are free, then each waits twice as long as the last.
+
+    An address that keeps guessing waits `base` × 2^(n − free) seconds after its n-th wrong token
+    (at most `longest`); a right token clears its count, and so do `forget` quiet seconds.
+    """
+
+    def __init__(self, free: int = 5, base: float = 1.0, longest: float = 300.0, forget: float = 900.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.free, self.base, self.longest, self.forget, self.clock = free, base, longest, forget, clock
+        self._failures: dict[str, tuple[int, float, float]] = {}  # address -> (count, last failure, next allowed)
+        self._guard = threading.Lock()
+
+    def check(self, address: str) -> None:
+        """TooManyAttempts while the address must still wait; the attempt is then not even looked at."""
+        with self._guard:
+            _, _, allowed = self._current(address)
+        wait = allowed - self.clock()
+        if wait > 0:
+            seconds = max(1, int(wait + 0.999))
+            raise TooManyAttempts(f"too many wrong tokens from {address}; wait {seconds} s before trying again.",
+                                  seconds)
+
+    def failed(self, address: str, where: str) -> None:
+        now = self.clock()
+        with self._guard:
+            count, _, _ = self._current(address)
+            count += 1
+            wait = 0.0 if count < self.free else min(self.longest, self.base * 2 ** (count - self.free))
+            self._failures[address] = (count, now, now + wait)
+        AUDIT.warning("wrong token %s from %s (%d in a row); next try allowed in %.0f s", where, address, count, wait)
+
+    def succeeded(self, address: str, where: str) -> None:
+        with self._guard:
+            earlier = self._failures.pop(address, (0, 0.0, 0.0))[0]
+        AUDIT.info("signed in %s from %s after %d wrong tokens", where, address, earlier)
+
+    def _current(self, address: str) -> tuple[int, float, float]:
+        count, last, allowed = self._failures.get(address, (0, 0.0, 0.0))
+        if count and self.clock() - last > self.forget:
+            self._failures.pop(address, None)
+            return 0, 0.0, 0.0
+        return count, last, allowed
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+# ---------------------------------------------------------------------- the middleware
+
+
 class SecurityMiddleware:
-    """Pure ASGI middleware: host check, token check, CSRF cookie and security headers on every response."""
+    """Pure ASGI middleware: host check, session, token check, origin check and security headers."""
 
     def __init__(self, app: ASGIApp, token: str | None, allowed_hosts: frozenset[str] | None,
+                 sessions: Sessions, throttle: LoginThrottle,
                  on_refused: Callable[[Scope, SociableError, int], Awaitable[Any]]) -> None:
         self.app = app
         self.token = token
         self.allowed_hosts = allowed_hosts
+        self.sessions = sessions
+        self.throttle = throttle
         self.on_refused = on_refused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -170,32 +371,57 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        refusal = self._refusal(request)
-        new_csrf = None if request.cookies.get(CSRF_COOKIE) else scope.setdefault("sociable.csrf", new_csrf_token())
+        session = self.sessions.read(request.cookies.get(SESSION_COOKIE))
+        fresh = session is None
+        scope["sociable.session"] = session = session or self.sessions.new()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [*message.get("headers", []), *SECURITY_HEADERS]
-                if new_csrf:
-                    cookie = f"{CSRF_COOKIE}={new_csrf}; Path=/; HttpOnly; SameSite=Strict"
-                    headers.append((b"set-cookie", cookie.encode()))
+                sets_session = any(name == b"set-cookie" and value.startswith(SESSION_COOKIE.encode() + b"=")
+                                   for name, value in headers)
+                if fresh and not sets_session:
+                    headers.append((b"set-cookie", self.sessions.cookie(session).encode()))
                 message["headers"] = headers
             await send(message)
 
+        refusal = self._refusal(request, session)
         if refusal is not None:
             response = await self.on_refused(scope, *refusal)
             await response(scope, receive, send_with_headers)
             return
         await self.app(scope, receive, send_with_headers)
 
-    def _refusal(self, request: Request) -> tuple[SociableError, int] | None:
+    def _refusal(self, request: Request, session: Session) -> tuple[SociableError, int] | None:
         if self.allowed_hosts is not None:
             host = (request.headers.get("host") or "").lower()
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
             if name not in self.allowed_hosts:
                 return BadHost(f"this app answers only for {', '.join(sorted(self.allowed_hosts))}."), 400
-        path = request.url.path
-        if self.token is None or path.startswith(OPEN_PREFIXES) or authenticated(request, self.token):
+        if request.method in UNSAFE_METHODS:
+            why = cross_site(request.headers)
+            if why is not None:
+                AUDIT.warning("refused %s %s from %s: %s", request.method, request.url.path,
+                              client_address(request.scope), why)
+                return CsrfRejected(f"this request was refused because {why}; use the app's own pages."), 403
+        return self._auth_refusal(request, session)
+
+    def _auth_refusal(self, request: Request, session: Session) -> tuple[SociableError, int] | None:
+        if self.token is None:
+            return None
+        bearer = bearer_of(request.headers)
+        if bearer is not None:
+            address = client_address(request.scope)
+            try:
+                self.throttle.check(address)
+            except TooManyAttempts as exc:
+                return exc, 429
+            if same(bearer, self.token):
+                return None
+            self.throttle.failed(address, "as a bearer token")
+            wrong = "the bearer token is not right; check the token file the app was started with."
+            return NotAuthenticated(wrong), 401
+        if session.signed_in or request.url.path.startswith(OPEN_PREFIXES):
             return None
         return NotAuthenticated("this app needs its token: sign in at /login or send 'Authorization: Bearer'."), 401
 

@@ -10,11 +10,12 @@ from urllib.parse import quote, urlencode
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from sociable import __version__
 from sociable.reports.html import TEMPLATES as REPORT_TEMPLATES
 from sociable.reports.html import format_utc, script_json, web_link
-from sociable.web.security import SESSION_COOKIE, csrf_cookie
+from sociable.web.security import csrf_token, session_of
 
 TEMPLATES = Path(__file__).with_name("templates")
 NAVIGATION: tuple[tuple[str, str], ...] = (
@@ -36,6 +37,7 @@ def environment() -> jinja2.Environment:
             jinja2.FileSystemLoader(str(REPORT_TEMPLATES)),
         ]),
         autoescape=True,
+        auto_reload=False,  # templates ship with the package: no file check on every page
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
@@ -63,17 +65,20 @@ def query_string(values: dict[str, Any]) -> str:
     return urlencode(pairs)
 
 
+def render_section(section: dict[str, Any]) -> Markup:
+    """One report section as HTML (the part of a view page that depends only on the workspace)."""
+    return Markup(environment().get_template("_section.html").render(section=section))
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a page with what every page needs: navigation, views, the CSRF token, the version."""
-    from sociable.web.views import view_specs
-
     state = request.app.state
     page = environment().get_template(template).render(
         request_path=request.url.path,
         navigation=NAVIGATION,
-        views=[(spec.name, spec.title) for spec in view_specs()],
-        csrf_token=csrf_cookie(request),
-        signed_in=state.token is not None and bool(request.cookies.get(SESSION_COOKIE)),
+        views=[(spec.name, spec.title) for spec in state.view_specs],
+        csrf_token=csrf_token(request),
+        signed_in=state.token is not None and session_of(request).signed_in,
         workspace_name=state.workspaces.path.name,
         version=__version__,
         **context,

@@ -82,7 +82,7 @@ class Filters:
 
     def scope(self) -> Scope:
         """The Scope these filters describe: dates become UTC times, `until` includes its whole day."""
-        end = self.until + timedelta(days=1) if self.until is not None else None
+        end = self.until + timedelta(days=1) if self.until is not None and self.until < date.max else None
         return Scope.of(self.collection, self.since, end, self.kinds, self.platforms)
 
     def query(self) -> dict[str, Any]:
@@ -179,8 +179,9 @@ def view_specs() -> list[ViewSpec]:
     return specs
 
 
-def find_view(name: str) -> ViewSpec:
-    specs = view_specs()
+def find_view(name: str, specs: Sequence[ViewSpec] | None = None) -> ViewSpec:
+    """The view of this name, among `specs` (the app's, fixed when it started) or every registered one."""
+    specs = list(specs) if specs is not None else view_specs()
     for spec in specs:
         if spec.name == name:
             return spec
@@ -201,9 +202,9 @@ class BuiltView:
         return self.context.results.get(self.spec.analysis.name)
 
 
-def build_view(workspace: Any, name: str, filters: Filters) -> BuiltView:
+def build_view(workspace: Any, name: str, filters: Filters, specs: Sequence[ViewSpec] | None = None) -> BuiltView:
     """Build one view's section for a workspace and filters (None when it has nothing to show)."""
-    spec = find_view(name)
+    spec = find_view(name, specs)
     try:
         scope = workspace.check_scope(filters.scope())
     except BadScope as exc:
@@ -211,9 +212,12 @@ def build_view(workspace: Any, name: str, filters: Filters) -> BuiltView:
     overrides = {spec.analysis.name: dict(filters.options)} if spec.analysis is not None else {}
     ctx = ReportContext(workspace, scope, overrides=overrides)
     section = spec.build(ctx)
+    built = BuiltView(spec, section, ctx)
+    if isinstance(built.result, OptionError):  # an option combination the analysis refused: the page's fault
+        raise BadFilter(str(built.result))
     if section is not None:
         section.name, section.order = spec.name, spec.order
-    return BuiltView(spec, section, ctx)
+    return built
 
 
 def section_html_view(section: Section) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from sociable.errors import SociableError, UnreadableFile
+from sociable.reports.exports.files import check_output, protected_paths, replacing
 from sociable.safety.guidance import catalogue
 from sociable.store.scope import Scope
 
@@ -31,19 +32,25 @@ SELECT f.platform, f.post_id, f.account_id, a.handle, p.created_at, s.verdict, f
 
 def export_findings(
     ws: Workspace, path: str | os.PathLike[str], scope: Scope | None = None, include_text: bool = False,
+    *, force: bool = False,
 ) -> int:
     """Write the stored findings for the posts in scope to CSV; the flagged words only with include_text.
 
-    Returns the number of findings written.
+    Returns the number of findings written. An existing file is replaced only with `force`; the
+    workspace never is.
     """
     scope = ws.check_scope(scope)
     if not ws.has_screening():
         raise SociableError("no posts have been screened yet; run `sociable screen` first.")
+    target = Path(path)
+    guarded = protected_paths(getattr(ws, "path", None))
+    check_output(target, force=force, protect=guarded)
     table = ws.query(FINDINGS_SQL.format(where=scope.condition("p")), scope.params())
-    return _write_findings_csv(table, Path(path), include_text)
+    with replacing(target, force=force, protect=guarded) as folder:
+        return _write_findings_csv(table, folder / target.name, include_text, target)
 
 
-def _write_findings_csv(table: pa.Table, path: Path, include_text: bool) -> int:
+def _write_findings_csv(table: pa.Table, path: Path, include_text: bool, shown: Path) -> int:
     texts = table.column("text").to_pylist()
     starts, ends = table.column("start").to_pylist(), table.column("end").to_pylist()
     table = table.drop_columns(["text"])
@@ -58,5 +65,6 @@ def _write_findings_csv(table: pa.Table, path: Path, include_text: bool) -> int:
     try:
         pacsv.write_csv(table, str(path))
     except (OSError, pa.ArrowException) as exc:
-        raise UnreadableFile(f"the findings could not be written to {path} ({exc}); check the folder exists.") from None
+        message = f"the findings could not be written to {shown} ({exc}); check the folder and free space."
+        raise UnreadableFile(message) from None
     return table.num_rows

@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 from collections import Counter
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ import pyarrow.parquet as pq
 
 from sociable import __version__
 from sociable.errors import SociableError, UnreadableFile
+from sociable.reports.exports.files import protected_paths, replacing
 from sociable.reports.exports.redaction import redact
 from sociable.store.scope import Scope
 
@@ -287,45 +289,68 @@ SELECT DISTINCT k.platform, k.value, coalesce(i.account_id, e.account_id, l.acco
 
 def export_posts(
     ws: Workspace, path: str | os.PathLike[str], scope: Scope | None = None, format: str | None = None,
-    pseudonymise: bool = False, secret_file: str | os.PathLike[str] | None = None,
+    pseudonymise: bool = False, secret_file: str | os.PathLike[str] | None = None, *, force: bool = False,
 ) -> ExportSummary:
-    """Write the posts in scope to CSV or Parquet (pseudonymised with a key from secret_file if asked)."""
+    """Write the posts in scope to CSV or Parquet (pseudonymised with a key from secret_file if asked).
+
+    An existing file (or manifest) is replaced only with `force`; the workspace and the key file never are.
+    """
     scope = ws.check_scope(scope)
     target, kind = _target(path, format)
     where, params = scope.condition("p"), scope.params()
-    if not pseudonymise:
-        lists = {name: _list_column(kind, name) for name in ("hashtags", "mentions", "urls")}
-        columns = ws.copy_query(PLAIN_POSTS_SQL.format(where=where, **lists), params, target, kind)
-        return _finish(target, kind, "posts", columns, scope, POST_DESCRIPTIONS, None)
-    names, created = _pseudonymiser(secret_file, target)
-    writer = _ChunkWriter(target, kind, PSEUDO_POST_SCHEMA)
-    with writer:
-        for chunk in ws.post_chunks(scope, by=("created_at", "platform", "post_id"), size=CHUNK_ROWS):
-            writer.write(_pseudonymise_posts(ws, names, chunk.to_pylist(), writer.counts))
-    return _finish(target, kind, "posts", writer, scope, POST_DESCRIPTIONS, names, created)
+    with _outputs(ws, target, secret_file, force) as folder:
+        staged = folder / target.name
+        if not pseudonymise:
+            lists = {name: _list_column(kind, name) for name in ("hashtags", "mentions", "urls")}
+            columns = ws.copy_query(PLAIN_POSTS_SQL.format(where=where, **lists), params, staged, kind)
+            return _finish(target, staged, kind, "posts", columns, scope, POST_DESCRIPTIONS, None)
+        names, created = _pseudonymiser(secret_file, target)
+        writer = _ChunkWriter(staged, kind, PSEUDO_POST_SCHEMA)
+        with writer:
+            for chunk in ws.post_chunks(scope, by=("created_at", "platform", "post_id"), size=CHUNK_ROWS):
+                writer.write(_pseudonymise_posts(ws, names, chunk.to_pylist(), writer.counts))
+        return _finish(target, staged, kind, "posts", writer, scope, POST_DESCRIPTIONS, names, created)
 
 
 def export_accounts(
     ws: Workspace, path: str | os.PathLike[str], scope: Scope | None = None, format: str | None = None,
     pseudonymise: bool = False, secret_file: str | os.PathLike[str] | None = None, include_bios: bool = False,
+    *, force: bool = False,
 ) -> ExportSummary:
-    """Write the accounts that wrote, or were engaged by, the posts in scope (bios dropped when pseudonymised)."""
+    """Write the accounts that wrote, or were engaged by, the posts in scope (bios dropped when pseudonymised).
+
+    An existing file (or manifest) is replaced only with `force`; the workspace and the key file never are.
+    """
     scope = ws.check_scope(scope)
     target, kind = _target(path, format)
     params = scope.params()
     sql = _ACCOUNTS_IN_SCOPE.format(where=scope.condition("p"))
-    if not pseudonymise:
-        columns = ws.copy_query(PLAIN_ACCOUNTS_SQL.format(scope=sql), params, target, kind)
-        return _finish(target, kind, "accounts", columns, scope, ACCOUNT_DESCRIPTIONS, None)
-    names, created = _pseudonymiser(secret_file, target)
-    schema = PSEUDO_ACCOUNT_SCHEMA if include_bios else PSEUDO_ACCOUNT_SCHEMA.remove(
-        PSEUDO_ACCOUNT_SCHEMA.get_field_index("bio"))
-    writer = _ChunkWriter(target, kind, schema)
-    with writer:
-        rows = ws.query(_PSEUDO_ACCOUNTS_SQL.format(scope=sql), params).to_pylist()
-        for start in range(0, len(rows), CHUNK_ROWS):
-            writer.write(_pseudonymise_accounts(ws, names, rows[start : start + CHUNK_ROWS], schema, writer.counts))
-    return _finish(target, kind, "accounts", writer, scope, ACCOUNT_DESCRIPTIONS, names, created, include_bios)
+    with _outputs(ws, target, secret_file, force) as folder:
+        staged = folder / target.name
+        if not pseudonymise:
+            columns = ws.copy_query(PLAIN_ACCOUNTS_SQL.format(scope=sql), params, staged, kind)
+            return _finish(target, staged, kind, "accounts", columns, scope, ACCOUNT_DESCRIPTIONS, None)
+        names, created = _pseudonymiser(secret_file, target)
+        schema = PSEUDO_ACCOUNT_SCHEMA if include_bios else PSEUDO_ACCOUNT_SCHEMA.remove(
+            PSEUDO_ACCOUNT_SCHEMA.get_field_index("bio"))
+        writer = _ChunkWriter(staged, kind, schema)
+        with writer:
+            rows = ws.query(_PSEUDO_ACCOUNTS_SQL.format(scope=sql), params).to_pylist()
+            for start in range(0, len(rows), CHUNK_ROWS):
+                writer.write(_pseudonymise_accounts(ws, names, rows[start : start + CHUNK_ROWS], schema,
+                                                    writer.counts))
+        return _finish(target, staged, kind, "accounts", writer, scope, ACCOUNT_DESCRIPTIONS, names, created,
+                       include_bios)
+
+
+def _outputs(
+    ws: Workspace, target: Path, secret_file: str | os.PathLike[str] | None, force: bool,
+) -> AbstractContextManager[Path]:
+    """The export and its manifest, written together; never over the workspace or the key file."""
+    if secret_file is not None and Path(secret_file).resolve() in {target.resolve(), _manifest_path(target).resolve()}:
+        raise SociableError("the key file cannot be the export or its manifest; keep the key somewhere else.")
+    return replacing(target, _manifest_path(target), force=force,
+                     protect=protected_paths(getattr(ws, "path", None), secret_file))
 
 
 _ACCOUNTS_IN_SCOPE = """(
@@ -508,17 +533,16 @@ def _manifest_path(target: Path) -> Path:
 
 
 def _finish(
-    target: Path, kind: str, table: str, written: list[str] | _ChunkWriter, scope: Scope,
+    target: Path, staged: Path, kind: str, table: str, written: list[str] | _ChunkWriter, scope: Scope,
     descriptions: dict[str, str], names: Pseudonymiser | None, created: bool = False, bios: bool = False,
 ) -> ExportSummary:
-    """Write the manifest beside the export and return the summary."""
+    """Write the manifest beside the staged export and return the summary (naming the final file)."""
     columns = written.columns if isinstance(written, _ChunkWriter) else written
-    rows = written.rows if isinstance(written, _ChunkWriter) else _count_rows(target, kind)
+    rows = written.rows if isinstance(written, _ChunkWriter) else _count_rows(staged, kind)
     counts = dict(written.counts) if isinstance(written, _ChunkWriter) else {"rows": rows}
     manifest = _manifest(target, kind, table, columns, counts, scope, descriptions, names, bios)
-    path = _manifest_path(target)
-    path.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-    return ExportSummary(target, path, table, rows, tuple(columns), names is not None, created)
+    _manifest_path(staged).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+    return ExportSummary(target, _manifest_path(target), table, rows, tuple(columns), names is not None, created)
 
 
 def _count_rows(target: Path, kind: str) -> int:

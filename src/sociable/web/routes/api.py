@@ -15,7 +15,7 @@ from sociable.web.responses import ERROR_RESPONSES
 from sociable.web.routes import workspace_of
 from sociable.web.routes.checker import MAX_DRAFT
 from sociable.web.routes.imports import start_import
-from sociable.web.routes.pages import query_values
+from sociable.web.routes.pages import filters_key, kept, query_values
 from sociable.web.security import require_csrf
 from sociable.web.views import (
     analysis_json,
@@ -25,7 +25,6 @@ from sociable.web.views import (
     jsonable,
     make_filters,
     section_json,
-    view_specs,
 )
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
@@ -136,29 +135,35 @@ class Jobs(BaseModel):
 
 @router.get("/overview", response_model=Overview, summary="Counts, collections and recent import runs")
 def api_overview(request: Request) -> dict[str, Any]:
-    return jsonable(queries.overview(workspace_of(request)))
+    return kept(request, ("overview json",), lambda: jsonable(queries.overview(workspace_of(request))))
 
 
 @router.get("/collections", response_model=Collections, summary="Collections with post counts and dates")
 def api_collections(request: Request) -> dict[str, Any]:
-    return {"collections": jsonable(workspace_of(request).collections().to_pylist())}
+    return kept(request, ("collections json",),
+                lambda: {"collections": jsonable(workspace_of(request).collections().to_pylist())})
 
 
 @router.get("/views", response_model=Views, summary="Every view (report section or analysis)")
-def api_views() -> dict[str, Any]:
+def api_views(request: Request) -> dict[str, Any]:
     return {"views": [{"name": s.name, "title": s.title, "filters": list(s.filters),
                        "options": [jsonable(o.to_dict()) for o in s.options], "url": f"/api/views/{s.name}"}
-                      for s in view_specs()]}
+                      for s in request.app.state.view_specs]}
 
 
 @router.get("/views/{name}", response_model=View, summary="One view with its filters applied")
 def api_view(request: Request, name: str) -> dict[str, Any]:
     """Query parameters: the view's filters as `/api/views` lists them; any other name is refused."""
-    spec = find_view(name)
+    specs = request.app.state.view_specs
+    spec = find_view(name, specs)
     filters = filters_from_query(spec, query_values(request))
-    built = build_view(workspace_of(request), name, filters)
-    return {"name": built.spec.name, "title": built.spec.title, "filters": jsonable(filters.query()),
-            "section": section_json(built.section), "analysis": analysis_json(built.result)}
+
+    def compute() -> dict[str, Any]:
+        built = build_view(workspace_of(request), name, filters, specs)
+        return {"name": built.spec.name, "title": built.spec.title, "filters": jsonable(filters.query()),
+                "section": section_json(built.section), "analysis": analysis_json(built.result)}
+
+    return kept(request, ("view json", name, filters_key(filters)), compute)
 
 
 @router.get("/accounts", response_model=Accounts, summary="Accounts with counts, role and sector")
@@ -166,14 +171,16 @@ def api_accounts(
     request: Request, sort: str = "posts", collection: str | None = None, role: str | None = None,
     sector: str | None = None, limit: int = Query(100, ge=1, le=10_000),
 ) -> dict[str, Any]:
-    rows = queries.accounts(workspace_of(request), sort, limit, collection, role, sector)
-    return {"accounts": jsonable(rows)}
+    key = ("accounts json", sort, limit, collection, role, sector)
+    return kept(request, key, lambda: {"accounts": jsonable(
+        queries.accounts(workspace_of(request), sort, limit, collection, role, sector))})
 
 
 @router.get("/accounts/{platform}/{account_id:path}", response_model=AccountDetail,
             summary="One account: profile, role, timeline and who it talks with")
 def api_account(request: Request, platform: str, account_id: str) -> dict[str, Any]:
-    return jsonable(queries.account(workspace_of(request), platform, account_id))
+    return kept(request, ("account json", platform, account_id),
+                lambda: jsonable(queries.account(workspace_of(request), platform, account_id)))
 
 
 @router.get("/posts", response_model=Posts, summary="Posts, newest first, with filters")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -10,11 +11,22 @@ from starlette.exceptions import HTTPException
 
 from sociable.reports.html import STATIC as REPORT_STATIC
 from sociable.web import queries
+from sociable.web.cache import ViewCache
 from sociable.web.routes import workspace_of
-from sociable.web.templating import render
-from sociable.web.views import KINDS, build_view, filters_from_query, find_view, make_filters, section_html_view
+from sociable.web.templating import render, render_section
+from sociable.web.views import (
+    KINDS,
+    BuiltView,
+    Filters,
+    build_view,
+    filters_from_query,
+    find_view,
+    make_filters,
+    section_html_view,
+)
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
 
 # The report's vendored files the pages may load; nothing else in that folder is served.
 REPORT_ASSETS = frozenset({
@@ -26,33 +38,51 @@ MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; chars
 
 @router.get("/")
 def overview_page(request: Request) -> Response:
-    ws = workspace_of(request)
-    built = build_view(ws, "overview", make_filters())
-    section = section_html_view(built.section) if built.section else None
-    return render(request, "overview.html", data=queries.overview(ws), section=section,
-                  assets=built.section.assets if built.section else (),
-                  charts=_has_charts(section))
+    def compute() -> dict[str, Any]:
+        ws = workspace_of(request)
+        built = build_view(ws, "overview", make_filters(), request.app.state.view_specs)
+        return {"data": queries.overview(ws), **_section_parts(built)}
+
+    return render(request, "overview.html", **kept(request, ("overview page",), compute))
 
 
 @router.get("/collections")
 def collections_page(request: Request) -> Response:
-    return render(request, "collections.html", collections=workspace_of(request).collections().to_pylist())
+    collections = kept(request, ("collections",), lambda: workspace_of(request).collections().to_pylist())
+    return render(request, "collections.html", collections=collections)
 
 
 @router.get("/views/{name}")
 def view_page(request: Request, name: str) -> Response:
     """One view; its filters are the scope's fields and its analysis's declared options."""
-    ws = workspace_of(request)
-    spec = find_view(name)
+    specs = request.app.state.view_specs
+    spec = find_view(name, specs)
     filters = filters_from_query(spec, query_values(request))
-    built = build_view(ws, name, filters)
-    section = section_html_view(built.section) if built.section else None
+
+    def compute() -> dict[str, Any]:
+        built = build_view(workspace_of(request), name, filters, specs)
+        return {"spec": built.spec, **_section_parts(built)}
+
+    def choices() -> dict[str, Any]:
+        ws = workspace_of(request)
+        return {"collections": [row["name"] for row in ws.collections().to_pylist()],
+                "platforms": queries.platforms(ws)}
+
     return render(
-        request, "view.html", spec=built.spec, section=section, filters=filters, kinds=KINDS,
-        collections=[row["name"] for row in ws.collections().to_pylist()],
-        platforms=queries.platforms(ws), assets=built.section.assets if built.section else (),
-        charts=_has_charts(section), api=f"/api/views/{name}",
+        request, "view.html", filters=filters, kinds=KINDS, api=f"/api/views/{name}",
+        **kept(request, ("view page", name, filters_key(filters)), compute),
+        **kept(request, ("view choices",), choices),
     )
+
+
+def kept(request: Request, key: Hashable, compute: Callable[[], T]) -> T:
+    """What a page computed from the workspace, shared while the workspace is unchanged (web/cache.py)."""
+    cache: ViewCache = request.app.state.views
+    return cache.get(key, compute)
+
+
+def filters_key(filters: Filters) -> str:
+    return repr(sorted(filters.query().items()))
 
 
 def query_values(request: Request) -> dict[str, list[str]]:
@@ -65,7 +95,7 @@ def query_values(request: Request) -> dict[str, list[str]]:
 
 @router.get("/rejected")
 def rejected_page(request: Request, run: int | None = None, limit: int = Query(100, ge=1, le=1000)) -> Response:
-    data = queries.rejected(workspace_of(request), limit=limit, run_id=run)
+    data = kept(request, ("rejected", limit, run), lambda: queries.rejected(workspace_of(request), limit, run))
     return render(request, "rejected.html", data=data, run=run)
 
 
@@ -79,5 +109,10 @@ def report_asset(name: str) -> Response:
                     headers={"cache-control": "public, max-age=3600"})
 
 
-def _has_charts(section: dict[str, Any] | None) -> bool:
-    return section is not None and any(block["kind"] == "chart" for block in section["blocks"])
+def _section_parts(built: BuiltView) -> dict[str, Any]:
+    """A built view's section as the page shows it: its HTML, and the scripts it needs."""
+    if built.section is None:
+        return {"section_html": None, "charts": False, "assets": ()}
+    section = section_html_view(built.section)
+    return {"section_html": render_section(section), "assets": built.section.assets,
+            "charts": any(block["kind"] == "chart" for block in section["blocks"])}
