@@ -158,7 +158,8 @@ def captures_command(
         return
     shown = {"name": "name", "kind": "kind", "collection": "collection", "running": "running",
              **{n: n.replace("_", " ") for n in COUNT_NAMES}, "updated_at": "updated", "last_error": "last error"}
-    print_table(console, pa.Table.from_pylist([{k: r[k] for k in shown} for r in rows]), shown, limit=0)
+    table = [{**{k: r[k] for k in shown}, "running": f"yes (pid {r['pid']})" if r["running"] else "no"} for r in rows]
+    print_table(console, pa.Table.from_pylist(table), shown, limit=0)
 
 
 _KEEP = re.compile(r"^\s*(\d+)\s*(d|w|y)?\s*$")
