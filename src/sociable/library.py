@@ -9,14 +9,23 @@ options, with the names the command's flags have in snake case: `ws.map(min_weig
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterable
+import signal
+from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sociable.analyses.base import Result, get_analysis
-from sociable.errors import WorkspaceError
+from sociable.errors import SociableError, WorkspaceError
+from sociable.sources.live.base import Counts
+from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions
+from sociable.sources.live.feeds import FeedCapture, FeedOptions
+from sociable.sources.live.mastodon import MastodonCapture, MastodonOptions
 from sociable.store import Workspace as StoreWorkspace
+from sociable.store.capture import WorkspaceSink
 from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
@@ -138,6 +147,101 @@ class Workspace(StoreWorkspace):
                                                                                platforms)
         return screen(self, chosen, profession, include_reposts)
 
+    def capture(self, platform: str, **options: Any) -> CaptureSummary:
+        """Capture live from a platform into this workspace until the duration, a post count, or Ctrl-C.
+
+        The twin of `sociable capture PLATFORM`: `ws.capture("bluesky", tags=["nhssm"],
+        collection="care", duration=600)`. The options are the command's flags in snake case.
+        """
+        if self.read_only:
+            raise WorkspaceError(f"{self.path} was opened read-only; open it without read_only to capture into it.")
+        return capture(self.path, platform, opener=lambda path, wait: _Borrowed(self), **options)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSummary:
+    """What one run of a capture did: its name and its counters."""
+
+    name: str
+    counts: Counts
+
+
+CAPTURE_PLATFORMS = {
+    "bluesky": (BlueskyOptions, BlueskyCapture),
+    "mastodon": (MastodonOptions, MastodonCapture),
+    "feeds": (FeedOptions, FeedCapture),
+}
+
+
+def capture(
+    path: str | os.PathLike[str],
+    platform: str,
+    *,
+    name: str | None = None,
+    collection: str | None = None,
+    wait: float = 60.0,
+    progress: Callable[[Counts, str | None], None] | None = None,
+    handle_signals: bool = False,
+    opener: Callable[..., Any] | None = None,
+    **options: Any,
+) -> CaptureSummary:
+    """Run a named capture into the workspace at `path`, opening it only for each batch.
+
+    With `handle_signals` (the command line), SIGTERM and SIGINT stop it cleanly: the batch
+    in hand is stored and the cursor saved, so the same name resumes from there.
+    """
+    if platform not in CAPTURE_PLATFORMS:
+        raise SociableError(f"sociable captures from {', '.join(CAPTURE_PLATFORMS)}, not '{platform}'.")
+    options_class, capture_class = CAPTURE_PLATFORMS[platform]
+    known = {f.name for f in fields(options_class)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise SociableError(f"a {platform} capture has no option {', '.join(unknown)}; it takes "
+                            f"{', '.join(sorted(known))}.")
+    given: dict[str, Any] = {k: tuple(v) if isinstance(v, list | set) else v for k, v in options.items()}
+    chosen = options_class(**given)
+    label = name or chosen.default_name()
+    sink = WorkspaceSink(path, label, collection, wait=wait, opener=opener)
+    runner = capture_class(chosen, sink, label, progress=progress)
+
+    async def main() -> Counts:
+        stop = asyncio.Event()
+        if not handle_signals:
+            return await runner.run(stop)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            return await runner.run(stop)
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+
+    return CaptureSummary(label, _run_async(main))
+
+
+def _run_async(main: Callable[[], Coroutine[Any, Any, Counts]]) -> Counts:
+    """Run a coroutine to the end, in a thread of its own when an event loop already runs here (a notebook)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+class _Borrowed:
+    """An open workspace lent to a capture's sink for one batch (closing it leaves it open)."""
+
+    def __init__(self, ws: StoreWorkspace) -> None:
+        self.ws = ws
+
+    def __enter__(self) -> StoreWorkspace:
+        return self.ws
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
 
 def keep_roles(ws: StoreWorkspace, result: RolesResult) -> str:
     """Keep what the roles analysis found: the manual labels it read (if any), then every label."""
@@ -156,4 +260,4 @@ def open(
     return Workspace(path, read_only=read_only, wait=wait)
 
 
-__all__ = ["Result", "Scope", "Workspace", "open"]
+__all__ = ["CaptureSummary", "Result", "Scope", "Workspace", "capture", "open"]

@@ -1,8 +1,9 @@
 """Bluesky Jetstream events (JSON Lines): created posts and reposts.
 
-Every event is read as a record so the run's counts show all of them. Creates of
-`app.bsky.feed.post` map to posts and of `app.bsky.feed.repost` to reposts. Everything else
-(likes, follows and other collections, updates, deletes, and `identity`/`account` events)
+Every event is read as a record so the run's counts show all of them. Creates (and updates,
+which carry the whole new record) of `app.bsky.feed.post` map to posts and of
+`app.bsky.feed.repost` to reposts. Everything else (likes, follows and other collections,
+deletes, and `identity`/`account` events)
 maps to no post and is counted as skipped; an `identity` event does give the account's
 current handle. Jetstream does not carry the author's handle, so post authors are accounts
 with a DID only (handles of mentioned accounts come from the mention's text).
@@ -71,7 +72,9 @@ def map_jetstream(raw: Any) -> Mapped:
     commit = raw.get("commit")
     if not isinstance(commit, dict):
         raise MappingError("the commit event has no 'commit' object")
-    if commit.get("operation") != "create" or commit.get("collection") not in (POST_COLLECTION, REPOST_COLLECTION):
+    if commit.get("operation") not in ("create", "update") or commit.get("collection") not in (
+        POST_COLLECTION, REPOST_COLLECTION,
+    ):
         return Mapped()
     return _created(did, raw.get("time_us"), commit)
 

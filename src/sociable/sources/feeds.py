@@ -113,16 +113,21 @@ def read(path: Path, options: Options) -> Iterator[RawRecord | Rejected]:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFile(f"{path} could not be read ({exc.strerror or exc}).") from exc
+    for number, raw in enumerate(parse_feed(data, str(path)), 1):
+        yield RawRecord(FORMAT_NAME, str(path), number, raw)
+
+
+def parse_feed(data: bytes, where: str) -> list[dict[str, Any]]:
+    """A feed's entries as raw records (`{"feed": channel facts, "entry": entry}`); UnreadableFile if not a feed."""
     # A file object, never a string: feedparser fetches anything that looks like a URL.
     # HTML is reduced to text by map() itself, and relative links are resolved there too.
     parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS or Atom elements found"
-        raise UnreadableFile(f"{path} is not a readable RSS or Atom feed ({reason}); check that it is a feed file.")
+        raise UnreadableFile(f"{where} is not a readable RSS or Atom feed ({reason}); check that it is a feed file.")
     entries = [_json_safe(entry) for entry in parsed.entries]
     channel = _channel_facts(_json_safe(parsed.feed), entries)
-    for number, entry in enumerate(entries, 1):
-        yield RawRecord(FORMAT_NAME, str(path), number, {"feed": channel, "entry": entry})
+    return [{"feed": channel, "entry": entry} for entry in entries]
 
 
 def _channel_facts(feed: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -183,7 +188,7 @@ def map_record(raw: Any) -> Mapped:
         text = body
     else:
         author = _post_author(blog, feed, entry)
-        text = "\n\n".join(part for part in (_clean(entry.get("title")), body) if part)
+        text = "\n\n".join(part for part in (_title(entry), body) if part)
     post = Post(
         platform=PLATFORM,
         post_id=post_id,
@@ -416,6 +421,16 @@ def _collapse(text: str) -> str:
         else:
             blank = True
     return "\n".join(paragraphs)
+
+
+def _title(entry: Mapping[str, Any]) -> str:
+    """An entry's title as plain text: an HTML title (Atom type="html", or escaped markup) loses tags and entities."""
+    title = entry.get("title")
+    detail = entry.get("title_detail")
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    if isinstance(title, str) and (kind in ("text/html", "application/xhtml+xml") or "&" in title or "<" in title):
+        return _clean(html_to_text(title)[0])
+    return _clean(title)
 
 
 def _clean(value: Any) -> str:

@@ -27,8 +27,9 @@ from sociable.errors import (
     WorkspaceError,
 )
 from sociable.sources.base import Format, RawRecord
+from sociable.sources.live.base import CaptureStart, LiveBatch, Written
 from sociable.sources.registry import all_formats, check_regular_file, detect_format, get_format
-from sociable.store import screening
+from sociable.store import capture, erasure, screening
 from sociable.store.fast.writer import DATABASE_STORAGE_ERRORS, BackgroundWriter, WriteFailed
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary, ImportSummary
 from sociable.store.raw import read_blocks
@@ -102,6 +103,7 @@ class Workspace:
         if not read_only:
             ensure_schema(self.con, str(self.path))
             self._mark_interrupted_runs()
+            self._expire_on_open()
             return
         version = schema_version(self.con, str(self.path))
         if version is None:
@@ -597,6 +599,86 @@ class Workspace:
         for name in LABEL_COLUMNS[2:]:
             result = result.set_column(result.column_names.index(name), name, applied[name])
         return result
+
+    # ------------------------------------------------------------------ captures, retention, erasure
+
+    def start_capture(
+        self, name: str, kind: str, collection: str | None, options: Mapping[str, Any], platform: str,
+    ) -> CaptureStart:
+        """Register or resume the named capture in this process: its saved cursor and the posts it holds."""
+        if not name.strip():
+            raise SociableError("a capture name cannot be empty.")
+        if collection is not None and not collection.strip():
+            raise SociableError("a collection name cannot be empty.")
+        with self.transaction() as con:
+            return capture.start_capture(con, name, kind, collection, dict(options), platform)
+
+    def save_capture_batch(self, name: str, collection: str | None, batch: LiveBatch) -> Written:
+        """Store one batch of a capture with its cursor and counters, in one transaction."""
+        with self.transaction() as con:
+            return capture.save_batch(con, name, collection, batch)
+
+    def finish_capture(self, name: str, error: str | None = None) -> None:
+        """Mark the capture stopped (its cursor stays, for the next start of the same name)."""
+        with self.transaction() as con:
+            capture.finish_capture(con, name, error)
+
+    def captures(self) -> list[dict[str, Any]]:
+        """Every capture: running?, cursor, and its received/matched/stored/... counters."""
+        with self._lock:
+            return capture.list_captures(self.con)
+
+    def set_retention(self, collection: str, keep_days: int | None) -> erasure.Removed:
+        """Keep the collection's posts for `keep_days` days (None: forever); expire what is older now."""
+        if not collection.strip():
+            raise SociableError("a collection name cannot be empty.")
+        if keep_days is not None and keep_days < 1:
+            raise SociableError(f"retention should keep posts at least 1 day, not {keep_days}.")
+        with self.transaction() as con:
+            con.execute("DELETE FROM retention WHERE collection = ?", [collection])
+            if keep_days is not None:
+                con.execute("INSERT INTO retention VALUES (?, ?, ?)", [collection, keep_days, datetime.now(UTC)])
+            return erasure.expire_posts(con)
+
+    def retention(self) -> list[dict[str, Any]]:
+        """The retention rules: collection, days kept, when set."""
+        with self._lock:
+            rows = self.con.execute("SELECT collection, keep_days, set_at FROM retention ORDER BY 1").fetchall()
+        return [{"collection": r[0], "keep_days": r[1], "set_at": r[2]} for r in rows]
+
+    def apply_retention(self) -> erasure.Removed:
+        """Remove the posts older than their collection's retention (done on every writable open too)."""
+        with self.transaction() as con:
+            return erasure.expire_posts(con)
+
+    def _expire_on_open(self) -> None:
+        if self.scalar("SELECT count(*) FROM retention"):
+            self.apply_retention()
+
+    def forget(self, who: str, platform: str | None = None, reason: str | None = None) -> erasure.Removed:
+        """Erase an account (@handle, handle or id) and everything of it; the audit row keeps counts only."""
+        if not who.strip():
+            raise SociableError("forget needs an account: an @handle or an account id.")
+        with self.transaction() as con:
+            found = erasure.find_accounts(con, who, platform)
+            if not found:
+                where = f" on {platform}" if platform else ""
+                raise SociableError(f"no account{where} has the handle or id '{who}'; "
+                                    "`sociable accounts` lists them.")
+            total = erasure.Removed()
+            for account_platform, account_id, handle in found:
+                removed = erasure.forget_account(con, account_platform, account_id, handle, reason)
+                for name, value in removed.as_dict().items():
+                    setattr(total, name, getattr(total, name) + value)
+                total.matched.extend(removed.matched)
+            return total
+
+    def erasures(self) -> list[dict[str, Any]]:
+        """The erasure audit: when, which platform, the account's digest and the counts removed."""
+        with self._lock:
+            cursor = self.con.execute("SELECT * FROM erasures ORDER BY erased_at")
+            names = [d[0] for d in cursor.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def _require_writable(self) -> None:
         if self.read_only:

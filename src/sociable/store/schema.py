@@ -15,7 +15,8 @@ from sociable.store.transactions import transaction
 #    stay unique; keeping the index up to date cost about a fifth of an import.
 # 4: derived labels stored in derived_labels; `labels` is a view in which a manual label wins.
 # 5: set_aside_members keeps the collection memberships of posts a remap no longer gives.
-SCHEMA_VERSION = 5
+# 6: live captures (captures), retention per collection (retention) and the erasure audit (erasures).
+SCHEMA_VERSION = 6
 
 POST_COLUMNS = (
     "platform",
@@ -80,6 +81,50 @@ CREATE TABLE IF NOT EXISTS safety_findings (
     "end" INTEGER NOT NULL,
     principles VARCHAR[],
     checked_at TIMESTAMPTZ NOT NULL
+);
+"""
+
+# Live captures: one row per named capture with its cursor and counters (store/capture.py);
+# retention per collection; and what `forget` removed (counts and a digest, never the content).
+CAPTURE_TABLES_SQL = """
+CREATE TABLE IF NOT EXISTS captures (
+    name VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    collection VARCHAR,
+    options VARCHAR,
+    cursor VARCHAR,
+    received BIGINT DEFAULT 0,
+    matched BIGINT DEFAULT 0,
+    stored BIGINT DEFAULT 0,
+    duplicates BIGINT DEFAULT 0,
+    skipped_consent BIGINT DEFAULT 0,
+    deleted BIGINT DEFAULT 0,
+    errors BIGINT DEFAULT 0,
+    last_error VARCHAR,
+    started_at TIMESTAMPTZ,
+    updated_at TIMESTAMPTZ,
+    stopped_at TIMESTAMPTZ,
+    pid INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS retention (
+    collection VARCHAR PRIMARY KEY,
+    keep_days INTEGER NOT NULL,
+    set_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS erasures (
+    erased_at TIMESTAMPTZ NOT NULL,
+    platform VARCHAR NOT NULL,
+    account_digest VARCHAR NOT NULL,
+    reason VARCHAR,
+    accounts BIGINT,
+    posts BIGINT,
+    raw_records BIGINT,
+    rejected BIGINT,
+    labels BIGINT,
+    interactions BIGINT,
+    screening BIGINT
 );
 """
 
@@ -200,7 +245,7 @@ CREATE TABLE IF NOT EXISTS manual_labels (
     confidence DOUBLE,
     PRIMARY KEY (platform, account_id)
 );
-""" + SCREENING_TABLES_SQL
+""" + SCREENING_TABLES_SQL + CAPTURE_TABLES_SQL
 
 
 def labels_sql(
@@ -266,7 +311,7 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
     with transaction(con):
         if version < 4:
             _derived_labels(con)
-        con.execute(_TABLES)  # tables added since (the screening tables)
+        con.execute(_TABLES)  # tables added since (screening 4; set_aside_members 5; captures, retention, erasures 6)
         if version < 2:
             migrate_raw_records(con)
         if version < 3:
