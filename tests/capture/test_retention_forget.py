@@ -65,14 +65,17 @@ def build(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_version_4_workspace_gains_the_capture_tables(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["4", "5"])
+def test_an_older_workspace_gains_the_capture_tables(tmp_path: Path, version: str) -> None:
     path = build(tmp_path)
     with duckdb.connect(str(path)) as con:
         con.execute("DROP TABLE captures; DROP TABLE retention; DROP TABLE erasures")
-        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+        if version == "4":
+            con.execute("DROP TABLE set_aside_members")
+        con.execute(f"UPDATE meta SET value = '{version}' WHERE key = 'schema_version'")
     with sociable.open(path, read_only=True) as ws:
         assert ws.captures() == [] and ws.retention() == [] and ws.erasures() == []
-        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION) == "5"
+        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION) == "6"
         assert ws.scalar("SELECT count(*) FROM posts") == 4
 
 
