@@ -25,6 +25,7 @@ from sociable.sources.live.bluesky import BlueskyCapture, BlueskyOptions
 from sociable.sources.live.feeds import FeedCapture, FeedOptions
 from sociable.sources.live.mastodon import MastodonCapture, MastodonOptions
 from sociable.store import Workspace as StoreWorkspace
+from sociable.store import checked_path
 from sociable.store.capture import WorkspaceSink
 from sociable.store.scope import Scope
 
@@ -57,8 +58,8 @@ class Workspace(StoreWorkspace):
         **options: Any,
     ) -> Any:
         """Run a registered analysis by name in a scope, with its declared options."""
-        chosen = self.check_scope(scope) if scope is not None else self.scope(collection, since, until, kinds,
-                                                                               platforms)
+        chosen = self._scope_of(scope, {"collection": collection, "since": since, "until": until, "kinds": kinds,
+                                        "platforms": platforms})
         return get_analysis(analysis).run(self, chosen, **options)
 
     def roles(self, *, save: bool | None = None, **scope_and_options: Any) -> RolesResult:
@@ -143,8 +144,8 @@ class Workspace(StoreWorkspace):
         """
         from sociable.safety.screen import screen
 
-        chosen = self.check_scope(scope) if scope is not None else self.scope(collection, since, until, kinds,
-                                                                               platforms)
+        chosen = self._scope_of(scope, {"collection": collection, "since": since, "until": until, "kinds": kinds,
+                                        "platforms": platforms})
         return screen(self, chosen, profession, include_reposts)
 
     def capture(self, platform: str, **options: Any) -> CaptureSummary:
@@ -255,9 +256,7 @@ def open(
     path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False, wait: float = 0.0,
 ) -> Workspace:
     """Open (or create) the workspace at path, waiting up to `wait` seconds while another process holds it."""
-    if not isinstance(path, str | os.PathLike):
-        raise WorkspaceError(f"a workspace path should be a file name, got {type(path).__name__}.")
-    return Workspace(path, read_only=read_only, wait=wait)
+    return Workspace(checked_path(path), read_only=read_only, wait=wait)
 
 
 __all__ = ["CaptureSummary", "Result", "Scope", "Workspace", "capture", "open"]

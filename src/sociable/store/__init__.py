@@ -689,9 +689,14 @@ def open(
     path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False, wait: float = 0.0,
 ) -> Workspace:
     """Open (or create) the workspace at path, waiting up to `wait` seconds while another process holds it."""
+    return Workspace(checked_path(path), read_only=read_only, wait=wait)
+
+
+def checked_path(path: object) -> str | os.PathLike[str]:
+    """The path, once it is known to be a file name (a notebook may pass anything)."""
     if not isinstance(path, str | os.PathLike):
         raise WorkspaceError(f"a workspace path should be a file name, got {type(path).__name__}.")
-    return Workspace(path, read_only=read_only, wait=wait)
+    return path
 
 
 def writer_waiting(path: str | os.PathLike[str]) -> bool:
