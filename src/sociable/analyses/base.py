@@ -401,12 +401,18 @@ def analysis(
     return register
 
 
+_LOADED: list[bool] = []
+
+
 def load_analyses() -> None:
-    """Import every module of sociable.analyses, so each registers itself."""
+    """Import every module of sociable.analyses once, so each registers itself."""
+    if _LOADED:
+        return
     import sociable.analyses
 
     for module in pkgutil.iter_modules(sociable.analyses.__path__, sociable.analyses.__name__ + "."):
         importlib.import_module(module.name)
+    _LOADED.append(True)
 
 
 def registered_analyses() -> list[AnalysisSpec]:
