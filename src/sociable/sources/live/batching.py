@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from sociable.errors import SociableError, WorkspaceBusy
@@ -15,6 +15,22 @@ from sociable.sources.base import RawRecord, Rejected
 from sociable.sources.live.base import CaptureSink, Counts, LiveBatch
 
 STOP_FLUSH = 10.0  # seconds the last batch may take when stopping (SIGTERM must stop within 15 s)
+
+
+@contextlib.asynccontextmanager
+async def capture_session(stop: asyncio.Event, duration: float | None, sink: CaptureSink) -> AsyncIterator[None]:
+    """A capture's run: `stop` is set when `duration` has passed, and the sink hears how it ended."""
+    timer = asyncio.get_running_loop().call_later(duration, stop.set) if duration else None
+    failure: str | None = None
+    try:
+        yield
+    except SociableError as exc:
+        failure = str(exc)
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+        await asyncio.to_thread(sink.finish, failure)
 
 
 @dataclass(slots=True)
@@ -100,6 +116,16 @@ class BatchingCapture:
                 except WorkspaceBusy as exc:
                     self.note_error(str(exc))
                 last = time.monotonic()
+
+    async def _serve(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Store batches until stopped, then stop the workers and store what is still waiting."""
+        try:
+            await self._flush_loop()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._final_flush()
 
     async def _final_flush(self) -> None:
         try:

@@ -37,6 +37,7 @@ from sociable.sources.base import RawRecord, Rejected
 from sociable.sources.bluesky_jetstream import JETSTREAM_FORMAT, map_jetstream
 from sociable.sources.bluesky_records import PLATFORM, POST_COLLECTION, clean_handle, did_of, read_facets
 from sociable.sources.live.base import Backoff, CaptureSink, Counts, LiveBatch, Recent, account_digest
+from sociable.sources.live.batching import capture_session
 from sociable.sources.live.profiles import DEFAULT_APPVIEW, ProfileCache, ProfilesUnavailable
 
 DEFAULT_JETSTREAM = "wss://jetstream2.us-east.bsky.network/subscribe"
@@ -232,29 +233,19 @@ class BlueskyCapture:
         self.forgotten = start.forgotten
         self.authors = {a for uri in self.known if (a := did_of(uri))}
         self.start_cursor = int(start.cursor) if start.cursor and start.cursor.isdigit() else None
-        loop = asyncio.get_running_loop()
-        timer = loop.call_later(self.options.duration, self.stop.set) if self.options.duration else None
-        failure: str | None = None
-        try:
-            async with httpx.AsyncClient(timeout=httpx.Timeout(15.0), follow_redirects=True) as client:
-                self.profiles = ProfileCache(client, self.options.appview, self.options.profile_max_age,
-                                             backoff=Backoff(self.options.first_backoff, self.options.longest_backoff))
-                await self._resolve_accounts()
-                reader = asyncio.create_task(self._read())
-                try:
-                    await self._flush_loop()
-                finally:
-                    reader.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await reader
-                    await self._final_flush()
-        except SociableError as exc:
-            failure = str(exc)
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
-            await asyncio.to_thread(self.sink.finish, failure)
+        async with capture_session(self.stop, self.options.duration, self.sink), httpx.AsyncClient(
+                timeout=httpx.Timeout(15.0), follow_redirects=True) as client:
+            self.profiles = ProfileCache(client, self.options.appview, self.options.profile_max_age,
+                                         backoff=Backoff(self.options.first_backoff, self.options.longest_backoff))
+            await self._resolve_accounts()
+            reader = asyncio.create_task(self._read())
+            try:
+                await self._flush_loop()
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+                await self._final_flush()
         return self.totals
 
     async def _resolve_accounts(self) -> None:

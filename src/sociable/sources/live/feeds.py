@@ -29,7 +29,7 @@ from sociable.errors import MappingError, SociableError, UnreadableFile
 from sociable.sources.base import RawRecord
 from sociable.sources.feeds import FORMAT_NAME, PLATFORM, map_record, parse_feed
 from sociable.sources.live.base import Backoff, CaptureSink, Counts, Recent
-from sociable.sources.live.batching import BatchingCapture
+from sociable.sources.live.batching import BatchingCapture, capture_session
 from sociable.sources.live.profiles import retry_after
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
@@ -159,31 +159,14 @@ class FeedCapture(BatchingCapture):
         start = await asyncio.to_thread(self.sink.start, "feeds", PLATFORM, self.options.saved())
         self.known = set(start.known_posts)
         self._load(start.cursor)
-        loop = asyncio.get_running_loop()
-        timer = loop.call_later(self.options.duration, self.stop.set) if self.options.duration else None
-        failure: str | None = None
-        try:
-            async with httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=True,
-                                         headers={"User-Agent": USER_AGENT}) as client:
-                self.client = client
-                for url in self.options.urls:
-                    self._follow(url, discover=True)
-                for url in list(self.comment_feeds):
-                    self._follow(url, discover=False)
-                try:
-                    await self._flush_loop()
-                finally:
-                    for task in self.tasks:
-                        task.cancel()
-                    await asyncio.gather(*self.tasks, return_exceptions=True)
-                    await self._final_flush()
-        except SociableError as exc:
-            failure = str(exc)
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
-            await asyncio.to_thread(self.sink.finish, failure)
+        async with capture_session(self.stop, self.options.duration, self.sink), httpx.AsyncClient(
+                timeout=httpx.Timeout(30.0), follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
+            self.client = client
+            for url in self.options.urls:
+                self._follow(url, discover=True)
+            for url in list(self.comment_feeds):
+                self._follow(url, discover=False)
+            await self._serve(self.tasks)
         return self.totals
 
     def _follow(self, url: str, discover: bool) -> None:

@@ -42,7 +42,7 @@ from sociable.sources.live.base import (
     account_digest,
     opted_out_by_text,
 )
-from sociable.sources.live.batching import BatchingCapture
+from sociable.sources.live.batching import BatchingCapture, capture_session
 from sociable.sources.live.profiles import retry_after
 from sociable.sources.mastodon import API_FORMAT, map_api
 
@@ -163,32 +163,15 @@ class MastodonCapture(BatchingCapture):
                 loaded = orjson.loads(start.cursor)
                 if isinstance(loaded, dict):
                     self.cursor = loaded
-        timer = (asyncio.get_running_loop().call_later(self.options.duration, self.stop.set)
-                 if self.options.duration else None)
-        failure: str | None = None
         headers = {"Authorization": f"Bearer {self.options.token}"} if self.options.token else {}
-        try:
-            async with httpx.AsyncClient(timeout=httpx.Timeout(20.0), headers=headers,
-                                         follow_redirects=True) as client:
-                tasks = [asyncio.create_task(self._follow(client, server, tag))
-                         for server in self.options.servers for tag in self.options.tags]
-                if self.options.stream:
-                    tasks += [asyncio.create_task(self._stream(client, server, tag))
-                              for server in self.options.servers for tag in self.options.tags]
-                try:
-                    await self._flush_loop()
-                finally:
-                    for task in tasks:
-                        task.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
-                    await self._final_flush()
-        except SociableError as exc:
-            failure = str(exc)
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
-            await asyncio.to_thread(self.sink.finish, failure)
+        async with capture_session(self.stop, self.options.duration, self.sink), httpx.AsyncClient(
+                timeout=httpx.Timeout(20.0), headers=headers, follow_redirects=True) as client:
+            tasks = [asyncio.create_task(self._follow(client, server, tag))
+                     for server in self.options.servers for tag in self.options.tags]
+            if self.options.stream:
+                tasks += [asyncio.create_task(self._stream(client, server, tag))
+                          for server in self.options.servers for tag in self.options.tags]
+            await self._serve(tasks)
         return self.totals
 
     def _state(self, server: str, tag: str) -> dict[str, Any]:
