@@ -101,8 +101,8 @@ def render_sections(
     now: datetime | None = None,
 ) -> str:
     """Render already-built sections into the page (the web app and tests use this directly)."""
-    ids = _Ids()
-    views = [_section_view(section, ids) for section in sections]
+    ids = Ids()
+    views = [section_view(section, ids) for section in sections]
     assets = _assets_for(sections)
     heading = title or (f"Report on {collection}" if collection else "Social media report")
     return _environment().get_template("report.html").render(
@@ -208,7 +208,7 @@ def render_fragment(fragment: Fragment) -> Markup:
 # ---------------------------------------------------------------------- view models
 
 
-class _Ids:
+class Ids:
     """Unique, predictable element ids (never derived from data)."""
 
     def __init__(self) -> None:
@@ -219,7 +219,8 @@ class _Ids:
         return f"{prefix}-{self.count}"
 
 
-def _section_view(section: Section, ids: _Ids) -> dict[str, Any]:
+def section_view(section: Section, ids: Ids) -> dict[str, Any]:
+    """A section as the template sees it (the report and the web app render it the same way)."""
     anchor = f"section-{_slug(section.name) or ids.next('part')}"
     blocks = [_block_view(block, ids) for block in section.blocks]
     return {
@@ -235,7 +236,7 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def _block_view(block: Block, ids: _Ids) -> dict[str, Any]:
+def _block_view(block: Block, ids: Ids) -> dict[str, Any]:
     if isinstance(block, Chart):
         data = table_view(block.data, block.data_labels, caption=f"Data behind “{block.title}”") if block.data else None
         return {"kind": "chart", "id": ids.next("chart"), "title": block.title, "reading": block.reading,

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from sociable.analyses.base import AnalysisSpec, Option, OptionError, Result, registered_analyses
 from sociable.errors import SociableError
-from sociable.reports.html import _Ids, _section_view
+from sociable.reports.html import Ids, section_view
 from sociable.reports.sections import (
     Chart,
     Definitions,
@@ -222,7 +222,7 @@ def build_view(workspace: Any, name: str, filters: Filters, specs: Sequence[View
 
 def section_html_view(section: Section) -> dict[str, Any]:
     """The template view of a section, exactly as the report renders it."""
-    return _section_view(section, _Ids())
+    return section_view(section, Ids())
 
 
 # ---------------------------------------------------------------------- JSON
