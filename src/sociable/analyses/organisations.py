@@ -56,15 +56,21 @@ def read_account_list(path: str | Path) -> list[str]:
 
 
 def resolve_organisation(ws: Workspace, name: str, entries: Iterable[str]) -> Organisation:
-    """Match handles (with or without '@', any case) or account ids to accounts in the workspace."""
+    """Match handles (with or without '@', any case) or account ids to accounts in the workspace.
+
+    A handle given without its server (`@leedscouncil`) matches a Mastodon-style handle
+    (`leedscouncil@social.example`) when exactly one account has that name.
+    """
     wanted = [entry.strip() for entry in entries if entry.strip()]
     keys = [entry.lstrip("@").lower() for entry in wanted]
     rows = ws.query(
-        "SELECT platform, account_id, handle, lower(handle) AS key FROM accounts "
-        "WHERE lower(handle) IN (SELECT unnest($keys)) OR account_id IN (SELECT unnest($ids)) ORDER BY 1, 2",
+        "SELECT platform, account_id, handle, lower(handle) AS key, split_part(lower(handle), '@', 1) AS local "
+        "FROM accounts WHERE lower(handle) IN (SELECT unnest($keys)) OR account_id IN (SELECT unnest($ids)) "
+        "OR split_part(lower(handle), '@', 1) IN (SELECT unnest($keys)) ORDER BY 1, 2",
         {"keys": keys, "ids": wanted},
     ).to_pylist()
-    found = {row["key"] for row in rows} | {row["account_id"] for row in rows}
+    rows = _without_ambiguous_locals(rows, keys)
+    found = {row["key"] for row in rows} | {row["account_id"] for row in rows} | {row["local"] for row in rows}
     missing = [entry for entry, key in zip(wanted, keys, strict=True) if key not in found and entry not in found]
     if missing:
         raise SociableError(
@@ -74,6 +80,17 @@ def resolve_organisation(ws: Workspace, name: str, entries: Iterable[str]) -> Or
     accounts = tuple(dict.fromkeys((row["platform"], row["account_id"]) for row in rows))
     handles = {(row["platform"], row["account_id"]): row["handle"] or row["account_id"] for row in rows}
     return Organisation(name, accounts, handles)
+
+
+def _without_ambiguous_locals(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """Rows matched by a whole handle or id, and those matched by a server-less name that only one account has."""
+    exact = [row for row in rows if row["key"] in keys or row["local"] not in keys]
+    by_local: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row not in exact:
+            by_local.setdefault(row["local"], []).append(row)
+    taken = {row["local"] for row in exact if row["key"] in keys}
+    return exact + [group[0] for local, group in by_local.items() if len(group) == 1 and local not in taken]
 
 
 def load_organisation(ws: Workspace, path: str | Path) -> Organisation:

@@ -82,9 +82,12 @@ class _import_progress:
 
 def print_import_summary(summary: ImportSummary) -> None:
     table = Table(title=f"Import run {summary.run_id}", title_justify="left")
+    widest = {"file": max((len(f.file) for f in summary.files), default=4),
+              "format": max((len(f.format) for f in summary.files), default=6)}
     for name in ("file", "format", "read", "stored", "duplicates", "skipped", "rejected"):
         numeric = name not in ("file", "format")
-        table.add_column(name, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric,
+                         min_width=None if numeric else min(widest[name], 16))
     for f in summary.files:
         _add(table, f.file, f.format, *(f"{getattr(f, n):,}" for n in ("read", "stored", "duplicates", "skipped",
                                                                           "rejected")))
