@@ -30,6 +30,8 @@ from sociable.store.capture import WorkspaceSink
 from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
+    from sociable.analyses.cascades.analysis import CascadesResult
+    from sociable.analyses.cascades.one import Cascade
     from sociable.analyses.chats.analysis import ChatsResult
     from sociable.analyses.dialogue import DialogueResult
     from sociable.analyses.listening import ListeningResult
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from sociable.analyses.network_map import MapResult
     from sociable.analyses.roles import RolesResult
     from sociable.analyses.safety import SafetyResult
+    from sociable.analyses.stance.analysis import StanceResult
 
 ScopeValue = str | Iterable[str] | None
 TimeValue = datetime | date | str | None
@@ -91,6 +94,25 @@ class Workspace(StoreWorkspace):
     def chats(self, **scope_and_options: Any) -> ChatsResult:
         """A hashtag chat's sessions, participants, questions and answers (`sociable chats`)."""
         return self.run("chats", **scope_and_options)
+
+    def cascades(self, **scope_and_options: Any) -> CascadesResult:
+        """The largest spread trees, their measures, stance mix and corrections (`sociable cascades`)."""
+        return self.run("cascades", **scope_and_options)
+
+    def stance(self, **scope_and_options: Any) -> StanceResult:
+        """Each reaction's stance toward the claim it spreads from (`sociable stance`)."""
+        return self.run("stance", **scope_and_options)
+
+    def cascade(self, post: str, *, authority: Iterable[str] = (), scope: Scope | None = None,
+                **scope_values: Any) -> Cascade:
+        """The one cascade holding `post` (a platform id or URL), with stance and layout (`sociable cascade`).
+
+        Draw it with `sociable.reports.cascades.cascade_html`.
+        """
+        from sociable.analyses.cascades.one import read_cascade
+
+        chosen = self.check_scope(scope) if scope is not None else self.scope(**scope_values)
+        return read_cascade(self, chosen, post, tuple(authority))
 
     def transcript(self, *, tag: str, session: str, min_posts: int = 3, scope: Scope | None = None,
                    **scope_values: Any) -> Any:
