@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from rumoureval import COMMIT, data_folder, examples  # noqa: E402
+from rumoureval import COMMIT, data_folder, examples
 
-from sociable.analyses.stance.model import STANCES, load_model  # noqa: E402
+from sociable.analyses.stance.model import STANCES, load_model
 
 BEST_SEMEVAL_ACCURACY = 0.784
 HEALTH = Path(__file__).with_name("stance_health.jsonl")

@@ -18,10 +18,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from rumoureval import COMMIT, Example, data_folder, examples  # noqa: E402
+from rumoureval import COMMIT, Example, data_folder, examples
 
-from sociable.analyses.stance.features import Vocabulary, featurise  # noqa: E402
-from sociable.analyses.stance.model import STANCES, WEIGHTS, StanceModel, softmax, train  # noqa: E402
+from sociable.analyses.stance.features import Vocabulary, featurise
+from sociable.analyses.stance.model import STANCES, WEIGHTS, StanceModel, softmax, train
 
 GRID_L2 = (1e-3,)
 GRID_POWER = (0.0, 0.5)

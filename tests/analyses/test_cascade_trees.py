@@ -20,7 +20,7 @@ def measured(parent: list[int], times: list[int] | None = None):  # type: ignore
 
 
 def test_a_star_is_one_level_of_leaves() -> None:
-    forest, m = measured([-1, 0, 0, 0, 0])
+    _, m = measured([-1, 0, 0, 0, 0])
     assert m.roots.tolist() == [0]
     assert (m.size[0], m.depth[0], m.max_breadth[0]) == (5, 1, 4)
     # 4 root-leaf pairs at distance 1, 6 leaf-leaf pairs at distance 2: 16 / 10
@@ -88,14 +88,14 @@ def test_a_parent_outside_the_posts_is_refused_plainly() -> None:
 @st.composite
 def forests(draw: st.DrawFn) -> list[int]:
     n = draw(st.integers(1, 40))
-    return [-1 if i == 0 or draw(st.booleans()) and draw(st.integers(0, 5)) == 0 else draw(st.integers(0, i - 1))
+    return [-1 if i == 0 or (draw(st.booleans()) and draw(st.integers(0, 5)) == 0) else draw(st.integers(0, i - 1))
             for i in range(n)]
 
 
 @settings(max_examples=60, deadline=None)
 @given(forests())
 def test_measures_equal_networkx_on_random_forests(parent: list[int]) -> None:
-    forest, m = measured(parent)
+    _, m = measured(parent)
     graph = nx.Graph()
     graph.add_nodes_from(range(len(parent)))
     graph.add_edges_from((i, p) for i, p in enumerate(parent) if p >= 0)

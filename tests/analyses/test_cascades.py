@@ -94,7 +94,7 @@ def test_json_carries_time_to_by_milestone(threads: Workspace) -> None:
 def test_one_cascade_from_any_of_its_posts_or_a_url(threads: Workspace) -> None:
     cascade = threads.cascade("https://twitter.com/sam_w/status/701000000000000008")
     assert cascade.summary["root"] == "701000000000000001" and len(cascade.posts) == 9
-    assert all(0 <= p["x"] <= 1 for p in cascade.posts) and [p["y"] for p in cascade.posts][0] == 0
+    assert all(0 <= p["x"] <= 1 for p in cascade.posts) and cascade.posts[0]["y"] == 0
     assert post_key("https://bsky.app/profile/a.example/post/3kabc") == "3kabc"
     with pytest.raises(NoSuchCascade, match="no post 'nowhere'"):
         threads.cascade("nowhere")

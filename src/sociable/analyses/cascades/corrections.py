@@ -62,7 +62,7 @@ def describe(row: dict[str, Any]) -> str:
     def pct(value: float | None) -> str:
         return "–" if value is None else f"{100 * value:.0f}%"
 
-    return (f"@{row['handle'] or '?'} ({row['authority']}) {row['stance'] == 'deny' and 'denied' or 'queried'} the "
+    return (f"@{row['handle'] or '?'} ({row['authority']}) {(row['stance'] == 'deny' and 'denied') or 'queried'} the "
             f"claim {row['minutes_after_root']:g} minutes after it was posted. In the {row['window_hours']:g} hours "
             f"before, the cascade drew {row['rate_before']:g} reactions an hour ({pct(row['deny_query_before'])} "
             f"denying or querying); in as long after, {row['rate_after']:g} an hour "

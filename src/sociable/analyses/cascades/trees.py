@@ -109,11 +109,12 @@ def measure_trees(forest: Forest, time_ms: np.ndarray, milestones: tuple[int, ..
     size = np.bincount(tree_slot, minlength=count).astype(np.int64)
     depth = np.zeros(count, dtype=np.int64)
     np.maximum.at(depth, tree_slot, forest.depth)
+    time_to, half_life = _speed(tree_slot, time_ms, roots, size, milestones)
     return TreeMeasures(
         roots=roots, size=size, depth=depth,
         max_breadth=_max_breadth(tree_slot, forest.depth, count),
         structural_virality=_virality(forest, tree_slot, size),
-        **_speed(tree_slot, time_ms, roots, size, milestones),
+        time_to=time_to, half_life=half_life,
     )
 
 
@@ -156,7 +157,7 @@ def _virality(forest: Forest, tree_slot: np.ndarray, size: np.ndarray) -> np.nda
 
 
 def _speed(tree_slot: np.ndarray, time_ms: np.ndarray, roots: np.ndarray, size: np.ndarray,
-           milestones: tuple[int, ...]) -> dict[str, object]:
+           milestones: tuple[int, ...]) -> tuple[dict[int, np.ndarray], np.ndarray]:
     """Time from each root to its k-th reaction (for each milestone) and to half of its reactions."""
     count = roots.shape[0]
     reaction = np.ones(tree_slot.shape[0], dtype=bool)
@@ -177,4 +178,4 @@ def _speed(tree_slot: np.ndarray, time_ms: np.ndarray, roots: np.ndarray, size: 
     half = np.full(count, -1, dtype=np.int64)
     some = reactions > 0
     half[some] = delay[starts[some] + (reactions[some] + 1) // 2 - 1]
-    return {"time_to": time_to, "half_life": half}
+    return time_to, half

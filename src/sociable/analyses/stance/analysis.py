@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import replace as replaced
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
-from sociable.analyses.base import Measure, Option, Result, analysis, fact, table
+from sociable.analyses.base import Measure, Result, analysis, fact, table
 from sociable.analyses.cascades.analysis import MIN_SIZE, TOP
 from sociable.analyses.cascades.reactions import Authorities, read_reactions
 from sociable.analyses.cascades.spread import read_spread
@@ -32,6 +34,9 @@ STANCE = Measure("stance", "Support, deny, query or comment toward the thread's 
                            "the stance of what they repost.")
 CONFIDENCE = Measure("confidence", "The probability the stance model gave the stance it chose (0 to 1).")
 TO_PARENT = Measure("stance_to_parent", "The same model's stance toward the post the reaction answers.")
+
+# The largest cascades are read, so a smallest size rarely changes which: offered on the command line only.
+STANCE_MIN_SIZE = replaced(MIN_SIZE, web=False)
 
 REACTION_COLUMNS = {"cascade": "cascade", "post_id": "post", "handle": "by", "kind": "kind", "depth": "depth",
                     "created_at": "posted", "stance": "stance", "confidence": "confidence",
@@ -64,13 +69,11 @@ class StanceResult(Result):
 
 
 @analysis("stance", "Stance", "Support, deny, query or comment: each reaction's stance toward the claim it spreads "
-          "from, with confidence.", result=StanceResult, options=(TOP, MIN_SIZE), order=71)
+          "from, with confidence.", result=StanceResult, options=(TOP, STANCE_MIN_SIZE), order=71)
 def find_stance(ws: Workspace, scope: Scope, *, top: int, min_size: int) -> StanceResult:
     """The stance of every reaction in the `top` largest cascades of at least `min_size` posts."""
     spread = read_spread(ws, scope)
     m = spread.measures
-    import numpy as np
-
     eligible = np.flatnonzero(m.size >= min_size)
     order = eligible[np.lexsort((spread.ms[m.roots[eligible]], -m.size[eligible]))][:top]
     reactions = read_reactions(ws, spread, order.tolist(), Authorities())
@@ -81,7 +84,7 @@ def find_stance(ws: Workspace, scope: Scope, *, top: int, min_size: int) -> Stan
                                  if total else None} for s in STANCES],
                                schema=pa.schema([("stance", pa.string()), ("reactions", pa.int64()),
                                                  ("share", pa.float64())]))
-    return StanceResult(reactions=reactions.select(list(REACTION_COLUMNS) + ["parent_confidence", "platform"]),
+    return StanceResult(reactions=reactions.select([*REACTION_COLUMNS, "parent_confidence", "platform"]),
                         mix=mix, reaction_count=total, cascade_count=int(order.size),
                         stances={s: counts[s] for s in STANCES},
                         notes=("Stance is predicted by a model trained on RumourEval 2017 (English tweets about "

@@ -10,6 +10,7 @@ kept with the weights, so a model file is complete in itself.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,23 +23,28 @@ _MENTION = re.compile(r"@\w+")
 _NUMBER = re.compile(r"\b\d[\d,.:]*\b")
 _TOKEN = re.compile(r"[a-z][a-z'’]*|[?!]")
 
-QUESTION_OPENERS = frozenset(
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+QUESTION_OPENERS = _words(
     "is are was were did do does can could has have had will would should who what where when why how which "
-    "any source sources proof evidence really".split())
-NEGATION = frozenset("not no never nothing nobody none isn't aren't wasn't weren't don't doesn't didn't can't "
-                     "cannot won't wouldn't shouldn't haven't hasn't n't".split())
-DENIAL = frozenset("fake false hoax untrue wrong lie lies lying liar nonsense rubbish debunked misinformation "
-                   "disinformation rumour rumours rumor rumors bs bullshit myth incorrect misleading unconfirmed "
-                   "unverified denied denies deny retract retracted correction stop".split())
-SUPPORT = frozenset("confirmed confirm confirms true yes indeed official officially breaking reports reported "
-                    "reporting update sharing share shocking disgraceful same knew heard".split())
-HEDGES = frozenset("maybe perhaps apparently allegedly reportedly possibly supposedly claims claim "
-                   "unclear".split())
+    "any source sources proof evidence really")
+NEGATION = _words("not no never nothing nobody none isn't aren't wasn't weren't don't doesn't didn't can't "
+    "cannot won't wouldn't shouldn't haven't hasn't n't")
+DENIAL = _words("fake false hoax untrue wrong lie lies lying liar nonsense rubbish debunked misinformation "
+    "disinformation rumour rumours rumor rumors bs bullshit myth incorrect misleading unconfirmed "
+    "unverified denied denies deny retract retracted correction stop")
+SUPPORT = _words("confirmed confirm confirms true yes indeed official officially breaking reports reported "
+    "reporting update sharing share shocking disgraceful same knew heard")
+HEDGES = _words("maybe perhaps apparently allegedly reportedly possibly supposedly claims claim "
+    "unclear")
 DENIAL_PHRASES = ("not true", "isn't true", "is not true", "stop sharing", "fake news", "no evidence", "not the case",
-                  "not closing", "is open", "are open", "been debunked", "don't believe", "do not share", "it's false",
-                  "is false", "is wrong")
+    "not closing", "is open", "are open", "been debunked", "don't believe", "do not share", "it's false",
+    "is false", "is wrong")
 QUERY_PHRASES = ("is this true", "is it true", "any source", "source?", "a source", "confirmed?", "really?",
-                 "is this confirmed", "where did you", "who told", "any link", "can anyone confirm", "proof?")
+    "is this confirmed", "where did you", "who told", "any link", "can anyone confirm", "proof?")
 
 CUE_NAMES: tuple[str, ...] = (
     "question_mark", "question_marks", "ends_with_question", "question_opener", "query_phrase",
@@ -63,7 +69,7 @@ def tokens(text: str) -> list[str]:
 def ngrams(words: Sequence[str]) -> list[str]:
     """Unigrams and bigrams of a token list (mentions and links dropped from bigrams)."""
     kept = [w for w in words if w not in ("mentiontoken",)]
-    return list(kept) + [f"{a} {b}" for a, b in zip(kept, kept[1:], strict=False)]
+    return list(kept) + [f"{a} {b}" for a, b in itertools.pairwise(kept)]
 
 
 def _content(words: Iterable[str]) -> set[str]:
