@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sociable.analyses.cascades.one import NoSuchCascade
 from sociable.errors import (
     NoSuchCollection,
     SociableError,
@@ -52,6 +53,7 @@ STATUS_OF: tuple[tuple[type[SociableError], int], ...] = (
     (NoSuchCollection, 404),
     (NoSuchAccount, 404),
     (NoSuchView, 404),
+    (NoSuchCascade, 404),
     (NoSuchJob, 404),
     (BadFilter, 422),
     (BadUpload, 422),
