@@ -13,11 +13,11 @@ import orjson
 import typer
 
 from sociable.analyses.base import OptionError
+from sociable.analyses.cascades.one import read_cascade
 from sociable.analyses.stance.analysis import classify_pairs, read_pairs
 from sociable.cli.app import app, console, open_workspace, workspace_path
 from sociable.cli.render import printable
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
-from sociable.library import Workspace
 from sociable.reports.cascades import cascade_html
 from sociable.reports.chats import write_document
 
@@ -45,10 +45,10 @@ def cascade_command(
     if output is not None and output.suffix.lower() != ".html":
         raise OptionError(f"-o should name a .html file, not '{output.name}'.")
     handles = tuple(h.strip() for value in authority or () for h in value.split(",") if h.strip())
-    ws: Workspace = open_workspace(ctx, read_only=True)  # type: ignore[assignment]
+    ws = open_workspace(ctx, read_only=True)
     try:
         scope = cli_scope(ws, collection, since, until, kinds, platform)
-        cascade = ws.cascade(post, scope=scope, authority=handles)
+        cascade = read_cascade(ws, scope, post, handles)
     finally:
         ws.close()
     if as_json:
