@@ -54,6 +54,7 @@ def timeline_chart(posts: list[dict[str, Any]], corrections: list[dict[str, Any]
         bucket = start + timedelta(seconds=step * int(max((p["created_at"] - start).total_seconds(), 0) // step))
         counts[(bucket, p["stance"])] = counts.get((bucket, p["stance"]), 0) + 1
     rows = [{"time": t.isoformat(), "stance": s, "reactions": n} for (t, s), n in sorted(counts.items())]
+    bars = int(span // step) + 1
     marks = [{"time": c["corrected_at"].isoformat(), "who": f"@{c['handle'] or '?'} ({c['authority']})"}
              for c in corrections]
     width = f"{step // 3600} h" if step >= 3600 else f"{step // 60} min"
@@ -61,7 +62,7 @@ def timeline_chart(posts: list[dict[str, Any]], corrections: list[dict[str, Any]
         "description": f"Reactions every {width}, stacked by stance; vertical lines mark corrections.",
         "width": "container", "height": 240, "config": base_config(),
         "layer": [
-            {"data": {"values": rows}, "mark": {"type": "bar"},
+            {"data": {"values": rows}, "mark": {"type": "bar", "width": max(2, 560 // bars - 1), "align": "left"},
              "encoding": {
                  "x": {"field": "time", "type": "temporal", "title": f"Time (UTC, {width} bars)",
                        "scale": {"type": "utc"}, "axis": {"format": "%d %b %H:%M", "labelOverlap": True}},
