@@ -2,9 +2,10 @@
 
 A reaction is read as: its own words (unigrams and bigrams from a vocabulary fixed at training,
 with links, mentions and numbers folded into one token each), cues that carry stance in any
-wording (question marks and question openers, negation and denial words, support and hedging
-words, links, length), and how it relates to the claim and to its parent (word overlap, whether
-it replies to the claim itself, whether it is the claim). The vocabulary and cue lists are data
+wording (question marks and question openers, negation and denial words, support words and
+agreeing openers ("yes", "same", "true"), hedging words, links, length), and how it relates to
+the claim and to its parent (word overlap, whether it replies to the claim itself, whether it is
+the claim). The vocabulary and cue lists are data
 kept with the weights, so a model file is complete in itself.
 """
 
@@ -31,25 +32,30 @@ def _words(text: str) -> frozenset[str]:
 QUESTION_OPENERS = _words(
     "is are was were did do does can could has have had will would should who what where when why how which "
     "any source sources proof evidence really")
-NEGATION = _words("not no never nothing nobody none isn't aren't wasn't weren't don't doesn't didn't can't "
+NEGATION = _words(
+    "not no never nothing nobody none isn't aren't wasn't weren't don't doesn't didn't can't "
     "cannot won't wouldn't shouldn't haven't hasn't n't")
-DENIAL = _words("fake false hoax untrue wrong lie lies lying liar nonsense rubbish debunked misinformation "
+DENIAL = _words(
+    "fake false hoax untrue wrong lie lies lying liar nonsense rubbish debunked misinformation "
     "disinformation rumour rumours rumor rumors bs bullshit myth incorrect misleading unconfirmed "
     "unverified denied denies deny retract retracted correction stop")
-SUPPORT = _words("confirmed confirm confirms true yes indeed official officially breaking reports reported "
+SUPPORT = _words(
+    "confirmed confirm confirms true yes indeed official officially breaking reports reported "
     "reporting update sharing share shocking disgraceful same knew heard")
-HEDGES = _words("maybe perhaps apparently allegedly reportedly possibly supposedly claims claim "
-    "unclear")
-DENIAL_PHRASES = ("not true", "isn't true", "is not true", "stop sharing", "fake news", "no evidence", "not the case",
+AGREEMENT = _words("yes yep yeah same true confirmed confirm exactly agreed indeed definitely correct")
+HEDGES = _words("maybe perhaps apparently allegedly reportedly possibly supposedly claims claim unclear")
+DENIAL_PHRASES = (
+    "not true", "isn't true", "is not true", "stop sharing", "fake news", "no evidence", "not the case",
     "not closing", "is open", "are open", "been debunked", "don't believe", "do not share", "it's false",
-    "is false", "is wrong")
+    "is false", "is wrong",
+)
 QUERY_PHRASES = ("is this true", "is it true", "any source", "source?", "a source", "confirmed?", "really?",
-    "is this confirmed", "where did you", "who told", "any link", "can anyone confirm", "proof?")
+                 "is this confirmed", "where did you", "who told", "any link", "can anyone confirm", "proof?")
 
 CUE_NAMES: tuple[str, ...] = (
     "question_mark", "question_marks", "ends_with_question", "question_opener", "query_phrase",
-    "negation", "denial_word", "denial_phrase", "support_word", "hedge", "exclamation", "has_url",
-    "mentions", "words_log", "caps_share", "overlap_claim", "overlap_parent", "replies_to_claim",
+    "negation", "denial_word", "denial_phrase", "support_word", "agreement_opener", "hedge", "exclamation",
+    "has_url", "mentions", "words_log", "caps_share", "overlap_claim", "overlap_parent", "replies_to_claim",
     "is_claim", "parent_question", "parent_denial", "no_words",
 )
 
@@ -102,6 +108,7 @@ def cues(text: str, target_text: str | None, parent_text: str | None) -> list[fl
         "denial_word": float(any(w in DENIAL for w in plain)),
         "denial_phrase": float(any(p in lowered for p in DENIAL_PHRASES)),
         "support_word": float(any(w in SUPPORT for w in plain)),
+        "agreement_opener": float(first in AGREEMENT),
         "hedge": float(any(w in HEDGES for w in plain)),
         "exclamation": float("!" in raw),
         "has_url": float("urltoken" in plain),
