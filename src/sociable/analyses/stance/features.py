@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sociable.text import embed
+
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
 _NUMBER = re.compile(r"\b\d[\d,.:]*\b")
@@ -142,8 +144,9 @@ class Vocabulary:
 
 
 def featurise(vocabulary: Vocabulary, texts: Sequence[str], targets: Sequence[str | None],
-              parents: Sequence[str | None]) -> np.ndarray:
-    """One row per reaction: its n-grams (binary, L2-normalised) then its cues; float32."""
+              parents: Sequence[str | None], embedded: bool = False) -> np.ndarray:
+    """One row per reaction: its n-grams (binary, L2-normalised), its cues, and with `embedded` the
+    sentence vector of the reaction and the reaction's vector minus the claim's (sociable.text); float32."""
     index = {term: i for i, term in enumerate(vocabulary.terms)}
     width = len(index)
     matrix = np.zeros((len(texts), width + len(CUE_NAMES)), dtype=np.float32)
@@ -152,4 +155,8 @@ def featurise(vocabulary: Vocabulary, texts: Sequence[str], targets: Sequence[st
         if columns:
             matrix[row, columns] = 1.0 / np.sqrt(len(columns))
         matrix[row, width:] = cues(text or "", target, parent)
-    return matrix
+    if not embedded or not len(texts):
+        return matrix
+    own = embed([text or "" for text in texts])
+    claim = embed([target or "" for target in targets])
+    return np.hstack([matrix, own, own - claim]).astype(np.float32)

@@ -36,13 +36,14 @@ class StanceModel:
     bias: np.ndarray
     offsets: np.ndarray
     classes: tuple[str, ...] = STANCES
+    embedded: bool = False  # whether the features end with sentence vectors (sociable.text.embed)
 
     def probabilities(self, texts: Sequence[str], targets: Sequence[str | None],
                       parents: Sequence[str | None]) -> np.ndarray:
         """Class probabilities (n × classes), before the tuned offsets."""
         if not texts:
             return np.zeros((0, len(self.classes)), dtype=np.float64)
-        x = featurise(self.vocabulary, texts, targets, parents)
+        x = featurise(self.vocabulary, texts, targets, parents, self.embedded)
         return softmax(x.astype(np.float64) @ self.weights + self.bias)
 
     def predict(self, texts: Sequence[str], targets: Sequence[str | None],
@@ -56,7 +57,7 @@ class StanceModel:
         np.savez_compressed(path, vocabulary=np.array(self.vocabulary.terms, dtype=np.str_),
                             cues=np.array(CUE_NAMES, dtype=np.str_), weights=self.weights.astype(np.float32),
                             bias=self.bias.astype(np.float32), offsets=self.offsets.astype(np.float32),
-                            classes=np.array(self.classes, dtype=np.str_))
+                            classes=np.array(self.classes, dtype=np.str_), embedded=np.array(self.embedded))
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -74,7 +75,8 @@ def read_model(path: Path) -> StanceModel:
                                          "bench/validity/train_stance.py.")
             return StanceModel(Vocabulary(tuple(str(t) for t in data["vocabulary"])),
                                data["weights"].astype(np.float64), data["bias"].astype(np.float64),
-                               data["offsets"].astype(np.float64), tuple(str(c) for c in data["classes"]))
+                               data["offsets"].astype(np.float64), tuple(str(c) for c in data["classes"]),
+                               bool(data["embedded"]) if "embedded" in data else False)
     except (OSError, KeyError, ValueError) as exc:
         raise StanceModelMissing(f"the stance model {path} could not be read ({exc}); reinstall sociable or "
                                  "retrain it with bench/validity/train_stance.py.") from None
@@ -93,8 +95,7 @@ def train(x: np.ndarray, y: np.ndarray, *, l2: float = 1e-3, class_power: float 
     `class_power` weights each class by (n / (k · count))**power: 0 is no weighting, 1 is balanced.
     """
     n, d = x.shape
-    rows, cols = np.nonzero(x)
-    vals = x[rows, cols].astype(np.float64)
+    x32 = np.ascontiguousarray(x, dtype=np.float32)
     counts = np.bincount(y, minlength=classes).astype(np.float64)
     class_weight = (n / (classes * np.maximum(counts, 1))) ** class_power
     sample = class_weight[y]
@@ -104,14 +105,9 @@ def train(x: np.ndarray, y: np.ndarray, *, l2: float = 1e-3, class_power: float 
     b = np.log((counts + 1) / (n + classes))
     m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
     for step in range(1, epochs + 1):
-        scores = np.zeros((n, classes))
-        for c in range(classes):  # the sparse product x @ w, one class at a time
-            scores[:, c] = np.bincount(rows, weights=vals * w[cols, c], minlength=n)
+        scores = (x32 @ w.astype(np.float32)).astype(np.float64)
         error = (softmax(scores + b) - onehot) * sample[:, None] / n
-        grad_w = np.empty_like(w)
-        for c in range(classes):  # x.T @ error
-            grad_w[:, c] = np.bincount(cols, weights=vals * error[rows, c], minlength=d)
-        grad_w += l2 * w
+        grad_w = (x32.T @ error.astype(np.float32)).astype(np.float64) + l2 * w
         grad_b = error.sum(axis=0)
         for grad, m, v, value in ((grad_w, m_w, v_w, w), (grad_b, m_b, v_b, b)):
             m *= 0.9
