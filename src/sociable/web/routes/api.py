@@ -220,8 +220,9 @@ def api_check(draft: Draft) -> dict[str, Any]:
 async def api_import(
     request: Request, files: Annotated[list[UploadFile], File(description="Files to import.")],
     format: Annotated[str, Form()] = "auto", collection: Annotated[str, Form()] = "",
+    options: Annotated[str, Form(description="Reader options, key=value, one a line.")] = "",
 ) -> dict[str, Any]:
-    job = await start_import(request, files, format, collection)
+    job = await start_import(request, files, format, collection, options)
     return {"job": jsonable(job.to_dict())}
 
 
