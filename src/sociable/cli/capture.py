@@ -49,6 +49,13 @@ def capture_bluesky(
     appview: Annotated[str, typer.Option("--appview", help="AppView base URL for profiles.")] = DEFAULT_APPVIEW,
     conversations: Annotated[bool, typer.Option("--conversations/--no-conversations",
                                                 help="Also keep replies and quotes of captured posts.")] = True,
+    backfill_threads: Annotated[bool, typer.Option("--backfill-threads/--no-backfill-threads",
+                                                   help="Also read each matched post's thread (parents and "
+                                                        "replies) from the AppView.")] = False,
+    whole_stream: Annotated[bool, typer.Option("--whole-stream",
+                                               help="With --account only: read the whole stream (others' "
+                                                    "replies to and mentions of the accounts), not just the "
+                                                    "accounts' own events.")] = False,
     duration: DurationOption = None,
     max_posts: MaxPostsOption = None,
 ) -> None:
@@ -56,7 +63,8 @@ def capture_bluesky(
     summary = capture(
         workspace_path(ctx), "bluesky", name=name, collection=collection, wait=max(wait_seconds(ctx), 60.0),
         progress=_progress(), handle_signals=True, tags=tag or [], keywords=keyword or [], langs=lang or [],
-        accounts=account or [], conversations=conversations, jetstream=jetstream, appview=appview,
+        accounts=account or [], conversations=conversations, backfill_threads=backfill_threads,
+        whole_stream=whole_stream, jetstream=jetstream, appview=appview,
         duration=duration, max_posts=max_posts,
     )
     _print_totals(summary.name, summary.counts)
