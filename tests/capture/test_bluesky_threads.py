@@ -17,7 +17,8 @@ from sociable.store.capture import WorkspaceSink
 
 
 def capture(path: Path, jetstream: Jetstream, appview: AppView, **options: Any) -> Counts:
-    chosen = BlueskyOptions(jetstream=jetstream.start(), appview=appview.start(), duration=2.0, batch_seconds=0.2,
+    options = {"duration": 2.0, **options}
+    chosen = BlueskyOptions(jetstream=jetstream.start(), appview=appview.start(), batch_seconds=0.2,
                             first_backoff=0.05, longest_backoff=0.2, **options)
     try:
         return asyncio.run(BlueskyCapture(chosen, WorkspaceSink(path, "threads", "care"), "threads").run())
@@ -89,7 +90,8 @@ def test_backfill_stores_a_matched_posts_thread_with_consent_checked(tmp_path: P
     jetstream, threads, expected = thread_scene()
     appview = AppView(PROFILES, threads=threads, thread_failures=[500])  # one failure, then the thread
     path = tmp_path / "ws.duckdb"
-    totals = capture(path, jetstream, appview, tags=("nhssm",), backfill_threads=True)
+    totals = capture(path, jetstream, appview, tags=("nhssm",), backfill_threads=True,
+                     max_posts=len(expected), duration=20.0)  # it stops once the threads are stored
     kept = stored(path)
     assert set(kept) == expected  # carol's reply (#NoBots in her bio) is not kept
     assert kept[uri("erin", "e0")] == "bluesky-api" and kept[uri("alice", "p1")] == "bluesky-jetstream"

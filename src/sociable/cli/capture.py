@@ -19,7 +19,7 @@ from sociable.errors import SociableError
 from sociable.library import capture
 from sociable.sources.live.base import COUNT_NAMES, Counts
 from sociable.sources.live.bluesky import DEFAULT_JETSTREAM
-from sociable.sources.live.feeds import read_url_list
+from sociable.sources.live.feeds import parse_interval, read_url_list
 from sociable.sources.live.profiles import DEFAULT_APPVIEW
 
 capture_app = typer.Typer(help="Capture posts live from a platform's public stream into a collection.",
@@ -117,17 +117,6 @@ def capture_feeds(
         comments=comments, duration=duration, max_posts=max_posts,
     )
     _print_totals(summary.name, summary.counts)
-
-
-_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
-
-
-def parse_interval(value: str) -> float:
-    """An interval ('30m', '1h', '90s', '45') as seconds."""
-    found = _INTERVAL.match(value)
-    if not found:
-        raise SociableError(f"--every expects a time such as 30m, 1h or 90s, not '{value}'.")
-    return float(found[1]) * {"s": 1, None: 1, "m": 60, "h": 3600, "d": 86400}[found[2]]
 
 
 def _progress() -> Any:

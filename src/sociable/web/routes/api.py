@@ -226,6 +226,19 @@ async def api_import(
     return {"job": jsonable(job.to_dict())}
 
 
+class CapturesOut(BaseModel):
+    ok: bool = True
+    captures: Rows
+
+
+@router.get("/captures", response_model=CapturesOut,
+            summary="Live captures: running?, cursor and counters; started_here when this app can stop it")
+def api_captures(request: Request) -> dict[str, Any]:
+    from sociable.web.routes.captures import capture_rows
+
+    return {"captures": jsonable(capture_rows(request))}
+
+
 @router.get("/jobs", response_model=Jobs, summary="Background jobs of this app, newest first")
 def api_jobs(request: Request) -> dict[str, Any]:
     jobs: JobQueue = request.app.state.jobs
