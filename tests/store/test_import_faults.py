@@ -76,6 +76,22 @@ def test_a_companion_file_given_alone_is_not_an_error(tmp_path: Path) -> None:
     assert summary.errors == [] and summary.total("stored") == 0
 
 
+def test_the_other_parts_of_an_account_archive_are_listed_not_failed(tmp_path: Path) -> None:
+    tweets = write_archive(tmp_path / "archive")
+    data = tweets.parent
+    (data / "like.js").write_text('window.YTD.like.part0 = [\n  {\n    "like" : {\n      "tweetId" : "1534", '
+                                  '"fullText" : "Flu clinics open", "expandedUrl" : "https://twitter.com/i/web/status/1534"'
+                                  '\n    }\n  }\n]')
+    (data / "follower.js").write_text('window.YTD.follower.part0 = [ {\n  "follower" : {\n    "accountId" : "77", '
+                                      '"userLink" : "https://twitter.com/intent/user?user_id=77"\n  }\n} ]')
+    (data / "direct-messages.js").write_text('window.YTD.direct_messages.part0 = [ ]')
+    code, out = invoke(tmp_path / "ws.duckdb", "import", str(tmp_path / "archive"))
+    assert code == 0, out
+    assert out.count("archive part") == 3 and "companion" in out
+    with sociable.open(tmp_path / "ws.duckdb", read_only=True) as ws:
+        assert ws.scalar("SELECT count(*) FROM posts") == 3  # the tweets only; no like or message is a post
+
+
 def test_an_unrecognised_file_in_a_walked_folder_is_still_reported(tmp_path: Path) -> None:
     folder = mixed_folder(tmp_path)
     (folder / "datasets" / "notes.json").write_text('{"note": "collected by hand"}')

@@ -10,6 +10,7 @@ from pathlib import Path
 from sociable.errors import SociableError, UnknownFormat, UnreadableFile
 from sociable.sources import bluesky, feeds, mastodon, pheme, tabular, twitter
 from sociable.sources.base import Format, head_bytes, looks_binary
+from sociable.sources.twitter_archive import other_archive_part
 
 # Most specific first: a format whose sniff is loose (CSV) comes last.
 _MODULES = (pheme, twitter, mastodon, bluesky, feeds, tabular)
@@ -140,3 +141,11 @@ def check_reader_options(options: Mapping[str, str], format_name: str = "auto") 
 def companion_of(path: Path) -> Format | None:
     """The format whose reader reads this file beside its own (account.js beside tweets.js), if any."""
     return next((fmt for fmt in all_formats() if path.name in fmt.companions), None)
+
+
+def archive_part(path: Path) -> str | None:
+    """The part of a Twitter/X archive a file is when it holds no tweets (like, follower, direct-messages...)."""
+    try:
+        return other_archive_part(head_bytes(path))
+    except OSError:
+        return None

@@ -117,6 +117,12 @@ def _owner(tweets_file: Path, options: Options) -> dict[str, Any]:
     )
 
 
+def other_archive_part(head: bytes) -> str | None:
+    """The part an archive file assigns when it is not tweets (`like`, `follower`, `direct-messages`...), else None."""
+    prefix = _PREFIX.match(decode_text(head[:512]))
+    return prefix.group(1) if prefix and prefix.group(1) not in _TWEET_PARTS else None
+
+
 def sniff_archive(path: Path, head: bytes) -> bool:
     """A `window.YTD.tweets.part0 = [` file, or the same array saved as plain JSON."""
     text = decode_text(head)

@@ -30,6 +30,7 @@ from sociable.sources.base import Format, RawRecord
 from sociable.sources.live.base import CaptureStart, LiveBatch, Written
 from sociable.sources.registry import (
     all_formats,
+    archive_part,
     check_reader_options,
     check_regular_file,
     companion_of,
@@ -454,6 +455,8 @@ class Workspace:
             check_regular_file(path)
             if format_name == "auto" and companion_of(path) is not None and _not_a_format(path):
                 summary.format = COMPANION  # read by its format's reader beside the file it describes
+            elif format_name == "auto" and archive_part(path) is not None and _not_a_format(path):
+                summary.format = ARCHIVE_PART  # likes, followers, messages: no posts, and not imported
             else:
                 fmt = detect_format(path) if format_name == "auto" else get_format(format_name)
                 summary.format = fmt.name
@@ -929,6 +932,7 @@ def _choice(value: str, choices: Mapping[str, str], what: str) -> str:
 
 # The format shown for a file that a reader reads beside its own (account.js, profile.js, actor.json).
 COMPANION = "companion"
+ARCHIVE_PART = "archive part"  # an account archive's file that holds no posts (like.js, follower.js, ...)
 
 
 def _not_a_format(path: Path) -> bool:
