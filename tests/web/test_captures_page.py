@@ -42,8 +42,14 @@ def servers() -> Iterator[tuple[str, str]]:
 
 
 def captures(client: TestClient) -> dict[str, dict[str, Any]]:
-    body = client.get("/api/captures").json()
-    assert body["ok"] is True
+    """The captures as the API lists them; a 503 (a batch was being written all the while) is asked again."""
+    for _attempt in range(20):
+        response = client.get("/api/captures")
+        if response.status_code != 503:
+            break
+        time.sleep(0.5)
+    body = response.json()
+    assert body["ok"] is True, body
     return {row["name"]: row for row in body["captures"]}
 
 

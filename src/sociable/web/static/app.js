@@ -199,7 +199,7 @@
       fetch("/api/captures", { credentials: "same-origin" })
         .then(function (response) { return response.json(); })
         .then(function (body) {
-          if (!body.ok) return;
+          if (!body.ok) { setTimeout(poll, 5000); return; }  // busy for a moment: a batch is being stored
           var rows = document.querySelectorAll("tr[data-capture]");
           if (rows.length !== body.captures.length) { window.location.reload(); return; }
           body.captures.forEach(function (capture) {
