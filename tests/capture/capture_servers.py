@@ -4,7 +4,8 @@
 with `time_us >= cursor`, as the real service does, and can refuse handshakes with a 503,
 drop the connection between frames or inside one, and pause between frames. `AppView`
 answers `app.bsky.actor.getProfiles` from the profiles it is given, after any 429s and
-500s it is told to give first.
+500s it is told to give first, and, when given threads, `app.bsky.feed.getPostThread`
+(400 NotFound for a post it does not know; 501, as for any other method, when it has none).
 """
 
 from __future__ import annotations
@@ -83,6 +84,33 @@ def profile(author: str, handle: str, bio: str = "", labels: Iterable[str] = ())
             "indexedAt": "2024-01-01T00:00:00.000Z",
             "labels": [{"src": did(author), "uri": f"at://{did(author)}/app.bsky.actor.profile/self",
                         "cid": "bafyreilabel", "val": v, "cts": "2024-01-01T00:00:00.000Z"} for v in labels]}
+
+
+def post_view(author: str, rkey: str, time_us: int, text: str, *, reply_to: str | None = None,
+              root: str | None = None, handle: str | None = None) -> dict[str, Any]:
+    """An app.bsky.feed.defs#postView as the AppView returns it in threads."""
+    record: dict[str, Any] = {"$type": "app.bsky.feed.post", "createdAt": _iso(time_us), "langs": ["en"],
+                              "text": text}
+    if reply_to:
+        record["reply"] = {"parent": {"cid": "bafyreiparent", "uri": reply_to},
+                           "root": {"cid": "bafyreiroot", "uri": root or reply_to}}
+    return {"uri": uri(author, rkey), "cid": f"bafyrei{rkey}",
+            "author": {"did": did(author), "handle": handle or f"{author}.bsky.social", "displayName": author.title(),
+                       "avatar": f"https://cdn.bsky.app/img/avatar/plain/{did(author)}/bafkrei@jpeg", "labels": [],
+                       "createdAt": "2024-01-01T00:00:00.000Z"},
+            "record": record, "replyCount": 0, "repostCount": 0, "likeCount": 1, "quoteCount": 0,
+            "indexedAt": _iso(time_us), "labels": []}
+
+
+def thread_view(post: dict[str, Any], parent: dict[str, Any] | None = None,
+                replies: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """A getPostThread answer: the post, its parent chain (one here) and replies, as threadViewPost nodes."""
+    node: dict[str, Any] = {"$type": "app.bsky.feed.defs#threadViewPost", "post": post,
+                            "replies": [{"$type": "app.bsky.feed.defs#threadViewPost", "post": r, "replies": []}
+                                        for r in replies]}
+    if parent is not None:
+        node["parent"] = {"$type": "app.bsky.feed.defs#threadViewPost", "post": parent}
+    return {"thread": node}
 
 
 def _iso(time_us: int) -> str:
@@ -175,8 +203,12 @@ def _send_half_frame(connection: ServerConnection, text: str) -> None:
 class AppView:
     """An AppView answering getProfiles from `profiles` (by DID and handle), after the failures queued."""
 
-    def __init__(self, profiles: Iterable[dict[str, Any]], failures: Iterable[int] = (), retry_after: str = "1"):
+    def __init__(self, profiles: Iterable[dict[str, Any]], failures: Iterable[int] = (), retry_after: str = "1",
+                 threads: dict[str, dict[str, Any]] | None = None, thread_failures: Iterable[int] = ()):
         self.profiles = list(profiles)
+        self.threads = threads
+        self.thread_failures = list(thread_failures)
+        self.thread_requests: list[str] = []
         self.failures = list(failures)
         self.retry_after = retry_after
         self.requests: list[list[str]] = []
@@ -203,6 +235,9 @@ class AppView:
 
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
+        if parts.path == "/xrpc/app.bsky.feed.getPostThread" and self.threads is not None:
+            self._thread(handler, parse_qs(parts.query).get("uri", [""])[0])
+            return
         if parts.path != "/xrpc/app.bsky.actor.getProfiles":
             self._send(handler, 501, {"error": "MethodNotImplemented"})
             return
@@ -221,6 +256,19 @@ class AppView:
             return
         found = [p for p in self.profiles if p["did"] in actors or p["handle"] in actors]
         self._send(handler, 200, {"profiles": found})
+
+    def _thread(self, handler: BaseHTTPRequestHandler, wanted: str) -> None:
+        with self._lock:
+            self.thread_requests.append(wanted)
+            status = self.thread_failures.pop(0) if self.thread_failures else 200
+        if status == 429:
+            self._send(handler, 429, {"error": "RateLimitExceeded"}, [("Retry-After", "0")])
+        elif status != 200:
+            self._send(handler, status, {"error": "InternalServerError"})
+        elif self.threads is not None and wanted in self.threads:
+            self._send(handler, 200, self.threads[wanted])
+        else:
+            self._send(handler, 400, {"error": "NotFound", "message": f"Post not found: {wanted}"})
 
     def _send(self, handler: BaseHTTPRequestHandler, status: int, body: Any,
               headers: Iterable[tuple[str, str]] = ()) -> None:

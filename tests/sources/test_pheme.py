@@ -62,10 +62,23 @@ def test_event_folder_maps_to_its_golden_rows() -> None:
     assert found == expected["records"]
 
 
-@pytest.mark.parametrize("folder", [RUMOUR, EVENT / "rumours", EVENT, FIXTURES])
+@pytest.mark.parametrize("folder", [RUMOUR, EVENT / "rumours", EVENT])
 def test_thread_folders_and_folders_above_them_are_recognised(folder: Path) -> None:
     assert PHEME.sniff(folder, b"")
     assert detect_format(folder).name == "pheme"
+
+
+def test_a_folder_holding_other_files_beside_thread_folders_is_not_read_whole_as_pheme() -> None:
+    assert (FIXTURES / "northvale-ae.expected.json").is_file()  # a file beside the event folder
+    assert not PHEME.sniff(FIXTURES, b"")
+
+
+def test_a_thread_folder_needs_its_structure_but_not_reactions(tmp_path: Path) -> None:
+    thread = tmp_path / "580323060533764097"
+    shutil.copytree(RUMOUR / "source-tweets", thread / "source-tweet")
+    assert not PHEME.sniff(thread, b"")  # a lone source tweet folder is not a thread
+    (thread / "structure.json").write_text('{"580323060533764097": []}')
+    assert PHEME.sniff(thread, b"")  # a thread nobody answered has no reactions folder
 
 
 def test_other_folders_and_files_are_not_pheme(tmp_path: Path) -> None:

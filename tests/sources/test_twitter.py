@@ -18,6 +18,7 @@ from sociable.model import interactions_of
 from sociable.sources import detect_format, twitter
 from sociable.sources.base import Format, Mapped, RawRecord, Rejected, head_bytes
 from sociable.sources.twitter_archive import FORMAT as ARCHIVE
+from sociable.sources.twitter_archive import retweeted_id
 from sociable.sources.twitter_fields import twitter_micros, twitter_time
 from sociable.sources.twitter_v1 import FORMAT as V1
 from sociable.sources.twitter_v2 import FORMAT as V2
@@ -290,9 +291,20 @@ def test_a_retweet_points_at_the_original_and_carries_it(fmt: Format, name: str,
     assert [(i.kind, i.target) for i in interactions_of(retweet)] == [("repost", source.account_id)]
 
 
-def test_an_archive_retweet_names_the_original_author_but_not_the_unknown_original() -> None:
-    _, retweet = first_post_of(ARCHIVE, FIXTURES / "archive/data/tweets.js", "1534626574496698375")
-    assert (retweet.repost_of, retweet.repost_of_account, retweet.mentions) == (None, "901234567", ())
+def test_an_archive_retweet_is_a_repost_of_a_stable_key_when_the_original_id_is_unknown() -> None:
+    mapped, retweet = first_post_of(ARCHIVE, FIXTURES / "archive/data/tweets.js", "1534626574496698375")
+    assert (retweet.repost_of_account, retweet.mentions) == ("901234567", ())
+    assert retweet.repost_of is not None and retweet.repost_of.startswith("rt:wecarechat:")
+    again = retweeted_id({}, "wecarechat", retweet.text.removeprefix("RT @WeCareChat:"))
+    assert again == retweet.repost_of  # one original retweeted twice is one original
+    assert [(i.kind, i.target) for i in interactions_of(retweet)] == [("repost", "901234567")]
+    assert {a.account_id: a.handle for a in mapped.accounts}["901234567"] == "WeCareChat"
+
+
+def test_an_archive_retweet_of_a_photo_points_at_the_original_id() -> None:
+    tweet = {"id_str": "5", "full_text": "RT @NorthvaleNHS: Our new ward", "extended_entities": {"media": [
+        {"id_str": "77", "type": "photo", "source_status_id_str": "1529000000000000375", "source_user_id_str": "1"}]}}
+    assert retweeted_id(tweet, "northvalenhs", "Our new ward") == "1529000000000000375"
 
 
 def test_page_records_carry_only_the_includes_their_tweet_needs() -> None:

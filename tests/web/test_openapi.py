@@ -14,7 +14,7 @@ EXPECTED = {
     ("get", "/api/overview"), ("get", "/api/collections"), ("get", "/api/views"), ("get", "/api/views/{name}"),
     ("get", "/api/accounts"), ("get", "/api/accounts/{platform}/{account_id}"), ("get", "/api/posts"),
     ("get", "/api/rejected"), ("get", "/api/runs"), ("post", "/api/check"), ("post", "/api/imports"),
-    ("get", "/api/jobs"), ("get", "/api/jobs/{job_id}"),
+    ("get", "/api/jobs"), ("get", "/api/jobs/{job_id}"), ("get", "/api/captures"),
 }
 
 

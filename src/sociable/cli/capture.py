@@ -19,7 +19,7 @@ from sociable.errors import SociableError
 from sociable.library import capture
 from sociable.sources.live.base import COUNT_NAMES, Counts
 from sociable.sources.live.bluesky import DEFAULT_JETSTREAM
-from sociable.sources.live.feeds import read_url_list
+from sociable.sources.live.feeds import parse_interval, read_url_list
 from sociable.sources.live.profiles import DEFAULT_APPVIEW
 
 capture_app = typer.Typer(help="Capture posts live from a platform's public stream into a collection.",
@@ -49,6 +49,13 @@ def capture_bluesky(
     appview: Annotated[str, typer.Option("--appview", help="AppView base URL for profiles.")] = DEFAULT_APPVIEW,
     conversations: Annotated[bool, typer.Option("--conversations/--no-conversations",
                                                 help="Also keep replies and quotes of captured posts.")] = True,
+    backfill_threads: Annotated[bool, typer.Option("--backfill-threads/--no-backfill-threads",
+                                                   help="Also read each matched post's thread (parents and "
+                                                        "replies) from the AppView.")] = False,
+    whole_stream: Annotated[bool, typer.Option("--whole-stream",
+                                               help="With --account only: read the whole stream (others' "
+                                                    "replies to and mentions of the accounts), not just the "
+                                                    "accounts' own events.")] = False,
     duration: DurationOption = None,
     max_posts: MaxPostsOption = None,
 ) -> None:
@@ -56,7 +63,8 @@ def capture_bluesky(
     summary = capture(
         workspace_path(ctx), "bluesky", name=name, collection=collection, wait=max(wait_seconds(ctx), 60.0),
         progress=_progress(), handle_signals=True, tags=tag or [], keywords=keyword or [], langs=lang or [],
-        accounts=account or [], conversations=conversations, jetstream=jetstream, appview=appview,
+        accounts=account or [], conversations=conversations, backfill_threads=backfill_threads,
+        whole_stream=whole_stream, jetstream=jetstream, appview=appview,
         duration=duration, max_posts=max_posts,
     )
     _print_totals(summary.name, summary.counts)
@@ -109,17 +117,6 @@ def capture_feeds(
         comments=comments, duration=duration, max_posts=max_posts,
     )
     _print_totals(summary.name, summary.counts)
-
-
-_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
-
-
-def parse_interval(value: str) -> float:
-    """An interval ('30m', '1h', '90s', '45') as seconds."""
-    found = _INTERVAL.match(value)
-    if not found:
-        raise SociableError(f"--every expects a time such as 30m, 1h or 90s, not '{value}'.")
-    return float(found[1]) * {"s": 1, None: 1, "m": 60, "h": 3600, "d": 86400}[found[2]]
 
 
 def _progress() -> Any:

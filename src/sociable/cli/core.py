@@ -15,6 +15,7 @@ from sociable.cli.render import print_table, printable
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.errors import SociableError
 from sociable.reports.exports.files import check_output, protected_paths, replacing
+from sociable.sources.registry import check_reader_options, parse_reader_options
 from sociable.store import ImportProgress, ImportSummary
 
 CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help="Add the posts to this collection.")]
@@ -32,9 +33,16 @@ def import_command(
         list[str] | None, typer.Option("--map", help="CSV column mapping, column=field (repeatable).")
     ] = None,
     platform: Annotated[str | None, typer.Option(help="Platform id for CSV files with a custom mapping.")] = None,
+    reader_options: Annotated[
+        list[str] | None,
+        typer.Option("--option", metavar="KEY=VALUE",
+                     help="A reader option, e.g. account_id=12345, handle=name or private=keep (repeatable; "
+                          "`sociable formats --options` lists them)."),
+    ] = None,
 ) -> None:
     """Import archives and exports into the workspace (re-importing changes nothing)."""
-    options = _options(mapping, platform)
+    options = {**parse_reader_options(reader_options), **_options(mapping, platform)}
+    check_reader_options(options, format_name)
     ws = open_workspace(ctx, create=True)
     with _import_progress() as report:
         summary = ws.import_files(files, format=format_name, collection=collection, options=options, progress=report)
@@ -95,6 +103,9 @@ def print_import_summary(summary: ImportSummary) -> None:
         _add(table, "total", "", *(f"{summary.total(n):,}" for n in ("read", "stored", "duplicates", "skipped",
                                                                         "rejected")), style="bold")
     console.print(table)
+    if summary.total("merged"):
+        console.print(f"{summary.total('merged'):,} posts stored before from a partial copy were completed by a "
+                      "fuller one (its raw record is kept).")
     for error in summary.errors:
         err_console.print(Text(f"Error: {error}"))
     if summary.total("rejected"):
@@ -202,11 +213,21 @@ def rejected_command(
 
 
 @app.command("formats")
-def formats_command() -> None:
-    """List the input formats sociable reads."""
+def formats_command(
+    options: Annotated[bool, typer.Option("--options", help="List the reader options (--option key=value).")] = False,
+) -> None:
+    """List the input formats sociable reads (and, with --options, the reader options each takes)."""
     from sociable.sources.registry import all_formats
 
     table = Table()
+    if options:
+        for name in ("option", "format", "what it does"):
+            table.add_column(name)
+        for fmt in all_formats():
+            for key, help_text in fmt.options:
+                _add(table, key, fmt.name, help_text)
+        console.print(table)
+        return
     for name in ("format", "platform", "what it reads"):
         table.add_column(name)
     for fmt in all_formats():

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from sociable.cli.app import console, open_workspace, workspace_path
-from sociable.cli.mapping import export_app
+from sociable.cli.app import console, open_workspace
+from sociable.cli.mapping import export_app, pseudonym_key_file
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.reports.exports import ExportSummary, export_accounts, export_posts
+from sociable.reports.exports.posts import check_time_resolution
 
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="File to write (.csv or .parquet).")]
 FormatOption = Annotated[str | None, typer.Option("--format", "-f", help="csv | parquet (default: from the name).")]
@@ -26,14 +27,6 @@ SecretOption = Annotated[
         help="Key for the pseudonyms (created if missing; default: beside the workspace). Keep it out of the export.",
     ),
 ]
-
-
-def _key_file(ctx: typer.Context, pseudonymise: bool, secret_file: Path | None) -> Path | None:
-    if not pseudonymise:
-        if secret_file is not None:
-            raise typer.BadParameter("--secret-file is only used with --pseudonymise.")
-        return None
-    return secret_file or workspace_path(ctx).with_name(workspace_path(ctx).name + ".pseudonym-key")
 
 
 def _report(summary: ExportSummary, key: Path | None) -> None:
@@ -58,13 +51,18 @@ def export_posts_command(
     platform: PlatformsOption = None,
     pseudonymise: PseudonymiseOption = False,
     secret_file: SecretOption = None,
+    time_resolution: Annotated[str | None, typer.Option(
+        "--time-resolution", help="With --pseudonymise: cut post times to the hour or day (second | hour | day).",
+    )] = None,
     force: ForceOption = False,
 ) -> None:
     """Export posts to CSV or Parquet, with a manifest; --pseudonymise for research sharing."""
-    key = _key_file(ctx, pseudonymise, secret_file)
+    key = pseudonym_key_file(ctx, pseudonymise, secret_file)
+    check_time_resolution(time_resolution, pseudonymise)
     ws = open_workspace(ctx, read_only=True)
     scope = cli_scope(ws, collection, since, until, kinds, platform)
-    summary = export_posts(ws, output, scope, export_format, pseudonymise, key, force=force)
+    summary = export_posts(ws, output, scope, export_format, pseudonymise, key, force=force,
+                           time_resolution=time_resolution)
     _report(summary, key)
 
 
@@ -86,7 +84,7 @@ def export_accounts_command(
     force: ForceOption = False,
 ) -> None:
     """Export the accounts behind the posts to CSV or Parquet, with a manifest; --pseudonymise for research."""
-    key = _key_file(ctx, pseudonymise, secret_file)
+    key = pseudonym_key_file(ctx, pseudonymise, secret_file)
     ws = open_workspace(ctx, read_only=True)
     scope = cli_scope(ws, collection, since, until, kinds, platform)
     summary = export_accounts(ws, output, scope, export_format, pseudonymise, key, include_bios, force=force)

@@ -48,16 +48,23 @@ def export_graph_command(
     resolution: ResolutionOption = None,
     seed: SeedOption = None,
     method: MethodOption = None,
+    pseudonymise: Annotated[bool, typer.Option(
+        "--pseudonymise", help="Accounts as keyed pseudonyms, with no handle or name (for sharing).")] = False,
+    secret_file: Annotated[Path | None, typer.Option(
+        "--secret-file", help="Key for the pseudonyms (created if missing; default: beside the workspace). "
+                              "Keep it out of the export.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the output file(s) if they exist.")] = False,
 ) -> None:
     """Write the interaction network with every Map measure, for Gephi (GEXF), GraphML tools or CSV."""
-    from sociable.reports.graph_export import FORMATS, ExportError, export_graph
+    from sociable.reports.exports import Pseudonymiser, load_key
+    from sociable.reports.graph_export import FORMATS, ExportError, export_graph, pseudonymised
 
     if graph_format.strip().lower() not in FORMATS:
         raise ExportError(f"unknown graph format {graph_format!r}; choose from {', '.join(FORMATS)}.")
     chosen_format = graph_format.strip().lower()
     targets = _targets(output, chosen_format)
-    protect = protected_paths(workspace_path(ctx))
+    key = pseudonym_key_file(ctx, pseudonymise, secret_file)
+    protect = protected_paths(workspace_path(ctx), key)
     ws = open_workspace(ctx, read_only=True)
     scope = cli_scope(ws, collection, since, until, kinds, platform)
     for target in targets:  # before the analysis runs: a refused file name costs nothing
@@ -66,15 +73,33 @@ def export_graph_command(
                "method": method}
     chosen = {name: value for name, value in options.items() if value is not None}
     result: MapResult = get_analysis("map").run(ws, scope, with_layout=True, **chosen)
+    created = False
+    if key is not None:
+        secret, created = load_key(key)
+        result = pseudonymised(result, Pseudonymiser(secret))
     if chosen_format == "csv":
         output.mkdir(parents=True, exist_ok=True)
     with replacing(*targets, force=force, protect=protect) as folder:
         export_graph(result, folder if chosen_format == "csv" else folder / output.name, chosen_format)
     written = targets
+    what = "pseudonymised accounts" if key is not None else "accounts"
     console.print(Text(
-        f"Wrote {result.accounts:,} accounts and {result.edges.num_rows:,} edges to "
+        f"Wrote {result.accounts:,} {what} and {result.edges.num_rows:,} edges to "
         f"{', '.join(str(path) for path in written)}."
     ))
+    if key is not None:
+        made = "a new key, created now" if created else "the key"
+        console.print(Text(f"Pseudonyms were made with {made} in {key}; keep it private and apart from the export, "
+                           "and reuse it to get the same pseudonyms in later exports."))
+
+
+def pseudonym_key_file(ctx: typer.Context, pseudonymise: bool, secret_file: Path | None) -> Path | None:
+    """The key file of a pseudonymised export: the one given, or one beside the workspace; None when not asked."""
+    if not pseudonymise:
+        if secret_file is not None:
+            raise typer.BadParameter("--secret-file is only used with --pseudonymise.")
+        return None
+    return secret_file or workspace_path(ctx).with_name(workspace_path(ctx).name + ".pseudonym-key")
 
 
 def _targets(output: Path, graph_format: str) -> list[Path]:

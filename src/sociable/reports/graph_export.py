@@ -3,10 +3,16 @@
 Nodes carry every per-account measure of the Map (role, sector, community, PageRank,
 betweenness, constraint, ...) with its proper type; edges are one per (source, target, kind)
 with the interaction count as weight, so Gephi can filter replies from mentions.
+
+`pseudonymised(result, names)` gives the same network with no handle or name in it: each
+account is its keyed pseudonym (`acct_...`, the same as in a pseudonymised posts or accounts
+export made with the same key), used as node id and label; handles and display names are
+dropped.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +25,7 @@ from lxml import etree
 from sociable import __version__
 from sociable.analyses.network_map import MapResult
 from sociable.errors import SociableError
+from sociable.reports.exports.posts import Pseudonymiser
 
 FORMATS: tuple[str, ...] = ("gexf", "graphml", "csv")
 GEXF_NS = "http://gexf.net/1.3"
@@ -26,6 +33,7 @@ GEXF_VIZ_NS = "http://gexf.net/1.3/viz"
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 _NOT_ATTRIBUTES = ("x", "y")
+_NAMING_COLUMNS = ("handle", "display_name")  # dropped from a pseudonymised graph
 
 
 class ExportError(SociableError, ValueError):
@@ -63,6 +71,20 @@ def _tables(result: MapResult) -> tuple[pa.Table, pa.Table]:
             f"the {result.name!r} result has no nodes and edges tables; export the result of the Map analysis."
         )
     return result.nodes, result.edges
+
+
+def pseudonymised(result: MapResult, names: Pseudonymiser) -> MapResult:
+    """The Map's network with keyed pseudonyms for accounts and no handle or display name (nodes and edges only)."""
+    nodes, edges = _tables(result)
+    nodes = nodes.drop_columns([c for c in _NAMING_COLUMNS if c in nodes.column_names])
+    platforms = nodes["platform"].to_pylist()
+    ids = [names.account(p, a) for p, a in zip(platforms, nodes["account_id"].to_pylist(), strict=True)]
+    nodes = nodes.set_column(nodes.schema.get_field_index("account_id"), "account_id", pa.array(ids, pa.string()))
+    edge_platforms = edges["platform"].to_pylist()
+    for column in ("source", "target"):
+        values = [names.account(p, a) for p, a in zip(edge_platforms, edges[column].to_pylist(), strict=True)]
+        edges = edges.set_column(edges.schema.get_field_index(column), column, pa.array(values, pa.string()))
+    return dataclasses.replace(result, nodes=nodes, edges=edges)
 
 
 def _attribute_columns(nodes: pa.Table) -> list[tuple[str, str]]:

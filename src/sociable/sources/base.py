@@ -69,6 +69,10 @@ class Format:
     map: Callable[[Any], Mapped]
     directory: bool = False  # True when the format is a folder (PHEME threads)
     lines: LineMapping | None = None  # a quicker route for JSON Lines files, with the same results
+    # Reader options a user may set (`--option key=value`): (key, what it does).
+    options: tuple[tuple[str, str], ...] = ()
+    # Files the reader reads beside its own (account.js beside tweets.js): not imported on their own.
+    companions: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -129,6 +129,12 @@ def _thread_posts(thread: Any) -> Iterator[Any]:
             pending.extend(reversed(replies))
 
 
+def thread_post_views(thread: Any) -> list[dict[str, Any]]:
+    """The post views of a getPostThread tree (ancestors, the post, its replies), deleted and blocked ones left out."""
+    return [view for view in _thread_posts(thread) if isinstance(view, dict) and view.get("$type") not in _PLACEHOLDERS
+            and isinstance(view.get("uri"), str) and isinstance(view.get("record"), dict)]
+
+
 def _entry(node: Any) -> Any:
     """A thread node's post view; deleted/blocked placeholders and unknown nodes are kept as they are."""
     if isinstance(node, dict) and node.get("$type") == f"{_DEFS}threadViewPost" and isinstance(node.get("post"), dict):

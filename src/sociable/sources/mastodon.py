@@ -419,6 +419,8 @@ MASTODON_API = Format(
     sniff=sniff_api,
     read=read_api,
     map=map_api,
+    options=((KEEP_PRIVATE_OPTION, "keep: also import followers-only and direct posts"),
+             ("server", "the server the statuses were read from (its domain), when the file does not show it")),
 )
 
 FORMATS: tuple[Format, ...] = (MASTODON_API, ACTIVITYPUB_OUTBOX)

@@ -133,6 +133,10 @@ def map_outbox(raw: Any) -> Mapped:
     mapped = Mapped(posts=[post], accounts=[account])
     if kind == "Create":
         mapped.accounts.extend(mentioned)
+    elif post.repost_of_account and post.repost_of_account != post.account_id:
+        boosted = _account(post.repost_of_account, None)  # the boosted author, named by its URI
+        if boosted.handle:
+            mapped.accounts.append(boosted)
     return mapped
 
 
@@ -277,4 +281,6 @@ ACTIVITYPUB_OUTBOX = Format(
     sniff=sniff_outbox,
     read=read_outbox,
     map=map_outbox,
+    options=((KEEP_PRIVATE_OPTION, "keep: also import followers-only and direct posts"),),
+    companions=("actor.json",),
 )

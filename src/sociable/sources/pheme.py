@@ -3,8 +3,11 @@
 A thread folder holds `source-tweet/<id>.json` (PHEME v9 says `source-tweets`), the
 reactions as `reactions/*.json` (RumourEval: `replies/*.json`), each a v1.1 tweet, a
 `structure.json` reply tree, and in PHEME an `annotation.json` (rumour, veracity) and a
-`retweets.json` (one retweet of the source per line). Import a thread folder or any folder
-above it (an event such as `charliehebdo/rumours/...`): thread folders are found below it.
+`retweets.json` (one retweet of the source per line). A thread folder is one with a
+source-tweet(s) folder holding a tweet and a structure.json. Import a thread folder, a folder
+above it (an event such as `charliehebdo/rumours/...`), or a folder holding other files too:
+a folder of thread folders and nothing else is read whole as PHEME; any other folder is
+walked, so its thread folders are read as PHEME and each other file by its own reader.
 
 Each raw record is `{"tweet": <v1.1 tweet>, "pheme": {...}}` where `pheme` says which
 thread the tweet belongs to (`thread`, `folder`, and for PHEME's `<event>/rumours/<thread>`
@@ -56,8 +59,16 @@ def _json_files(folder: Path) -> list[Path]:
 
 
 def is_thread_folder(folder: Path) -> bool:
-    """A folder with a source-tweet(s) folder holding a tweet file."""
-    return any(_json_files(folder / name) for name in SOURCE_FOLDERS)
+    """A real thread folder: a source-tweet(s) folder holding a tweet file, and the thread's structure.json.
+
+    The reactions (`reactions/`, RumourEval's `replies/`) are read when there are any: a thread
+    nobody answered has none (RumourEval's dev set has one).
+    """
+    return (folder / "structure.json").is_file() and any(_json_files(folder / name) for name in SOURCE_FOLDERS)
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
 
 
 def thread_folders(folder: Path, depth: int = READ_DEPTH) -> Iterator[Path]:
@@ -67,17 +78,32 @@ def thread_folders(folder: Path, depth: int = READ_DEPTH) -> Iterator[Path]:
         return
     if depth <= 0:
         return
-    children = sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
-    for child in children:
+    for child in _subfolders(folder):
         yield from thread_folders(child, depth - 1)
 
 
+def holds_only_threads(folder: Path, depth: int = SNIFF_DEPTH) -> bool:
+    """A thread folder, or a folder whose every entry (hidden ones aside) is such a folder, `depth` levels down.
+
+    Only such a folder is read whole as PHEME: a folder that also holds other files (or folders of
+    other files) is walked file by file, so each of its files is read by its own reader.
+    """
+    if is_thread_folder(folder):
+        return True
+    if depth <= 0:
+        return False
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    return bool(entries) and all(
+        p.is_dir() and not p.is_symlink() and holds_only_threads(p, depth - 1) for p in entries
+    )
+
+
 def sniff_pheme(path: Path, head: bytes) -> bool:
-    """A folder that is, or holds, PHEME/RumourEval thread folders."""
+    """A thread folder, or a folder of thread folders and nothing else (an event, `rumours/`, a data split)."""
     if not path.is_dir():
         return False
     try:
-        return next(thread_folders(path, SNIFF_DEPTH), None) is not None
+        return holds_only_threads(path)
     except OSError:
         return False
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
-from sociable.errors import UnknownFormat, UnreadableFile
+from sociable.errors import SociableError, UnknownFormat, UnreadableFile
 from sociable.sources import bluesky, feeds, mastodon, pheme, tabular, twitter
 from sociable.sources.base import Format, head_bytes, looks_binary
+from sociable.sources.twitter_archive import other_archive_part
 
 # Most specific first: a format whose sniff is loose (CSV) comes last.
 _MODULES = (pheme, twitter, mastodon, bluesky, feeds, tabular)
@@ -91,3 +93,59 @@ def _sniff_past_junk(path: Path, head: bytes) -> Format | None:
             if found is not None:
                 return found
     return None
+
+
+def reader_options() -> dict[str, list[tuple[str, str]]]:
+    """Every reader option a user may set: key -> [(format, what it does), ...]."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for fmt in all_formats():
+        for key, help_text in fmt.options:
+            found.setdefault(key, []).append((fmt.name, help_text))
+    return found
+
+
+def parse_reader_options(pairs: Iterable[str] | None, what: str = "--option") -> dict[str, str]:
+    """`key=value` pairs as reader options (`check_reader_options` says whether a reader takes them)."""
+    options: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise SociableError(f"{what} expects key=value (for example account_id=12345), got '{pair.strip()}'.")
+        if key in options and options[key] != value:
+            raise SociableError(f"{what} gives {key} twice, as '{options[key]}' and '{value}'; give it once.")
+        options[key] = value
+    return options
+
+
+def check_reader_options(options: Mapping[str, str], format_name: str = "auto") -> None:
+    """Refuse a reader option no reader (or not the format named) takes, with the ones that exist."""
+    known = reader_options()
+    allowed = set(known) if format_name == "auto" else {key for key, _ in get_format(format_name).options}
+    for key, value in options.items():
+        if key in allowed:
+            if key == "private" and value != "keep":
+                raise SociableError(f"the reader option private takes only the value keep (private=keep), "
+                                    f"not '{value}'.")
+            continue
+        where = "" if format_name == "auto" else f" of the format {format_name}"
+        names = sorted(allowed)
+        listed = ", ".join(names) if names else "none"
+        hint = ""
+        if key in known and format_name != "auto":
+            hint = f" ({key} is an option of {', '.join(f for f, _ in known[key])})"
+        raise SociableError(f"'{key}' is not a reader option{where}{hint}; the options are: {listed} "
+                            "(set one with --option key=value).")
+
+
+def companion_of(path: Path) -> Format | None:
+    """The format whose reader reads this file beside its own (account.js beside tweets.js), if any."""
+    return next((fmt for fmt in all_formats() if path.name in fmt.companions), None)
+
+
+def archive_part(path: Path) -> str | None:
+    """The part of a Twitter/X archive a file is when it holds no tweets (like, follower, direct-messages...)."""
+    try:
+        return other_archive_part(head_bytes(path))
+    except OSError:
+        return None

@@ -514,5 +514,7 @@ FORMATS: tuple[Format, ...] = (
         sniff=sniff,
         read=read,
         map=map_row,
+        options=(("map", "column=field pairs, comma-separated (the same as --map)"),
+                 ("platform", "the platform of a CSV with a custom mapping (the same as --platform)")),
     ),
 )

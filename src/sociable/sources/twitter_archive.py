@@ -4,18 +4,23 @@ An archive's tweets carry no user object: the author is the archive's owner, nam
 `account.js` (and described in `profile.js`) in the same `data/` folder. The reader looks
 for them beside tweets.js, then in a `data/` folder next to it or one level up, and puts
 the owner's id, username, display name, creation time, bio, website and location into
-every raw record (never the e-mail address or phone number account.js also holds).
+every raw record (never the e-mail address or phone number account.js also holds). The
+accounts a tweet mentions or replies to get a row with the handle and name the tweet gives.
 When account.js cannot be found, guessing an author would attach every tweet to an
 account that does not exist, so the reader stops with a message saying where it looked,
 unless the author is given with the `account_id` (and optionally `handle`) options.
 
-Archive retweets are plain tweets whose text starts "RT @name:"; they carry no id of the
-original, so their rows have `repost_of_account` (from the mention of that name) but no
-`repost_of`. Counts in the archive are strings ("3") and are read as numbers.
+Archive retweets are plain tweets whose text starts "RT @name:". They are stored as reposts:
+`repost_of_account` is the id of that name's mention, and `repost_of` is the original's id
+where the archive gives it (a retweeted photo's `source_status_id_str`), otherwise a stable
+key made from the name and the retweeted text (`rt:<name>:<digest>`), so reports count them
+as reposts and one original retweeted twice is one original. Counts in the archive are
+strings ("3") and are read as numbers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections.abc import Iterator, Mapping
@@ -112,6 +117,12 @@ def _owner(tweets_file: Path, options: Options) -> dict[str, Any]:
     )
 
 
+def other_archive_part(head: bytes) -> str | None:
+    """The part an archive file assigns when it is not tweets (`like`, `follower`, `direct-messages`...), else None."""
+    prefix = _PREFIX.match(decode_text(head[:512]))
+    return prefix.group(1) if prefix and prefix.group(1) not in _TWEET_PARTS else None
+
+
 def sniff_archive(path: Path, head: bytes) -> bool:
     """A `window.YTD.tweets.part0 = [` file, or the same array saved as plain JSON."""
     text = decode_text(head)
@@ -194,10 +205,47 @@ def map_archive(raw: Any) -> Mapped:
             original_author = next(
                 (first_id(m, "id_str", "id") for m in mentions if str(m.get("screen_name")).lower() == named), None
             )
-            post = as_repost(post, None, original_author, entity_hashtags(entities), entity_urls(entities))
+            original = retweeted_id(tweet, named, post.text[prefix.end():])
+            post = as_repost(post, original, original_author, entity_hashtags(entities), entity_urls(entities))
+        people = mentioned_accounts(tweet)
     except MappingError as exc:
         raise MappingError(f"tweet {post_id}: {exc}") from None
-    return dedupe(Mapped(posts=[post], accounts=[author]))
+    return dedupe(Mapped(posts=[post], accounts=[author, *people]))
+
+
+def mentioned_accounts(tweet: Mapping[str, Any]) -> list[Account]:
+    """The accounts an archive tweet names (mentions, the account replied to), with the handle and name it gives.
+
+    An archive holds no other profile, so without these every account but the owner's would be
+    shown by its numeric id.
+    """
+    entities, _ = v1_entities(tweet)
+    found: list[Account] = []
+    for mention in objects(entities, "user_mentions"):
+        account_id = first_id(mention, "id_str", "id")
+        if account_id:
+            found.append(Account(PLATFORM, account_id, handle=opt_text(mention.get("screen_name")),
+                                 display_name=opt_text(mention.get("name"))))
+    replied = first_id(tweet, "in_reply_to_user_id_str", "in_reply_to_user_id")
+    screen_name = opt_text(tweet.get("in_reply_to_screen_name"))
+    if replied and screen_name:
+        found.append(Account(PLATFORM, replied, handle=screen_name))
+    return found
+
+
+def retweeted_id(tweet: Mapping[str, Any], name: str, text: str) -> str:
+    """The id of the tweet an archive retweet reshares: a retweeted photo's `source_status_id_str` when
+    there is one, otherwise a stable key from the retweeted name and text (the archive keeps no id)."""
+    for key in ("extended_entities", "entities"):
+        holder = tweet.get(key)
+        media = holder.get("media") if isinstance(holder, Mapping) else None
+        for item in media if isinstance(media, list) else ():
+            found = first_id(item, "source_status_id_str", "source_status_id") if isinstance(item, Mapping) else None
+            if found:
+                return found
+    words = " ".join(text.replace("\u2026", " ").split())
+    digest = hashlib.blake2b(f"{name}|{words}".encode(), digest_size=8).hexdigest()
+    return f"rt:{name}:{digest}"
 
 
 FORMAT = Format(
@@ -207,4 +255,7 @@ FORMAT = Format(
     sniff=sniff_archive,
     read=read_archive,
     map=map_archive,
+    options=(("account_id", "the numeric id of the archive's owner, when no account.js is beside tweets.js"),
+             ("handle", "the owner's username, with account_id")),
+    companions=("account.js", "profile.js"),
 )

@@ -28,7 +28,15 @@ from sociable.errors import (
 )
 from sociable.sources.base import Format, RawRecord
 from sociable.sources.live.base import CaptureStart, LiveBatch, Written
-from sociable.sources.registry import all_formats, check_regular_file, detect_format, get_format
+from sociable.sources.registry import (
+    all_formats,
+    archive_part,
+    check_reader_options,
+    check_regular_file,
+    companion_of,
+    detect_format,
+    get_format,
+)
 from sociable.store import capture, erasure, screening
 from sociable.store.fast.writer import DATABASE_STORAGE_ERRORS, BackgroundWriter, WriteFailed
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary, ImportSummary
@@ -354,12 +362,18 @@ class Workspace:
             return screening.has_results(self.con)
 
     def rejected(self, limit: int | None = 50, file: str | None = None) -> pa.Table:
-        """Records that could not be read or mapped, with the reason, newest run first."""
+        """Records that could not be read or mapped, with the reason, newest run first.
+
+        `file` is a file as the import table shows it, or its name alone, or a folder imported
+        (PHEME's records are rejected by their tweet files inside it).
+        """
         sql = "SELECT rejected_id, run_id, file, number, format, reason, raw FROM rejected"
-        params: list[Any] = []
+        params: dict[str, Any] = {}
         if file:
-            sql += " WHERE file = ?"
-            params.append(file)
+            given = os.path.normpath(file.strip()).rstrip("/") or "/"
+            sql += (" WHERE file = $f OR ends_with(file, '/' || $f) OR starts_with(file, $f || '/') "
+                    "OR contains(file, '/' || $f || '/')")
+            params["f"] = given
         sql += " ORDER BY run_id DESC, file, number"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
@@ -400,6 +414,9 @@ class Workspace:
         self._require_writable()
         if collection is not None and not collection.strip():
             raise SociableError("a collection name cannot be empty.")
+        if format != "auto":
+            get_format(format)
+        check_reader_options(options or {}, format)
         targets = list(_expand(Path(p) for p in paths))
         with self._lock, _bulk_allocation():
             self._mark_interrupted_runs()
@@ -436,9 +453,14 @@ class Workspace:
         summary = FileSummary(str(path), format_name)
         try:
             check_regular_file(path)
-            fmt = detect_format(path) if format_name == "auto" else get_format(format_name)
-            summary.format = fmt.name
-            self._read_into(fmt, path, options, writer, summary, index, count, progress, line_route)
+            if format_name == "auto" and companion_of(path) is not None and _not_a_format(path):
+                summary.format = COMPANION  # read by its format's reader beside the file it describes
+            elif format_name == "auto" and archive_part(path) is not None and _not_a_format(path):
+                summary.format = ARCHIVE_PART  # likes, followers, messages: no posts, and not imported
+            else:
+                fmt = detect_format(path) if format_name == "auto" else get_format(format_name)
+                summary.format = fmt.name
+                self._read_into(fmt, path, options, writer, summary, index, count, progress, line_route)
         except (UnreadableFile, UnknownFormat) as exc:
             summary.error = str(exc)
         except OSError as exc:
@@ -908,8 +930,23 @@ def _choice(value: str, choices: Mapping[str, str], what: str) -> str:
     return choices[value]
 
 
+# The format shown for a file that a reader reads beside its own (account.js, profile.js, actor.json).
+COMPANION = "companion"
+ARCHIVE_PART = "archive part"  # an account archive's file that holds no posts (like.js, follower.js, ...)
+
+
+def _not_a_format(path: Path) -> bool:
+    """Whether no format reads this file on its own."""
+    try:
+        detect_format(path)
+    except (UnknownFormat, UnreadableFile):
+        return True
+    return False
+
+
 def _expand(paths: Iterable[Path], walked: set[Path] | None = None) -> Iterator[Path]:
-    """Files to import: folders are walked (hidden files skipped) unless the folder is itself a format.
+    """Files to import: folders are walked (hidden files skipped) unless the folder is itself a format
+    (a PHEME thread folder, or a folder of thread folders and nothing else).
 
     Each folder is walked once, by its real path, so a link back to a folder already walked
     (a symlink loop) ends the walk there.

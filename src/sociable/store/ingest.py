@@ -3,8 +3,14 @@
 Counting, per file: `read` is the number of raw records the reader produced (lines, array
 items, feed entries, CSV rows), `stored` the posts new to the workspace (a retweet also
 stores the original it embeds), `duplicates` the records whose post was already there,
-`skipped` the records that carry no post (e.g. a profile event), and `rejected` the
-records that could not be read or mapped.
+`skipped` the records that carry no post (e.g. a profile event), `merged` the records
+whose post was stored before from a partial copy (a quoted or embedded one) and that
+completed it, and `rejected` the records that could not be read or mapped.
+
+A fuller copy completes the stored post: each field the stored copy lacks (an empty value,
+or an empty list) is taken from it, the post's interactions are made again, and the post
+points at the fuller copy's raw record (which is kept). Fields both copies have stay as first
+stored.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class FileSummary:
     skipped: int = 0
     rejected: int = 0
     error: str | None = None
+    merged: int = 0
 
 
 @dataclass(slots=True)
@@ -108,15 +115,45 @@ class BatchWriter:
         new_rows, earlier_rows = self._match(batch.posts)
         primary_new = int(first_of_record[new_rows].sum())
         summary.stored += len(new_rows)
-        summary.duplicates += with_posts - primary_new
+        raw_owners = owners[new_rows]
         if len(new_rows):
-            new_owners = owners[new_rows]
-            self._insert_posts(batch.posts.take(pa.array(new_rows)), record_ids[new_owners], batch)
-            if keep_record_ids is None:
-                self._write_raw(batch, record_ids, np.unique(new_owners))
+            self._insert_posts(batch.posts.take(pa.array(new_rows)), record_ids[raw_owners], batch)
+        merged = self._merge_fuller(batch, new_rows, record_ids)
+        merged_primary = int(first_of_record[merged].sum()) if len(merged) else 0
+        summary.merged += merged_primary
+        summary.duplicates += with_posts - primary_new - merged_primary
+        if keep_record_ids is None and (len(new_rows) or len(merged)):
+            self._write_raw(batch, record_ids, np.unique(np.concatenate([raw_owners, owners[merged]])))
         self._upsert_accounts(batch.accounts)
         if self.collection:
             self._add_to_collection(batch.posts, new_rows, earlier_rows)
+
+    def _merge_fuller(self, batch: Prepared, new_rows: np.ndarray, record_ids: np.ndarray) -> np.ndarray:
+        """Complete stored posts from fuller copies in this batch; the indexes of the rows merged in.
+
+        A row is a candidate when its post is already stored (before this batch, or by an earlier
+        row of it) and it has a field the stored copy lacks. Of several candidates for one post,
+        the one that fills most fields (then the last) is merged; later batches may fill more.
+        """
+        rows = batch.posts.num_rows
+        if rows == len(new_rows):
+            return np.empty(0, dtype=np.int64)
+        others = np.ones(rows, dtype=bool)
+        others[new_rows] = False
+        candidates = np.flatnonzero(others)
+        table = batch.posts.take(pa.array(candidates))
+        table = table.append_column("_i", pa.array(candidates, pa.int64()))
+        table = table.append_column("_record_id", pa.array(record_ids[batch.owners[candidates]], pa.int64()))
+        with registered(self.con, "_candidates", table):
+            chosen = self.con.sql(_FULLER_SQL).to_arrow_table()
+            if not chosen.num_rows:
+                return np.empty(0, dtype=np.int64)
+            with registered(self.con, "_fuller", chosen):
+                self.con.execute(_MERGE_SQL, [batch.format, batch.file])
+                self.con.execute(_DROP_INTERACTIONS_SQL)
+                with registered(self.con, "_new_posts", self.con.sql(_MERGED_POSTS_SQL).to_arrow_table()):
+                    self.con.execute(_INTERACTIONS_SQL)
+        return np.sort(chosen.column("_i").to_numpy())
 
     def _write_raw(self, batch: Prepared, record_ids: np.ndarray, stored: np.ndarray) -> None:
         """The raw text of the records that gave new posts (the packed block as it is when that is all of them)."""
@@ -212,6 +249,35 @@ class BatchWriter:
                 "INSERT OR IGNORE INTO rejected VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
 
+
+# Fields a partial copy of a post may lack (an embedded or quoted copy) that a fuller one has.
+_FILLABLE = ("uri", "text", "lang", "reply_to", "reply_to_account", "root", "quote_of", "quote_of_account",
+             "repost_of", "repost_of_account", "media_count", "like_count", "repost_count", "reply_count")
+_FILLABLE_LISTS = ("hashtags", "mentions", "urls")
+_FILLS = " + ".join(
+    [f"(p.{f} IS NULL AND c.{f} IS NOT NULL)::INT" for f in _FILLABLE if f != "text"]
+    + ["(coalesce(p.text, '') = '' AND coalesce(c.text, '') <> '')::INT"]
+    + [f"(coalesce(len(p.{f}), 0) = 0 AND coalesce(len(c.{f}), 0) > 0)::INT" for f in _FILLABLE_LISTS]
+)
+_FULLER_SQL = f"""
+SELECT c.*, {_FILLS} AS _fills FROM _candidates c JOIN posts p USING (platform, post_id)
+ WHERE {_FILLS} > 0
+QUALIFY row_number() OVER (PARTITION BY c.platform, c.post_id ORDER BY _fills DESC, c._i DESC) = 1
+"""
+_MERGE_SQL = (
+    "UPDATE posts p SET "
+    + ", ".join(
+        [f"{f} = coalesce(p.{f}, c.{f})" for f in _FILLABLE if f != "text"]
+        + ["text = CASE WHEN coalesce(p.text, '') = '' THEN c.text ELSE p.text END"]
+        + [f"{f} = CASE WHEN coalesce(len(p.{f}), 0) = 0 THEN c.{f} ELSE p.{f} END" for f in _FILLABLE_LISTS]
+    )
+    + ", record_id = c._record_id, format = ?, source_file = ? "
+    "FROM _fuller c WHERE p.platform = c.platform AND p.post_id = c.post_id"
+)
+_DROP_INTERACTIONS_SQL = (
+    "DELETE FROM interactions i USING _fuller c WHERE i.platform = c.platform AND i.post_id = c.post_id"
+)
+_MERGED_POSTS_SQL = "SELECT p.* FROM posts p JOIN _fuller c USING (platform, post_id)"
 
 _ADD_NEW_MEMBERS_SQL = "INSERT INTO collections SELECT ?, platform, post_id FROM _members"
 _ADD_MEMBERS_SQL = (

@@ -19,6 +19,7 @@ from sociable import __version__
 from sociable.errors import SociableError
 from sociable.store import Workspace
 from sociable.web.cache import ViewCache
+from sociable.web.captures import CaptureRunner
 from sociable.web.jobs import JobQueue
 from sociable.web.responses import install_error_handlers, refused
 from sociable.web.security import (
@@ -96,6 +97,7 @@ def create_app(
     )
     app.state.workspaces = workspaces
     app.state.jobs = jobs
+    app.state.captures = CaptureRunner(path)
     app.state.token = token
     app.state.limits = limits or WebLimits()
     app.state.upload_root = upload_root
@@ -115,7 +117,8 @@ def create_app(
 
 
 def shutdown(app: FastAPI) -> None:
-    """Finish queued imports, let go of the workspace and remove the app's upload folder."""
+    """Stop the captures the app started, finish queued imports, let go of the workspace, remove the upload folder."""
+    app.state.captures.close()
     app.state.jobs.close()
     app.state.workspaces.close()
     shutil.rmtree(app.state.upload_root, ignore_errors=True)
@@ -146,7 +149,7 @@ def _prepare(path: Path, wait: float) -> None:
 
 
 def _include_routes(app: FastAPI) -> None:
-    from sociable.web.routes import accounts, api, auth, cascades, checker, exports, imports, pages
+    from sociable.web.routes import accounts, api, auth, captures, cascades, checker, exports, imports, pages
 
-    for module in (auth, pages, accounts, cascades, checker, imports, exports, api):
+    for module in (auth, pages, accounts, cascades, checker, imports, captures, exports, api):
         app.include_router(module.router)

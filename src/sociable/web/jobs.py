@@ -58,6 +58,7 @@ class Job:
     run_id: int | None = None
     summary: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class Job:
             "files": list(self.files),
             "collection": self.collection,
             "format": self.format,
+            "options": dict(self.options),
             "created_at": self.created_at,
             "finished_at": self.finished_at,
             "progress": {"file_index": self.file_index, "file_count": self.file_count,
@@ -106,9 +108,9 @@ class JobQueue:
         return job_id, folder
 
     def submit_import(self, job_id: str, folder: Path, names: list[str], format: str = "auto",
-                      collection: str | None = None) -> Job:
-        """Queue an import of files already saved in the job's folder."""
-        job = Job(job_id, names, collection or None, format, file_count=len(names))
+                      collection: str | None = None, options: dict[str, str] | None = None) -> Job:
+        """Queue an import of files already saved in the job's folder (with reader options, if any)."""
+        job = Job(job_id, names, collection or None, format, file_count=len(names), options=dict(options or {}))
         paths = [folder / name for name in names]
         with self._guard:
             self._jobs[job.id] = job
@@ -171,7 +173,7 @@ class JobQueue:
         try:
             with self.workspaces.writing() as workspace:
                 summary = workspace.import_files(paths, format=job.format, collection=job.collection,
-                                                 progress=progress)
+                                                 options=job.options, progress=progress)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         job.run_id = summary.run_id

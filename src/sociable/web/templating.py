@@ -24,6 +24,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/accounts", "Accounts"),
     ("/check", "Check a post"),
     ("/import", "Import"),
+    ("/captures", "Captures"),
     ("/rejected", "Rejected records"),
     ("/export", "Export"),
 )

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -287,14 +288,32 @@ SELECT DISTINCT k.platform, k.value, coalesce(i.account_id, e.account_id, l.acco
 # ---------------------------------------------------------------------- public exports
 
 
+TIME_RESOLUTIONS = ("second", "hour", "day")
+
+
+def check_time_resolution(resolution: str | None, pseudonymise: bool) -> str:
+    """The time resolution of a posts export: 'second' (as stored), 'hour' or 'day' (pseudonymised only)."""
+    chosen = (resolution or "second").strip().lower()
+    if chosen not in TIME_RESOLUTIONS:
+        raise SociableError(f"--time-resolution should be one of {', '.join(TIME_RESOLUTIONS)}, not '{resolution}'.")
+    if chosen != "second" and not pseudonymise:
+        raise SociableError("--time-resolution coarsens the times of a pseudonymised export; add --pseudonymise.")
+    return chosen
+
+
 def export_posts(
     ws: Workspace, path: str | os.PathLike[str], scope: Scope | None = None, format: str | None = None,
     pseudonymise: bool = False, secret_file: str | os.PathLike[str] | None = None, *, force: bool = False,
+    time_resolution: str | None = None,
 ) -> ExportSummary:
     """Write the posts in scope to CSV or Parquet (pseudonymised with a key from secret_file if asked).
 
+    A pseudonymised export can coarsen times to the hour or the day (`time_resolution`): each
+    post's time is cut to the start of its hour or day (UTC), and posts of one period are
+    ordered by their pseudonyms, so their order within it is not told.
     An existing file (or manifest) is replaced only with `force`; the workspace and the key file never are.
     """
+    resolution = check_time_resolution(time_resolution, pseudonymise)
     scope = ws.check_scope(scope)
     target, kind = _target(path, format)
     where, params = scope.condition("p"), scope.params()
@@ -308,8 +327,9 @@ def export_posts(
         writer = _ChunkWriter(staged, kind, PSEUDO_POST_SCHEMA)
         with writer:
             for chunk in ws.post_chunks(scope, by=("created_at", "platform", "post_id"), size=CHUNK_ROWS):
-                writer.write(_pseudonymise_posts(ws, names, chunk.to_pylist(), writer.counts))
-        return _finish(target, staged, kind, "posts", writer, scope, POST_DESCRIPTIONS, names, created)
+                writer.write(_coarsen(_pseudonymise_posts(ws, names, chunk.to_pylist(), writer.counts), resolution))
+        return _finish(target, staged, kind, "posts", writer, scope, POST_DESCRIPTIONS, names, created,
+                       resolution=resolution)
 
 
 def export_accounts(
@@ -410,6 +430,17 @@ def _pseudonymise_posts(
             **{col: r[col] for col in ("media_count", "like_count", "repost_count", "reply_count", "format")},
         })
     return pa.Table.from_pylist(out, schema=PSEUDO_POST_SCHEMA)
+
+
+def _coarsen(table: pa.Table, resolution: str) -> pa.Table:
+    """Times cut to the start of their hour or day (UTC), and rows of one period ordered by pseudonym."""
+    if resolution == "second" or not table.num_rows:
+        return table
+    unit = "hour" if resolution == "hour" else "day"
+    index = table.schema.get_field_index("created_at")
+    cut = pc.floor_temporal(table.column(index), unit=unit)
+    table = table.set_column(index, table.schema.field(index), cut)
+    return table.sort_by([("created_at", "ascending"), ("platform", "ascending"), ("post_id", "ascending")])
 
 
 def _pseudonymise_accounts(
@@ -535,12 +566,18 @@ def _manifest_path(target: Path) -> Path:
 def _finish(
     target: Path, staged: Path, kind: str, table: str, written: list[str] | _ChunkWriter, scope: Scope,
     descriptions: dict[str, str], names: Pseudonymiser | None, created: bool = False, bios: bool = False,
+    resolution: str = "second",
 ) -> ExportSummary:
     """Write the manifest beside the staged export and return the summary (naming the final file)."""
     columns = written.columns if isinstance(written, _ChunkWriter) else written
     rows = written.rows if isinstance(written, _ChunkWriter) else _count_rows(staged, kind)
     counts = dict(written.counts) if isinstance(written, _ChunkWriter) else {"rows": rows}
     manifest = _manifest(target, kind, table, columns, counts, scope, descriptions, names, bios)
+    if names is not None and table == "posts":
+        manifest["time_resolution"] = resolution
+        if resolution != "second":
+            manifest["steps"].append(f"post times cut to the start of their {resolution} (UTC), and posts of one "
+                                     f"{resolution} ordered by their pseudonyms")
     _manifest_path(staged).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     return ExportSummary(target, _manifest_path(target), table, rows, tuple(columns), names is not None, created)
 

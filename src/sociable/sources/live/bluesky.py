@@ -10,6 +10,13 @@ keeps, in order:
 * replies and quotes whose root, parent or quoted post is stored (by this run or an earlier one);
 * deletes of stored posts (the post is removed) and new handles of stored accounts.
 
+A capture that follows accounts and nothing else asks Jetstream for those accounts' events
+only (`wantedDids`), unless told to read the whole stream (to see others' replies to them and
+mentions of them). With `backfill_threads`, the thread of each newly matched post is read
+from the AppView (`app.bsky.feed.getPostThread`: its parents and replies) and stored with
+the same consent checks; an AppView that does not serve threads (501) or a post it does not
+know (400/404) is passed over.
+
 Every batch waits for its authors' profiles (consent) and goes to the sink with the cursor of
 its last event, so a restart resumes exactly there. Reconnects replay a few seconds of
 overlap, and repeated events are dropped.
@@ -34,17 +41,22 @@ from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketExcepti
 from sociable.errors import MappingError, SociableError, WorkspaceBusy
 from sociable.model import Post
 from sociable.sources.base import RawRecord, Rejected
+from sociable.sources.bluesky import API_FORMAT, map_api, thread_post_views
 from sociable.sources.bluesky_jetstream import JETSTREAM_FORMAT, map_jetstream
 from sociable.sources.bluesky_records import PLATFORM, POST_COLLECTION, clean_handle, did_of, read_facets
 from sociable.sources.live.base import Backoff, CaptureSink, Counts, LiveBatch, Recent, account_digest
 from sociable.sources.live.batching import capture_session
-from sociable.sources.live.profiles import DEFAULT_APPVIEW, ProfileCache, ProfilesUnavailable
+from sociable.sources.live.profiles import DEFAULT_APPVIEW, ProfileCache, ProfilesUnavailable, retry_after
 
 DEFAULT_JETSTREAM = "wss://jetstream2.us-east.bsky.network/subscribe"
 _TAG = re.compile(r"[#＃](\w+)", re.UNICODE)
 _MAX_FRAME = 4 * 1024 * 1024
 _MAX_PENDING = 50_000  # events waiting for a batch; reading pauses beyond it
 _STOP_FLUSH = 10.0  # seconds the last batch may take when stopping (SIGTERM must stop within 15 s)
+_THREADS_PER_BATCH = 20  # threads read after one batch; the rest wait for the next
+_THREAD_ATTEMPTS = 3
+_NO_THREAD = frozenset({400, 404, 501})  # a post the AppView does not know, or an AppView without threads
+_WANTED_DIDS_MAX = 10_000  # Jetstream's limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +68,8 @@ class BlueskyOptions:
     langs: tuple[str, ...] = ()
     accounts: tuple[str, ...] = ()
     conversations: bool = True
+    backfill_threads: bool = False
+    whole_stream: bool = False  # with accounts only: read every event, not just the accounts' (wantedDids)
     jetstream: str = DEFAULT_JETSTREAM
     appview: str = DEFAULT_APPVIEW
     duration: float | None = None
@@ -87,7 +101,8 @@ class BlueskyOptions:
 
     def saved(self) -> dict[str, Any]:
         """The options kept with the capture (what it follows and where from)."""
-        kept = ("tags", "keywords", "langs", "accounts", "conversations", "jetstream", "appview")
+        kept = ("tags", "keywords", "langs", "accounts", "conversations", "backfill_threads", "whole_stream",
+                "jetstream", "appview")
         return {k: v for k, v in asdict(self).items() if k in kept}
 
     def default_name(self) -> str:
@@ -95,11 +110,14 @@ class BlueskyOptions:
         return "bluesky " + " ".join(parts)[:80]
 
 
-def subscribe_url(base: str, cursor: int | None) -> str:
-    """The Jetstream subscribe URL with `wantedCollections` and the cursor added to what it has."""
+def subscribe_url(base: str, cursor: int | None, dids: tuple[str, ...] = ()) -> str:
+    """The Jetstream subscribe URL with `wantedCollections`, the cursor and any `wantedDids` (which replace the
+    URL's own) added to what it has."""
     parts = urlsplit(base)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("wantedCollections", "cursor")]
+    replaced = ("wantedCollections", "cursor", *(("wantedDids",) if dids else ()))
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in replaced]
     query.append(("wantedCollections", POST_COLLECTION))
+    query.extend(("wantedDids", did) for did in dids)
     if cursor is not None:
         query.append(("cursor", str(cursor)))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
@@ -217,6 +235,10 @@ class BlueskyCapture:
         self.last_time_us: int | None = None
         self.start_cursor: int | None = None
         self.filter = PostFilter(options, frozenset())
+        self.wanted_dids: tuple[str, ...] = ()  # asked of Jetstream when following accounts only
+        self.threads_waiting: list[str] = []  # matched posts whose threads are still to be read
+        self.threads_read = 0
+        self.client: httpx.AsyncClient | None = None
         self.stop = asyncio.Event()
         self.error: str | None = None
         self.connected = 0
@@ -235,6 +257,7 @@ class BlueskyCapture:
         self.start_cursor = int(start.cursor) if start.cursor and start.cursor.isdigit() else None
         async with capture_session(self.stop, self.options.duration, self.sink), httpx.AsyncClient(
                 timeout=httpx.Timeout(15.0), follow_redirects=True) as client:
+            self.client = client
             self.profiles = ProfileCache(client, self.options.appview, self.options.profile_max_age,
                                          backoff=Backoff(self.options.first_backoff, self.options.longest_backoff))
             await self._resolve_accounts()
@@ -263,6 +286,9 @@ class BlueskyCapture:
             else:
                 dids.add(profile.did)
         self.filter = PostFilter(self.options, frozenset(dids))
+        only_accounts = not (self.options.tags or self.options.keywords)
+        if only_accounts and not self.options.whole_stream and len(dids) <= _WANTED_DIDS_MAX:
+            self.wanted_dids = tuple(sorted(dids))
 
     async def _read(self) -> None:
         """Read frames until stopped, reconnecting with backoff from just before the last event seen."""
@@ -272,7 +298,7 @@ class BlueskyCapture:
             if cursor is not None:
                 cursor = max(0, cursor - int(self.options.overlap_seconds * 1_000_000))
             try:
-                async with connect(subscribe_url(self.options.jetstream, cursor), max_size=_MAX_FRAME,
+                async with connect(subscribe_url(self.options.jetstream, cursor, self.wanted_dids), max_size=_MAX_FRAME,
                                    open_timeout=15, close_timeout=2, ping_interval=20, ping_timeout=30) as socket:
                     self.connected += 1
                     async for frame in socket:
@@ -412,6 +438,9 @@ class BlueskyCapture:
             self.in_flight = set()
         self.error = None
         kept = {p.post_id for _, posts, _ in batch.records for p in posts}
+        if self.options.backfill_threads:
+            self.threads_waiting.extend(e.uri for e in pending.events
+                                        if e.matched and not e.update and e.uri in kept and e.uri not in self.known)
         self.known.update(kept)
         self.known.difference_update(pending.deletes)
         for uri in self.pending.deletes:  # deleted while this batch was being stored
@@ -421,10 +450,101 @@ class BlueskyCapture:
         batch.counts.stored, batch.counts.duplicates, batch.counts.deleted = (
             written.stored, written.duplicates, written.deleted)
         self.totals.add(batch.counts)
+        if self.threads_waiting and not self.stop.is_set():
+            await self._backfill()
         if self.progress:
             self.progress(self.totals, self.error)
         if self.options.max_posts and self.totals.stored >= self.options.max_posts:
             self.stop.set()
+
+    # ------------------------------------------------------------------ threads
+
+    async def _backfill(self) -> None:
+        """Read the threads of the posts matched lately (a few per batch) and store their posts."""
+        uris, self.threads_waiting = (self.threads_waiting[:_THREADS_PER_BATCH],
+                                      self.threads_waiting[_THREADS_PER_BATCH:])
+        views: dict[str, dict[str, Any]] = {}
+        counts = Counts()
+        for uri in uris:
+            found = await self._thread(uri, counts)
+            if found is None:
+                continue
+            self.threads_read += 1
+            for view in found:
+                key = view["uri"]
+                if key not in self.known and did_of(key) and key not in views:
+                    views[key] = view
+        if not views and not counts.errors:
+            return
+        try:
+            batch = await self._thread_batch(list(views.values()), counts)
+            written = await asyncio.to_thread(self.sink.write, batch)
+        except (ProfilesUnavailable, WorkspaceBusy) as exc:
+            self.threads_waiting[:0] = uris  # read again after the next batch
+            self._note_error(str(exc))
+            return
+        self.known.update(p.post_id for _, posts, _ in batch.records for p in posts)
+        batch.counts.stored, batch.counts.duplicates = written.stored, written.duplicates
+        self.totals.add(batch.counts)
+
+    async def _thread(self, uri: str, counts: Counts) -> list[dict[str, Any]] | None:
+        """The post views of one post's thread; [] when there is none to read, None when the AppView failed."""
+        if self.client is None:
+            return None
+        url = self.options.appview.rstrip("/") + "/xrpc/app.bsky.feed.getPostThread"
+        backoff = Backoff(self.options.first_backoff, self.options.longest_backoff)
+        for _attempt in range(_THREAD_ATTEMPTS):
+            wait = backoff.next()
+            try:
+                response = await self.client.get(url, params={"uri": uri, "depth": 10, "parentHeight": 80})
+            except httpx.HTTPError as exc:
+                self.error = f"getPostThread: {type(exc).__name__}: {exc}"[:300]
+            else:
+                if response.status_code == 200:
+                    try:
+                        body = response.json()
+                    except ValueError:
+                        body = None
+                    thread = body.get("thread") if isinstance(body, dict) else None
+                    return thread_post_views(thread) if isinstance(thread, dict) else []
+                if response.status_code in _NO_THREAD:
+                    return []
+                self.error = f"getPostThread: HTTP {response.status_code}"
+                if response.status_code == 429:
+                    wait = retry_after(response.headers.get("Retry-After"), wait)
+            if self.stop.is_set():
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), wait)
+        counts.errors += 1
+        return None
+
+    async def _thread_batch(self, views: list[dict[str, Any]], counts: Counts) -> LiveBatch:
+        """The posts of threads read, each with its author's checked profile (consent, as for the stream)."""
+        if self.profiles is None:
+            raise SociableError("the capture has not started (no AppView client).")
+        authors = {did_of(v["uri"]) or "" for v in views}
+        profiles = await self.profiles.get(d for d in authors if d and not self._erased(d))
+        batch = LiveBatch(API_FORMAT, PLATFORM, counts=counts)
+        for number, view in enumerate(views, 1):
+            author = did_of(view["uri"]) or ""
+            batch.counts.matched += 1
+            profile = None if self._erased(author) else profiles.get(author)
+            if profile is None or profile.account is None:
+                batch.counts.skipped_consent += 1
+                continue
+            try:
+                mapped = map_api(view)
+            except MappingError as exc:
+                batch.rejected.append(Rejected(API_FORMAT, f"capture:{self.name}", number, orjson.dumps(view).decode(),
+                                               f"a post of a thread read by the capture '{self.name}': {exc}"))
+                batch.counts.errors += 1
+                continue
+            posts = [p for p in mapped.posts if p.post_id == view["uri"]]  # not the posts it quotes: unchecked
+            if posts:
+                batch.records.append((RawRecord(API_FORMAT, f"capture:{self.name}", number, view), posts,
+                                      [profile.account]))
+        return batch
 
     def _put_back(self, pending: _Pending) -> None:
         """A batch that could not be finished waits in front of the events read meanwhile."""

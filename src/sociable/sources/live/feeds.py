@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -68,22 +69,38 @@ class FeedOptions:
         return f"feeds ({len(self.urls)})" if len(self.urls) > 1 else f"feed {self.urls[0]}"[:100]
 
 
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+
+
+def parse_interval(value: str) -> float:
+    """An interval ('30m', '1h', '90s', '45') as seconds."""
+    found = _INTERVAL.match(value)
+    if not found:
+        raise SociableError(f"--every expects a time such as 30m, 1h or 90s, not '{value}'.")
+    return float(found[1]) * {"s": 1, None: 1, "m": 60, "h": 3600, "d": 86400}[found[2]]
+
+
+def check_urls(lines: list[str], where: str) -> list[str]:
+    """Feed or blog addresses, one a line; blank lines and lines starting with # are skipped."""
+    urls = []
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not line.startswith(("http://", "https://")):
+            raise SociableError(f"line {number} of {where} is not an http(s) address ('{line[:60]}'); "
+                                "expected one feed or blog address a line.")
+        urls.append(line)
+    return urls
+
+
 def read_url_list(path: str | Path) -> list[str]:
     """The addresses in a list file: one a line; blank lines and lines starting with # are skipped."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UnreadableFile(f"{path} could not be read ({exc.strerror or exc}).") from None
-    urls = []
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if not line.startswith(("http://", "https://")):
-            raise SociableError(f"line {number} of {path} is not an http(s) address ('{line[:60]}'); "
-                                "expected one feed or blog address a line.")
-        urls.append(line)
-    return urls
+    return check_urls(text.splitlines(), str(path))
 
 
 class _FeedLinks(HTMLParser):

@@ -220,9 +220,23 @@ def api_check(draft: Draft) -> dict[str, Any]:
 async def api_import(
     request: Request, files: Annotated[list[UploadFile], File(description="Files to import.")],
     format: Annotated[str, Form()] = "auto", collection: Annotated[str, Form()] = "",
+    options: Annotated[str, Form(description="Reader options, key=value, one a line.")] = "",
 ) -> dict[str, Any]:
-    job = await start_import(request, files, format, collection)
+    job = await start_import(request, files, format, collection, options)
     return {"job": jsonable(job.to_dict())}
+
+
+class CapturesOut(BaseModel):
+    ok: bool = True
+    captures: Rows
+
+
+@router.get("/captures", response_model=CapturesOut,
+            summary="Live captures: running?, cursor and counters; started_here when this app can stop it")
+def api_captures(request: Request) -> dict[str, Any]:
+    from sociable.web.routes.captures import capture_rows
+
+    return {"captures": jsonable(capture_rows(request))}
 
 
 @router.get("/jobs", response_model=Jobs, summary="Background jobs of this app, newest first")

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from sociable.sources.registry import all_formats
+from sociable.errors import SociableError
+from sociable.sources.registry import all_formats, check_reader_options, parse_reader_options, reader_options
 from sociable.web import queries
 from sociable.web.jobs import BadUpload, Job, JobQueue, inside, safe_filename
 from sociable.web.routes import workspace_of
@@ -24,7 +25,19 @@ def format_names() -> list[str]:
     return ["auto", *sorted(fmt.name for fmt in all_formats())]
 
 
-async def start_import(request: Request, files: list[UploadFile], format: str, collection: str | None) -> Job:
+def upload_options(text: str | None, format: str) -> dict[str, str]:
+    """The reader options of the form: `key=value`, one a line (or separated by commas)."""
+    pairs = [part for line in (text or "").splitlines() for part in line.split(",") if part.strip()]
+    try:
+        options = parse_reader_options(pairs, "a reader option")
+        check_reader_options(options, format)
+    except SociableError as exc:
+        raise BadUpload(str(exc).replace("(set one with --option key=value)", "(one key=value a line)")) from None
+    return options
+
+
+async def start_import(request: Request, files: list[UploadFile], format: str, collection: str | None,
+                       options: str | None = None) -> Job:
     """Check and save the uploaded files, then queue their import; returns the queued job."""
     limits = request.app.state.limits
     chosen = [f for f in files if f.filename]
@@ -34,6 +47,7 @@ async def start_import(request: Request, files: list[UploadFile], format: str, c
         raise BadUpload(f"at most {limits.max_files} files can be imported at once; upload the rest separately.")
     if format not in format_names():
         raise BadUpload(f"the format should be one of {', '.join(format_names())}, not '{format}'.")
+    reader = upload_options(options, format)
     names = _names(chosen, limits.suffixes)
     jobs: JobQueue = request.app.state.jobs
     job_id, folder = jobs.new_upload_folder()
@@ -42,7 +56,8 @@ async def start_import(request: Request, files: list[UploadFile], format: str, c
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return jobs.submit_import(job_id, folder, names, format=format, collection=(collection or "").strip() or None)
+    return jobs.submit_import(job_id, folder, names, format=format, collection=(collection or "").strip() or None,
+                              options=reader)
 
 
 def _names(files: list[UploadFile], suffixes: tuple[str, ...]) -> list[str]:
@@ -73,7 +88,7 @@ async def _save(files: list[UploadFile], names: list[str], folder: Path, limit: 
 
 @router.get("/import")
 def import_page(request: Request) -> Response:
-    return render(request, "import.html", formats=format_names(),
+    return render(request, "import.html", formats=format_names(), reader_options=sorted(reader_options().items()),
                   collections=[row["name"] for row in workspace_of(request).collections().to_pylist()],
                   jobs=[job.to_dict() for job in request.app.state.jobs.all()[:10]])
 
@@ -82,8 +97,9 @@ def import_page(request: Request) -> Response:
 async def import_form(
     request: Request, files: Annotated[list[UploadFile], File()],
     format: Annotated[str, Form()] = "auto", collection: Annotated[str, Form()] = "",
+    options: Annotated[str, Form()] = "",
 ) -> Response:
-    job = await start_import(request, files, format, collection)
+    job = await start_import(request, files, format, collection, options)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 

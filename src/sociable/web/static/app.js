@@ -191,8 +191,44 @@
     setTimeout(poll, 200);
   }
 
+  // ------------------------------------------------------------------ live capture counters
+  function followCaptures() {
+    var holder = document.getElementById("captures");
+    if (!holder || holder.getAttribute("data-live") !== "yes") return;
+    function poll() {
+      fetch("/api/captures", { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (body) {
+          if (!body.ok) { setTimeout(poll, 5000); return; }  // busy for a moment: a batch is being stored
+          var rows = document.querySelectorAll("tr[data-capture]");
+          if (rows.length !== body.captures.length) { window.location.reload(); return; }
+          body.captures.forEach(function (capture) {
+            var row = null;
+            rows.forEach(function (candidate) {
+              if (candidate.getAttribute("data-capture") === capture.name) row = candidate;
+            });
+            if (!row) return;
+            row.querySelectorAll("[data-counter]").forEach(function (cell) {
+              var value = capture[cell.getAttribute("data-counter")];
+              cell.textContent = value === null || value === undefined ? "–" : value.toLocaleString("en-GB");
+            });
+            var running = row.querySelector("[data-field=running]");
+            var wasRunning = running.textContent.indexOf("yes") === 0;
+            running.textContent = capture.running ? "yes" + (capture.pid ? " (process " + capture.pid + ")" : "") : "no";
+            row.querySelector("[data-field=last_error]").textContent =
+              (capture.process && capture.process.message) || capture.last_error || "";
+            if (wasRunning && !capture.running) window.location.reload();  // the stop button goes
+          });
+          setTimeout(poll, 2000);
+        })
+        .catch(function () { setTimeout(poll, 5000); });
+    }
+    setTimeout(poll, 2000);
+  }
+
   document.querySelectorAll("table.sortable").forEach(makeSortable);
   drawCharts();
   liveChecker();
   followJob();
+  followCaptures();
 })();
