@@ -9,7 +9,7 @@ from typing import Any
 
 from sociable.errors import SociableError
 from sociable.safety.lexicon import cue, has, load_yaml
-from sociable.safety.names import AGE, ages
+from sociable.safety.names import AGE, about_care, ages, reads_as_news
 from sociable.safety.prefilter import Gate, Guard, Scan, as_scan, gate_for
 from sociable.safety.recognisers import Hit
 
@@ -77,10 +77,19 @@ def settings() -> Settings:
     )
 
 
+_CHECK_IN = re.compile(r"(?:^|\s)\(?@ (?=[A-Z0-9])")
+
+
 def details(post: str | Scan) -> list[Hit]:
-    """The quasi-identifiers in the text (at most two of each type), in reading order, without overlaps."""
+    """The quasi-identifiers in the text (at most two of each type), in reading order, without overlaps.
+
+    A check-in at the end of a post ("... @ John Street Cafe") names a venue, not where someone lives,
+    so details from it on are left out.
+    """
     scan = as_scan(post)
-    candidates: list[Hit] = ages(scan)
+    check_in = _CHECK_IN.search(scan.text) if "@ " in scan.text else None
+    limit = check_in.start() if check_in is not None else len(scan.text)
+    candidates: list[Hit] = [h for h in ages(scan) if h.start < limit]
     for name, kind in settings().types.items():
         if not kind.patterns or not kind.gate.possible(scan):
             continue
@@ -89,7 +98,7 @@ def details(post: str | Scan) -> list[Hit]:
             found += guard.finditer(scan)
         if found:
             found.sort(key=_start)
-            candidates += [Hit(name, m.start(), m.end(), m.group()) for m in found]
+            candidates += [Hit(name, m.start(), m.end(), m.group()) for m in found if m.start() < limit]
     if len(candidates) < 2:
         return candidates
     chosen: list[Hit] = []
@@ -163,6 +172,8 @@ def _suppressed(text: Scan, hits: list[Hit]) -> bool:
     """Generic, aggregated, hypothetical or self-disclosed content is not about a person in care."""
     if has(text, "hypothetical"):
         return True
+    if not has(text, "duty") and not about_care(text, broad=True) and reads_as_news(text):
+        return True
     in_care = has(text, "duty") or has(text, "patient")
     if has(text, "self_family") and not in_care:
         return True
@@ -187,6 +198,10 @@ def assess(post: str | Scan) -> Assessment:
         severity = (
             "do not post" if score + (config.duty_bonus if on_duty else 0) >= config.do_not_post else "think again"
         )
+        if not on_duty and not about_care(text, broad=True):
+            # Nothing says the author cares for this person (news, family life, a night out): only a
+            # detailed picture is worth a flag.
+            severity = "think again" if score >= config.do_not_post else "advice"
     elif on_duty and score >= config.single_advice:
         severity = "advice"
     return Assessment(tuple(hits), score, severity, labels)

@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 
 from sociable.safety.lexicon import guarded
+from sociable.safety.ner import Entity, entities, may_name
 from sociable.safety.prefilter import Guard, Scan, as_scan
 from sociable.safety.recognisers import Hit
 
@@ -17,24 +18,83 @@ _TITLED = Guard(re.compile(rf"\b{_TITLE}\.?\s+(?:{_CAP}(?:\s+{_CAP})?|[A-Z](?:\.
 _FULL = re.compile(rf"\b({_CAP})(?=\s+({_CAP})\b)")
 _WORD = re.compile(rf"\b({_CAP})\b")
 
-# Words that tie a name to someone receiving care.
+# Words that tie a name to someone receiving care. Strong ones do so on their own; weak ones (a
+# death, a family, "again") also fit news and everyday life, so they count only in a post about care.
 _CARE_LINK = guarded(
     r"\b(?:bed|bay|room|cubicle|side ?room|resus|ward|care home|the home|nursing home|patients?|pt|residents?"
     r"|service users?|clients?|caseload|admitted|admission|readmitted|discharged|discharge|transferred|refus(?:ed|ing)"
     r"|meds|insulin|cannula|scan|bloods|relatives|family|families|visiting|visited|tenancy|contact session"
-    r"|passed (?:away|peacefully)|died|rip|post ?op|on my list|back again|again)\b"
+    r"|passed (?:away|peacefully)|died|deceased|rip|post ?op|on my list|back again|again)\b"
+)
+_STRONG_LINK = guarded(
+    r"\b(?:(?:bed|bay|room|cubicle|side ?room|resus|ward)\s?\d{1,3}[a-z]?\b|side ?rooms?|resus|(?-i:ward)\b"
+    r"|care home|nursing home|(?:my|our|the|a|this|that|his|her|their|one of my|one of our) (?:patient|client"
+    r"|resident|service user)s?\b|patients\b|(?-i:pt)\b(?!\.)|service users?|caseload|admitted|admission|readmitted"
+    r"|discharged|discharge|insulin|cannula|contact session|post ?op|on the ward|in (?:bed|bay|cubicle) \d"
+    r"|residents? (?:at|in|of) (?:the|our)|at the home)\b"
+)
+_CARE_POST = guarded(
+    r"\b(?:on (?:shift|nights|days|the ward)|(?:day|night|late|early|long|my|the|this|a) ?shift|long day|at work|my (?:patient|caseload|client|resident)s?"
+    r"|our (?:patient|client|resident)s?|home visit|welfare check|cared for|looking after|on the take|handover"
+    r"|(?:bed|bay|cubicle|side ?room|ward) ?\d{1,3}|in (?:resus|majors|a ?& ?e|icu|itu|hdu|ccu|the home)"
+    r"|care home|nursing home|caseload|service users?|#nurselife|#nightshift|#socialwork|#ambulancelife"
+    r"|admitted|readmitted|discharged|cannula|meds round|drug round|(?-i:ward))\b"
+)
+# Broader: the author at work in care, as the jigsaw weighs it ("brought in", "A&E", "proud midwife").
+_CARE_WORK = guarded(
+    r"\b(?:a ?& ?e|resus|majors|brought in|came in(?:to)?|delivered|midwife|ambulance|crew|on (?:the )?(?:ward|unit)"
+    r"|my (?:shift|team)|icu|itu|hdu|nicu|scbu)\b"
 )
 _STAFF_LINK = guarded(
     r"\b(?:our new|new|chief|director|head|lead|manager|matron|consultant|registrar|colleague|mentor|teaching"
     r"|teacher|promotion|mbe|obe|award|retiring|retirement|ceo|executive|team lead|for the|thanks? to|thank you"
     r"|congrat\w*|well done|welcome)\b"
 )
+# A staff title right before a name ("Sister Jones", "our HCA Priya", "Nurse Ama").
+_STAFF_BEFORE = guarded(
+    r"\b(?:sister|nurse|matron|midwife|hca|sn|rn|staff nurse|charge nurse|consultant|registrar|physio|ot|colleague"
+    r"|student|mentor|manager|our|my fellow|fellow|the lovely|porter|paramedic|sw|social worker|dr|doctor)\s+$"
+)
+# The author naming themselves ("I'm Ama", "my name is Ama", a sign-off at the end).
+_AUTHOR_BEFORE = guarded(r"(?:\bI'?m|\bI am|\bmy name is|\bmy name'?s|\bthis is|\bsigned|^\s*-|\n\s*-)\s*$")
+# A public figure: a public title right before the name, or a post that reads as news.
+_PUBLIC_BEFORE = guarded(
+    r"\b(?:president|prez|prime minister|pm|senator|sen\.|governor|gov\.|mp|minister|secretary|chancellor|prince"
+    r"|princess|king|queen|sir|dame|lord|pope|coach|singer|actor|actress|rapper|star|footballer|legend|icon"
+    r"|comedian|author|host|presenter|reporter|journalist|ceo|chairman|chairwoman|candidate|mayor|councillor"
+    r"|rev\.?|reverend|bishop|general|captain|officer|commissioner|justice|judge)\s+$"
+)
+_NEWS = guarded(
+    r"\b(?:deceased|obituary|tributes?|has died|died (?:on|at|aged|in)|dies|dead at|passed away (?:on|at|aged)"
+    r"|spokes(?:man|woman|person)|according to|reported|reports|reportedly|statement|announced|confirmed"
+    r"|breaking|news|via @\w+|police|court|charged|arrested|accused|sentenced|verdict|election|campaign"
+    r"|album|song|film|movie|tour|concert|season|match|game|league|cup|episode|show|book|novel"
+    r"|suspect(?:ed)?|gunman|killed|kills|murder(?:ed|s)?|rap(?:e|ed|ing)|faces? \d+|charges|officials?|illegals?"
+    r"|migrants?|refugees?|immigrants?|asylum|#\w+)\b"
+)
+
+
+def about_care(post: str | Scan, *, broad: bool = False) -> bool:
+    """Whether the post is about the author's care work: "on shift", "my patient", "bed 4", "admitted"; with
+    broad=True also "A&E", "brought in", "proud midwife"."""
+    scan = as_scan(post)
+    if _CARE_POST.possible(scan) and _CARE_POST.search(scan) is not None:
+        return True
+    return broad and _CARE_WORK.possible(scan) and _CARE_WORK.search(scan) is not None
+
+
+def reads_as_news(post: str | Scan) -> bool:
+    """Whether a post reads as news, public life or entertainment (words such as "reported", "police", "album")."""
+    scan = as_scan(post)
+    return _NEWS.possible(scan) and _NEWS.search(scan) is not None
 _SINGLE_LINK = guarded(
     r"(?:\b(?:bed|bay|room|cubicle)\s?\d{1,3}[a-z]?(?:'s)?,?\s+$"
     r"|\b(?:my|our|the) (?:patient|pt|resident|client|service user),?\s+$"
     r"|\b(?:visited|discharged|admitted|washed|cannulated|transferred|assessed|sectioned)\s+$)"
 )
 _SINGLE_AFTER = guarded(r"^\s+(?:in|from|on) (?:bed|bay|room|cubicle|side ?room)\b")
+# A first name with an age beside it ("Mary, 82,"), in a post about care.
+_AGE_AFTER = guarded(r"^,?\s+(?:aged\s+)?\d{1,3}(?:\s?(?:yo|y/o|years? old))?\s*[,)]")
 _DR_LINK = guarded(r"\b(?:bed|bay|cubicle|side ?room|admitted|readmitted|discharged|my patient|our patient)\b")
 
 AGE = guarded(
@@ -62,16 +122,38 @@ def lexicon() -> dict[str, frozenset[str]]:
     return {name: frozenset(words) for name, words in sections.items()}
 
 
-def _linked(scan: Scan, start: int, end: int, strict: bool = True) -> bool:
-    """Whether a name sits next to care words and not next to a staff role (always, when not strict)."""
-    if not strict:
-        return True
+def who(scan: Scan, start: int, end: int) -> str:
+    """Who a name in a post is: "patient" (someone in the author's care), "staff", "author", "public" or "other".
+
+    A name is a patient's when care words are tied to it: a strong one nearby ("bed 4", "admitted",
+    "my client"), or a weak one ("died", "family", "again") in a post that is about care. A staff
+    title or thanks nearby makes it a colleague's; "I'm", "my name is" or a sign-off the author's;
+    a public title ("President", "Sir") or a post that reads as news, with no care of the author's
+    in it, a public figure's.
+    """
     text = scan.text
     before = text[max(0, start - 45) : start]
     after = text[end : end + 60]
+    if _AUTHOR_BEFORE.search(scan, before[-20:]):
+        return "author"
+    if _STAFF_BEFORE.search(scan, before[-25:]):
+        return "staff"
     if _STAFF_LINK.search(scan, before[-30:]) or _STAFF_LINK.search(scan, after[:30]):
-        return False
-    return _CARE_LINK.search(scan, before) is not None or _CARE_LINK.search(scan, after) is not None
+        return "staff"
+    care_post = about_care(scan)
+    if _PUBLIC_BEFORE.search(scan, before[-25:]):
+        return "public"
+    if not care_post and reads_as_news(scan):
+        return "public"
+    if _STRONG_LINK.search(scan, before) is not None or _STRONG_LINK.search(scan, after) is not None:
+        return "patient"
+    if care_post and (_CARE_LINK.search(scan, before) is not None or _CARE_LINK.search(scan, after) is not None):
+        return "patient"
+    return "other"
+
+
+def _keep(scan: Scan, start: int, end: int, strict: bool) -> bool:
+    return not strict or who(scan, start, end) == "patient"
 
 
 def _titled(scan: Scan, strict: bool) -> Iterator[Hit]:
@@ -82,7 +164,7 @@ def _titled(scan: Scan, strict: bool) -> Iterator[Hit]:
             window = text[max(0, m.start() - 30) : m.end() + 30]
             if not _DR_LINK.search(scan, window):
                 continue
-        if _linked(scan, m.start(), m.end(), strict):
+        if _keep(scan, m.start(), m.start() + len(value), strict):
             yield Hit("name", m.start(), m.start() + len(value), value)
 
 
@@ -102,8 +184,21 @@ def _full(scan: Scan, words: dict[str, frozenset[str]], strict: bool) -> Iterato
         }:
             continue
         end = m.end(2)
-        if _linked(scan, m.start(), end, strict):
+        if _keep(scan, m.start(), end, strict):
             yield Hit("name", m.start(), end, text[m.start() : end])
+
+
+def _single_linked(scan: Scan, start: int, end: int) -> bool:
+    text = scan.text
+    before = text[max(0, start - 30) : start]
+    after = text[end : end + 20]
+    if _SINGLE_LINK.search(scan, before) or _SINGLE_AFTER.search(scan, after):
+        return True
+    return (
+        _AGE_AFTER.search(scan, after) is not None
+        and _CARE_POST.search(scan) is not None
+        and who(scan, start, end) == "patient"
+    )
 
 
 def _single(scan: Scan, words: dict[str, frozenset[str]]) -> Iterator[Hit]:
@@ -113,23 +208,73 @@ def _single(scan: Scan, words: dict[str, frozenset[str]]) -> Iterator[Hit]:
         word = m.group(1)
         if word not in given or word in ambiguous:
             continue
-        before = text[max(0, m.start() - 30) : m.start()]
-        if _SINGLE_LINK.search(scan, before) or _SINGLE_AFTER.search(scan, text[m.end() : m.end() + 20]):
+        if _single_linked(scan, m.start(), m.end()):
             yield Hit("name", m.start(), m.end(), word)
 
 
-def person_names(post: str | Scan, *, strict: bool = True) -> list[Hit]:
-    """Names tied to someone receiving care: titled names, full names, and first names by a bed or bay.
+_UPPER_WORD = re.compile(r"[A-Z]")
 
-    With strict=False every titled or full name counts, whoever it is (for redaction).
+
+def _plausible(entity: Entity, words: dict[str, frozenset[str]]) -> bool:
+    """Whether a person the model found looks like a name: capitalised words (or a known given name)."""
+    parts = entity.text.split()
+    if not parts or len(parts) > 5 or any(ch.isdigit() for ch in entity.text):
+        return False
+    if parts[0] in words["not_surname"] or parts[-1] in words["not_surname"]:
+        return False
+    if all(p[:1].islower() for p in parts):
+        return any(p.capitalize() in words["given"] for p in parts)
+    return entity.text not in words["not_surname"]
+
+
+def _modelled(scan: Scan, found: tuple[Entity, ...], words: dict[str, frozenset[str]], strict: bool) -> Iterator[Hit]:
+    """People the named-entity model found, kept when (strict) they are tied to someone's care."""
+    for entity in found:
+        if entity.label != "person" or not _plausible(entity, words):
+            continue
+        if not strict:
+            yield Hit("name", entity.start, entity.end, entity.text)
+            continue
+        if " " not in entity.text.strip():
+            if _UPPER_WORD.match(entity.text) and _single_linked(scan, entity.start, entity.end):
+                yield Hit("name", entity.start, entity.end, entity.text)
+        elif who(scan, entity.start, entity.end) == "patient":
+            yield Hit("name", entity.start, entity.end, entity.text)
+
+
+def needs_model(post: str | Scan) -> bool:
+    """Whether the checker should ask the named-entity model about this post: words that could tie a
+    name to someone's care (a strong one, or a weak one in a post about care) and a capitalised word."""
+    scan = as_scan(post)
+    if not (_CARE_LINK.possible(scan) or _STRONG_LINK.possible(scan) or _SINGLE_LINK.possible(scan)):
+        return False
+    linked = _STRONG_LINK.search(scan) is not None or _SINGLE_LINK.search(scan) is not None
+    if not linked and _CARE_LINK.search(scan) is not None:
+        linked = _CARE_POST.possible(scan) and _CARE_POST.search(scan) is not None
+    return linked and may_name(scan.text)
+
+
+def person_names(
+    post: str | Scan, *, strict: bool = True, found: tuple[Entity, ...] | None = None, model: bool = True
+) -> list[Hit]:
+    """Names tied to someone receiving care: titled names, full names, first names by a bed or bay, and
+    the people the named-entity model finds.
+
+    With strict=False every titled or full name counts, whoever it is (for redaction). `found` gives
+    the model's entities when they are already known (batch screening); with model=False the model
+    is not asked.
     """
     scan = as_scan(post)
     words = lexicon()
     hits: list[Hit] = []
-    if not strict or _CARE_LINK.possible(scan):
+    if not strict or _CARE_LINK.possible(scan) or _STRONG_LINK.possible(scan):
         hits += [*_titled(scan, strict), *_full(scan, words, strict)]
-    if _SINGLE_LINK.possible(scan) or _SINGLE_AFTER.possible(scan):
+    if _SINGLE_LINK.possible(scan) or _SINGLE_AFTER.possible(scan) or _AGE_AFTER.possible(scan):
         hits += _single(scan, words)
+    if found is None and model and (may_name(scan.text) if not strict else needs_model(scan)):
+        found = entities(scan.text)
+    if found:
+        hits += _modelled(scan, found, words, strict)
     if len(hits) < 2:
         return hits
     kept: list[Hit] = []
