@@ -115,8 +115,14 @@ def _clean(label: str, text: str, start: int, end: int) -> Entity | None:
     value = text[start:end]
     if not value or _LETTER.search(value) is None:
         return None
-    if label == "person" and "\n" in value:
-        value = value.split("\n", 1)[0]
+    if label == "person":
+        if "\n" in value:
+            value = value.split("\n", 1)[0]
+        words = value.split(" ")
+        if any(w[:1].isupper() for w in words):
+            while len(words) > 1 and not words[-1][:1].isupper():  # "Mrs K at": the model ran on
+                words.pop()
+        value = " ".join(words).rstrip(" ,.;:")
         end = start + len(value)
     return Entity(label, start, end, value)
 
