@@ -16,7 +16,9 @@ from sociable.safety.rules import rules, run_rules
 
 _ORG_CONTEXT = (
     r"\b(?:our (?:\w+ ){0,3}(?:service|line|clinic|team|office|number|helpline|centre)|call us|contact us|text us"
-    r"|switchboard|reception|help ?line|advice line|text (?:service|line)|service line|press office|pals)\b"
+    r"|switchboard|reception|help ?line|advice line|text (?:service|line)|service line|press office|pals"
+    r"|book(?:ings?)?|appts?|appointments?|schedule|for (?:details|info|more info(?:rmation)?|bookings|prices)"
+    r"|enquir(?:y|ies)|opening hours|open (?:daily|\d)|office hours)\b"
 )
 _ADDRESS_CONTEXT = r"\b(?:lives? at|home address|(?:his|her|their) address|address of|moved to)\b"
 _IN_CARE = ("patient", "duty", "care_setting")
