@@ -13,7 +13,7 @@ from sociable.safety.prefilter import Guard, Scan, as_scan
 from sociable.safety.recognisers import Hit
 
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Master|Mister|Dr|Prof)"
-_CAP = r"[A-Z][a-z]+(?:['’-][A-Z][a-z]+)*"
+_CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿĀ-ž]+(?:['’-][A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿĀ-ž]+)*"
 _TITLED = Guard(re.compile(rf"\b{_TITLE}\.?\s+(?:{_CAP}(?:\s+{_CAP})?|[A-Z](?:\.|\b)(?:\s?[A-Z]\b\.?)?)"))
 _FULL = re.compile(rf"\b({_CAP})(?=\s+({_CAP})\b)")
 _WORD = re.compile(rf"\b({_CAP})\b")
@@ -215,22 +215,89 @@ def _single(scan: Scan, words: dict[str, frozenset[str]]) -> Iterator[Hit]:
 _UPPER_WORD = re.compile(r"[A-Z]")
 
 
-def _plausible(entity: Entity, words: dict[str, frozenset[str]]) -> bool:
-    """Whether a person the model found looks like a name: capitalised words (or a known given name)."""
+_NOT_PERSON_WORDS = frozenset(
+    "Inc Inc. LLC Ltd Ltd. Limited Plc PLC Corp Corporation Incorporated Company Co Group Solutions Orchestra Band"
+    " Club Society Foundation Trust Council University College School Institute Agency Partners Associates Systems"
+    " Technologies Bank Press Records Studios Street Str Str. Road Avenue Lane Place Square Way Gasse Strasse Str."
+    " Tales Pleasures".split()
+)
+_NEXT_TO_NUMBER = re.compile(r"\d[\s,.-]{0,2}$")
+_NUMBER_AFTER = re.compile(r"^[\s,.-]{0,2}\d")
+
+
+def _plausible(scan: Scan, entity: Entity, words: dict[str, frozenset[str]]) -> bool:
+    """Whether a person the model found looks like a name: capitalised words (or a known given name), not
+    a street or building beside its number ("Holmatun 45"), not a company ("Galorath Incorporated")."""
     parts = entity.text.split()
     if not parts or len(parts) > 5 or any(ch.isdigit() for ch in entity.text):
         return False
     if parts[0] in words["not_surname"] or parts[-1] in words["not_surname"]:
+        return False
+    if any(p in _NOT_PERSON_WORDS for p in parts):
+        return False
+    text = scan.text
+    if _NEXT_TO_NUMBER.search(text[max(0, entity.start - 3) : entity.start]) or _NUMBER_AFTER.match(
+        text[entity.end : entity.end + 3]
+    ):
         return False
     if all(p[:1].islower() for p in parts):
         return any(p.capitalize() in words["given"] for p in parts)
     return entity.text not in words["not_surname"]
 
 
+# Words that introduce a name: "my name is", "Name:", "called", "Hi"/"Dear" at the start of a message.
+_NAME_CUE = guarded(
+    r"(?:\b(?:my name is|my name'?s|name is|(?:first|last|maiden|middle|full) name(?: is)?|surname(?: is)?|name:"
+    r"|called|named|known as)\s*[?:,-]?\s*|(?:^|[.!?\n]\s*)(?:hi|hello|hey|dear|thanks|thank you)\s+)"
+    r"(?P<name>[A-Z][\w'’-]+(?:\s+(?:[A-Z]\.?|[A-Z][\w'’-]+)){0,2})"
+)
+
+
+def _cued(scan: Scan) -> Iterator[Hit]:
+    """Names right after words that introduce one ("my name is Ama Owusu", "Hi Dan,")."""
+    for m in _NAME_CUE.finditer(scan):
+        value = m.group("name")
+        if value.split()[0] in lexicon()["not_surname"]:
+            continue
+        yield Hit("name", m.start("name"), m.end("name"), value)
+
+
+_LOWER_WORD = re.compile(r"\b[a-zß-öø-ÿ]{3,}\b")
+# Given names that are also everyday lower-case words.
+_EVERYDAY_LOWER = frozenset("art bill bob carol chase dawn dean drew faith frank gay guy hope ivy jack jewel joy "
+                            "mark miles pat penny ray rob rose ruby sally stan sue summer tim wade will".split())
+
+
+def _repeated(scan: Scan, hits: list[Hit], words: dict[str, frozenset[str]]) -> list[Hit]:
+    """Each other mention of a word of a name already found ("Nikolaj Petrussen ... Nikolaj")."""
+    parts = {p for hit in hits for p in hit.text.split() if len(p) > 2 and p[0].isupper() and p not in words["not_surname"]}
+    if not parts:
+        return []
+    text = scan.text
+    pattern = re.compile(r"(?<![\w@#])(?:" + "|".join(map(re.escape, sorted(parts, key=len, reverse=True))) + r")(?!\w)")
+    return [Hit("name", m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+
+
+def _given_anywhere(scan: Scan, words: dict[str, frozenset[str]]) -> Iterator[Hit]:
+    """Known given names standing alone (not everyday words such as "Will" or "May"), for redaction."""
+    text = scan.text
+    given, ambiguous = words["given"], words["ambiguous"]
+    if text.islower():  # written all in lower case: names are too
+        for m in _LOWER_WORD.finditer(text):
+            word = m.group().capitalize()
+            if word in given and word not in ambiguous and m.group() not in _EVERYDAY_LOWER:
+                yield Hit("name", m.start(), m.end(), m.group())
+        return
+    for m in _WORD.finditer(text):
+        word = m.group(1)
+        if word in given and word not in ambiguous:
+            yield Hit("name", m.start(), m.end(), word)
+
+
 def _modelled(scan: Scan, found: tuple[Entity, ...], words: dict[str, frozenset[str]], strict: bool) -> Iterator[Hit]:
     """People the named-entity model found, kept when (strict) they are tied to someone's care."""
     for entity in found:
-        if entity.label != "person" or not _plausible(entity, words):
+        if entity.label != "person" or not _plausible(scan, entity, words):
             continue
         if not strict:
             yield Hit("name", entity.start, entity.end, entity.text)
@@ -275,6 +342,9 @@ def person_names(
         found = entities(scan.text)
     if found:
         hits += _modelled(scan, found, words, strict)
+    if not strict:
+        hits += [*_cued(scan), *_given_anywhere(scan, words)]
+        hits += _repeated(scan, hits, words)
     if len(hits) < 2:
         return hits
     kept: list[Hit] = []
@@ -282,6 +352,16 @@ def person_names(
         if all(hit.end <= k.start or hit.start >= k.end for k in kept):
             kept.append(hit)
     return kept
+
+
+def place_names(post: str | Scan, found: tuple[Entity, ...] | None = None) -> list[Hit]:
+    """Places the named-entity model finds (towns, countries, regions, buildings), as "place" hits."""
+    scan = as_scan(post)
+    if found is None:
+        if not may_name(scan.text):
+            return []
+        found = entities(scan.text)
+    return [Hit("place", e.start, e.end, e.text) for e in found if e.label == "place"]
 
 
 def ages(post: str | Scan) -> list[Hit]:
