@@ -24,7 +24,7 @@ _CARE_LINK = guarded(
     r"\b(?:bed|bay|room|cubicle|side ?room|resus|ward|care home|the home|nursing home|patients?|pt|residents?"
     r"|service users?|clients?|caseload|admitted|admission|readmitted|discharged|discharge|transferred|refus(?:ed|ing)"
     r"|meds|insulin|cannula|scan|bloods|relatives|family|families|visiting|visited|tenancy|contact session"
-    r"|passed (?:away|peacefully)|died|deceased|rip|post ?op|on my list|back again|again)\b"
+    r"|passed (?:away|peacefully)|died|deceased|rip|post ?op|on my list|back again|again and again|(?:in|admitted) again)\b"
 )
 _STRONG_LINK = guarded(
     r"\b(?:(?:bed|bay|room|cubicle|side ?room|resus|ward)\s?\d{1,3}[a-z]?\b|side ?rooms?|resus|(?-i:ward)\b"
@@ -122,6 +122,10 @@ def lexicon() -> dict[str, frozenset[str]]:
     return {name: frozenset(words) for name, words in sections.items()}
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s")
+_SENTENCE_START = re.compile(r"(?<=[.!?\n])\s")
+
+
 def who(scan: Scan, start: int, end: int) -> str:
     """Who a name in a post is: "patient" (someone in the author's care), "staff", "author", "public" or "other".
 
@@ -132,8 +136,8 @@ def who(scan: Scan, start: int, end: int) -> str:
     in it, a public figure's.
     """
     text = scan.text
-    before = text[max(0, start - 45) : start]
-    after = text[end : end + 60]
+    before = _SENTENCE_START.split(text[max(0, start - 45) : start])[-1]
+    after = _SENTENCE_END.split(text[end : end + 50], 1)[0]
     if _AUTHOR_BEFORE.search(scan, before[-20:]):
         return "author"
     if _STAFF_BEFORE.search(scan, before[-25:]):
@@ -249,7 +253,7 @@ def _plausible(scan: Scan, entity: Entity, words: dict[str, frozenset[str]]) -> 
 _NAME_CUE = guarded(
     r"(?:\b(?:my name is|my name'?s|name is|(?:first|last|maiden|middle|full) name(?: is)?|surname(?: is)?|name:"
     r"|called|named|known as)\s*[?:,-]?\s*|(?:^|[.!?\n]\s*)(?:hi|hello|hey|dear|thanks|thank you)\s+)"
-    r"(?P<name>[A-Z][\w'’-]+(?:\s+(?:[A-Z]\.?|[A-Z][\w'’-]+)){0,2})"
+    r"(?P<name>(?-i:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+(?:\s+(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+|[A-Z]\.?(?!\w))){0,2}))"
 )
 
 

@@ -146,6 +146,7 @@ _DATE = guarded(
 )
 _DOB_CUE = guarded(r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?|birthdate|b\. ?)\W{0,6}(?:(?:is|was|of|:)\W{0,3})?$")
 _SELF_DOB = guarded(r"\b(?:my|i was)\b[^.!?]{0,20}$")
+_SELF_AFTER = re.compile(r"\b(?:my (?:birthday|bday|birthdate)|I turn(?:ed)?|I'?m turning)\b", re.IGNORECASE)
 # A date-of-birth cue a little earlier ("DOB? It's 6/24/1991", "date of birth on the form was 2.3.51").
 _DOB_EARLIER = guarded(r"\b(?:d\.?o\.?b|date of birth|birth ?date|born)\b")
 _EARLIER_WINDOW = 60
@@ -273,6 +274,8 @@ def dates_of_birth(post: str | Scan) -> Iterator[Hit]:
             cue = found[-1]
             before = earlier
         if _SELF_DOB.search(scan, text[max(0, hit.start - 40) : hit.start - len(before) + cue.start()]):
+            continue
+        if _SELF_AFTER.search(text, hit.end, hit.end + 40):
             continue
         yield Hit("dob", hit.start, hit.end, hit.text, confirmed=True)
 
