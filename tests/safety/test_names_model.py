@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from sociable.reports.exports import redact
 from sociable.safety import check, check_many
 from sociable.safety.findings import FLAGS
 from sociable.safety.names import person_names, place_names, who
 from sociable.safety.ner import Entity, entities, entities_many, may_name, pipeline
 from sociable.safety.prefilter import Scan
 from sociable.safety.recognisers import dates_of_birth, identifiers, phone_numbers
-from sociable.reports.exports import redact
 
 NAMES_SET = Path(__file__).with_name("names_set.jsonl")
 

@@ -215,7 +215,9 @@ _NOUN_AFTER = re.compile(
     re.IGNORECASE,
 )
 _PREDICATE_BEFORE = re.compile(r"\b(?:is|was|turned|turns|being|be|now|only|just)\s*$", re.IGNORECASE)
-_DETERMINER_BEFORE = re.compile(r"(?:\b(?:a|an|the|our|their|his|her|my|your|local|retired|famous|well-known)\s+)+$", re.I)
+_DETERMINER_BEFORE = re.compile(
+    r"(?:\b(?:a|an|the|our|their|his|her|my|your|local|retired|famous|well-known)\s+)+$", re.IGNORECASE
+)
 _POSSESSIVE_BEFORE = re.compile(r"(?:\b(?:a|an|the|his|her|their|my|our|your)|['’]s)\s*$", re.IGNORECASE)
 _EVENT_VERBS = {"stabbed": "hurt", "shot": "hurt", "attacked": "hurt", "collapsed": "taken ill", "hit by": "hurt by"}
 _UNITS = {"hospice": "a hospice", "care home": "a care home", "nursing home": "a care home", "surgery": "a surgery",

@@ -24,7 +24,8 @@ _CARE_LINK = guarded(
     r"\b(?:bed|bay|room|cubicle|side ?room|resus|ward|care home|the home|nursing home|patients?|pt|residents?"
     r"|service users?|clients?|caseload|admitted|admission|readmitted|discharged|discharge|transferred|refus(?:ed|ing)"
     r"|meds|insulin|cannula|scan|bloods|relatives|family|families|visiting|visited|tenancy|contact session"
-    r"|passed (?:away|peacefully)|died|deceased|rip|post ?op|on my list|back again|again and again|(?:in|admitted) again)\b"
+    r"|passed (?:away|peacefully)|died|deceased|rip|post ?op|on my list|back again|again and again"
+    r"|(?:in|admitted) again)\b"
 )
 _STRONG_LINK = guarded(
     r"\b(?:(?:bed|bay|room|cubicle|side ?room|resus|ward)\s?\d{1,3}[a-z]?\b|side ?rooms?|resus|(?-i:ward)\b"
@@ -34,7 +35,8 @@ _STRONG_LINK = guarded(
     r"|residents? (?:at|in|of) (?:the|our)|at the home)\b"
 )
 _CARE_POST = guarded(
-    r"\b(?:on (?:shift|nights|days|the ward)|(?:day|night|late|early|long|my|the|this|a) ?shift|long day|at work|my (?:patient|caseload|client|resident)s?"
+    r"\b(?:on (?:shift|nights|days|the ward)|(?:day|night|late|early|long|my|the|this|a) ?shift|long day|at work"
+    r"|my (?:patient|caseload|client|resident)s?"
     r"|our (?:patient|client|resident)s?|home visit|welfare check|cared for|looking after|on the take|handover"
     r"|(?:bed|bay|cubicle|side ?room|ward) ?\d{1,3}|in (?:resus|majors|a ?& ?e|icu|itu|hdu|ccu|the home)"
     r"|care home|nursing home|caseload|service users?|#nurselife|#nightshift|#socialwork|#ambulancelife"
@@ -220,10 +222,13 @@ _UPPER_WORD = re.compile(r"[A-Z]")
 
 
 _NOT_PERSON_WORDS = frozenset(
-    "Inc Inc. LLC Ltd Ltd. Limited Plc PLC Corp Corporation Incorporated Company Co Group Solutions Orchestra Band"
-    " Club Society Foundation Trust Council University College School Institute Agency Partners Associates Systems"
-    " Technologies Bank Press Records Studios Street Str Str. Road Avenue Lane Place Square Way Gasse Strasse Str."
-    " Tales Pleasures".split()
+    [
+        "Inc", "Inc.", "LLC", "Ltd", "Ltd.", "Limited", "Plc", "PLC", "Corp", "Corporation", "Incorporated",
+        "Company", "Co", "Group", "Solutions", "Orchestra", "Band", "Club", "Society", "Foundation", "Trust",
+        "Council", "University", "College", "School", "Institute", "Agency", "Partners", "Associates", "Systems",
+        "Technologies", "Bank", "Press", "Records", "Studios", "Street", "Str", "Str.", "Road", "Avenue", "Lane",
+        "Place", "Square", "Way", "Gasse", "Strasse", "Str.", "Tales", "Pleasures"
+    ]
 )
 _NEXT_TO_NUMBER = re.compile(r"\d[\s,.-]{0,2}$")
 _NUMBER_AFTER = re.compile(r"^[\s,.-]{0,2}\d")
@@ -268,17 +273,25 @@ def _cued(scan: Scan) -> Iterator[Hit]:
 
 _LOWER_WORD = re.compile(r"\b[a-zß-öø-ÿ]{3,}\b")
 # Given names that are also everyday lower-case words.
-_EVERYDAY_LOWER = frozenset("art bill bob carol chase dawn dean drew faith frank gay guy hope ivy jack jewel joy "
-                            "mark miles pat penny ray rob rose ruby sally stan sue summer tim wade will".split())
+_EVERYDAY_LOWER = frozenset(
+    [
+        "art", "bill", "bob", "carol", "chase", "dawn", "dean", "drew", "faith", "frank", "gay", "guy", "hope",
+        "ivy", "jack", "jewel", "joy", "mark", "miles", "pat", "penny", "ray", "rob", "rose", "ruby", "sally",
+        "stan", "sue", "summer", "tim", "wade", "will"
+    ]
+)
 
 
 def _repeated(scan: Scan, hits: list[Hit], words: dict[str, frozenset[str]]) -> list[Hit]:
     """Each other mention of a word of a name already found ("Nikolaj Petrussen ... Nikolaj")."""
-    parts = {p for hit in hits for p in hit.text.split() if len(p) > 2 and p[0].isupper() and p not in words["not_surname"]}
+    parts = {
+        p for hit in hits for p in hit.text.split() if len(p) > 2 and p[0].isupper() and p not in words["not_surname"]
+    }
     if not parts:
         return []
     text = scan.text
-    pattern = re.compile(r"(?<![\w@#])(?:" + "|".join(map(re.escape, sorted(parts, key=len, reverse=True))) + r")(?!\w)")
+    words_found = "|".join(map(re.escape, sorted(parts, key=len, reverse=True)))
+    pattern = re.compile(r"(?<![\w@#])(?:" + words_found + r")(?!\w)")
     return [Hit("name", m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
 
 

@@ -35,12 +35,18 @@ _BATCH = 64
 # Capitalised words; a text with none but these everyday ones names nobody the model would find.
 _CAPITALISED = re.compile(r"(?<![\w@#])[A-Z][^\W\d_]*[a-z][^\W\d_]*")
 _EVERYDAY = frozenset(
-    "The A An I I'm I've I'll It It's Its This That These Those There Here We Our Us You Your My Me He She His Her"
-    " They Their Them What When Where Why How Who Which If So But And Or Not No Yes Oh Ok Okay Lol Omg Thanks Thank"
-    " Please Just Do Don't Did Is Are Was Were Be Been Have Has Had Can Could Would Should Will Shall May Might Must"
-    " Let Let's Today Tonight Tomorrow Yesterday Morning Night Happy Good Great New Best All Some Any Every One"
-    " Two First Last Next After Before At On In Of For With From To By As Up Out Off About Love Well Now Then Also"
-    " Monday Tuesday Wednesday Thursday Friday Saturday Sunday RT".split()
+    [
+        "The", "A", "An", "I", "I'm", "I've", "I'll", "It", "It's", "Its", "This", "That", "These", "Those",
+        "There", "Here", "We", "Our", "Us", "You", "Your", "My", "Me", "He", "She", "His", "Her", "They", "Their",
+        "Them", "What", "When", "Where", "Why", "How", "Who", "Which", "If", "So", "But", "And", "Or", "Not",
+        "No", "Yes", "Oh", "Ok", "Okay", "Lol", "Omg", "Thanks", "Thank", "Please", "Just", "Do", "Don't", "Did",
+        "Is", "Are", "Was", "Were", "Be", "Been", "Have", "Has", "Had", "Can", "Could", "Would", "Should", "Will",
+        "Shall", "May", "Might", "Must", "Let", "Let's", "Today", "Tonight", "Tomorrow", "Yesterday", "Morning",
+        "Night", "Happy", "Good", "Great", "New", "Best", "All", "Some", "Any", "Every", "One", "Two", "First",
+        "Last", "Next", "After", "Before", "At", "On", "In", "Of", "For", "With", "From", "To", "By", "As", "Up",
+        "Out", "Off", "About", "Love", "Well", "Now", "Then", "Also", "Monday", "Tuesday", "Wednesday",
+        "Thursday", "Friday", "Saturday", "Sunday", "RT"
+    ]
 )
 _TRIM_END = re.compile(r"(?:['’]s?|[\s,.;:!?)\]\"'’-])+$")
 _TRIM_START = re.compile(r"^[\s@#(\[\"'‘“-]+")
@@ -94,7 +100,10 @@ def may_name(text: str) -> bool:
 
 
 # Words the model sometimes takes into a name: greetings and thanks before it.
-_LEADING = re.compile(r"^(?:(?:hi|hey|hello|dear|congrats|congratulations|thanks|thank you|cheers|welcome|rip|go|ok)\b[\s,!]*)+", re.I)
+_LEADING = re.compile(
+    r"^(?:(?:hi|hey|hello|dear|congrats|congratulations|thanks|thank you|cheers|welcome|rip|go|ok)\b[\s,!]*)+",
+    re.IGNORECASE,
+)
 
 
 def _clean(label: str, text: str, start: int, end: int) -> Entity | None:
