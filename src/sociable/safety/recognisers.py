@@ -106,7 +106,26 @@ _NINO = Guard(
         r"(?:(\s?)\d{2}\1\d{2}\1\d{2}\1|\d{6}\s?)[A-D]\b"
     )
 )
-_PHONE = Guard(re.compile(r"(?:\+44\s?(?:\(0\)\s?)?|(?<![\w+])0)[1-9](?:[\s-]?\d){8,9}(?!\d)"))
+_PHONE = Guard(re.compile(r"(?:\+44\s?(?:\(0\)\s?)?|(?<![\w+])0)[1-9](?:[\s.-]?\d){8,9}(?!\d)"))
+# North American numbers: (212) 555-0142, 212-555-0142, 212.555.0142, +1 212 555 0142, 1-800-555-0199.
+_NANP = Guard(
+    re.compile(
+        r"(?<![\w+.-])(?:\+?1[\s.-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}([\s.-]))[2-9]\d{2}[\s.-]\d{4}(?![\w-]|[.,]\d)"
+    )
+)
+# Other international numbers written with their country code: +33 1 42 68 53 00, +49 (0)30 1234567, 0049 30 …
+_INTERNATIONAL = Guard(
+    re.compile(r"(?<![\w+])(?:\+|00)(?!44|1\b)[1-9]\d{0,2}(?:[\s.-]?\(0\))?(?:[\s.-]?\(?\d{1,5}\)?){2,6}(?![\w-]|[.,]\d)")
+)
+# Any number of 7 to 13 digits, grouped, right after a word that says it is a phone number.
+_CUED_PHONE = Guard(
+    re.compile(
+        r"\b(?:phone|tel|telephone|mobile|mob|cell|call|ring|text|whatsapp|fax|number)\b(?:\s?(?:no|number|is|me|on|at)\.?)*"
+        r"[\s:.#-]{0,3}(?P<number>\(?\d[\d().\s-]{5,16}\d)(?![\w-]|[.,]\d)",
+        re.IGNORECASE,
+    )
+)
+_NANP_SERVICE = ("800", "888", "877", "866", "855", "844", "833", "900")
 _EMAIL = Guard(re.compile(r"(?<![\w.+-])([A-Za-z0-9][\w.+-]*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"))
 _GENERIC_MAILBOX = re.compile(
     r"^(?:info|enquiries|enquiry|admin|contact|hello|office|reception|referrals?|press|media|comms|communications"
@@ -118,15 +137,36 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
+_DATE_SHAPED = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 _DATE = guarded(
     r"(?<![\w/.-])(?:(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4}|\d{2})(?![\w/])"
+    r"|(?P<y4>(?:19|20)\d{2})-(?P<m4>[01]?\d)-(?P<d4>[0-3]?\d)(?![\w/])"
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+'?(?P<y2>\d{{4}}|\d{{2}})\b"
     rf"|{_MONTH}\s+(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y3>\d{{4}})\b)"
 )
 _DOB_CUE = guarded(r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?|birthdate|b\. ?)\W{0,6}(?:(?:is|was|of|:)\W{0,3})?$")
 _SELF_DOB = guarded(r"\b(?:my|i was)\b[^.!?]{0,20}$")
+_SELF_AFTER = re.compile(r"\b(?:my (?:birthday|bday|birthdate)|I turn(?:ed)?|I'?m turning)\b", re.IGNORECASE)
+# A date-of-birth cue a little earlier ("DOB? It's 6/24/1991", "date of birth on the form was 2.3.51").
+_DOB_EARLIER = guarded(r"\b(?:d\.?o\.?b|date of birth|birth ?date|born)\b")
+_EARLIER_WINDOW = 60
 
 _SERVICE_PREFIXES = ("03", "080", "084", "087", "09", "0500", "055", "056")
+
+
+_PHONE_CUE = guarded(r"\b(?:phone|tel|telephone|mobile|mob|cell|call|ring|text|whatsapp|fax|contact)\b")
+
+
+def _phone_shaped(scan: Scan, start: int, value: str) -> bool:
+    """A ten-digit number written as a phone number: after "+1"/"1-", with a phone word just before, or in
+    the North American 3-3-4 shape with hyphens (NHS numbers are usually written with spaces)."""
+    text = scan.text
+    before = text[max(0, start - 25) : start]
+    if re.search(r"(?:\+|\b)1[\s.-]?$", before):
+        return True
+    if _PHONE_CUE.search(scan, before) is not None:
+        return True
+    return "-" in value and _NANP.search(scan, value) is not None
 
 
 def nhs_like_numbers(post: str | Scan) -> Iterator[Hit]:
@@ -144,6 +184,8 @@ def nhs_like_numbers(post: str | Scan) -> Iterator[Hit]:
         elif is_hc_number(d) and not _NHS_WORD.search(scan, around):
             yield Hit("hc", m.start(), m.end(), m.group(), confirmed=confirmed)
         elif is_nhs_number(d) and (confirmed or not d.startswith(("0", "5"))):
+            if not confirmed and _phone_shaped(scan, m.start(), m.group()):
+                continue  # a phone number that happens to pass the check digit: the phone recogniser has it
             yield Hit("nhs", m.start(), m.end(), m.group(), confirmed=confirmed)
 
 
@@ -163,14 +205,34 @@ def ni_numbers(post: str | Scan) -> Iterator[Hit]:
 
 
 def phone_numbers(post: str | Scan) -> Iterator[Hit]:
-    """UK phone numbers; published service ranges (03, 080, 084, 087, 09) are marked not personal."""
-    for m in _PHONE.finditer(as_scan(post)):
+    """Phone numbers as people write them: UK (published service ranges, 03, 080, 084, 087 and 09, are
+    marked not personal), North American (toll-free 8xx not personal), international with a country
+    code, and any grouped number right after "phone", "call", "text"…"""
+    scan = as_scan(post)
+    found: list[Hit] = []
+    for m in _PHONE.finditer(scan):
         national = "0" + _digits(m.group())[2:] if m.group().startswith("+") else _digits(m.group())
         if national.startswith("00"):
             national = national[1:]
         if len(national) not in (10, 11):
             continue
-        yield Hit("phone", m.start(), m.end(), m.group(), personal=not national.startswith(_SERVICE_PREFIXES))
+        found.append(Hit("phone", m.start(), m.end(), m.group(), personal=not national.startswith(_SERVICE_PREFIXES)))
+    for m in _NANP.finditer(scan):
+        digits = _digits(m.group())
+        area = digits[-10:-7]
+        found.append(Hit("phone", m.start(), m.end(), m.group(), personal=area not in _NANP_SERVICE))
+    for m in _INTERNATIONAL.finditer(scan):
+        value = m.group().rstrip(" .-")
+        if 8 <= len(_digits(value)) <= 15:
+            found.append(Hit("phone", m.start(), m.start() + len(value), value))
+    for m in _CUED_PHONE.finditer(scan):
+        value = m.group("number").rstrip(" .-(")
+        if value.count("(") != value.count(")"):
+            value = value.strip("()")
+        start = m.start("number") + m.group("number").index(value)
+        if 7 <= len(_digits(value)) <= 13 and not _DATE_SHAPED.fullmatch(value):
+            found.append(Hit("phone", start, start + len(value), value))
+    yield from drop_overlaps(sorted(found, key=lambda h: (h.start, -(h.end - h.start)))) if len(found) > 1 else found
 
 
 def emails(post: str | Scan) -> Iterator[Hit]:
@@ -181,7 +243,8 @@ def emails(post: str | Scan) -> Iterator[Hit]:
 
 
 def _valid_date(day: int, month: int) -> bool:
-    return 1 <= day <= 31 and 1 <= month <= 12
+    """A day and month that make a date either way round (day/month, or the US month/day)."""
+    return (1 <= day <= 31 and 1 <= month <= 12) or (1 <= month <= 31 and 1 <= day <= 12)
 
 
 def dates(post: str | Scan) -> Iterator[Hit]:
@@ -189,21 +252,30 @@ def dates(post: str | Scan) -> Iterator[Hit]:
     for m in _DATE.finditer(as_scan(post)):
         if m.group("d") is not None and not _valid_date(int(m.group("d")), int(m.group("m"))):
             continue
+        if m.group("y4") is not None and not (1 <= int(m.group("m4")) <= 12 and 1 <= int(m.group("d4")) <= 31):
+            continue
         yield Hit("date", m.start(), m.end(), m.group())
 
 
 def dates_of_birth(post: str | Scan) -> Iterator[Hit]:
     """Dates with a date-of-birth cue just before them ("DOB", "born on"), not the author's own."""
     scan = as_scan(post)
-    if not _DOB_CUE.possible(scan):
+    if not _DOB_CUE.possible(scan) and not _DOB_EARLIER.possible(scan):
         return
     text = scan.text
     for hit in dates(scan):
         before = text[max(0, hit.start - 24) : hit.start]
         cue = _DOB_CUE.search(scan, before)
         if cue is None:
-            continue
+            earlier = text[max(0, hit.start - _EARLIER_WINDOW) : hit.start]
+            found = list(_DOB_EARLIER.pattern.finditer(earlier))
+            if not found or _DATE_SHAPED.search(earlier[found[-1].end() :]):
+                continue
+            cue = found[-1]
+            before = earlier
         if _SELF_DOB.search(scan, text[max(0, hit.start - 40) : hit.start - len(before) + cue.start()]):
+            continue
+        if _SELF_AFTER.search(text, hit.end, hit.end + 40):
             continue
         yield Hit("dob", hit.start, hit.end, hit.text, confirmed=True)
 
@@ -215,8 +287,10 @@ def identifiers(post: str | Scan) -> list[Hit]:
         return []
     hits: list[Hit] = []
     # Each recogniser finds nothing when the prefilter rules its pattern out, so it is not called then.
+    done: set[Callable[[Scan], Iterator[Hit]]] = set()
     for guard, recognise in _RECOGNISERS:
-        if guard.possible(scan):
+        if recognise not in done and guard.possible(scan):
+            done.add(recognise)
             hits += recognise(scan)
     return drop_overlaps(hits) if len(hits) > 1 else hits
 
@@ -225,9 +299,13 @@ _RECOGNISERS: tuple[tuple[Guard, Callable[[Scan], Iterator[Hit]]], ...] = (
     (_TEN_DIGITS, nhs_like_numbers),
     (_NINO, ni_numbers),
     (_DOB_CUE, dates_of_birth),
+    (_DOB_EARLIER, dates_of_birth),
     (_POSTCODE, postcodes),
     (_EMAIL, emails),
     (_PHONE, phone_numbers),
+    (_NANP, phone_numbers),
+    (_INTERNATIONAL, phone_numbers),
+    (_CUED_PHONE, phone_numbers),
 )
 
 
