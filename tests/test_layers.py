@@ -14,6 +14,8 @@ The packages, from the top (what users run) to the bottom (plain values):
       ↓
     sources             readers and mappers of platform formats; they hand records to the store
       ↓
+    text                words to vectors and the small trained models over them (no store, no analyses);
+      ↓                 a side layer beside store and sources: analyses, safety and above may use it
     model, errors       plain records and the exceptions every layer raises (model may import errors)
 
     simulate            a side package for synthetic data: it may use model, errors and sources only,
@@ -42,12 +44,13 @@ ALLOWED: dict[str, set[str]] = {
     "sources": _BASE,
     "simulate": _BASE | {"sources"},
     "store": _BASE | {"sources"},
-    "analyses": _BASE | {"sources", "store", "safety"},
-    "safety": _BASE | {"sources", "store", "analyses"},
-    "reports": _BASE | {"sources", "store", "analyses", "safety"},
-    "library": _BASE | {"sources", "store", "analyses", "safety", "reports"},
-    "web": _BASE | {"sources", "store", "analyses", "safety", "reports", "library"},
-    "cli": _BASE | {"sources", "store", "analyses", "safety", "reports", "library", "web", "simulate"},
+    "text": _BASE,
+    "analyses": _BASE | {"sources", "store", "safety", "text"},
+    "safety": _BASE | {"sources", "store", "analyses", "text"},
+    "reports": _BASE | {"sources", "store", "analyses", "safety", "text"},
+    "library": _BASE | {"sources", "store", "analyses", "safety", "reports", "text"},
+    "web": _BASE | {"sources", "store", "analyses", "safety", "reports", "library", "text"},
+    "cli": _BASE | {"sources", "store", "analyses", "safety", "reports", "library", "web", "simulate", "text"},
 }
 ROOT = "__init__"  # the package root, sociable/__init__.py
 ROOT_NAMES = {"__version__"}  # what any module may import from the root
