@@ -54,13 +54,13 @@ def test_corpus_is_large_varied_and_split_by_hash() -> None:
 def test_corpus_lines_are_checked(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "text": "x", "labels": ["R99"], "profession": "nurse", "note": "flag: x"}\n')
-    with pytest.raises(CorpusError, match=r"line 1 of bad.jsonl has labels \['R99'\]"):
+    with pytest.raises(CorpusError, match=r"line 1 of bad\.jsonl has labels \['R99'\]"):
         read_corpus([bad])
     bad.write_text('{"id": "a", "text": "x", "labels": [], "profession": "nurse", "note": "flag: x"}\n')
     with pytest.raises(CorpusError, match="a 'flag' note needs labels"):
         read_corpus([bad])
     bad.write_text('{"id": "a", "text": "x"\n')
-    with pytest.raises(CorpusError, match="line 1 of bad.jsonl is not JSON"):
+    with pytest.raises(CorpusError, match=r"line 1 of bad\.jsonl is not JSON"):
         read_corpus([bad])
 
 
@@ -69,8 +69,10 @@ def test_model_file_matches_its_features_and_has_a_card() -> None:
     assert learned.classes == CATEGORIES
     assert learned.thresholds.shape == (len(CATEGORIES),)
     assert np.all((learned.thresholds > 0) & (learned.thresholds < 1))
-    assert learned.head.dims == 384 + learned.spec.lexical_dims or learned.head.dims > learned.spec.lexical_dims
+    from sociable.text import dimensions
     from sociable.text.static import MODEL_DIR
+
+    assert learned.head.dims == dimensions() + learned.spec.lexical_dims
 
     card = (MODEL_DIR / f"{MODEL_NAME}.md").read_text(encoding="utf-8")
     assert "Trained on" in card and "held-out" in card

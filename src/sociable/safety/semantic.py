@@ -1,7 +1,7 @@
 """The learned side of the checker for R3–R13: one logistic head per category over sentence vectors.
 
 A post's features are its sentence vector from the shared text layer (`sociable.text.embed`) and a
-few cheap lexical ones: which of the checker's word lists occur, which rules fire, whether it
+few cheap lexical ones: which of the checker's word lists occur, whether it
 @-mentions someone, and hashed words and word pairs. The head (`text/models/safety-categories.npz`,
 trained by `python -m sociable.safety.train` on the corpus in data/corpus) gives a probability per
 category; each category has a threshold chosen on the corpus's dev part. A rule's explicit phrase is
