@@ -120,32 +120,37 @@ def _timed(texts: Sequence[str], learned: bool) -> tuple[list[CheckResult], floa
 
 def print_tweets(tasks: dict[str, list[str]], verbose: bool) -> None:
     print(f"\n## Ordinary public tweets (TweetEval test splits, commit {TWEETEVAL[1][:7]})\n")
-    print("| task | tweets | learned: flagged | rules: flagged | learned: categories flagged |")
-    print("|---|---|---|---|---|")
-    totals = {True: [0, 0], False: [0, 0]}
+    print("| task | tweets | learned: flagged | learned: R3–R13 | rules: flagged | rules: R3–R13 "
+          "| learned: categories |")
+    print("|---|---|---|---|---|---|---|")
+    totals = {True: [0, 0, 0], False: [0, 0, 0]}
     timing = {True: [0, 0.0], False: [0, 0.0]}
     examples = []
     for task, texts in tasks.items():
-        row = {}
+        row, semantic = {}, {}
         for learned in (True, False):
             results, seconds = _timed(texts, learned)
             timing[learned][0] += len(texts)
             timing[learned][1] += seconds
             flagged = [r for r in results if r.flagged]
             row[learned] = flagged
+            semantic[learned] = sum(1 for r in results if _categories(r))
             if task not in ABUSIVE_TASKS:
                 totals[learned][0] += len(flagged)
                 totals[learned][1] += len(texts)
+                totals[learned][2] += semantic[learned]
         cats = Counter(f.category for r in row[True] for f in r.findings if f.severity in FLAGS)
         print(f"| {task} | {len(texts):,} | {len(row[True])} ({len(row[True]) / len(texts):.2%}) | "
+              f"{semantic[True]} ({semantic[True] / len(texts):.2%}) | "
               f"{len(row[False])} ({len(row[False]) / len(texts):.2%}) | "
+              f"{semantic[False]} ({semantic[False] / len(texts):.2%}) | "
               + ", ".join(f"{c} {n}" for c, n in sorted(cats.items(), key=lambda kv: int(kv[0][1:]))) + " |")
         if task not in ABUSIVE_TASKS:
             examples += [r for r in row[True] if r.flagged]
     for learned in (True, False):
-        n, total = totals[learned]
+        n, total, r3_13 = totals[learned]
         print(f"\nNon-abusive tasks together, {'learned' if learned else 'rules'}: {n} of {total:,} flagged "
-              f"({n / max(1, total):.2%}).", end="")
+              f"({n / max(1, total):.2%}), {r3_13} for R3–R13 ({r3_13 / max(1, total):.2%}).", end="")
     print("\n\n| checker | posts | seconds | posts/s |\n|---|---|---|---|")
     for learned in (True, False):
         n, seconds = timing[learned]

@@ -144,7 +144,7 @@ class SemanticModel:
         if len(spans) <= 1:
             return spans[0] if spans else (0, len(text))
         scans = [Scan(text[s:e]) for s, e in spans]
-        hits = [list(run_rules(scan)) for scan in scans]
+        hits = [list(run_rules(scan)) if self.spec.rules else [] for scan in scans]
         column = self.classes.index(category)
         scores = self.probabilities(scans, hits)[:, column]
         return spans[int(np.argmax(scores))]

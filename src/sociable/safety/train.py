@@ -11,6 +11,7 @@ weights. Training needs scikit-learn (`pip install -e '.[train]'`); using the mo
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -27,10 +28,15 @@ from sociable.safety.prefilter import Scan
 from sociable.safety.rules import RuleHit, run_rules
 from sociable.safety.semantic import CUE_LISTS, HASH_BUCKETS, MODEL_NAME, FeatureSpec, lexical_features
 
-C_GRID = (8.0, 16.0, 32.0)
+C_GRID = (16.0,)
 SCALE_GRID = (1.0,)
 THRESHOLDS = tuple(round(float(t), 3) for t in np.arange(0.10, 0.96, 0.025))
 FLOORS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)  # a rule never stands against a head sure it is wrong
+TWEETEVAL = ("cardiffnlp+tweeteval", "4fbd22cd78421f05b1ecdb4fc5725bc7a7bd8f66")
+# Public tweets from TweetEval's *train* splits, as ordinary posts for training only (never for
+# choices or figures): the abusive tasks only their tweets labelled not abusive (label 0).
+BACKGROUND_TASKS = ("emoji", "emotion", "irony", "hate", "offensive")
+BACKGROUND_PER_TASK = 2000
 NEAR_MISS_CAP = 0.03  # dev near misses flagged above this share cost the objective dearly
 
 
@@ -47,16 +53,37 @@ class Prepared:
     split: np.ndarray
 
 
-def prepare_corpus(examples: Sequence[Example]) -> Prepared:
+def background_tweets() -> list[str]:
+    """Up to BACKGROUND_PER_TASK tweets a task from TweetEval's train splits (empty when absent)."""
+    folder = Path(os.environ.get("SOCIABLE_DATA", ".data")) / TWEETEVAL[0] / "datasets"
+    if not folder.is_dir():
+        print(f"TweetEval is absent ({folder}): training on the corpus alone. Get it with `git clone "
+              f"https://github.com/cardiffnlp/tweeteval` at commit {TWEETEVAL[1]} into "
+              f"{folder.parent}, or set SOCIABLE_DATA.", file=sys.stderr)
+        return []
+    tweets: list[str] = []
+    for task in BACKGROUND_TASKS:
+        texts = (folder / task / "train_text.txt").read_text(encoding="utf-8").splitlines()
+        labels = (folder / task / "train_labels.txt").read_text(encoding="utf-8").splitlines()
+        keep = [t.strip() for t, label in zip(texts, labels, strict=False)
+                if t.strip() and (task not in ("hate", "offensive") or label.strip() == "0")]
+        tweets += keep[:BACKGROUND_PER_TASK]
+    return tweets
+
+
+def prepare_corpus(examples: Sequence[Example], background: Sequence[str] = ()) -> Prepared:
     from sociable.text import embed
 
     prepare()
-    scans = [Scan(e.text) for e in examples]
+    extra = tuple(Example(f"tweet{i}", text, (), "", "ordinary: public tweet", "tweeteval")
+                  for i, text in enumerate(background))
+    everything = tuple(examples) + extra
+    scans = [Scan(e.text) for e in everything]
     hits = [list(run_rules(scan)) for scan in scans]
-    truth = np.array([[c in e.labels for c in CATEGORIES] for e in examples], dtype=bool)
+    truth = np.array([[c in e.labels for c in CATEGORIES] for e in everything], dtype=bool)
     fired = np.array([[any(h.rule.category == c for h in post) for c in CATEGORIES] for post in hits], dtype=bool)
-    return Prepared(tuple(examples), embed([e.text for e in examples]), scans, hits, truth, fired,
-                    np.array([e.split for e in examples]))
+    split = np.array([e.split for e in examples] + ["background"] * len(extra))
+    return Prepared(everything, embed([e.text for e in everything]), scans, hits, truth, fired, split)
 
 
 def _spec(scale: float) -> FeatureSpec:
@@ -131,7 +158,7 @@ def _fit(data: Prepared, c: float, scale: float) -> Fit:
 
     spec = _spec(scale)
     x = _features(data, spec)
-    train = data.split == "train"
+    train = (data.split == "train") | (data.split == "background")
     dev = data.split == "dev"
     labels = [list(e.labels) for e, keep in zip(data.examples, train, strict=True) if keep]
     head = train_head(MODEL_NAME, x[train], labels, CATEGORIES, kind="sigmoid", c=c, balanced=True,
@@ -176,8 +203,10 @@ def _commit() -> str:
 
 
 def _card(fit: Fit, data: Prepared, figures: dict[str, dict[str, Any]], grid: list[tuple[float, float, float]]) -> str:
-    counts = Counter((e.split, e.kind) for e in data.examples)
-    per_split = Counter((e.split, c) for e in data.examples for c in e.labels)
+    ours = [(e, str(split)) for e, split in zip(data.examples, data.split, strict=True) if split != "background"]
+    background = len(data.examples) - len(ours)
+    counts = Counter((split, e.kind) for e, split in ours)
+    per_split = Counter((split, c) for e, split in ours for c in e.labels)
     lines = [
         f"# {MODEL_NAME}: the checker's learned categories R3–R13",
         "",
@@ -190,7 +219,7 @@ def _card(fit: Fit, data: Prepared, figures: dict[str, dict[str, Any]], grid: li
         "",
         "## Trained on",
         "",
-        f"{len(data.examples)} short posts written for sociable in the voice of nurses, midwives, doctors, social",
+        f"{len(ours)} short posts written for sociable in the voice of nurses, midwives, doctors, social",
         "workers, care and support workers, paramedics and EMTs, HCAs, students, pharmacists and therapists",
         "(UK and US spelling, slang, typos, emoji, sarcasm, hashtags), split by a hash of the id:",
         "",
@@ -201,6 +230,11 @@ def _card(fit: Fit, data: Prepared, figures: dict[str, dict[str, Any]], grid: li
         lines.append(f"| {s} | {counts[(s, 'flag')]} | {counts[(s, 'near miss')]} | {counts[(s, 'ordinary')]} | "
                      + " | ".join(str(per_split[(s, c)]) for c in CATEGORIES) + " |")
     lines += [
+        "",
+        f"Beside them, {background} public tweets from TweetEval's train splits (commit {TWEETEVAL[1][:7]}; up to",
+        f"{BACKGROUND_PER_TASK} a task from {', '.join(BACKGROUND_TASKS)}, the last two only tweets labelled not",
+        "hate / not offensive) were added to `train` as ordinary posts, so that everyday public text is seen",
+        "as quiet. They are used for fitting only; TweetEval's test splits are only measured.",
         "",
         "Weights were fitted on `train` only. On `dev` the run chose the regularisation C and the lexical",
         f"scale (grid C {list(C_GRID)}, scale {list(SCALE_GRID)}), a threshold per category and the floor a",
@@ -238,7 +272,7 @@ def train(out_dir: Path | None = None, quiet: bool = False) -> Path:
     from sociable.text import save_head
     from sociable.text.static import MODEL_DIR
 
-    data = prepare_corpus(corpus())
+    data = prepare_corpus(corpus(), background_tweets())
     fits = []
     for c in C_GRID:
         for scale in SCALE_GRID:
@@ -249,7 +283,8 @@ def train(out_dir: Path | None = None, quiet: bool = False) -> Path:
     best = max(fits, key=lambda f: (round(f.dev_score, 4), -f.c))
     head = best.head
     meta = dict(head.meta) | {"rule_floors": {c: float(f) for c, f in zip(CATEGORIES, best.floors, strict=True)},
-                              "c": best.c, "corpus_posts": len(data.examples)}
+                              "c": best.c, "corpus_posts": int((data.split != "background").sum()),
+                              "background_tweets": int((data.split == "background").sum())}
     figures = {s: scores(data, best, s) for s in ("dev", "heldout")}
     meta["figures"] = figures
     from dataclasses import replace
