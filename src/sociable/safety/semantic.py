@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sociable.safety.lexicon import has, load_yaml
+from sociable.safety.lexicon import cue, load_yaml
 from sociable.safety.prefilter import Scan, as_scan
 from sociable.safety.rules import RuleHit, run_rules
 
@@ -74,13 +74,14 @@ def _hashed(text: str, buckets: int) -> list[int]:
 def lexical_features(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], spec: FeatureSpec) -> np.ndarray:
     """The cheap features of each post: word lists present, rules fired, an @-mention, hashed words."""
     out = np.zeros((len(scans), spec.lexical_dims), dtype=np.float32)
+    guards = [cue(name) for name in spec.cues]
     rule_index = {rule_id: i for i, rule_id in enumerate(spec.rules)}
     base_rules = len(spec.cues)
     mention = base_rules + len(spec.rules)
     base_hash = mention + 1
     for row, (scan, post_hits) in enumerate(zip(scans, hits, strict=True)):
-        for col, name in enumerate(spec.cues):
-            if has(scan, name):
+        for col, guard in enumerate(guards):
+            if guard.search(scan) is not None:
                 out[row, col] = 1.0
         for hit in post_hits:
             col = rule_index.get(hit.rule.id)
