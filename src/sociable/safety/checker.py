@@ -147,7 +147,7 @@ def _category_findings(
         p = float(proba[j])
         if mine and p >= learned.floors[j]:
             findings += [_rule_finding(hit, profession) for hit in mine]
-        elif p >= learned.thresholds[j]:
+        elif p >= learned.thresholds[j] and not any(has(scan, name) for name in category_texts()[category].unless):
             findings.append(_model_finding(scan.text, category, profession))
     findings += [_rule_finding(hit, profession) for hit in hits if hit.rule.category not in learned.classes]
     return findings

@@ -68,7 +68,7 @@ def _hashed(text: str, buckets: int) -> list[int]:
     """Buckets of the post's lower-cased words and word pairs (a stable hash, so runs agree)."""
     words = _WORD.findall(text.lower())
     grams = words + [f"{a} {b}" for a, b in pairwise(words)]
-    return sorted({zlib.crc32(g.encode("utf-8")) % buckets for g in grams})
+    return sorted({zlib.crc32(g.encode("utf-8", "replace")) % buckets for g in grams})
 
 
 def lexical_features(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], spec: FeatureSpec) -> np.ndarray:
@@ -96,11 +96,20 @@ def lexical_features(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], s
     return out
 
 
+def _encodable(text: str) -> str:
+    """The text with lone surrogates (which the tokenizer refuses) replaced by "?"."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def features(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], spec: FeatureSpec) -> np.ndarray:
     """Sentence vectors beside the lexical features, one row per post."""
     from sociable.text import embed
 
-    vectors = embed([scan.text for scan in scans])
+    vectors = embed([_encodable(scan.text) for scan in scans])
     return np.hstack([vectors, lexical_features(scans, hits, spec)]).astype(np.float32)
 
 
@@ -111,13 +120,15 @@ class CategoryText:
     severity: str
     why: str
     suggestion: str
+    unless: tuple[str, ...] = ()
 
 
 @cache
 def category_texts() -> dict[str, CategoryText]:
     """The reason and suggestion of a model finding, by category (data/semantic.yaml)."""
     data = load_yaml("semantic.yaml")["categories"]
-    return {c: CategoryText(str(v["severity"]), str(v["why"]), str(v["suggestion"])) for c, v in data.items()}
+    return {c: CategoryText(str(v["severity"]), str(v["why"]), str(v["suggestion"]), tuple(v.get("unless", ())))
+            for c, v in data.items()}
 
 
 class SemanticModel:
