@@ -84,9 +84,9 @@ def lexical_features(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], s
             if guard.search(scan) is not None:
                 out[row, col] = 1.0
         for hit in post_hits:
-            col = rule_index.get(hit.rule.id)
-            if col is not None:
-                out[row, base_rules + col] = 1.0
+            rule_col = rule_index.get(hit.rule.id)
+            if rule_col is not None:
+                out[row, base_rules + rule_col] = 1.0
         if _MENTION.search(scan.text):
             out[row, mention] = 1.0
         buckets = _hashed(scan.text, spec.buckets)

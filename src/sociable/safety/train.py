@@ -103,7 +103,8 @@ def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 def _post_level(pred: np.ndarray, truth: np.ndarray, near: np.ndarray) -> tuple[float, float, float]:
     """Flag F1 (any category), macro F1 over categories, and the share of near misses flagged."""
-    flagged, wanted = pred.any(axis=1), truth.any(axis=1)
+    flagged: np.ndarray = np.asarray(pred.any(axis=1))
+    wanted: np.ndarray = np.asarray(truth.any(axis=1))
     flag = _f1(int((flagged & wanted).sum()), int((flagged & ~wanted).sum()), int((~flagged & wanted).sum()))[2]
     macro = float(np.mean([_f1(int((pred[:, j] & truth[:, j]).sum()), int((pred[:, j] & ~truth[:, j]).sum()),
                                    int((~pred[:, j] & truth[:, j]).sum()))[2] for j in range(truth.shape[1])]))
@@ -182,7 +183,8 @@ def scores(data: Prepared, fit: Fit, split: str) -> dict[str, Any]:
         tp, fp, fn = (int((pred[:, j] & truth[:, j]).sum()), int((pred[:, j] & ~truth[:, j]).sum()),
                       int((~pred[:, j] & truth[:, j]).sum()))
         per[c] = dict(zip(("precision", "recall", "f1"), _f1(tp, fp, fn), strict=True)) | {"support": tp + fn}
-    flagged, wanted = pred.any(axis=1), truth.any(axis=1)
+    flagged: np.ndarray = np.asarray(pred.any(axis=1))
+    wanted: np.ndarray = np.asarray(truth.any(axis=1))
     kinds = np.array([e.kind for e, keep in zip(data.examples, rows, strict=True) if keep])
     flag = _f1(int((flagged & wanted).sum()), int((flagged & ~wanted).sum()), int((~flagged & wanted).sum()))
     near = kinds == "near miss"
