@@ -1,9 +1,18 @@
-"""`check(text)`: run every recogniser and rule over a post and return the verdict with findings."""
+"""`check(text)`: run every recogniser, rule and the learned categories over a post; return the verdict.
+
+Identifiers (R1) and jigsaw detail (R2) come from the recognisers. The categories R3–R13 come from
+the rules and the learned head together (`semantic.py`): a rule's explicit phrase is kept when the
+head does not rule its category out, and the head alone raises a category it is sure of, with the
+sentence it fired on as the span. `check_many` embeds posts in batches, so screening stays fast.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
+from itertools import islice
+
+import numpy as np
 
 from sociable.safety.findings import RANK, CheckResult, Finding, Severity, worst
 from sociable.safety.guidance import catalogue
@@ -13,7 +22,10 @@ from sociable.safety.names import needs_model, person_names
 from sociable.safety.ner import entities_many
 from sociable.safety.prefilter import Scan
 from sociable.safety.recognisers import Hit, identifiers
-from sociable.safety.rules import rules, run_rules
+from sociable.safety.rules import RuleHit, rules
+from sociable.safety.semantic import category_texts, model, rule_hits
+
+BATCH_POSTS = 512  # posts embedded together by check_many
 
 _ORG_CONTEXT = (
     r"\b(?:our (?:\w+ ){0,3}(?:service|line|clinic|team|office|number|helpline|centre)|call us|contact us|text us"
@@ -117,18 +129,39 @@ def _jigsaw_finding(scan: Scan, profession: str | None) -> Finding | None:
     )
 
 
-def _rule_findings(text: Scan, profession: str | None) -> list[Finding]:
-    findings = []
-    for hit in run_rules(text):
-        rule = hit.rule
-        severity: Severity = rule.severity  # type: ignore[assignment]
-        principles = catalogue().principles_for(rule.category, profession)
-        findings.append(
-            Finding(
-                rule.category, severity, hit.start, hit.end, hit.text, rule.why, principles, rule.suggestion, rule.id
-            )
-        )
+def _rule_finding(hit: RuleHit, profession: str | None) -> Finding:
+    rule = hit.rule
+    severity: Severity = rule.severity  # type: ignore[assignment]
+    principles = catalogue().principles_for(rule.category, profession)
+    return Finding(rule.category, severity, hit.start, hit.end, hit.text, rule.why, principles, rule.suggestion,
+                   rule.id)
+
+
+def _category_findings(
+    scan: Scan, profession: str | None, hits: Sequence[RuleHit], proba: np.ndarray | None
+) -> list[Finding]:
+    """R3–R13: rules the head does not rule out, and what the head raises on its own (None: rules only)."""
+    if proba is None:
+        return [_rule_finding(hit, profession) for hit in hits]
+    learned = model()
+    findings: list[Finding] = []
+    for j, category in enumerate(learned.classes):
+        mine = [hit for hit in hits if hit.rule.category == category]
+        p = float(proba[j])
+        if mine and p >= learned.floors[j]:
+            findings += [_rule_finding(hit, profession) for hit in mine]
+        elif p >= learned.thresholds[j] and not any(has(scan, name) for name in category_texts()[category].unless):
+            findings.append(_model_finding(scan.text, category, profession))
+    findings += [_rule_finding(hit, profession) for hit in hits if hit.rule.category not in learned.classes]
     return findings
+
+
+def _model_finding(text: str, category: str, profession: str | None) -> Finding:
+    start, end = model().best_sentence(text, category)
+    words = category_texts()[category]
+    severity: Severity = words.severity  # type: ignore[assignment]
+    principles = catalogue().principles_for(category, profession)
+    return Finding(category, severity, start, end, text[start:end], words.why, principles, words.suggestion, "model")
 
 
 def _merge(findings: list[Finding]) -> tuple[Finding, ...]:
@@ -141,45 +174,51 @@ def _merge(findings: list[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(kept, key=lambda f: (f.start, f.end, f.category)))
 
 
-def check(text: str, profession: str | None = None, *, id: str | None = None) -> CheckResult:
-    """Check one draft post; the verdict is the most severe finding ("ok" when there are none)."""
+def _result(
+    scan: Scan, profession: str | None, item_id: str | None, hits: Sequence[RuleHit], proba: np.ndarray | None
+) -> CheckResult:
+    findings: list[Finding] = _identifier_findings(scan, profession)
+    jigsaw = _jigsaw_finding(scan, profession)
+    if jigsaw is not None:
+        findings.append(jigsaw)
+    findings += _category_findings(scan, profession, hits, proba)
+    merged = _merge(findings) if findings else ()
+    return CheckResult(id=item_id, text=scan.text, verdict=worst(merged), findings=merged)
+
+
+def check(text: str, profession: str | None = None, *, id: str | None = None, learned: bool = True) -> CheckResult:
+    """Check one draft post; the verdict is the most severe finding ("ok" when there are none).
+
+    `learned=False` leaves the learned categories out (recognisers and rules only).
+    """
     if not isinstance(text, str):
         raise TypeError(f"check() needs the post as text, not {type(text).__name__}.")
     prepare()
     catalogue().bodies_for(profession)
     scan = Scan(text)
-    findings: list[Finding] = _identifier_findings(scan, profession)
-    jigsaw = _jigsaw_finding(scan, profession)
-    if jigsaw is not None:
-        findings.append(jigsaw)
-    findings += _rule_findings(scan, profession)
-    merged = _merge(findings) if findings else ()
-    return CheckResult(id=id, text=text, verdict=worst(merged), findings=merged)
+    hits = rule_hits([scan])
+    proba = model().probabilities([scan], hits)[0] if learned else None
+    return _result(scan, profession, id, hits[0], proba)
 
 
-_BATCH = 256
-
-
-def check_many(items: Iterable[tuple[str, str]], profession: str | None = None) -> Iterator[CheckResult]:
-    """Check many posts, given as (id, text) pairs, lazily and in order.
-
-    Posts are read in batches; the names model runs once per batch over the posts that need it
-    (care words and a capitalised word), which is several times quicker than one post at a time.
-    """
+def check_many(
+    items: Iterable[tuple[str, str]], profession: str | None = None, *, learned: bool = True,
+    batch: int = BATCH_POSTS,
+) -> Iterator[CheckResult]:
+    """Check many posts, given as (id, text) pairs, lazily and in order (embedded `batch` at a time)."""
     prepare()
-    batch: list[tuple[str, str]] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= _BATCH:
-            yield from _check_batch(batch, profession)
-            batch = []
-    if batch:
-        yield from _check_batch(batch, profession)
+    catalogue().bodies_for(profession)
+    pairs = iter(items)
+    while chunk := list(islice(pairs, batch)):
+        for _, text in chunk:
+            if not isinstance(text, str):
+                raise TypeError(f"check() needs the post as text, not {type(text).__name__}.")
+        named = [text for _, text in chunk if needs_model(text)]
+        if named:  # the names model once per batch; each check below finds its post's entities remembered
+            entities_many(named)
+        scans = [Scan(text) for _, text in chunk]
+        hits = rule_hits(scans)
+        proba = model().probabilities(scans, hits) if learned else None
+        for row, ((item_id, _), scan) in enumerate(zip(chunk, scans, strict=True)):
+            yield _result(scan, profession, item_id, hits[row], None if proba is None else proba[row])
 
-
-def _check_batch(batch: list[tuple[str, str]], profession: str | None) -> Iterator[CheckResult]:
-    texts = [text for _, text in batch if isinstance(text, str) and needs_model(text)]
-    if texts:
-        entities_many(texts)  # remembered, so each check below finds its post's entities at once
-    for item_id, text in batch:
-        yield check(text, profession, id=item_id)

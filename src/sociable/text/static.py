@@ -54,8 +54,10 @@ class StaticEmbedding:
         if lengths.sum() == 0:
             return out
         ids = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64, count=int(lengths.sum()))
-        rows = np.repeat(np.arange(len(texts)), lengths)
-        np.add.at(out, rows, self.vectors[ids])
+        # Each text's pieces are contiguous, so one reduceat sums them (much faster than np.add.at).
+        filled = np.flatnonzero(lengths)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[filled]
+        out[filled] = np.add.reduceat(self.vectors[ids], starts, axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)
         return out

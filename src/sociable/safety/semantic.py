@@ -1,0 +1,190 @@
+"""The learned side of the checker for R3–R13: one logistic head per category over sentence vectors.
+
+A post's features are its sentence vector from the shared text layer (`sociable.text.embed`) and a
+few cheap lexical ones: which of the checker's word lists occur, whether it
+@-mentions someone, and hashed words and word pairs. The head (`text/models/safety-categories.npz`,
+trained by `python -m sociable.safety.train` on the corpus in data/corpus) gives a probability per
+category; each category has a threshold chosen on the corpus's dev part. A rule's explicit phrase is
+kept as the finding when the head does not rule the category out (its probability is above the
+category's floor), so the rules supply exact spans and the head supplies judgement.
+
+When the head fires, the finding's span is the sentence it scores highest for that category.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from sociable.safety.lexicon import cue, load_yaml
+from sociable.safety.prefilter import Scan, as_scan
+from sociable.safety.rules import RuleHit, run_rules
+
+MODEL_NAME = "safety-categories"
+
+# The checker's word lists a post is described by (each present or not); kept in the model's card.
+CUE_LISTS: tuple[str, ...] = (
+    "attachment", "clinical_image", "image_safe", "metalinguistic", "derogatory_label", "ridicule", "insult",
+    "pile_on", "threat", "group", "service_user", "social_platform", "conduct_substance", "work_duty",
+    "unsafe_practice", "endorse_cue", "endorse_claim", "disclosure", "hypothetical", "staff_role", "patient",
+    "care_setting", "aggregate", "self_family",
+)
+HASH_BUCKETS = 4096
+_MENTION = re.compile(r"(?<!\w)@\w+")
+_WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSpec:
+    """How a post becomes a feature vector; stored in the model so inference matches training."""
+
+    cues: tuple[str, ...]
+    rules: tuple[str, ...]
+    buckets: int
+    lexical_scale: float
+
+    def to_meta(self) -> dict[str, Any]:
+        return {"cues": list(self.cues), "rules": list(self.rules), "buckets": self.buckets,
+                "lexical_scale": self.lexical_scale}
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> FeatureSpec:
+        return cls(tuple(meta["cues"]), tuple(meta["rules"]), int(meta["buckets"]), float(meta["lexical_scale"]))
+
+    @property
+    def lexical_dims(self) -> int:
+        return len(self.cues) + len(self.rules) + 1 + self.buckets
+
+
+def _hashed(text: str, buckets: int) -> list[int]:
+    """Buckets of the post's lower-cased words and word pairs (a stable hash, so runs agree)."""
+    words = _WORD.findall(text.lower())
+    grams = words + [f"{a} {b}" for a, b in pairwise(words)]
+    return sorted({zlib.crc32(g.encode("utf-8", "replace")) % buckets for g in grams})
+
+
+def lexical_features(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], spec: FeatureSpec) -> np.ndarray:
+    """The cheap features of each post: word lists present, rules fired, an @-mention, hashed words."""
+    out = np.zeros((len(scans), spec.lexical_dims), dtype=np.float32)
+    guards = [cue(name) for name in spec.cues]
+    rule_index = {rule_id: i for i, rule_id in enumerate(spec.rules)}
+    base_rules = len(spec.cues)
+    mention = base_rules + len(spec.rules)
+    base_hash = mention + 1
+    for row, (scan, post_hits) in enumerate(zip(scans, hits, strict=True)):
+        for col, guard in enumerate(guards):
+            if guard.search(scan) is not None:
+                out[row, col] = 1.0
+        for hit in post_hits:
+            rule_col = rule_index.get(hit.rule.id)
+            if rule_col is not None:
+                out[row, base_rules + rule_col] = 1.0
+        if _MENTION.search(scan.text):
+            out[row, mention] = 1.0
+        buckets = _hashed(scan.text, spec.buckets)
+        if buckets:
+            out[row, [base_hash + b for b in buckets]] = 1.0 / np.sqrt(len(buckets))
+    out *= spec.lexical_scale
+    return out
+
+
+def _encodable(text: str) -> str:
+    """The text with lone surrogates (which the tokenizer refuses) replaced by "?"."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def features(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], spec: FeatureSpec) -> np.ndarray:
+    """Sentence vectors beside the lexical features, one row per post."""
+    from sociable.text import embed
+
+    vectors = embed([_encodable(scan.text) for scan in scans])
+    return np.hstack([vectors, lexical_features(scans, hits, spec)]).astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryText:
+    """What a model finding says for one category."""
+
+    severity: str
+    why: str
+    suggestion: str
+    unless: tuple[str, ...] = ()
+
+
+@cache
+def category_texts() -> dict[str, CategoryText]:
+    """The reason and suggestion of a model finding, by category (data/semantic.yaml)."""
+    data = load_yaml("semantic.yaml")["categories"]
+    return {c: CategoryText(str(v["severity"]), str(v["why"]), str(v["suggestion"]), tuple(v.get("unless", ())))
+            for c, v in data.items()}
+
+
+class SemanticModel:
+    """The trained head with its feature description, thresholds and the floors kept rules need."""
+
+    def __init__(self, head: Any) -> None:
+        self.head = head
+        meta = head.meta
+        self.spec = FeatureSpec.from_meta(meta["features"])
+        self.classes: tuple[str, ...] = tuple(head.classes)
+        self.thresholds = np.asarray(head.thresholds, dtype=np.float32)
+        floors = meta.get("rule_floors", {})
+        self.floors = np.array([float(floors.get(c, 0.0)) for c in self.classes], dtype=np.float32)
+
+    def probabilities(self, scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]]) -> np.ndarray:
+        """One probability per post and category (rows x classes)."""
+        if not scans:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        scores: np.ndarray = self.head.scores(features(scans, hits, self.spec))
+        return scores
+
+    def best_sentence(self, text: str, category: str) -> tuple[int, int]:
+        """The span of the sentence the head scores highest for a category (the whole post if one)."""
+        spans = sentence_spans(text)
+        if len(spans) <= 1:
+            return spans[0] if spans else (0, len(text))
+        scans = [Scan(text[s:e]) for s, e in spans]
+        hits = [list(run_rules(scan)) if self.spec.rules else [] for scan in scans]
+        column = self.classes.index(category)
+        scores = self.probabilities(scans, hits)[:, column]
+        return spans[int(np.argmax(scores))]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Each sentence's (start, end), without the spaces around it."""
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        start, end = m.start(), m.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+@cache
+def model() -> SemanticModel:
+    """The shipped model, loaded once (the embedding table loads with the first post)."""
+    from sociable.text import load_head
+
+    return SemanticModel(load_head(MODEL_NAME))
+
+
+def rule_hits(scans: Sequence[Scan | str]) -> list[list[RuleHit]]:
+    """The rule hits of each post, found once and shared by the features and the findings."""
+    return [list(run_rules(as_scan(scan))) for scan in scans]
+

@@ -1,0 +1,154 @@
+"""The learned categories R3–R13: the corpus, the shipped model, and the checker with it, run for real."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sociable.safety import check, check_many
+from sociable.safety.corpus import CATEGORIES, CorpusError, corpus, part, read_corpus, split_of
+from sociable.safety.findings import FLAGS
+from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence_spans
+
+# Posts written for these tests (not in the corpus), each with the categories it should raise.
+FLAGGED = [
+    ("our new band 6 is a useless lazy cow and everyone on the ward knows it", "R7"),
+    ("to the relative who shouted at me today: I know your car and I know where you park", "R7"),
+    ("the foreign nurses on our unit can't speak proper English, ship them back", "R6"),
+    ("another frequent flyer junkie in cubicle 2, why do we even bother with these people", "R5"),
+    ("@kim_r91 that's definitely a chest infection, take your mum's leftover amoxicillin", "R9"),
+    ("the lovely patient from bay 3 added me on insta after discharge, we're going for drinks friday 😏", "R8"),
+    ("as a nurse this is the only vitamin I trust, use my code NURSE15 for 15% off", "R10"),
+    ("still drunk from last night and about to start the drug round lol", "R11"),
+]
+QUIET = [
+    "Can we stop calling people frequent flyers? They keep coming back because something isn't working",
+    "Bullying on wards is real. If it's happening to you, talk to your Freedom to Speak Up guardian",
+    "Overseas nurses hold the NHS together. Thank you for coming to care for us",
+    "If you're worried about a rash, NHS 111 can help you decide where to go",
+    "Lovely card from a family today, the chocolates went straight to the staff room",
+    "Thirteen hours, no break, feet destroyed. Home to bed",
+    "Let's all go to the beach this weekend, the sun is finally out",
+    "Congratulations to our ward manager on her promotion, so deserved",
+]
+
+
+def test_corpus_is_large_varied_and_split_by_hash() -> None:
+    rows = corpus()
+    assert len(rows) >= 3000
+    assert len({r.id for r in rows}) == len(rows)
+    kinds = Counter(r.kind for r in rows)
+    assert kinds["near miss"] >= 600 and kinds["ordinary"] >= 400
+    assert len({r.profession for r in rows}) >= 15
+    for split in ("train", "dev", "heldout"):
+        labels = Counter(label for r in part(split) for label in r.labels)  # type: ignore[arg-type]
+        assert all(labels[c] >= 5 for c in CATEGORIES), (split, labels)
+    assert {r.split for r in rows} == {"train", "dev", "heldout"}
+    assert all(r.split == split_of(r.id) for r in rows)
+    assert split_of("s0000000000") == split_of("s0000000000")
+
+
+def test_corpus_lines_are_checked(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "x", "labels": ["R99"], "profession": "nurse", "note": "flag: x"}\n')
+    with pytest.raises(CorpusError, match=r"line 1 of bad\.jsonl has labels \['R99'\]"):
+        read_corpus([bad])
+    bad.write_text('{"id": "a", "text": "x", "labels": [], "profession": "nurse", "note": "flag: x"}\n')
+    with pytest.raises(CorpusError, match="a 'flag' note needs labels"):
+        read_corpus([bad])
+    bad.write_text('{"id": "a", "text": "x"\n')
+    with pytest.raises(CorpusError, match=r"line 1 of bad\.jsonl is not JSON"):
+        read_corpus([bad])
+
+
+def test_model_file_matches_its_features_and_has_a_card() -> None:
+    learned = model()
+    assert learned.classes == CATEGORIES
+    assert learned.thresholds.shape == (len(CATEGORIES),)
+    assert np.all((learned.thresholds > 0) & (learned.thresholds < 1))
+    from sociable.text import dimensions
+    from sociable.text.static import MODEL_DIR
+
+    assert learned.head.dims == dimensions() + learned.spec.lexical_dims
+
+    card = (MODEL_DIR / f"{MODEL_NAME}.md").read_text(encoding="utf-8")
+    assert "Trained on" in card and "held-out" in card
+    assert set(category_texts()) == set(CATEGORIES)
+
+
+@pytest.mark.parametrize(("text", "category"), FLAGGED)
+def test_learned_checker_flags_what_rules_miss(text: str, category: str) -> None:
+    result = check(text)
+    assert result.flagged, result.to_dict()
+    found = [f for f in result.findings if f.category == category]
+    assert found, result.to_dict()
+    for f in found:
+        assert text[f.start : f.end] == f.text
+        assert f.principles and f.suggestion and f.why
+
+
+@pytest.mark.parametrize("text", QUIET)
+def test_near_misses_stay_quiet(text: str) -> None:
+    result = check(text)
+    assert not [f for f in result.findings if f.severity in FLAGS], result.to_dict()
+
+
+def test_span_is_the_sentence_the_model_fired_on() -> None:
+    text = "Great shift today, the team was brilliant. The new HCA is a thick lazy cow though, everyone hates her."
+    result = check(text)
+    bullying = [f for f in result.findings if f.category == "R7"]
+    assert bullying
+    assert bullying[0].text.startswith("The new HCA")
+    assert "Great shift" not in bullying[0].text
+
+
+def test_sentence_spans() -> None:
+    text = "  One. Two!  Three?\nfour"
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["One.", "Two!", "Three?", "four"]
+    assert sentence_spans("") == []
+
+
+def test_batches_agree_with_single_checks() -> None:
+    texts = [t for t, _ in FLAGGED] + QUIET
+    batched = list(check_many(((str(i), t) for i, t in enumerate(texts)), batch=5))
+    for i, (text, result) in enumerate(zip(texts, batched, strict=True)):
+        single = check(text, id=str(i))
+        assert result.to_dict() == single.to_dict()
+
+
+def test_rules_only_when_asked() -> None:
+    text = "our new band 6 is a useless lazy cow and everyone on the ward knows it"
+    assert check(text, learned=False).verdict == "ok"
+    assert check(text).flagged
+
+
+def test_output_shape_is_unchanged() -> None:
+    data = check("@kim_r91 that's definitely a chest infection, take your mum's leftover amoxicillin").to_dict()
+    assert set(data) == {"id", "verdict", "findings"}
+    assert all(set(f) == {"category", "severity", "start", "end", "text", "why", "principles", "suggestion"}
+               for f in data["findings"])
+
+
+def test_heldout_figures() -> None:
+    """The corpus part nothing was tuned on keeps the figures measured when the model was made.
+
+    These guard against regressions at the measured level (flag F1 0.77, near misses flagged 6.8 %);
+    the project's targets (0.85 and 5 %) are not met yet, see docs/validity.md.
+    """
+    rows = part("heldout")
+    results = list(check_many((r.id, r.text) for r in rows))
+    flagged = [any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings) for res in results]
+    tp = sum(1 for r, f in zip(rows, flagged, strict=True) if r.labels and f)
+    fp = sum(1 for r, f in zip(rows, flagged, strict=True) if not r.labels and f)
+    fn = sum(1 for r, f in zip(rows, flagged, strict=True) if r.labels and not f)
+    f1 = 2 * tp / (2 * tp + fp + fn)
+    near = [f for r, f in zip(rows, flagged, strict=True) if r.kind == "near miss"]
+    rules_only = [any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings)
+                  for res in check_many(((r.id, r.text) for r in rows), learned=False)]
+    rules_tp = sum(1 for r, f in zip(rows, rules_only, strict=True) if r.labels and f)
+    assert f1 >= 0.72, f1
+    assert sum(near) / len(near) <= 0.07
+    assert tp >= 2 * rules_tp  # the head at least doubles what the rules alone catch
