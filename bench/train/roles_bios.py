@@ -44,6 +44,7 @@ class Kind:
     titles: tuple[str, ...]
     wheres: tuple[str, ...] = ("",)
     passions: tuple[str, ...] = ("good care",)
+    suffixes: tuple[str, ...] = ()
 
 
 PROFESSIONALS = [
@@ -53,10 +54,12 @@ PROFESSIONALS = [
           "Pediatric nurse", "Peds RN", "NICU nurse", "Oncology nurse", "Nurse practitioner", "ANP", "FNP-C",
           "Clinical nurse specialist", "Theatre nurse", "Scrub nurse", "Mental health nurse", "LD nurse",
           "Community nurse", "Health visitor", "Nursing associate", "Chief nurse", "Matron", "Tissue viability nurse",
-          "BSN, RN", "MSN, APRN", "Travel nurse", "Hospice nurse", "Dialysis nurse", "Nurse consultant"),
+          "BSN, RN", "MSN, APRN", "Travel nurse", "Hospice nurse", "Dialysis nurse", "Nurse consultant", "Band 6",
+          "Band 7", "LPN", "CRNA", "Flight nurse"),
          ("on a surgical ward", "in A&E", "in the community", "in ICU", "at a children's hospital", "in primary care",
           "in the NHS", "on nights", "in oncology", "in a GP surgery", "in critical care", ""),
-         ("patient safety", "nursing", "compassionate care", "end of life care", "infection control")),
+         ("patient safety", "nursing", "compassionate care", "end of life care", "infection control"),
+         ("RN", "BSN, RN", "RGN", "RMN", "MSN", "NP-C")),
     Kind("professional", "midwife", "health",
          ("Midwife", "Community midwife", "RM", "Labour ward midwife", "Specialist midwife", "Consultant midwife",
           "Certified nurse midwife", "CNM", "Birth centre midwife", "Bereavement midwife", "Midwifery manager"),
@@ -72,14 +75,16 @@ PROFESSIONALS = [
           "Infectious diseases physician", "Nephrology fellow"),
          ("in London", "at an academic medical center", "in a district general hospital", "in rural practice",
           "in the NHS", "in Toronto", "in Boston", "in Sydney", ""),
-         ("medical education", "health equity", "evidence-based medicine", "global health")),
+         ("medical education", "health equity", "evidence-based medicine", "global health"),
+         ("MD", "MD, PhD", "MBBS", "DO", "FRCP", "MRCGP")),
     Kind("professional", "social_worker", "social_care",
          ("Social worker", "SW", "Children's social worker", "Adult social worker", "AMHP", "Senior practitioner",
           "Social work team manager", "Practice educator", "LCSW", "MSW", "Child protection social worker",
           "Hospital social worker", "Approved mental health professional", "Principal social worker",
           "Independent reviewing officer", "Family support worker"),
          ("in a safeguarding team", "in a local authority", "in adult services", "in fostering", "in a CAMHS team", ""),
-         ("social justice", "relationship-based practice", "care leavers", "strengths-based practice")),
+         ("social justice", "relationship-based practice", "care leavers", "strengths-based practice"),
+         ("LCSW", "MSW", "SW")),
     Kind("professional", "ahp", "health",
          ("OT", "Occupational therapist", "Physio", "Physiotherapist", "Physical therapist", "DPT", "SLT",
           "Speech and language therapist", "SLP", "Dietitian", "Radiographer", "Sonographer", "Podiatrist",
@@ -255,8 +260,10 @@ def generate(seed: int = 17, per_kind: int = 60) -> list[dict[str, str]]:
             if rng.random() < 0.2:  # the title in the handle or name, not the bio
                 short = rng.choice(kind.titles).split(",")[0].replace(" ", "")
                 handle = f"{short}{rng.choice(FIRST)}"[:15]
-            rows.append({"handle": handle, "display_name": name, "bio": _role_bio(rng, kind), "role": kind.role,
-                         "subtype": kind.subtype, "sector": kind.sector})
+            if kind.suffixes and rng.random() < 0.25:
+                name = f"{name}, {rng.choice(kind.suffixes)}"
+            rows.append({"handle": handle.replace("'", ""), "display_name": name, "bio": _role_bio(rng, kind),
+                         "role": kind.role, "subtype": kind.subtype, "sector": kind.sector})
     for _ in range(per_kind * 4):
         name, handle = _person_name(rng)
         parts = rng.sample(PUBLIC_TITLES, 2) + [rng.choice(HOBBIES), rng.choice(PERSONAL)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sociable.cli import capture, chats, core, exports, mapping, roles, safety, web  # noqa: F401  (registers commands)
+from sociable.cli import classify  # noqa: F401  (registers the classify group)
 from sociable.cli.analysis import register_analysis_commands
 from sociable.cli.app import app, main
 
