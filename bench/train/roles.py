@@ -120,7 +120,8 @@ def main() -> None:
         path = MODEL_DIR / f"{name}.npz"
         save_head(head, path)
         digest = hashlib.sha256(head.weights.tobytes() + head.bias.tobytes()).hexdigest()[:16]
-        print(f"wrote {path.relative_to(ROOT)} ({head.dims} features x {len(head.classes)} classes, weights sha256 {digest})")
+        print(f"wrote {path.relative_to(ROOT)} ({head.dims} features x {len(head.classes)} classes, "
+              f"weights sha256 {digest})")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ HOBBIES = ["Runner", "Tea lover", "Coffee first", "Dog mum", "Cat dad", "Parkrun
            "Cricket", "Photography", "Sea swimming", "Choir", "Climbing"]
 PERSONAL = ["Views my own", "Opinions mine", "Tweets are my own", "she/her", "he/him", "they/them",
             "RT ≠ endorsement", "Personal account", "", "", "", ""]
-ROLE_TEMPLATES = ["{title} {where}.", "{title}. {hobby}.", "{title} {where}. {personal}", "{title} | {hobby} | {personal}",
+ROLE_TEMPLATES = ["{title} {where}.", "{title}. {hobby}.", "{title} {where}. {personal}",
+                  "{title} | {hobby} | {personal}",
                   "{title}, {where}. {hobby}. {personal}", "{hobby}. {title} {where}.", "{title} 🩺 {hobby}",
                   "Proud {title_l} {where}. {personal}", "{title} for {years} years. {hobby}.",
                   "{title}. Passionate about {passion}. {personal}", "I'm a {title_l} {where}. {hobby}.",
@@ -99,7 +100,8 @@ PROFESSIONALS = [
          ("pre-hospital care", "resus", "mental health in emergencies")),
     Kind("professional", "care_worker", "social_care",
          ("Care worker", "Carer at a care home", "Support worker", "Senior carer", "Healthcare assistant", "HCA",
-          "CNA", "Home care worker", "Personal assistant", "Care assistant", "Domiciliary carer", "Activities coordinator",
+          "CNA", "Home care worker", "Personal assistant", "Care assistant", "Domiciliary carer",
+          "Activities coordinator",
           "Night carer", "Team leader at a care home", "Home health aide", "Direct support professional"),
          ("in a care home", "for a home care agency", "in supported living", "in a nursing home", "on nights", ""),
          ("person-centred care", "dementia care", "dignity")),
@@ -107,7 +109,8 @@ PROFESSIONALS = [
          ("Ward manager", "Practice manager", "Service manager", "Head of nursing", "Director of nursing",
           "Deputy chief nurse", "Operations manager", "Clinical director", "Hospital administrator", "NHS manager",
           "Chief executive of an NHS trust", "Head of quality"),
-         ("in the NHS", "at a district general hospital", "in primary care", ""), ("leadership", "quality improvement")),
+         ("in the NHS", "at a district general hospital", "in primary care", ""),
+         ("leadership", "quality improvement")),
     Kind("professional", "manager", "social_care",
          ("Registered manager", "Care home manager", "Head of adult social care", "Director of children's services",
           "Deputy manager at a care home", "Care agency manager", "Nursing home administrator"),
@@ -135,7 +138,8 @@ PROFESSIONALS = [
 OTHER_PROS = [
     Kind("professional", "", "health", ("Pharmacist", "Community pharmacist", "Pharmacy technician", "Dentist",
                                         "Dental nurse", "Clinical psychologist", "Counsellor", "Optometrist",
-                                        "GP receptionist", "Medical secretary", "Phlebotomist", "Porter at the hospital",
+                                        "GP receptionist", "Medical secretary", "Phlebotomist",
+                                        "Porter at the hospital",
                                         "Psychotherapist", "Health coach", "Public health practitioner"),
          ("in the NHS", "at the local hospital", ""), ("wellbeing",)),
 ]
@@ -150,7 +154,8 @@ PERSONS = [
          ("patient voice", "disability rights", "better services")),
     Kind("person", "carer", "social_care",
          ("Unpaid carer for my mum", "Carer for my husband with dementia", "Parent carer", "Young carer",
-          "Full-time carer to my son", "Looking after my dad", "Caring for my wife", "Mum and carer to an autistic teen",
+          "Full-time carer to my son", "Looking after my dad", "Caring for my wife",
+          "Mum and carer to an autistic teen",
           "Kinship carer", "Foster carer", "Sandwich carer", "Caring for my partner with MND"), ("",),
          ("carers' rights", "SEND", "respite")),
 ]
@@ -192,7 +197,8 @@ ORG_KINDS = [
       "Professional body for {spec_l}. Standards, guidance and revalidation.", "Protecting the public.")),
     ("regulator", "social_care", ("Social Work England", "Care Inspectorate", "Social Care Wales", "{p} Care Council"),
      ("Regulator for social workers.", "Scrutiny and improvement body for social care.")),
-    ("media", "media", ("{p} Gazette", "{p} Evening News", "Health Service Journal", "Nursing Standard", "Care Home News",
+    ("media", "media", ("{p} Gazette", "{p} Evening News", "Health Service Journal", "Nursing Standard",
+                        "Care Home News",
                         "{p} Radio", "The {p} Post", "Community Care", "Pulse Today", "{p} Health News", "{p} TV"),
      ("News for {p}. Send us your stories.", "The latest health and care news and analysis.",
       "Breaking news, sport and weather.", "Magazine for {spec_l}. Subscribe today.", "Listen live on 95.1FM.")),
@@ -266,7 +272,7 @@ def generate(seed: int = 17, per_kind: int = 60) -> list[dict[str, str]]:
                          "role": kind.role, "subtype": kind.subtype, "sector": kind.sector})
     for _ in range(per_kind * 4):
         name, handle = _person_name(rng)
-        parts = rng.sample(PUBLIC_TITLES, 2) + [rng.choice(HOBBIES), rng.choice(PERSONAL)]
+        parts = [*rng.sample(PUBLIC_TITLES, 2), rng.choice(HOBBIES), rng.choice(PERSONAL)]
         bio = rng.choice([". ".join(parts[:2]) + ".", " | ".join(parts[:3]), f"{parts[0]}. {parts[2]}. {parts[3]}",
                           f"{parts[2]}, {parts[0].lower()}, {parts[1].lower()}."])
         rows.append({"handle": handle, "display_name": name, "bio": " ".join(bio.split()), "role": "person",

@@ -73,7 +73,8 @@ KEYWORDS = Option("keywords", "list", (), "Words or phrases to listen for, whole
                                           "or repeated).", short="-k")
 HASHTAGS = Option("hashtags", "list", (), "Hashtags to listen for (comma-separated or repeated).")
 UNANSWERED = Option("unanswered", "bool", False, "Show only the queue of unanswered posts (sentiment is not scored).")
-SENTIMENT = Option("sentiment", "bool", True, "Score the sentiment of the posts (a trained model; see docs/validity.md).")
+SENTIMENT = Option("sentiment", "bool", True, "Score the sentiment of the posts (a trained model; see "
+                                              "docs/validity.md).")
 PERIOD = Option("period", "choice", None, "Count per day, week or month (default: days for up to a month of posts, "
                                           "weeks up to a year, months beyond).", choices=("day", "week", "month"))
 AS_OF = Option("as_of", "str", None, "Judge waiting times at this date or time (UTC; default: the last post in the "

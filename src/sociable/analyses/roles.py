@@ -1,8 +1,10 @@
 """Roles and sectors of accounts: who is an organisation, a professional or a person.
 
 Every account gets a role (organisation, professional, person or unknown), a subtype and a
-sector from its bio, display name and handle, using the UK health-and-care vocabulary in
-lexicon/roles.yaml. Manual labels (a CSV of handles or account ids) always win: the store keeps
+sector from its bio, display name and handle: a learned model (roles_model.py) reads sentence
+vectors of the bio and name with the hits of the health-and-care vocabulary in lexicon/roles.yaml
+as features; those hits, and the words that decided the model, are kept as evidence. Manual
+labels (a CSV of handles or account ids) always win: the store keeps
 them apart and its `labels` view applies them, so running the analysis again keeps them. The
 analysis only reads; `sociable roles` saves its labels with `Workspace.save_labels`.
 """
@@ -45,14 +47,16 @@ __all__ = ["LABEL_COLUMNS", "LABEL_SCHEMA", "RoleLabel", "RolesResult", "assign_
 TITLE = "Roles and sectors"
 DESCRIPTION = "Who is an organisation, a professional or a person, and in which sector."
 MEASURES = (
-    Measure("role", "organisation, professional, person, or unknown when no cue reached the confidence threshold."),
+    Measure("role", "organisation, professional, person, or unknown when there is nothing to read or the model "
+                    "is unsure (below 0.45)."),
     Measure(
         "subtype", "the kind of organisation, profession or person (e.g. nhs_trust, nurse, carer); empty if unstated."
     ),
     Measure(
         "sector", "the sector an account belongs to or speaks for (health, social_care, ...); unknown if unstated."
     ),
-    Measure("confidence", "combined weight of the matched cues, 1 - Π(1 - w); manual labels have 1.0."),
+    Measure("confidence", "for a vocabulary label, the combined weight of its cues, 1 - Π(1 - w); for a model "
+                          "label, the model's probability of the role; manual labels have 1.0."),
     Measure("labelled share", "share of accounts whose role is not unknown."),
     Measure("manual labels", "accounts whose role was set from a manual label file; these always win over rules."),
 )

@@ -26,9 +26,12 @@ ORG_HEAD, PRO_HEAD = "roles-org", "roles-pro"
 SUBTYPE_HEADS = {"organisation": "roles-subtype-organisation", "professional": "roles-subtype-professional",
                  "person": "roles-subtype-person"}
 # Words too common to explain a label on their own (the model may still weigh them).
-_PLAIN = frozenset("""a an and are as at be but by for from has have i i'm im in is it its live lives living me my
-mine of on or our ours own so that the their this to us was we we're were will with you your views opinions tweets
-rt rts not just all about more who what""".split())
+_PLAIN = frozenset([
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "i", "i'm", "im", "in",
+    "is", "it", "its", "live", "lives", "living", "me", "my", "mine", "of", "on", "or", "our", "ours", "own", "so",
+    "that", "the", "their", "this", "to", "us", "was", "we", "we're", "were", "will", "with", "you", "your",
+    "views", "opinions", "tweets", "rt", "rts", "not", "just", "all", "about", "more", "who", "what"
+])
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
 
 

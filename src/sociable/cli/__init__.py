@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from sociable.cli import capture, chats, core, exports, mapping, roles, safety, web  # noqa: F401  (registers commands)
-from sociable.cli import classify  # noqa: F401  (registers the classify group)
+from sociable.cli import (  # noqa: F401  (registers commands)
+    capture,
+    chats,
+    classify,
+    core,
+    exports,
+    mapping,
+    roles,
+    safety,
+    web,
+)
 from sociable.cli.analysis import register_analysis_commands
 from sociable.cli.app import app, main
 

@@ -9,6 +9,7 @@ its measured accuracy is in the data card ``models/sentiment.md`` and in docs/va
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import zlib
@@ -80,7 +81,7 @@ def hashed_words(texts: Sequence[str], buckets: int = HASH_BUCKETS) -> np.ndarra
     for row, text in enumerate(texts):
         words = _TOKEN.findall(text.lower())
         grams = {zlib.crc32(g.encode("utf-8")) % buckets for g in words + [f"{a} {b}" for a, b in
-                                                                          zip(words, words[1:], strict=False)]}
+                                                                          itertools.pairwise(words)]}
         if grams:
             out[row, list(grams)] = 1.0 / np.sqrt(len(grams))
     return out

@@ -12,6 +12,7 @@ the posts nearest its centre.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -28,12 +29,17 @@ ITERATIONS = 25
 NAME_TERMS = 3
 _WORD = re.compile(r"[a-z][a-z0-9'’-]*[a-z0-9]")
 _NOISE = re.compile(r"https?://\S+|@\w+|&amp;")
-BASIC_STOPWORDS = frozenset("""a about after again all also am an and any are as at be because been before being but by
-can could did do does doing don't for from get got had has have having he her here hers him his how i i'm if in into is
-it it's its just let's like me more most my no not now of off on once one only or other our out over own really said
-same she should so some still such than that that's the their them then there these they this those through to too
-under until up us very was we we're were what when where which while who why will with would you you're your yours
-amp rt via""".split())
+BASIC_STOPWORDS = frozenset([
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because",
+    "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "don't", "for", "from",
+    "get", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "i'm",
+    "if", "in", "into", "is", "it", "it's", "its", "just", "let's", "like", "me", "more", "most", "my", "no", "not",
+    "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "out", "over", "own", "really", "said",
+    "same", "she", "should", "so", "some", "still", "such", "than", "that", "that's", "the", "their", "them",
+    "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "us", "very",
+    "was", "we", "we're", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would",
+    "you", "you're", "your", "yours", "amp", "rt", "via"
+])
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +73,14 @@ def find_themes(texts: Sequence[str | None], *, stopwords: Collection[str] = (),
     vectors = embed([_NOISE.sub(" ", t or "") for t in texts])
     placed = np.flatnonzero(np.linalg.norm(vectors, axis=1) > 0)
     if len(placed) < 3:
-        return Themes((), 0, None, int(len(placed)))
+        return Themes((), 0, None, len(placed))
     x = vectors[placed]
     rng = np.random.default_rng(seed)
     k, silhouette = choose_k(x, max_themes, rng)
     centres = _kmeans(x, k, rng)[1] if k > 1 else x.mean(0, keepdims=True)
     assign = np.argmax(x @ centres.T, axis=1) if k > 1 else np.zeros(len(x), dtype=int)
     stop = BASIC_STOPWORDS | {w.lower() for w in stopwords}
-    terms = [_terms(texts[i] or "", stop) for i in placed]
+    terms = [_terms(texts[int(i)] or "", stop) for i in placed]
     names = name_groups(terms, assign, k)
     themes = []
     for group in range(k):
@@ -88,7 +94,7 @@ def find_themes(texts: Sequence[str | None], *, stopwords: Collection[str] = (),
         themes.append(Theme(0, names[group], tuple(int(placed[r]) for r in rows), nearest, float(closeness.mean())))
     themes.sort(key=lambda t: (-len(t.members), t.members[0]))
     ranked = tuple(Theme(i + 1, t.terms, t.members, t.examples, t.cohesion) for i, t in enumerate(themes))
-    return Themes(ranked, k, silhouette, int(len(placed)))
+    return Themes(ranked, k, silhouette, len(placed))
 
 
 def choose_k(x: np.ndarray, max_themes: int, rng: np.random.Generator) -> tuple[int, float | None]:
@@ -151,7 +157,7 @@ def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray
 def _terms(text: str, stop: frozenset[str]) -> set[str]:
     words = _WORD.findall(_NOISE.sub(" ", text.lower()).replace("#", " "))
     singles = {w for w in words if len(w) >= 3 and w not in stop}
-    pairs = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if a not in stop and b not in stop
+    pairs = {f"{a} {b}" for a, b in itertools.pairwise(words) if a not in stop and b not in stop
              and len(a) >= 3 and len(b) >= 3}
     return singles | pairs
 
