@@ -70,35 +70,50 @@ def name_scores(assign: np.ndarray, terms: list[set[str]], names: list[tuple[str
     return covered, overlap
 
 
-def main() -> None:
-    texts, topics = read_stance()
-    print(f"{len(texts):,} tweets, {len(TARGETS)} known topics: {dict(Counter(topics))}\n")
+def measure(assign: np.ndarray, topics: list[str], vectors: np.ndarray, terms: list[set[str]],
+            names: list[tuple[str, ...]]) -> str:
+    figures = (nmi(assign, topics), purity(assign, topics), silhouette(vectors, assign),
+               *name_scores(assign, terms, names))
+    return " | ".join(f"{v:.3f}" for v in figures)
+
+
+def reference(texts: list[str], terms: list[set[str]], k: int) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    from sklearn.cluster import KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2).fit_transform(texts)
+    assign = KMeans(k, n_init=5, random_state=7).fit_predict(tfidf)
+    return assign, name_groups(terms, assign, k)
+
+
+def ours(texts: list[str], k: int | None) -> tuple[np.ndarray, list[tuple[str, ...]], int, float | None, float]:
     start = time.perf_counter()
-    found = find_themes(texts)
+    found = find_themes(texts, k=k)
     seconds = time.perf_counter() - start
     assign = np.full(len(texts), -1)
     for theme in found.themes:
         assign[list(theme.members)] = theme.rank - 1
+    return assign, [t.terms for t in found.themes], found.k, found.silhouette, len(texts) / seconds
+
+
+def main() -> None:
+    texts, topics = read_stance()
+    print(f"{len(texts):,} tweets, {len(TARGETS)} known topics: {dict(Counter(topics))}\n")
     vectors = embed(texts)
     terms = [_terms(t, BASIC_STOPWORDS) for t in texts]
-    ours_names = [t.terms for t in found.themes]
-    ours = (nmi(assign, topics), purity(assign, topics), silhouette(vectors, assign), *name_scores(assign, terms,
-                                                                                                  ours_names))
-
-    from sklearn.cluster import KMeans
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, stop_words=sorted(BASIC_STOPWORDS)).fit_transform(texts)
-    reference = KMeans(found.k, n_init=5, random_state=7).fit_predict(tfidf)
-    ref_names = name_groups(terms, reference, found.k)
-    ref = (nmi(reference, topics), purity(reference, topics), silhouette(vectors, reference),
-           *name_scores(reference, terms, ref_names))
-    print(f"k chosen by silhouette: {found.k} (silhouette on the sample {found.silhouette:.3f}); "
-          f"{len(texts) / seconds:,.0f} posts/s\n")
+    assign, names, k, chosen_by, speed = ours(texts, None)
+    print(f"k chosen by the rule: {k} (mean silhouette on the sample {chosen_by:.3f}); {speed:,.0f} posts/s\n")
     print("| grouping | k | NMI | purity | silhouette | name coverage | name overlap |")
     print("|---|---|---|---|---|---|---|")
-    print(f"| sociable themes (vectors + k-means) | {found.k} | " + " | ".join(f"{v:.3f}" for v in ours) + " |")
-    print(f"| TF-IDF + k-means (same k) | {found.k} | " + " | ".join(f"{v:.3f}" for v in ref) + " |")
+    print(f"| sociable themes, k by its rule | {k} | {measure(assign, topics, vectors, terms, names)} |")
+    ref, ref_names = reference(texts, terms, k)
+    print(f"| TF-IDF + k-means, same k | {k} | {measure(ref, topics, vectors, terms, ref_names)} |")
+    known = len(TARGETS)
+    fixed, fixed_names, _, _, _ = ours(texts, known)
+    print(f"| sociable themes, k = known topics | {known} | {measure(fixed, topics, vectors, terms, fixed_names)} |")
+    ref5, ref5_names = reference(texts, terms, known)
+    print(f"| TF-IDF + k-means, k = known topics | {known} | {measure(ref5, topics, vectors, terms, ref5_names)} |")
+    found = find_themes(texts)
     print("\nsociable's themes:")
     for theme in found.themes:
         mix = Counter(topics[i] for i in theme.members).most_common(2)

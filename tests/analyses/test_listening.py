@@ -193,7 +193,7 @@ def test_themes_have_examples(workspace: Workspace, tmp_path: Path) -> None:
     result = listen(workspace, organisations=[city])
     themes = result.themes.to_pylist()
     assert len(themes) == 1 and result.grouped == 4  # too few posts to divide: one theme
-    assert themes[0]["name"] == "car park, machines broken" and themes[0]["posts"] == 4
+    assert themes[0]["name"] == "car park, broken, machines" and themes[0]["posts"] == 4
     assert all(themes[0][f"example_{n}"].startswith("@user") for n in (1, 2, 3))
 
 

@@ -47,8 +47,7 @@ __all__ = ["LABEL_COLUMNS", "LABEL_SCHEMA", "RoleLabel", "RolesResult", "assign_
 TITLE = "Roles and sectors"
 DESCRIPTION = "Who is an organisation, a professional or a person, and in which sector."
 MEASURES = (
-    Measure("role", "organisation, professional, person, or unknown when there is nothing to read or the model "
-                    "is unsure (below 0.45)."),
+    Measure("role", "organisation, professional, person, or unknown when the profile says nothing (no bio, no cue)."),
     Measure(
         "subtype", "the kind of organisation, profession or person (e.g. nhs_trust, nurse, carer); empty if unstated."
     ),
@@ -88,9 +87,10 @@ def classify_profiles(
 ) -> list[RoleLabel]:
     """Label many profiles at once: the vocabulary reads each, the model weighs everything together.
 
-    A label the vocabulary is sure of (confidence >= RULE_TRUST) stands unless the model is sure of
-    another role; otherwise the model's most likely role is taken when its probability reaches
-    MODEL_MIN, and a profile with no words at all stays unknown.
+    The model decides organisation when P(organisation) >= 0.5, else the likelier of professional and
+    person. A label the vocabulary is sure of (confidence >= RULE_TRUST) stands unless the model gives
+    another role MODEL_OVERRULES or more. A profile with no bio and no cue stays unknown, unless the
+    model is sure (NAME_ONLY) from the name and handle that it is an organisation.
     """
     lex = lexicon or load_lexicon()
     readings = [_read(h, n, b, lex) for h, n, b in zip(handles, names, bios, strict=True)]
@@ -119,7 +119,7 @@ def _features(readings: list[_Reading], lex: Lexicon) -> np.ndarray:
 
 RULE_TRUST = 0.7  # a vocabulary label this sure stands...
 MODEL_OVERRULES = 0.9  # ...unless the model gives another role at least this probability
-MODEL_MIN = 0.45  # below this the model abstains (unknown)
+NAME_ONLY = 0.9  # with nothing but a name, only an organisation this sure is labelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,16 +178,21 @@ def _rule_label(r: _Reading, lex: Lexicon) -> RoleLabel:
 
 def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lexicon) -> RoleLabel:
     rule = _rule_label(r, lex)
-    if not r.cues and not _WORDS.search(r.texts["bio"]):
-        return RoleLabel("unknown", None, "unknown", "rule", "rule", 0.0, _describe(r.cues + r.markers))
     role, probability = scores.best()
+    if not r.cues and not _WORDS.search(r.texts["bio"]):
+        # nothing said about the account: only a name the model is sure belongs to an organisation
+        if scores.organisation < NAME_ONLY:
+            return RoleLabel("unknown", None, "unknown", "rule", "rule", 0.0, _describe(r.cues + r.markers))
+        role, probability = "organisation", scores.organisation
+    elif scores.organisation < 0.5 and role == "organisation":
+        role, probability = max((scores.professional, "professional"), (scores.person, "person"))[::-1]
+    elif scores.organisation >= 0.5:
+        role, probability = "organisation", scores.organisation
     if rule.role != "unknown" and rule.confidence >= RULE_TRUST and (role == rule.role or
                                                                       probability < MODEL_OVERRULES):
         evidence = _evidence(r, rule.role, [])
         return RoleLabel(rule.role, rule.subtype, rule.sector, "rule", "rule", rule.confidence, evidence)
     words = roles_model.deciding_words(role, r.texts["bio"], r.texts["name"])
-    if probability < MODEL_MIN:
-        return RoleLabel("unknown", None, "unknown", "model", "model", 0.0, _evidence(r, None, []))
     evidence = _evidence(r, role, words)
     if rule.role == role and rule.subtype is not None:
         return RoleLabel(role, rule.subtype, rule.sector, "model", rule.sector_source, round(probability, 3),

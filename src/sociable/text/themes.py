@@ -68,15 +68,21 @@ class Themes:
 
 
 def find_themes(texts: Sequence[str | None], *, stopwords: Collection[str] = (), max_themes: int = 8,
-                examples: int = 3, seed: int = 7) -> Themes:
-    """Group posts into themes (largest first); posts without words are left out."""
+                examples: int = 3, seed: int = 7, k: int | None = None) -> Themes:
+    """Group posts into themes (largest first); posts without words are left out.
+
+    `k` fixes the number of themes instead of choosing it (for comparisons with a known number).
+    """
     vectors = embed([_NOISE.sub(" ", t or "") for t in texts])
     placed = np.flatnonzero(np.linalg.norm(vectors, axis=1) > 0)
     if len(placed) < 3:
         return Themes((), 0, None, len(placed))
     x = vectors[placed]
     rng = np.random.default_rng(seed)
-    k, silhouette = choose_k(x, max_themes, rng)
+    if k is None:
+        k, silhouette = choose_k(x, max_themes, rng)
+    else:
+        k, silhouette = max(1, min(k, len(x))), None
     centres = _kmeans(x, k, rng)[1] if k > 1 else x.mean(0, keepdims=True)
     assign = np.argmax(x @ centres.T, axis=1) if k > 1 else np.zeros(len(x), dtype=int)
     stop = BASIC_STOPWORDS | {w.lower() for w in stopwords}
