@@ -98,7 +98,8 @@ def classify_profiles(
         return []
     x = _features(readings, lex)
     scores = roles_model.role_scores(x)
-    return [_decide(r, s, row, lex) for r, s, row in zip(readings, scores, x, strict=True)]
+    vectors = roles_model.word_vectors([t for r in readings for t in (r.texts["bio"], r.texts["name"])])
+    return [_decide(r, s, row, lex, vectors) for r, s, row in zip(readings, scores, x, strict=True)]
 
 
 def profile_features(
@@ -176,7 +177,8 @@ def _rule_label(r: _Reading, lex: Lexicon) -> RoleLabel:
     return RoleLabel(role, None if subtype == "unspecified" else subtype, sector, "rule", "rule", round(score, 3))
 
 
-def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lexicon) -> RoleLabel:
+def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lexicon,
+            vectors: dict[str, np.ndarray]) -> RoleLabel:
     rule = _rule_label(r, lex)
     role, probability = scores.best()
     if not r.cues and not _WORDS.search(r.texts["bio"]):
@@ -192,7 +194,7 @@ def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lex
                                                                       probability < MODEL_OVERRULES):
         evidence = _evidence(r, rule.role, [])
         return RoleLabel(rule.role, rule.subtype, rule.sector, "rule", "rule", rule.confidence, evidence)
-    words = roles_model.deciding_words(role, r.texts["bio"], r.texts["name"])
+    words = roles_model.deciding_words(role, r.texts["bio"], r.texts["name"], vectors)
     evidence = _evidence(r, role, words)
     if rule.role == role and rule.subtype is not None:
         return RoleLabel(role, rule.subtype, rule.sector, "model", rule.sector_source, round(probability, 3),

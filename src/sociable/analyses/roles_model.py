@@ -80,11 +80,19 @@ def subtype(role: str, x: np.ndarray) -> tuple[str, float]:
     return head.predict(x.reshape(1, -1))[0]
 
 
-def deciding_words(role: str, bio: str, name: str, top: int = 3) -> list[tuple[str, str]]:
+def word_vectors(texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """The vector of every distinct telling word in the texts, from one call to `embed`."""
+    words = list(dict.fromkeys(w for t in texts for w in _WORD.findall(t or "") if w.lower() not in _PLAIN))
+    return dict(zip(words, embed(words), strict=True)) if words else {}
+
+
+def deciding_words(role: str, bio: str, name: str, vectors: dict[str, np.ndarray] | None = None,
+                   top: int = 3) -> list[tuple[str, str]]:
     """The words of the bio and name that pushed the model most towards `role`: (field, word) pairs.
 
     A text's vector is the normalised mean of its pieces, so a word's pull is its own vector times
     the head's weights for the role against the alternative; plain words are never shown alone.
+    `vectors` (from `word_vectors`) saves embedding the words again for each profile.
     """
     org_head, pro_head = heads()
     if role == "organisation":
@@ -93,12 +101,11 @@ def deciding_words(role: str, bio: str, name: str, top: int = 3) -> list[tuple[s
         head, chosen, other = pro_head, role, "person" if role == "professional" else "professional"
     direction = head.weights[:, head.classes.index(chosen)] - head.weights[:, head.classes.index(other)]
     dims = (direction.shape[0] - len(LEXICON_FEATURES)) // 2
+    known = vectors if vectors is not None else word_vectors([bio, name])
     found: list[tuple[float, str, str]] = []
     for field, text, part in (("bio", bio, direction[:dims]), ("name", name, direction[dims: 2 * dims])):
-        words = list(dict.fromkeys(w for w in _WORD.findall(text or "") if w.lower() not in _PLAIN))
-        if not words:
-            continue
-        pulls = embed(words) @ part
-        found += [(float(p), field, w) for p, w in zip(pulls, words, strict=True) if p > 0]
+        words = [w for w in dict.fromkeys(_WORD.findall(text or "")) if w in known]
+        found += [(float(known[w] @ part), field, w) for w in words]
+    found = [f for f in found if f[0] > 0]
     found.sort(key=lambda item: -item[0])
     return [(field, word) for _, field, word in found[:top]]
