@@ -190,7 +190,8 @@ def _accounts() -> pa.Table:
 def test_classify_accounts_labels_every_row() -> None:
     labels = classify_accounts(_accounts())
     assert labels.column_names[: len(LABEL_COLUMNS)] == list(LABEL_COLUMNS)
-    assert labels.column("role").to_pylist() == ["organisation", "professional", "unknown", "unknown"]
+    # "Dog walker." says a person wrote it; an empty bio and a first name say nothing at all
+    assert labels.column("role").to_pylist() == ["organisation", "professional", "unknown", "person"]
     assert labels.column("subtype").to_pylist()[:2] == ["council", "nurse"]
     assert labels.column("evidence").to_pylist()[2] == []
 
@@ -259,7 +260,7 @@ def test_roles_is_a_registered_analysis() -> None:
 def test_roles_counts_labels_and_the_store_keeps_them(workspace: Workspace) -> None:
     _fill(workspace)
     result = roles(workspace)
-    assert result.facts() == {"accounts": 4, "labelled": 2, "unknown": 2, "manual": 0, "manual_unmatched": 0}
+    assert result.facts() == {"accounts": 4, "labelled": 3, "unknown": 1, "manual": 0, "manual_unmatched": 0}
     assert workspace.scalar("select count(*) from labels") == 0, "the analysis only reads"
     workspace.save_labels(result.labels)
     stored = workspace.query("select account_id, role, subtype, role_source from labels order by account_id")
@@ -270,7 +271,7 @@ def test_roles_counts_labels_and_the_store_keeps_them(workspace: Workspace) -> N
         "role_source": "rule",
     }
     by_role = {r["role"]: r["accounts"] for r in result.by_role.to_pylist()}
-    assert by_role == {"unknown": 2, "organisation": 1, "professional": 1}
+    assert by_role == {"unknown": 1, "organisation": 1, "professional": 1, "person": 1}
     assert sum(r["accounts"] for r in result.by_sector.to_pylist()) == 4
     assert {m.name for m in result.measures} >= {"role", "subtype", "sector", "confidence"}
     assert result.shown_tables() == ["by_role", "by_subtype", "by_sector"]
@@ -294,7 +295,7 @@ def test_roles_run_on_a_read_only_workspace(workspace: Workspace) -> None:
     _fill(workspace)
     workspace.close()
     with sociable.open(workspace.path, read_only=True) as shared:
-        assert roles(shared).labelled == 2
+        assert roles(shared).labelled == 3
 
 
 def test_manual_labels_win_and_are_kept(workspace: Workspace, tmp_path: Path) -> None:

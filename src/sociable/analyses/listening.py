@@ -4,7 +4,7 @@ A target is an organisation's accounts, keywords and hashtags. A post *about* th
 post (reposts excepted) by someone outside the organisation that replies to, mentions or quotes
 one of its accounts, contains a keyword, or carries a hashtag. The workspace finds those posts
 in one pass; the follow-up counts run on that (much smaller) set, on the workspace's own
-connection, and VADER scores their text in Python.
+connection; the sentiment model and the themes read their text in Python (sociable.text).
 """
 
 from __future__ import annotations
@@ -24,12 +24,16 @@ from sociable.analyses.base import Measure, Option, OptionError, Result, analysi
 from sociable.analyses.organisations import ORG_FLAG, ORG_MEMBERS_SQL, ORGANISATIONS, Organisation, membership_params
 from sociable.errors import SociableError
 from sociable.store.scope import Scope, to_utc
+from sociable.text.sentiment import classify_sentiment
+from sociable.text.sentiment import measured as sentiment_measured
+from sociable.text.themes import find_themes
 
 if TYPE_CHECKING:
     from sociable.store import Workspace
 
 SENTIMENT_LIMIT = 100_000  # at most this many posts are scored; a larger set is sampled (seeded)
-THEMES_PER_PERIOD = 8
+THEMES_LIMIT = 20_000  # at most this many posts are grouped into themes; a larger set is sampled (seeded)
+MAX_THEMES = 8
 QUEUE_STATUSES = ("overdue", "open")
 
 MEASURES: tuple[Measure, ...] = (
@@ -40,12 +44,15 @@ MEASURES: tuple[Measure, ...] = (
     Measure("voices", "Distinct accounts that wrote those posts."),
     Measure("new_voices", "Voices talking about the target for the first time in the data (no earlier post about it)."),
     Measure("returning_voices", "Voices that had talked about the target in an earlier period."),
-    Measure("mean_sentiment", "Mean VADER compound score of the posts' text (−1 most negative, +1 most positive)."),
-    Measure("positive_share", "Share of posts with a VADER compound score of 0.05 or more."),
-    Measure("negative_share", "Share of posts with a VADER compound score of −0.05 or less."),
-    Measure("distinctiveness", "How much more the term is used in this period than in the others: the z-score of "
-                               "its log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008)."),
-    Measure("term_posts", "Posts in the period that use the term (or two-word phrase)."),
+    Measure("mean_sentiment", "Mean sentiment score of the posts: the model's probability of positive minus its "
+                              "probability of negative (−1 most negative, +1 most positive)."),
+    Measure("positive_share", "Share of posts the sentiment model reads as positive (its most likely class)."),
+    Measure("negative_share", "Share of posts the sentiment model reads as negative (its most likely class)."),
+    Measure("theme", "A group of posts with similar meaning (sentence vectors grouped by k-means; k from 2 to 8 "
+                     "chosen by the best silhouette), named by its most distinctive words and word pairs (c-TF-IDF)."),
+    Measure("theme_posts", "Posts in the window that belong to the theme."),
+    Measure("theme_share", "Share of the grouped posts that belong to the theme."),
+    Measure("cohesion", "Mean cosine similarity of the theme's posts to its centre (1 = all say the same thing)."),
     Measure("asks", "Posts about the target that ask a question, make a request or complain, by the rules in "
                     "lexicon/listening.yaml."),
     Measure("answered_in_window", "Asks that an account of the organisation answered within the window: a reply to "
@@ -56,16 +63,18 @@ MEASURES: tuple[Measure, ...] = (
                      "(log10 of followers) and how many windows it has waited (see lexicon/listening.yaml)."),
 )
 SENTIMENT_LIMITS = (
-    "Sentiment is scored with VADER, a rule-based English lexicon tuned to social media. It misses sarcasm and "
-    "irony, reads clinical words by their everyday sense ('positive test', 'critical care', 'discharge'), and "
-    "scores other languages as neutral; read it as a trend over many posts, never as the mood of one post."
+    "Sentiment is read by a model trained on about 49,000 labelled tweets (SemEval-2017), over sentence vectors, "
+    "VADER's lexicon scores and word pairs; on tweets it never saw it scored {measured}. It misses sarcasm and irony, "
+    "may read clinical words by their everyday sense ('positive test', 'critical care'), and reads only English; "
+    "read it as a trend over many posts, never as the mood of one post."
 )
 
 KEYWORDS = Option("keywords", "list", (), "Words or phrases to listen for, whole words in any case (comma-separated "
                                           "or repeated).", short="-k")
 HASHTAGS = Option("hashtags", "list", (), "Hashtags to listen for (comma-separated or repeated).")
 UNANSWERED = Option("unanswered", "bool", False, "Show only the queue of unanswered posts (sentiment is not scored).")
-SENTIMENT = Option("sentiment", "bool", True, "Score the sentiment of the posts with VADER.")
+SENTIMENT = Option("sentiment", "bool", True, "Score the sentiment of the posts (a trained model; see "
+                                              "docs/validity.md).")
 PERIOD = Option("period", "choice", None, "Count per day, week or month (default: days for up to a month of posts, "
                                           "weeks up to a year, months beyond).", choices=("day", "week", "month"))
 AS_OF = Option("as_of", "str", None, "Judge waiting times at this date or time (UTC; default: the last post in the "
@@ -169,52 +178,6 @@ SELECT 'sector', sector, count(*), count(DISTINCT (platform, account_id)) FROM w
 ORDER BY dimension, posts DESC, group_name
 """
 
-THEMES_SQL = """
-WITH docs AS (
-    SELECT platform, post_id, account_id, engagement, created_at,
-           date_trunc('{unit}', timezone('UTC', created_at))::DATE AS period,
-           regexp_extract_all(lower(regexp_replace(coalesce(text, ''), 'https?://\\S+|@\\w+', ' ', 'g')),
-                              '[a-z][a-z0-9''’-]*[a-z0-9]') AS words
-      FROM win
-),
-grams AS (
-    SELECT d.*, list_distinct(list_concat(
-               list_filter(words, lambda w: len(w) >= 3 AND NOT list_contains({stop}, w)),
-               list_filter(list_transform(range(1, len(words)), lambda i:
-                   CASE WHEN NOT list_contains({stop}, words[i]) AND NOT list_contains({stop}, words[i + 1])
-                        THEN words[i] || ' ' || words[i + 1] END), lambda g: g IS NOT NULL))) AS terms
-      FROM docs d
-),
-uses AS (SELECT period, platform, post_id, account_id, engagement, created_at, unnest(terms) AS term FROM grams),
-counts AS (
-    SELECT period, term, count(*) AS n, count(DISTINCT (platform, account_id)) AS accounts,
-           first(platform ORDER BY engagement DESC, created_at, post_id) AS example_platform,
-           first(post_id ORDER BY engagement DESC, created_at, post_id) AS example_post
-      FROM uses GROUP BY ALL
-),
-totals AS (SELECT term, sum(n) AS y FROM counts GROUP BY term),
-sizes AS (SELECT period, sum(n) AS np FROM counts GROUP BY period),
-grand AS (SELECT sum(n) AS total, count(DISTINCT period) AS periods FROM counts),
-scored AS (
-    SELECT c.*, CASE WHEN g.periods > 1 THEN
-               (ln((c.n + t.y) / nullif(s.np + g.total - c.n - t.y, 0))
-                - ln((2 * t.y - c.n) / nullif((g.total - s.np) + g.total - (t.y - c.n) - t.y, 0)))
-               / sqrt(1.0 / (c.n + t.y) + 1.0 / (2 * t.y - c.n)) END AS distinctiveness
-      FROM counts c JOIN totals t USING (term) JOIN sizes s USING (period), grand g
-     WHERE c.n >= {min_posts} AND c.accounts >= 2
-),
-ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY period ORDER BY coalesce(distinctiveness, 0) DESC, n DESC, term)
-              AS rank
-      FROM scored
-)
-SELECT r.period, r.rank, r.term, r.n AS term_posts, r.accounts, r.distinctiveness,
-       w.handle AS example_handle, w.text AS example_text, w.uri AS example_uri, w.created_at AS example_at
-  FROM ranked r LEFT JOIN win w ON w.platform = r.example_platform AND w.post_id = r.example_post
- WHERE r.rank <= {top}
- ORDER BY r.period, r.rank
-"""
-
 _REGEX_SPECIAL = re.compile(r"([\\.^$|?*+()\[\]{}])")
 
 
@@ -232,11 +195,31 @@ def keyword_pattern(keywords: Sequence[str]) -> str | None:
     return "(?i)(?:" + "|".join(parts) + ")" if parts else None
 
 
-def themes(ws: Workspace, win: pa.Table, unit: str, cues: rules.Cues, top: int = THEMES_PER_PERIOD,
-           min_posts: int = 3) -> pa.Table:
-    """The most distinctive words and two-word phrases of each period, each with its most engaged example post."""
-    stop = "[" + ", ".join("'" + word.replace("'", "''") + "'" for word in sorted(cues.stopwords)) + "]"
-    return ws.query_with({"win": win}, THEMES_SQL.format(unit=unit, stop=stop, top=int(top), min_posts=int(min_posts)))
+THEMES_SCHEMA = pa.schema([("theme", pa.int64()), ("name", pa.string()), ("posts", pa.int64()),
+                           ("share", pa.float64()), ("cohesion", pa.float64()), ("example_1", pa.string()),
+                           ("example_2", pa.string()), ("example_3", pa.string())])
+
+
+def themes(ws: Workspace, win: pa.Table, cues: rules.Cues, max_themes: int = MAX_THEMES) -> tuple[pa.Table, int]:
+    """Topics of the posts in the window: groups of posts by meaning, named by their distinctive words,
+    each with up to three example posts (the nearest its centre). Returns the table and posts grouped."""
+    sampled = win.num_rows > THEMES_LIMIT
+    sample = f" USING SAMPLE reservoir({THEMES_LIMIT} ROWS) REPEATABLE (7)" if sampled else ""
+    rows = ws.query_with({"win": win}, f"SELECT handle, text FROM win{sample}").to_pylist()
+    texts = [r["text"] for r in rows]
+    found = find_themes(texts, stopwords=cues.stopwords, max_themes=max_themes)
+
+    def example(i: int) -> str:
+        return f"@{rows[i]['handle']}: {texts[i]}"
+
+    records = []
+    for t in found.themes:
+        shown = [example(i) for i in t.examples] + [None] * (3 - len(t.examples))
+        records.append({"theme": t.rank, "name": t.name, "posts": len(t.members),
+                        "share": len(t.members) / found.grouped if found.grouped else 0.0,
+                        "cohesion": round(t.cohesion, 3), "example_1": shown[0], "example_2": shown[1],
+                        "example_3": shown[2]})
+    return pa.Table.from_pylist(records, schema=THEMES_SCHEMA), found.grouped
 
 
 # ---------------------------------------------------------------------- finding the posts
@@ -274,36 +257,29 @@ def period_unit(first: datetime | None, last: datetime | None) -> str:
 
 
 def score_sentiment(texts: Sequence[str | None]) -> list[float]:
-    """VADER compound scores, with links and @handles removed first (they carry no feeling)."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    analyser = _analyser(SentimentIntensityAnalyzer)
-    cleaner = re.compile(r"https?://\S+|@\w+")
-    return [float(analyser.polarity_scores(cleaner.sub(" ", text or ""))["compound"]) for text in texts]
-
-
-_ANALYSER: list[Any] = []
-
-
-def _analyser(factory: Any) -> Any:
-    if not _ANALYSER:
-        _ANALYSER.append(factory())
-    return _ANALYSER[0]
+    """Sentiment scores in [-1, 1] (the model's P(positive) - P(negative)), links and @handles left out."""
+    return [s.score for s in classify_sentiment(texts)]
 
 
 def sentiment_by_period(ws: Workspace, win: pa.Table, unit: str) -> tuple[pa.Table, int, bool]:
-    """Mean and shares of VADER scores per period; returns the table, posts scored, and whether sampled."""
+    """Mean score and shares of each label per period; returns the table, posts scored, and whether sampled."""
     sampled = win.num_rows > SENTIMENT_LIMIT
     sample = f" USING SAMPLE reservoir({SENTIMENT_LIMIT} ROWS) REPEATABLE (7)" if sampled else ""
     rows = ws.query_with({"win": win}, f"SELECT date_trunc('{unit}', timezone('UTC', created_at))::DATE AS period, "
                                        f"text FROM win{sample}")
-    scores = pa.table({"period": rows.column("period"),
-                       "compound": pa.array(score_sentiment(rows.column("text").to_pylist()), pa.float64())})
+    read = classify_sentiment(rows.column("text").to_pylist())
+    scores = pa.table({"period": rows.column("period"), "score": pa.array([r.score for r in read], pa.float64()),
+                       "label": pa.array([r.label for r in read], pa.string())})
     table = ws.query_with({"scores": scores}, """
-        SELECT period, count(*) AS scored, avg(compound) AS mean_sentiment,
-               avg((compound >= 0.05)::INT) AS positive_share, avg((compound <= -0.05)::INT) AS negative_share
+        SELECT period, count(*) AS scored, avg(score) AS mean_sentiment,
+               avg((label = 'positive')::INT) AS positive_share, avg((label = 'negative')::INT) AS negative_share
           FROM scores GROUP BY period ORDER BY period""")
     return table, rows.num_rows, sampled
+
+
+def sentiment_limits() -> str:
+    """What the sentiment model is and how well it measured, for the notes and the report."""
+    return SENTIMENT_LIMITS.format(measured=sentiment_measured() or "as docs/validity.md reports")
 
 
 # ---------------------------------------------------------------------- the queue
@@ -389,9 +365,12 @@ class ListeningResult(Result):
                                                 "accounts": "accounts"})
     sentiment: pa.Table = table("Sentiment", {
         "period": "period", "scored": "posts scored", "mean_sentiment": "mean sentiment",
-        "positive_share": "positive", "negative_share": "negative"}, reading=SENTIMENT_LIMITS)
-    themes: pa.Table = table("Themes", {"period": "period", "term": "theme", "term_posts": "posts",
-                                        "example_handle": "example by", "example_text": "example"})
+        "positive_share": "positive", "negative_share": "negative"},
+        reading="Read by a trained model; its measured accuracy is in the notes and docs/validity.md.")
+    themes: pa.Table = table("Themes", {"theme": "#", "name": "theme", "posts": "posts", "share": "share",
+                                        "example_1": "example", "example_2": "example", "example_3": "example"},
+                             reading="Posts grouped by meaning, named by their most distinctive words; the "
+                                     "examples are the posts nearest each theme's centre.")
     queue: pa.Table = table("Unanswered", QUEUE_COLUMNS, reading="Ranked by urgency cues, kind, reach and time "
                                                                  "waited; overdue means older than the window.")
     asks: pa.Table = table("Every ask, with its status", {**QUEUE_COLUMNS, "answer_hours": "answered after"},
@@ -406,6 +385,7 @@ class ListeningResult(Result):
     last: datetime | None = fact("Last post", None)
     labelled: bool = fact("Roles labelled", False)
     scored: int | None = fact("Posts scored for sentiment", None)
+    grouped: int = fact("Posts grouped into themes", 0, measure="theme")
     asked: int | None = fact("Asks", None, measure="asks")  # None when no organisation's answers were looked for
     answered: int | None = fact("Answered", None, measure="answered_in_window")
     answered_late: int | None = fact("Answered late", None)
@@ -494,15 +474,17 @@ def _measure(
     unit = period or period_unit(span["first"], span["last"])
     result = ListeningResult(
         volume=ws.query_with({"matched": matched, "win": win}, VOLUME_SQL.format(unit=unit)),
-        voices=ws.query_with({"win": win}, VOICES_SQL), themes=themes(ws, win, unit, cues),
+        voices=ws.query_with({"win": win}, VOICES_SQL),
         posts=int(span["posts"]), accounts=int(span["voices"]), unit=unit, window_hours=window_hours, as_of=as_of,
         first=span["first"], last=span["last"], labelled=dlg.has_labels(ws),
     )
     notes: list[str] = []
+    if result.posts:
+        result.themes, result.grouped = themes(ws, win, cues)
     if sentiment and result.posts:
         result.sentiment, result.scored, sampled = sentiment_by_period(ws, win, unit)
-        notes.append(SENTIMENT_LIMITS + (f" {result.scored:,} of {result.posts:,} posts were scored (a seeded "
-                                         "random sample)." if sampled else ""))
+        notes.append(sentiment_limits() + (f" {result.scored:,} of {result.posts:,} posts were scored (a seeded "
+                                           "random sample)." if sampled else ""))
     if target.organisations:
         asks = classify_asks(ws, win, cues, [org.name for org in target.organisations])
         result.asks = build_queue(ws, asks, find_answers(ws, asks, target), cues, window_hours, as_of)

@@ -1,8 +1,10 @@
 """Roles and sectors of accounts: who is an organisation, a professional or a person.
 
 Every account gets a role (organisation, professional, person or unknown), a subtype and a
-sector from its bio, display name and handle, using the UK health-and-care vocabulary in
-lexicon/roles.yaml. Manual labels (a CSV of handles or account ids) always win: the store keeps
+sector from its bio, display name and handle: a learned model (roles_model.py) reads sentence
+vectors of the bio and name with the hits of the health-and-care vocabulary in lexicon/roles.yaml
+as features; those hits, and the words that decided the model, are kept as evidence. Manual
+labels (a CSV of handles or account ids) always win: the store keeps
 them apart and its `labels` view applies them, so running the analysis again keeps them. The
 analysis only reads; `sociable roles` saves its labels with `Workspace.save_labels`.
 """
@@ -11,14 +13,17 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
 
+from sociable.analyses import roles_model
 from sociable.analyses.base import Measure, Option, Result, analysis, fact, table
 from sociable.analyses.roles_lexicon import (
     ROLES,
@@ -37,19 +42,20 @@ if TYPE_CHECKING:
     from sociable.store import Workspace
 
 __all__ = ["LABEL_COLUMNS", "LABEL_SCHEMA", "RoleLabel", "RolesResult", "assign_roles", "classify_account",
-           "classify_accounts", "read_manual_labels", "resolve_manual_labels", "score_labels"]
+           "classify_accounts", "classify_profiles", "read_manual_labels", "resolve_manual_labels", "score_labels"]
 
 TITLE = "Roles and sectors"
 DESCRIPTION = "Who is an organisation, a professional or a person, and in which sector."
 MEASURES = (
-    Measure("role", "organisation, professional, person, or unknown when no cue reached the confidence threshold."),
+    Measure("role", "organisation, professional, person, or unknown when the profile says nothing (no bio, no cue)."),
     Measure(
         "subtype", "the kind of organisation, profession or person (e.g. nhs_trust, nurse, carer); empty if unstated."
     ),
     Measure(
         "sector", "the sector an account belongs to or speaks for (health, social_care, ...); unknown if unstated."
     ),
-    Measure("confidence", "combined weight of the matched cues, 1 - Π(1 - w); manual labels have 1.0."),
+    Measure("confidence", "for a vocabulary label, the combined weight of its cues, 1 - Π(1 - w); for a model "
+                          "label, the model's probability of the role; manual labels have 1.0."),
     Measure("labelled share", "share of accounts whose role is not unknown."),
     Measure("manual labels", "accounts whose role was set from a manual label file; these always win over rules."),
 )
@@ -71,40 +77,148 @@ class RoleLabel:
 def classify_account(
     handle: str | None, display_name: str | None, bio: str | None, lexicon: Lexicon | None = None
 ) -> RoleLabel:
-    """Label one account from its handle, display name and bio with the roles vocabulary."""
+    """Label one account from its handle, display name and bio (the model, with the vocabulary's cues)."""
+    return classify_profiles([handle], [display_name], [bio], lexicon)[0]
+
+
+def classify_profiles(
+    handles: Sequence[str | None], names: Sequence[str | None], bios: Sequence[str | None],
+    lexicon: Lexicon | None = None,
+) -> list[RoleLabel]:
+    """Label many profiles at once: the vocabulary reads each, the model weighs everything together.
+
+    The model decides organisation when P(organisation) >= 0.5, else the likelier of professional and
+    person. A label the vocabulary is sure of (confidence >= RULE_TRUST) stands unless the model gives
+    another role MODEL_OVERRULES or more. A profile with no bio and no cue stays unknown, unless the
+    model is sure (NAME_ONLY) from the name and handle that it is an organisation.
+    """
     lex = lexicon or load_lexicon()
+    readings = [_read(h, n, b, lex) for h, n, b in zip(handles, names, bios, strict=True)]
+    if not readings:
+        return []
+    x = _features(readings, lex)
+    scores = roles_model.role_scores(x)
+    vectors = roles_model.word_vectors([t for r in readings for t in (r.texts["bio"], r.texts["name"])])
+    return [_decide(r, s, row, lex, vectors) for r, s, row in zip(readings, scores, x, strict=True)]
+
+
+def profile_features(
+    handles: Sequence[str | None], names: Sequence[str | None], bios: Sequence[str | None],
+    lexicon: Lexicon | None = None,
+) -> tuple[np.ndarray, list[RoleLabel]]:
+    """The model's feature rows for many profiles, and the vocabulary's own labels (for training)."""
+    lex = lexicon or load_lexicon()
+    readings = [_read(h, n, b, lex) for h, n, b in zip(handles, names, bios, strict=True)]
+    return _features(readings, lex), [_rule_label(r, lex) for r in readings]
+
+
+def _features(readings: list[_Reading], lex: Lexicon) -> np.ndarray:
+    return roles_model.features([r.texts["bio"] for r in readings],
+                                [roles_model.profile_text(r.texts["handle"], r.texts["name"]) for r in readings],
+                                np.array([_lexicon_features(r, lex) for r in readings], dtype=np.float32))
+
+
+RULE_TRUST = 0.7  # a vocabulary label this sure stands...
+MODEL_OVERRULES = 0.9  # ...unless the model gives another role at least this probability
+NAME_ONLY = 0.9  # with nothing but a name, only an organisation this sure is labelled
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What the vocabulary finds in one profile."""
+
+    texts: dict[str, str]
+    cues: list[Evidence]
+    markers: list[Evidence]
+    corporate: float
+    individual: float
+    scores: dict[tuple[str, str], float]
+
+
+def _read(handle: str | None, display_name: str | None, bio: str | None, lex: Lexicon) -> _Reading:
     texts = {"bio": bio or "", "name": display_name or "", "handle": handle_words(handle)}
     cues = _distinct([e for field, text in texts.items() for e in lex.find("cue", field, text)])
     markers = _distinct([e for field, text in texts.items() for e in lex.find("marker", field, text)])
     corporate = _noisy_or(e.weight for e in markers if e.group.role == "corporate")
     individual = _noisy_or(e.weight for e in markers if e.group.role == "individual")
-    scores = _subtype_scores(cues)
+    return _Reading(texts, cues, markers, corporate, individual, _subtype_scores(cues))
 
+
+def _lexicon_features(r: _Reading, lex: Lexicon) -> list[float]:
+    """The vocabulary's view as numbers, in the order of roles_model.LEXICON_FEATURES."""
+    _, org_best = _best(r.scores, "organisation", SUBTYPES["organisation"])
+    _, pro_best = _best(r.scores, "professional", SUBTYPES["professional"])
+    organisation = _noisy_or((org_best, r.corporate)) * (1.0 - lex.individual_damping * r.individual)
+    self_described = any(e.modifier in _SELF for e in r.cues)
+    return [organisation, pro_best, r.scores.get(("person", "patient"), 0.0), r.scores.get(("person", "carer"), 0.0),
+            r.scores.get(("person", "public"), 0.0), r.corporate, r.individual, float(self_described),
+            float(bool(_WORDS.search(r.texts["bio"]))), min(len(r.cues), 5) / 5]
+
+
+def _rule_label(r: _Reading, lex: Lexicon) -> RoleLabel:
+    """The vocabulary's own label: the best-scoring role if it reaches the threshold, else unknown."""
+    scores = r.scores
     candidates = [
         (*_best(scores, "professional", SUBTYPES["professional"]), "professional"),
         (*_best(scores, "person", ("patient", "carer")), "person"),
     ]
     org_subtype, org_best = _best(scores, "organisation", SUBTYPES["organisation"])
-    org_score = _noisy_or((org_best, corporate)) * (1.0 - lex.individual_damping * individual)
+    org_score = _noisy_or((org_best, r.corporate)) * (1.0 - lex.individual_damping * r.individual)
     candidates.append((org_subtype or "other_org", org_score, "organisation"))
     subtype, score, role = max(candidates, key=lambda c: c[1])  # ties keep the earlier candidate
     if score < lex.threshold:
-        self_described = lex.self_description_weight if any(e.modifier in _SELF for e in cues) else 0.0
-        public = _noisy_or((scores.get(("person", "public"), 0.0), individual, self_described))
+        self_described = lex.self_description_weight if any(e.modifier in _SELF for e in r.cues) else 0.0
+        public = _noisy_or((scores.get(("person", "public"), 0.0), r.individual, self_described))
         if public < lex.threshold:
-            return RoleLabel("unknown", None, "unknown", "rule", "rule", 0.0, _describe(cues + markers))
+            return RoleLabel("unknown", None, "unknown", "rule", "rule", 0.0)
         subtype, score, role = "public", public, "person"
-    support = [e for e in cues if e.group.role == role and e.group.subtype == subtype and e.weight > 0]
-    sector = _sector(lex, role, subtype or "unspecified", support, texts)
-    return RoleLabel(
-        role,
-        None if subtype == "unspecified" else subtype,
-        sector,
-        "rule",
-        "rule",
-        round(score, 3),
-        _describe(cues + markers),
-    )
+    support = [e for e in r.cues if e.group.role == role and e.group.subtype == subtype and e.weight > 0]
+    sector = _sector(lex, role, subtype or "unspecified", support, r.texts)
+    return RoleLabel(role, None if subtype == "unspecified" else subtype, sector, "rule", "rule", round(score, 3))
+
+
+def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lexicon,
+            vectors: dict[str, np.ndarray]) -> RoleLabel:
+    rule = _rule_label(r, lex)
+    role, probability = scores.best()
+    if not r.cues and not _WORDS.search(r.texts["bio"]):
+        # nothing said about the account: only a name the model is sure belongs to an organisation
+        if scores.organisation < NAME_ONLY:
+            return RoleLabel("unknown", None, "unknown", "rule", "rule", 0.0, _describe(r.cues + r.markers))
+        role, probability = "organisation", scores.organisation
+    elif scores.organisation < 0.5 and role == "organisation":
+        role, probability = max((scores.professional, "professional"), (scores.person, "person"))[::-1]
+    elif scores.organisation >= 0.5:
+        role, probability = "organisation", scores.organisation
+    if rule.role != "unknown" and rule.confidence >= RULE_TRUST and (role == rule.role or
+                                                                      probability < MODEL_OVERRULES):
+        evidence = _evidence(r, rule.role, [])
+        return RoleLabel(rule.role, rule.subtype, rule.sector, "rule", "rule", rule.confidence, evidence)
+    words = roles_model.deciding_words(role, r.texts["bio"], r.texts["name"], vectors)
+    evidence = _evidence(r, role, words)
+    if rule.role == role and rule.subtype is not None:
+        return RoleLabel(role, rule.subtype, rule.sector, "model", rule.sector_source, round(probability, 3),
+                         evidence)
+    subtype, _ = roles_model.subtype(role, x)
+    support = [e for e in r.cues if e.group.role == role and e.group.subtype == subtype and e.weight > 0]
+    sector = _sector(lex, role, subtype, support, r.texts)
+    return RoleLabel(role, None if subtype == "unspecified" else subtype, sector, "model", "model",
+                     round(probability, 3), evidence)
+
+
+# Markers too common to explain a label on their own ("we", "my"): they count, but are not shown.
+_WEAK_MARKERS = frozenset({"we", "we're", "we are", "our", "us", "i", "i'm", "i am", "my", "me", "mine", "myself",
+                           "i've", "live", "living"})
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _evidence(r: _Reading, role: str | None, words: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The cues found (every one, with its modifier), the telling markers, and the model's deciding words."""
+    markers = [e for e in r.markers if e.text.lower() not in _WEAK_MARKERS]
+    shown = list(_describe(r.cues + markers))
+    said = {e.text.lower() for e in r.cues + markers}
+    shown += [f'{field}:"{word}"(model)' for field, word in words if word.lower() not in said]
+    return tuple(dict.fromkeys(shown))
 
 
 def classify_accounts(accounts: pa.Table, lexicon: Lexicon | None = None) -> pa.Table:
@@ -115,16 +229,12 @@ def classify_accounts(accounts: pa.Table, lexicon: Lexicon | None = None) -> pa.
     missing = [c for c in ("platform", "account_id") if c not in accounts.column_names]
     if missing:
         raise WorkspaceError(f"the accounts table has no {', '.join(missing)} column; pass the workspace's accounts.")
-    lex = lexicon or load_lexicon()
     n = accounts.num_rows
     columns = {
         name: accounts.column(name).to_pylist() if name in accounts.column_names else [None] * n
         for name in ("platform", "account_id", "handle", "display_name", "bio")
     }
-    labels = [
-        classify_account(h, d, b, lex)
-        for h, d, b in zip(columns["handle"], columns["display_name"], columns["bio"], strict=True)
-    ]
+    labels = classify_profiles(columns["handle"], columns["display_name"], columns["bio"], lexicon)
     return _labels_table(columns["platform"], columns["account_id"], columns["handle"], labels)
 
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sociable.cli import capture, cascades, chats, core, exports, mapping, roles, safety, web  # noqa: F401  (registers commands)
+from sociable.cli import (  # noqa: F401  (registers commands)
+    capture,
+    cascades,
+    chats,
+    classify,
+    core,
+    exports,
+    mapping,
+    roles,
+    safety,
+    web,
+)
 from sociable.cli.analysis import register_analysis_commands
 from sociable.cli.app import app, main
 

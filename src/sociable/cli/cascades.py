@@ -16,13 +16,12 @@ from sociable.analyses.base import OptionError
 from sociable.analyses.cascades.one import read_cascade
 from sociable.analyses.stance.analysis import classify_pairs, read_pairs
 from sociable.cli.app import app, console, open_workspace, workspace_path
+from sociable.cli.classify import classify_app
 from sociable.cli.render import printable
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.reports.cascades import cascade_html
 from sociable.reports.chats import write_document
 
-classify_app = typer.Typer(help="Classify text with sociable's models, without a workspace.", no_args_is_help=True)
-app.add_typer(classify_app, name="classify")
 
 
 @app.command("cascade")

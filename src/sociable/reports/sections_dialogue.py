@@ -172,11 +172,14 @@ def listening_section(ctx: ReportContext, result: lst.ListeningResult) -> Sectio
         blocks.append(_sentiment_chart(result))
     blocks.append(Table(result.table_info("voices").title, result.voices, {"dimension": "By", "group_name": "Group"},
                         measures=_measures(result, ("posts", "voices"))))
-    themes = result.themes.select(["period", "term", "term_posts", "distinctiveness", "example_handle",
-                                   "example_text"])
-    blocks.append(Table("Themes", themes, {"term": "Theme", "term_posts": "Posts", "example_handle": "Example by",
-                                           "example_text": "Example"},
-                        measures=_measures(result, ("distinctiveness", "term_posts"))))
+    if result.themes.num_rows:
+        themes = result.themes.select(["theme", "name", "posts", "share", "cohesion", "example_1", "example_2",
+                                       "example_3"])
+        blocks.append(Table("Themes", themes, {"theme": "#", "name": "Theme", "posts": "Posts", "share": "Share",
+                                               "cohesion": "Cohesion", "example_1": "Example",
+                                               "example_2": "Example", "example_3": "Example"},
+                            reading=result.table_info("themes").reading,
+                            measures=_measures(result, ("theme", "theme_posts", "theme_share", "cohesion"))))
     if result.queue_checked:
         blocks.extend(_queue_blocks(result))
     return Section("Listening", "What people say to and about the organisation accounts, how it feels, and which "
@@ -194,8 +197,8 @@ def _volume_chart(result: lst.ListeningResult) -> Chart:
 def _sentiment_chart(result: lst.ListeningResult) -> Chart:
     table = result.sentiment.select(["period", "mean_sentiment", "scored"])
     spec = charts.time_series(table, time="period", value="mean_sentiment", time_label="Period",
-                              value_label="Mean sentiment", description="Mean VADER sentiment per period.")
-    return Chart("Sentiment over time", spec, reading=lst.SENTIMENT_LIMITS,
+                              value_label="Mean sentiment", description="Mean sentiment score per period.")
+    return Chart("Sentiment over time", spec, reading=lst.sentiment_limits(),
                  measures=_measures(result, ("mean_sentiment",)), data=table)
 
 

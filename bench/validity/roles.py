@@ -1,0 +1,134 @@
+"""Roles on profiles nobody tuned on: our held-out health-and-care bios, and Humanizr (cross-validated).
+
+    PYTHONPATH=src python bench/validity/roles.py [--folds 10]
+
+1. bench/validity/data/bios_holdout.csv (written by hand apart from the training profiles, never
+   trained or tuned on): role accuracy and coverage of the shipped model, beside the vocabulary alone
+   (the rules before the model) and the majority class.
+2. Humanizr (tweetpie/twitter-account-classification, humanizr_balanced.csv, organisation vs
+   individual): k-fold cross-validation, each fold's heads trained on our profiles and the other
+   folds, beside TF-IDF + logistic regression on the same folds (bio, name and handle).
+3. Speed: profiles labelled per second by `classify_profiles`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench" / "train"))
+
+import roles as training  # noqa: E402
+
+from sociable.analyses import roles_model  # noqa: E402
+from sociable.analyses.roles import classify_profiles  # noqa: E402
+from sociable.analyses.roles_lexicon import handle_words  # noqa: E402
+
+HOLDOUT = ROOT / "bench" / "validity" / "data" / "bios_holdout.csv"
+
+
+def read_holdout() -> list[dict[str, str]]:
+    with HOLDOUT.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _score(truth: list[str], got: list[str]) -> tuple[float, float, float]:
+    """Accuracy over all (unknown counts as wrong), coverage, and accuracy where a role was given."""
+    covered = [(t, g) for t, g in zip(truth, got, strict=True) if g != "unknown"]
+    right = sum(t == g for t, g in covered)
+    return right / len(truth), len(covered) / len(truth), right / len(covered) if covered else 0.0
+
+
+def holdout() -> None:
+    rows = read_holdout()
+    truth = [r["role"] for r in rows]
+    start = time.perf_counter()
+    labels = classify_profiles([r["handle"] for r in rows], [r["display_name"] for r in rows],
+                               [r["bio"] for r in rows])
+    seconds = time.perf_counter() - start
+    _, rules = training.profile_features([r["handle"] for r in rows], [r["display_name"] for r in rows],
+                                         [r["bio"] for r in rows])
+    majority = Counter(truth).most_common(1)[0][0]
+    print(f"\n## Our held-out health-and-care profiles ({len(rows)}: {dict(Counter(truth))})\n")
+    print("| classifier | accuracy (all) | coverage | accuracy where labelled | subtype | sector |")
+    print("|---|---|---|---|---|---|")
+    for name, got in (("sociable (model + vocabulary)", labels), ("vocabulary alone (before)", rules)):
+        acc, cov, sure = _score(truth, [g.role for g in got])
+        sub = sum((g.subtype or "") == r["subtype"] for g, r in zip(got, rows, strict=True)) / len(rows)
+        sec = sum(g.sector == r["sector"] for g, r in zip(got, rows, strict=True)) / len(rows)
+        print(f"| {name} | {acc:.3f} | {cov:.3f} | {sure:.3f} | {sub:.3f} | {sec:.3f} |")
+    print(f"| majority class ({majority}) | {truth.count(majority) / len(truth):.3f} | 1.000 | – | – | – |")
+    wrong = [(r, g) for r, g in zip(rows, labels, strict=True) if g.role != r["role"]]
+    print(f"\n{len(wrong)} wrong or unlabelled ({seconds * 1000 / len(rows):.2f} ms a profile):")
+    for r, g in wrong:
+        print(f"  {r['role']:>12} -> {g.role:<12} {r['display_name']!r}: {r['bio'][:70]!r} {list(g.evidence)[:3]}")
+
+
+def humanizr(folds: int) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    public_rows = training.read_humanizr()
+    public = training.Profiles.of(public_rows)
+    ours = training.Profiles.of(training.our_profiles())
+    truth = np.array([r == "organisation" for r in public.roles])
+    texts = [f"{r['bio']} {r['display_name']} {handle_words(r['handle'])}" for r in public_rows]
+    ours_got: list[str] = [""] * len(truth)
+    tfidf_got = np.zeros(len(truth), dtype=bool)
+    original = (roles_model.heads, roles_model.load_head)
+    try:
+        for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=7).split(texts, truth):
+            heads = training.train(ours, public.take(train_idx), {})
+            roles_model.heads = lambda h=heads: (h[roles_model.ORG_HEAD], h[roles_model.PRO_HEAD])  # type: ignore
+            roles_model.load_head = lambda name, h=heads: h[name]  # type: ignore
+            labels = classify_profiles([public.handles[i] for i in test_idx], [public.names[i] for i in test_idx],
+                                       [public.bios[i] for i in test_idx])
+            for i, label in zip(test_idx, labels, strict=True):
+                ours_got[i] = label.role
+            vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+            x_train = vectoriser.fit_transform([texts[i] for i in train_idx])
+            model = LogisticRegression(C=10, max_iter=2000).fit(x_train, truth[train_idx])
+            tfidf_got[test_idx] = model.predict(vectoriser.transform([texts[i] for i in test_idx]))
+    finally:
+        roles_model.heads, roles_model.load_head = original  # type: ignore[assignment]
+    covered = [g != "unknown" for g in ours_got]
+    right = [(g == "organisation") == t for g, t in zip(ours_got, truth, strict=True)]
+    both = [r and c for r, c in zip(right, covered, strict=True)]
+    print(f"\n## Humanizr, organisation vs individual ({len(truth)} bios, {folds}-fold cross-validation)\n")
+    print("| classifier | accuracy (all) | coverage | accuracy where labelled |")
+    print("|---|---|---|---|")
+    print(f"| sociable (model + vocabulary) | {sum(both) / len(truth):.3f} | {sum(covered) / len(truth):.3f} | "
+          f"{sum(both) / max(sum(covered), 1):.3f} |")
+    print(f"| TF-IDF + logistic regression | {float((tfidf_got == truth).mean()):.3f} | 1.000 | – |")
+
+
+def speed() -> None:
+    rows = read_holdout() * 20
+    args = ([r["handle"] for r in rows], [r["display_name"] for r in rows], [r["bio"] for r in rows])
+    classify_profiles(*(a[:10] for a in args))
+    start = time.perf_counter()
+    classify_profiles(*args)
+    print(f"\nspeed: {len(rows) / (time.perf_counter() - start):,.0f} profiles/s ({len(rows)} profiles)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--skip-humanizr", action="store_true")
+    args = parser.parse_args()
+    holdout()
+    if not args.skip_humanizr:
+        humanizr(args.folds)
+    speed()
+
+
+if __name__ == "__main__":
+    main()
