@@ -360,7 +360,7 @@ def test_table_exports_read_back(client: TestClient, table: str) -> None:
 
 def test_report_and_network_exports(client: TestClient) -> None:
     report = client.get("/export/report.html", params={"collection": "ward"})
-    assert report.status_code == 200 and "Report on the collection" in report.text
+    assert report.status_code == 200 and "Social media report on “ward”" in report.text
     no_injected_markup(report.text)
     gexf = client.get("/export/map.gexf")
     assert gexf.status_code == 200 and b"<gexf" in gexf.content

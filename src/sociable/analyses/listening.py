@@ -46,14 +46,14 @@ MEASURES: tuple[Measure, ...] = (
     Measure("distinctiveness", "How much more the term is used in this period than in the others: the z-score of "
                                "its log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008)."),
     Measure("term_posts", "Posts in the period that use the term (or two-word phrase)."),
-    Measure("asks", "Posts about the target that ask a question, make a request or complain, by the rules in "
-                    "lexicon/listening.yaml."),
+    Measure("asks", "Posts about the target that ask a question, make a request or complain, found by the "
+                    "listening rules' cue words."),
     Measure("answered_in_window", "Asks that an account of the organisation answered within the window: a reply to "
                                   "the post, or a reply to or mention of its author, from the time it was posted."),
     Measure("answer_hours", "Hours from the ask to the organisation's first answer."),
     Measure("age_hours", "Hours from the ask to the end of the data (or the time given as 'as of')."),
     Measure("score", "Queue rank: the sum of the weights for urgency cues, kind, direct address, the author's reach "
-                     "(log10 of followers) and how many windows it has waited (see lexicon/listening.yaml)."),
+                     "(log10 of followers) and how many windows it has waited, as the listening rules set them."),
 )
 SENTIMENT_LIMITS = (
     "Sentiment is scored with VADER, a rule-based English lexicon tuned to social media. It misses sarcasm and "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
@@ -220,11 +221,14 @@ def simulate_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the sample (JSON Lines).")],
     posts: Annotated[int, typer.Option(help="How many posts to write.")] = 20000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same sample.")] = 7,
+    org_file: Annotated[Path | None, typer.Option(
+        "--org-file", help="Also write an organisation file (docs/organisations.md) for the sample's NHS trust.",
+    )] = None,
     force: ForceOption = False,
 ) -> None:
     """Write a synthetic health and social care conversation (Twitter v1.1 JSON Lines) and its truth file."""
     from sociable.simulate import simulate
-    from sociable.simulate.truth import truth_path
+    from sociable.simulate.truth import organisation_file, truth_path
 
     if posts < 1:
         raise SociableError("--posts must be at least 1.")
@@ -236,6 +240,11 @@ def simulate_command(
         f"Wrote {result.posts:,} posts by {result.accounts:,} accounts to {output} in {result.seconds:.1f} s "
         f"(truth: {truth_path(output)})."
     )
+    if org_file is not None:
+        truth = orjson.loads(truth_path(output).read_bytes())
+        with replacing(org_file, force=force, protect=protected_paths(workspace_path(ctx), output)) as folder:
+            (folder / org_file.name).write_text(organisation_file(truth), encoding="utf-8")
+        console.print(f"Wrote the organisation file {org_file}.")
 
 
 @app.command("report")

@@ -22,7 +22,18 @@ from sociable.analyses.base import Measure
 from sociable.analyses.network import UNKNOWN
 from sociable.analyses.network_map import MapResult
 from sociable.reports import charts
-from sociable.reports.sections import Block, Chart, Figures, Fragment, Paragraph, ReportContext, Section, Table, section
+from sociable.reports.sections import (
+    Block,
+    Chart,
+    Definitions,
+    Figures,
+    Fragment,
+    Paragraph,
+    ReportContext,
+    Section,
+    Table,
+    section,
+)
 
 INTERACTIVE_LIMIT = 20_000  # accounts drawn by sigma; above this, the highest PageRank ones
 INTERACTIVE_EDGE_LIMIT = 60_000  # heaviest account pairs drawn by sigma
@@ -251,10 +262,37 @@ def map_section(ctx: ReportContext, result: MapResult) -> Section | None:
     blocks: list[Block] = [Paragraph(summary_sentence(result)), *(Paragraph(note) for note in result.notes)]
     blocks.append(_figures(result))
     blocks.append(_network_block(result))
+    blocks.append(Definitions((*_measures(result, "community", "pagerank", "weight"), NODE_SIZE, NODE_POSITION,
+                               LINE)))
     if result.mixing.num_rows:
         blocks.append(_mixing_chart(result))
     blocks.extend(_tables(result))
-    return Section("Map", intro, blocks, assets=ASSETS)
+    return Section("Map", intro, blocks, assets=ASSETS, key_points=map_points(result))
+
+
+def map_points(result: MapResult) -> tuple[str, ...]:
+    """The silos and the bridges, in two sentences for the Summary (groups of fewer than 10 accounts left out)."""
+    count = result.community_count
+    points = [f"{result.accounts:,} accounts that interacted fall into {count:,} "
+              f"{'community' if count == 1 else 'communities'}"]
+    if result.crossing_share is not None:
+        points[0] += (f"; {round(100 * result.crossing_share)}% of interactions between accounts with a known "
+                      "sector cross from one sector to another")
+    points[0] += "."
+    groups = [row for row in result.ei_by_sector.to_pylist()
+              if int(row.get("accounts") or 0) >= silos.MIN_ACCOUNTS_FOR_SENTENCE and row["ei"] is not None]
+    if groups:
+        closed = min(groups, key=lambda row: row["ei"])
+        text = (f"The most closed sector is {silos.display_name(closed['group'])}: "
+                f"{round(100 * closed['inside_share'])}% of its ties stay inside it")
+        brokers = [row for row in result.brokers.to_pylist() if row.get("handle")][:3]
+        if brokers:
+            names = ", ".join("@" + str(row["handle"]) for row in brokers)
+            text += f"; the accounts that bridge most groups are {names}."
+        else:
+            text += "."
+        points.append(text)
+    return tuple(points)
 
 
 def summary_sentence(result: MapResult) -> str:
@@ -304,18 +342,32 @@ def _network_block(result: MapResult) -> Fragment:
         "data": data,
         "svg": picture,
         "legends": data["legends"],
-        "measures": (*_measures(result, "community", "pagerank", "weight"), NODE_SIZE, NODE_POSITION, LINE),
     })
+
+
+MIN_MIXING_GROUP = 10  # sectors with fewer accounts are drawn grey: their ratios swing on a handful of ties
 
 
 def _mixing_chart(result: MapResult) -> Chart:
     mixing = result.mixing
+    sizes: dict[str, int] = {}
+    for sector in result.nodes["sector"].to_pylist() if "sector" in result.nodes.column_names else []:
+        sizes[str(sector)] = sizes.get(str(sector), 0) + 1
+
+    def name(group: str) -> str:
+        return f"{silos.display_name(group)} ({sizes.get(group, 0):,})"
+
+    small = {group for group in (*mixing["source_group"].to_pylist(), *mixing["target_group"].to_pylist())
+             if sizes.get(group, 0) < MIN_MIXING_GROUP}
+    ratios = [None if source in small or target in small or ratio is None else round(ratio, 2)
+              for source, target, ratio in zip(mixing["source_group"].to_pylist(), mixing["target_group"].to_pylist(),
+                                               mixing["ratio"].to_pylist(), strict=True)]
     shown = pa.table({
-        "source_group": [silos.display_name(v) for v in mixing["source_group"].to_pylist()],
-        "target_group": [silos.display_name(v) for v in mixing["target_group"].to_pylist()],
+        "source_group": [name(v) for v in mixing["source_group"].to_pylist()],
+        "target_group": [name(v) for v in mixing["target_group"].to_pylist()],
         "observed": mixing["observed"],
         "expected": pc.round(mixing["expected"], 1),
-        "ratio": pc.round(mixing["ratio"], 2),
+        "ratio": pa.array(ratios, pa.float64()),
     })
     spec = charts.mixing_heatmap(shown, source="source_group", target="target_group", value="ratio",
                                  source_label="From sector", target_label="To sector",
@@ -324,7 +376,9 @@ def _mixing_chart(result: MapResult) -> Chart:
     return Chart("How sectors mix", spec,
                  reading="Each cell: interactions from one sector to another, over what random mixing would give. "
                          "Orange: more than chance (2 = twice as many); blue: fewer; an orange diagonal means "
-                         "sectors talk mostly among themselves.",
+                         "sectors talk mostly among themselves. The number after each sector is its accounts; "
+                         f"sectors with fewer than {MIN_MIXING_GROUP} are left blank, as a few ties would set "
+                         "their colour.",
                  measures=_measures(result, "observed", "expected", "ratio", "assortativity"), data=shown,
                  data_labels=LABELS)
 
@@ -348,8 +402,7 @@ def _tables(result: MapResult) -> list[Block]:
                                            "communities reached")))
     blocks.append(Table("Influence", _shown(result.influence, ("handle", "role", "sector", "community", "pagerank",
                                                                   "pagerank_cross_sector", "engaged_by_accounts",
-                                                                  "interactions_received", "engaged_by_sectors",
-                                                                  "engaged_by_communities", "followers")), LABELS,
+                                                                  "engaged_by_sectors", "followers")), LABELS,
                         reading="Ranked by PageRank: attention from engaged accounts, not follower counts.",
                         measures=_measures(result, "pagerank", "pagerank cross-sector", "engaged by sectors",
                                            "engaged by communities")))
