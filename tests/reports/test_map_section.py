@@ -19,7 +19,16 @@ from sociable.analyses.network_map import MapOptions, MapResult, compute_map
 from sociable.errors import SociableError
 from sociable.reports import charts
 from sociable.reports.html import render_sections
-from sociable.reports.sections import Chart, Definitions, Fragment, Paragraph, ReportContext, Section, Table, section_builders
+from sociable.reports.sections import (
+    Chart,
+    Definitions,
+    Fragment,
+    Paragraph,
+    ReportContext,
+    Section,
+    Table,
+    section_builders,
+)
 from sociable.reports.sections_map import (
     HEIGHT,
     INTERACTIVE_LIMIT,

@@ -82,6 +82,10 @@ class _import_progress:
 
 
 def print_import_summary(summary: ImportSummary) -> None:
+    if summary.errors and not summary.total("read"):  # nothing could be read: the sentences say it all
+        for error in summary.errors:
+            err_console.print(Text(f"Error: {error}"))
+        return
     table = Table(title=f"Import run {summary.run_id}", title_justify="left")
     widest = {"file": max((len(f.file) for f in summary.files), default=4),
               "format": max((len(f.format) for f in summary.files), default=6)}
