@@ -142,6 +142,7 @@ class ReportContext:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-analysis options (web filters)
     results: dict[str, Result | SociableError] = field(default_factory=dict)
     shown_measures: list[Measure] = field(default_factory=list)
+    section_link: str = "#section-{name}"  # where a link to a section goes (the web app: its view's page)
 
     def query(self, sql: str, params: Any = None) -> pa.Table:
         return self.workspace.query(sql, params or None)

@@ -61,7 +61,7 @@ def summary_section(ctx: ReportContext, sections: list[Section]) -> Section | No
     period = period_of(ctx)
     if not period.posts:
         return None
-    points = [{"text": text, "section": built.title, "href": f"#section-{built.name}"}
+    points = [{"text": text, "section": built.title, "href": ctx.section_link.format(name=built.name)}
               for built in sorted(sections, key=_question_order) for text in built.key_points]
     opening = (f"{readable.count(period.posts, 'post')} by {readable.count(period.accounts, 'account')}, "
                f"{period.words()}.")
