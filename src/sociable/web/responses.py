@@ -23,8 +23,8 @@ from sociable.errors import (
 from sociable.safety import UnknownProfession
 from sociable.web.jobs import BadUpload, NoSuchJob
 from sociable.web.queries import NoSuchAccount
-from sociable.web.settings import BadSetting
 from sociable.web.security import BadHost, CsrfRejected, NotAuthenticated, TooLarge, TooManyAttempts, login_redirect
+from sociable.web.settings import BadSetting
 from sociable.web.views import BadFilter, NoSuchView
 from sociable.web.workspaces import RETRY_AFTER
 
