@@ -127,12 +127,18 @@ MEASURE = """
   document.querySelectorAll('table.data th, table.data td').forEach(cell => {
     if (cell.closest('details:not([open])') || !cell.offsetParent) return;
     if (cell.scrollWidth > cell.clientWidth + 1) out.clipped.push(name(cell));
-    const words = (cell.textContent || '').split(/\\s+/).filter(w => w && w.length <= longest);
+    // a line may break after a hyphen or a slash: those parts are the words that must stay whole
+    const words = (cell.textContent || '').split(/\\s+|(?<=[-/])/).filter(w => w && w.length <= longest);
     if (!words.length) return;
     const word = words.reduce((a, b) => (a.length >= b.length ? a : b));
     const style = getComputedStyle(cell);
-    probe.style.font = style.font;
-    probe.style.fontWeight = cell.tagName === 'TH' && cell.closest('thead') ? '600' : style.fontWeight;
+    const inner = cell.querySelector('button, a') || cell;
+    const text = getComputedStyle(inner);
+    probe.style.fontFamily = text.fontFamily;
+    probe.style.fontSize = text.fontSize;
+    probe.style.fontWeight = text.fontWeight;
+    probe.style.fontStyle = text.fontStyle;
+    probe.style.letterSpacing = text.letterSpacing;
     probe.textContent = word;
     const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     if (probe.getBoundingClientRect().width > room + 1) out.broken.push(name(cell) + ' [' + word + ']');
@@ -142,10 +148,28 @@ MEASURE = """
     const spec = JSON.parse(document.getElementById(holder.getAttribute('data-vega-spec')).textContent);
     holder.querySelectorAll('g.role-axis').forEach(axis => {
       const label = axis.getAttribute('aria-label') || '';
-      const range = label.match(/^([XY])-axis.*for a linear scale with values from (-?[\\d.,]+) to (-?[\\d.,]+)/);
-      const number = text => parseFloat(text.replace(/,/g, ''));
+      const range = label.match(/^([XY])-axis.*for a linear scale with values from ([-+\u2212]?[\\d.,]+) to ([-+\u2212]?[\\d.,]+)/);
+      const number = text => parseFloat(text.replace(/,/g, '').replace('\u2212', '-'));
+      const labels = [...axis.querySelectorAll('g.role-axis-label text')];
+      const ticks = labels.map(t => t.textContent);
+      const line = axis.querySelector('g.role-axis-domain path, g.role-axis-domain line');
+      // where each tick label sits along the axis, as a fraction of the axis from its low end
+      const places = [];
+      if (range && line) {
+        const box = line.getBoundingClientRect();
+        const across = range[1] === 'X';
+        // a label sits by its tick mark (an end label may be shifted to stay inside the chart)
+        const marks = [...axis.querySelectorAll('g.role-axis-tick line')];
+        labels.forEach((label, index) => {
+          const r = (marks.length === labels.length ? marks[index] : label).getBoundingClientRect();
+          const centre = across ? (r.left + r.right) / 2 : (r.top + r.bottom) / 2;
+          const fraction = across ? (centre - box.left) / box.width : (box.bottom - centre) / box.height;
+          places.push([label.textContent, fraction]);
+        });
+      }
       if (range) out.axes.push({id: holder.getAttribute('data-vega-spec'), channel: range[1].toLowerCase(),
-                                low: number(range[2]), high: number(range[3]), spec: spec});
+                                low: number(range[2]), high: number(range[3]), spec: spec, ticks: ticks,
+                                places: places});
       axis.querySelectorAll('text').forEach(text => {
         const shown = text.textContent || '';
         if (/\\u2026$/.test(shown)) out.cut.push(holder.getAttribute('data-vega-spec') + ' ' + shown);
@@ -179,6 +203,17 @@ def data_extent(spec: dict[str, Any], channel: str) -> tuple[float, float] | Non
     return min(numbers), max(numbers)
 
 
+def tick_value(text: str) -> float | None:
+    """The number a tick label shows ('1,200', '−0.5', '+0.4', '40%')."""
+    cleaned = text.replace(",", "").replace("\u2212", "-").strip()
+    share = cleaned.endswith("%")
+    try:
+        value = float(cleaned.rstrip("%"))
+    except ValueError:
+        return None
+    return value / 100 if share else value
+
+
 def check_page(page: Any, where: str) -> None:
     found = page.evaluate(MEASURE, LONGEST_WORD)
     assert found["overflow"] <= 0, f"{where}: the page scrolls sideways by {found['overflow']} px"
@@ -188,6 +223,16 @@ def check_page(page: Any, where: str) -> None:
     assert found["broken"] == [], f"{where}: words broken mid-word: {found['broken'][:5]}"
     assert found["cut"] == [], f"{where}: axis labels cut short: {found['cut'][:5]}"
     for axis in found["axes"]:
+        ticks = axis["ticks"]
+        assert len(set(ticks)) == len(ticks), f"{where}: chart {axis['id']} repeats tick labels {ticks}"
+        span = axis["high"] - axis["low"]
+        for text, fraction in axis["places"]:  # a tick's label must say the value at its place on the axis
+            value = tick_value(text)
+            if value is None or not span:
+                continue
+            assert abs((value - axis["low"]) / span - fraction) < 0.03, (
+                f"{where}: chart {axis['id']} labels a tick “{text}” at {fraction:.0%} of an axis from "
+                f"{axis['low']} to {axis['high']}")
         extent = data_extent(axis["spec"], axis["channel"])
         if extent is None:
             continue
