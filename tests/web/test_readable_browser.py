@@ -148,7 +148,8 @@ MEASURE = """
     const spec = JSON.parse(document.getElementById(holder.getAttribute('data-vega-spec')).textContent);
     holder.querySelectorAll('g.role-axis').forEach(axis => {
       const label = axis.getAttribute('aria-label') || '';
-      const range = label.match(/^([XY])-axis.*for a linear scale with values from ([-+\u2212]?[\\d.,]+) to ([-+\u2212]?[\\d.,]+)/);
+      const value = '([-+\u2212]?[\\d.,]+)';
+      const range = label.match(new RegExp('^([XY])-axis.*for a linear scale with values from ' + value + ' to ' + value));
       const number = text => parseFloat(text.replace(/,/g, '').replace('\u2212', '-'));
       const labels = [...axis.querySelectorAll('g.role-axis-label text')];
       const ticks = labels.map(t => t.textContent);
