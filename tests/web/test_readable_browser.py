@@ -148,8 +148,8 @@ MEASURE = """
     const spec = JSON.parse(document.getElementById(holder.getAttribute('data-vega-spec')).textContent);
     holder.querySelectorAll('g.role-axis').forEach(axis => {
       const label = axis.getAttribute('aria-label') || '';
-      const value = '([-+\u2212]?[\\d.,]+)';
-      const range = label.match(new RegExp('^([XY])-axis.*for a linear scale with values from ' + value + ' to ' + value));
+      const range = label.match(
+        /^([XY])-axis.*for a linear scale with values from ([-+\u2212]?[\\d.,]+) to ([-+\u2212]?[\\d.,]+)/);
       const number = text => parseFloat(text.replace(/,/g, '').replace('\u2212', '-'));
       const labels = [...axis.querySelectorAll('g.role-axis-label text')];
       const ticks = labels.map(t => t.textContent);
@@ -177,6 +177,7 @@ MEASURE = """
       });
     });
   });
+  out.linear = out.axes.length;
   return out;
 }
 """
@@ -215,8 +216,10 @@ def tick_value(text: str) -> float | None:
     return value / 100 if share else value
 
 
-def check_page(page: Any, where: str) -> None:
+def check_page(page: Any, where: str, charts: bool = False) -> None:
     found = page.evaluate(MEASURE, LONGEST_WORD)
+    if charts:
+        assert found["linear"] > 0, f"{where}: no chart axis was found to check"
     assert found["overflow"] <= 0, f"{where}: the page scrolls sideways by {found['overflow']} px"
     assert found["wide"] == [], f"{where}: wide tables that neither scroll in their frame nor keep their first " \
                                 f"column: {found['wide']}"
@@ -252,7 +255,7 @@ def test_the_report_reads_at_every_width(browser: Any, served: Served, width: st
     summary = page.locator("#section-summary")
     assert summary.locator(".key-points li").count() >= 6
     assert summary.locator("a.more").count() == summary.locator(".key-points li").count()
-    check_page(page, f"report at {width}")
+    check_page(page, f"report at {width}", charts=True)
     visible = page.evaluate("() => [...document.querySelectorAll('main h2, main h3, main dt, main th')]"
                             ".map(e => e.textContent.trim())")
     snake = [text for text in visible if re.fullmatch(r"[a-z]+(_[a-z]+)+", text)]
