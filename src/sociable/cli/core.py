@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
 from sociable.cli.app import app, console, err_console, open_workspace, workspace_path
+from sociable.cli.progress import count_lines, working
 from sociable.cli.render import print_table, printable
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.errors import SociableError
@@ -37,7 +37,7 @@ def import_command(
     """Import archives and exports into the workspace (re-importing changes nothing)."""
     options = _options(mapping, platform)
     ws = open_workspace(ctx, create=True)
-    with _import_progress() as report:
+    with _import_progress(list(files)) as report:
         summary = ws.import_files(files, format=format_name, collection=collection, options=options, progress=report)
     print_import_summary(summary)
     if summary.errors:
@@ -57,28 +57,29 @@ def _options(mapping: list[str] | None, platform: str | None) -> dict[str, str]:
 
 
 class _import_progress:
-    """A progress bar on stderr for long imports; silent when stderr is not a terminal."""
+    """Progress on stderr while files are imported: a bar with percentage and time left when the records can be
+    counted beforehand (JSON Lines and CSV, about one record a line), else a spinner with the records read."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
 
     def __enter__(self) -> Any:
-        self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
-            TextColumn("{task.fields[records]:,} records"), console=err_console, transient=True,
-        )
-        self.task: Any = None
-        self.progress.start()
+        total = count_lines(self.files)
+        self.block = working("Importing", total=total or None, counts="")
+        self.activity = self.block.__enter__()
+        self.before = 0  # records of the files already finished
         return self.update
 
     def update(self, event: ImportProgress) -> None:
-        if self.task is None:
-            self.task = self.progress.add_task("Importing", total=event.file_count, records=0)
         name = Path(event.file).name
-        self.progress.update(
-            self.task, description=f"Importing {name}", completed=event.file_index + int(event.done),
-            records=event.records,
-        )
+        files = f" (file {event.file_index + 1} of {event.file_count})" if event.file_count > 1 else ""
+        self.activity.update(completed=self.before + event.records, description=f"Importing {name}{files}",
+                             counts=f"{self.before + event.records:,} records")
+        if event.done:
+            self.before += event.records
 
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+    def __exit__(self, *exc: Any) -> None:
+        self.block.__exit__(*exc)
 
 
 def print_import_summary(summary: ImportSummary) -> None:
@@ -113,7 +114,8 @@ def remap_command(
 ) -> None:
     """Re-apply the current mappers to the stored raw records (no re-import needed)."""
     ws = open_workspace(ctx)
-    result = ws.remap(format=format_name)
+    with working("Remapping the raw records"):
+        result = ws.remap(format=format_name)
     console.print(f"Remapped {result.records:,} raw records into {result.posts:,} posts; {result.rejected:,} rejected.")
 
 
@@ -238,7 +240,9 @@ def simulate_command(
         raise SociableError("--posts must be at least 1.")
     if not output.parent.exists():
         output.parent.mkdir(parents=True)
-    with replacing(output, truth_path(output), force=force, protect=protected_paths(workspace_path(ctx))) as folder:
+    guarded = protected_paths(workspace_path(ctx))
+    with replacing(output, truth_path(output), force=force, protect=guarded) as folder, \
+            working(f"Writing {posts:,} synthetic posts"):
         result = simulate(folder / output.name, posts=posts, seed=seed)
     console.print(
         f"Wrote {result.posts:,} posts by {result.accounts:,} accounts to {output} in {result.seconds:.1f} s "
@@ -276,10 +280,17 @@ def report_command(
     ws = open_workspace(ctx)  # writable: the role labels the report relies on are derived and saved first
     scope = cli_scope(ws, collection, since, until, kinds, platform)
     load_organisations(ws, list(org or []))  # a missing or empty file stops here, with its sentence
-    roles = get_analysis("roles").run(ws)
-    ws.save_labels(roles.labels)
-    path = write_report(ws, output, scope, title=title, options={"organisations": list(org or [])},
-                        results={"roles": roles} if scope.is_everything else None, force=force)
+    with working("Writing the report", total=1) as activity:
+        roles = get_analysis("roles").run(ws)
+        ws.save_labels(roles.labels)
+
+        def built(done: int, total: int, name: str) -> None:
+            activity.progress.update(activity.task, total=total)
+            activity.update(completed=done, counts=f"{done} of {total} sections ({name})")
+
+        path = write_report(ws, output, scope, title=title, options={"organisations": list(org or [])},
+                            results={"roles": roles} if scope.is_everything else None, force=force,
+                            progress=built)
     console.print(f"Report written to {path} (workspace {workspace_path(ctx)}).")
 
 

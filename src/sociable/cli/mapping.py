@@ -15,6 +15,7 @@ from rich.text import Text
 from sociable.analyses.base import get_analysis
 from sociable.analyses.network_map import OPTIONS
 from sociable.cli.app import app, console, open_workspace, workspace_path
+from sociable.cli.progress import working
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.reports.exports.files import check_output, protected_paths, replacing
 
@@ -65,11 +66,14 @@ def export_graph_command(
     options = {"interactions": interactions, "min_weight": min_weight, "resolution": resolution, "seed": seed,
                "method": method}
     chosen = {name: value for name, value in options.items() if value is not None}
-    result: MapResult = get_analysis("map").run(ws, scope, with_layout=True, **chosen)
-    if chosen_format == "csv":
-        output.mkdir(parents=True, exist_ok=True)
-    with replacing(*targets, force=force, protect=protect) as folder:
-        export_graph(result, folder if chosen_format == "csv" else folder / output.name, chosen_format)
+    with working("Mapping the network") as activity:
+        result: MapResult = get_analysis("map").run(ws, scope, with_layout=True, **chosen)
+        if chosen_format == "csv":
+            output.mkdir(parents=True, exist_ok=True)
+        activity.update(description=f"Writing {chosen_format.upper()}",
+                        counts=f"{result.accounts:,} accounts, {result.edges.num_rows:,} edges")
+        with replacing(*targets, force=force, protect=protect) as folder:
+            export_graph(result, folder if chosen_format == "csv" else folder / output.name, chosen_format)
     written = targets
     console.print(Text(
         f"Wrote {result.accounts:,} accounts and {result.edges.num_rows:,} edges to "

@@ -32,6 +32,7 @@ from sociable.reports.sections import (
     Paragraph,
     ReportContext,
     Section,
+    SectionProgress,
     Table,
     build_sections,
 )
@@ -51,7 +52,7 @@ _JSON_UNSAFE = re.compile("[<>&\u2028\u2029]")
 def write_report(
     ws: Workspace, path: Path, scope: Scope | None = None, title: str | None = None,
     options: Mapping[str, Any] | None = None, results: Mapping[str, Any] | None = None,
-    *, force: bool = False, protect: Iterable[Path] = (),
+    *, force: bool = False, protect: Iterable[Path] = (), progress: SectionProgress | None = None,
 ) -> Path:
     """Write the report for a workspace (or the posts in a scope) to one HTML file and return its path.
 
@@ -68,7 +69,7 @@ def write_report(
         raise SociableError(f"cannot write the report to {target}: it is a folder; give a file name inside it.")
     check_output(target, force=force, protect=guarded)
     context = ReportContext(ws, ws.check_scope(scope), dict(options or {}), results=dict(results or {}))
-    html = render_report(context, title=title, source=_source_name(ws))
+    html = render_report(context, title=title, source=_source_name(ws), progress=progress)
     with replacing(target, force=force, protect=guarded) as folder:
         try:
             (folder / target.name).write_text(html, encoding="utf-8")
@@ -78,10 +79,14 @@ def write_report(
 
 
 def render_report(
-    ctx: ReportContext, title: str | None = None, source: str | None = None, now: datetime | None = None
+    ctx: ReportContext, title: str | None = None, source: str | None = None, now: datetime | None = None,
+    progress: SectionProgress | None = None,
 ) -> str:
-    """Build every registered section for the context and render the page as a string."""
-    sections = build_sections(ctx)
+    """Build every registered section for the context and render the page as a string.
+
+    `progress(done, total, name)` is told after each section is built (the CLI draws a bar from it).
+    """
+    sections = build_sections(ctx, progress)
     return render_sections(sections, title=title or report_title(ctx), collection=scope_words(ctx.scope),
                            source=source, now=now)
 

@@ -226,15 +226,25 @@ def registered_sections() -> list[SectionSpec]:
     return sorted(_SECTIONS.values(), key=lambda spec: (spec.order, spec.name))
 
 
-def build_sections(ctx: ReportContext) -> list[Section]:
+SectionProgress = Callable[[int, int, str], None]
+"""Told (sections built, sections in all, the name of the last one) as a report is built."""
+
+
+def build_sections(ctx: ReportContext, progress: SectionProgress | None = None) -> list[Section]:
     """Build every registered section and every analysis without one, in order, skipping empty ones."""
     ctx.scope = ctx.workspace.check_scope(ctx.scope)
     sections: list[Section] = []
-    for name, order, build in section_builders():
+    builders = section_builders()
+    gathering = [spec for spec in registered_sections() if spec.gathers]
+    total = len(builders) + len(gathering)
+    for done, (name, order, build) in enumerate(builders, start=1):
         _add_built(ctx, sections, name, order, build(ctx))
-    for spec in registered_sections():
-        if spec.gathers:
-            _add_built(ctx, sections, spec.name, spec.order, spec.function(ctx, list(sections)))
+        if progress is not None:
+            progress(done, total, name)
+    for done, spec in enumerate(gathering, start=len(builders) + 1):
+        _add_built(ctx, sections, spec.name, spec.order, spec.function(ctx, list(sections)))
+        if progress is not None:
+            progress(done, total, spec.name)
     return sorted(sections, key=lambda built: built.order)
 
 
