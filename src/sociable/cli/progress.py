@@ -61,7 +61,7 @@ def working(description: str, total: float | None = None, counts: str = "") -> I
     else:
         columns = (SpinnerColumn(finished_text=" "), TextColumn("{task.description}"),
                    TextColumn("{task.fields[counts]}"), TimeElapsedColumn())
-    progress = Progress(*columns, console=err_console, transient=True)
+    progress = Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal)
     task = progress.add_task(description, total=total, counts=counts)
     progress.start()
     try:
