@@ -81,19 +81,25 @@ def steps(text: str) -> list[Step]:
 
 def run(folder: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
     """One command, in this process (imports are paid once), in `folder`, at the tour's terminal width."""
+    from rich.console import Console
+
     from sociable.cli import main
-    from sociable.cli.app import console, err_console
 
     for name in ("SOCIABLE_WORKSPACE", "SOCIABLE_WAIT", "SOCIABLE_DEBUG"):
         os.environ.pop(name, None)
     out, err = io.StringIO(), io.StringIO()
-    widths = console.width, err_console.width
-    here, argv = Path.cwd(), sys.argv
+    # every console the commands print with, wherever a module keeps one
+    consoles = {id(value): value for name, module in list(sys.modules.items()) if name.startswith("sociable.cli")
+                for value in vars(module).values() if isinstance(value, Console)}
+    widths = {key: console._width for key, console in consoles.items()}
+    here, argv, columns = Path.cwd(), sys.argv, os.environ.get("COLUMNS")
     code = 0
     try:
+        os.environ["COLUMNS"] = str(WIDTH)
         os.chdir(folder)
         sys.argv = ["sociable", *args]
-        console.width = err_console.width = WIDTH
+        for console in consoles.values():
+            console.width = WIDTH
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 main()
@@ -102,7 +108,12 @@ def run(folder: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
     finally:
         os.chdir(here)
         sys.argv = argv
-        console.width, err_console.width = widths
+        if columns is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = columns
+        for key, console in consoles.items():
+            console._width = widths[key]
     return subprocess.CompletedProcess(["sociable", *args], code, out.getvalue(), err.getvalue())
 
 
