@@ -315,3 +315,16 @@ def test_summary_sentence_reads_naturally() -> None:
         "1,200 accounts are joined by 3,400 ties (5,000 interactions) and fall into 1 community. 25% of "
         "interactions between sector-labelled accounts cross from one sector to another (assortativity by sector "
         "+0.31).")
+
+
+def test_the_picture_says_how_many_pairs_it_leaves_out_and_why(simulated: Workspace) -> None:
+    from sociable.reports.sections_map import _network_block
+
+    result = get_analysis("map").run(simulated, with_layout=True)
+    block = _network_block(result, edge_limit=50)
+    pairs = network_view(result).total_pairs
+    assert pairs > 50
+    assert (f"50 of the {pairs:,} pairs of accounts that interacted are drawn: the heaviest (most interactions)"
+            in block.context["limits"])
+    assert f"the other {pairs - 50:,} are left out of the picture only" in block.context["limits"]
+    assert "are drawn" not in _network_block(result).context["limits"]

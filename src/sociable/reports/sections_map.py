@@ -323,14 +323,20 @@ def _figures(result: MapResult) -> Figures:
     return Figures(tuple(items))
 
 
-def _network_block(result: MapResult) -> Fragment:
-    view = network_view(result)
+def _network_block(result: MapResult, edge_limit: int = INTERACTIVE_EDGE_LIMIT) -> Fragment:
+    view = network_view(result, edge_limit=edge_limit)
     data = network_data(view)
     picture = svg_picture(view, data)
     cut = []
     if view.total_nodes > view.nodes.num_rows:
         cut.append(f"The {view.nodes.num_rows:,} accounts with the highest PageRank of {view.total_nodes:,} are "
                    "shown.")
+    drawn = len(view.weight)
+    if drawn < view.total_pairs:
+        left = view.total_pairs - drawn
+        cut.append(f"{drawn:,} of the {view.total_pairs:,} pairs of accounts that interacted are drawn: the heaviest "
+                   f"(most interactions) among the accounts shown; the other {left:,} are left out of the picture "
+                   "only, and every measure counts them.")
     if picture["shown"] < view.nodes.num_rows:
         cut.append(f"The printed picture shows the top {picture['shown']:,} of them.")
     return Fragment("network_map.html", {
