@@ -53,6 +53,7 @@ def export_graph_command(
 ) -> None:
     """Write the interaction network with every Map measure, for Gephi (GEXF), GraphML tools or CSV."""
     from sociable.reports.graph_export import FORMATS, ExportError, export_graph
+    from sociable.reports.time_and_tags import edge_times
 
     if graph_format.strip().lower() not in FORMATS:
         raise ExportError(f"unknown graph format {graph_format!r}; choose from {', '.join(FORMATS)}.")
@@ -72,13 +73,42 @@ def export_graph_command(
             output.mkdir(parents=True, exist_ok=True)
         activity.update(description=f"Writing {chosen_format.upper()}",
                         counts=f"{result.accounts:,} accounts, {result.edges.num_rows:,} edges")
+        times = edge_times(ws, scope) if chosen_format == "gexf" else None
         with replacing(*targets, force=force, protect=protect) as folder:
-            export_graph(result, folder if chosen_format == "csv" else folder / output.name, chosen_format)
+            export_graph(result, folder if chosen_format == "csv" else folder / output.name, chosen_format, times)
     written = targets
     console.print(Text(
         f"Wrote {result.accounts:,} accounts and {result.edges.num_rows:,} edges to "
         f"{', '.join(str(path) for path in written)}."
     ))
+
+
+@export_app.command("hashtags")
+def export_hashtags_command(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The GEXF file to write.")],
+    collection: CollectionsOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    kinds: KindsOption = None,
+    platform: PlatformsOption = None,
+    min_weight: Annotated[int, typer.Option("--min-weight", help="Keep pairs of hashtags used together in at least "
+                                                                 "this many posts.")] = 2,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
+) -> None:
+    """Write the hashtag co-occurrence network (hashtags used in the same posts) as GEXF, for Gephi."""
+    from sociable.reports.time_and_tags import hashtag_network, write_hashtag_gexf
+
+    protect = protected_paths(workspace_path(ctx))
+    check_output(output, force=force, protect=protect)
+    ws = open_workspace(ctx, read_only=True)
+    scope = cli_scope(ws, collection, since, until, kinds, platform)
+    with working("Counting hashtags used together"):
+        nodes, edges = hashtag_network(ws, scope, min_weight)
+        with replacing(output, force=force, protect=protect) as folder:
+            write_hashtag_gexf(nodes, edges, folder / output.name, f"Hashtags used together in {min_weight}+ posts.")
+    console.print(Text(f"Wrote {nodes.num_rows:,} hashtags and {edges.num_rows:,} pairs used together in "
+                       f"{min_weight}+ posts to {output}."))
 
 
 def _targets(output: Path, graph_format: str) -> list[Path]:
