@@ -31,6 +31,7 @@ from sociable.reports.sections import (
 )
 from sociable.reports.sections_map import (
     HEIGHT,
+    INTERACTIVE_EDGE_LIMIT,
     INTERACTIVE_LIMIT,
     MIN_MIXING_GROUP,
     SVG_EDGE_LIMIT,
@@ -252,9 +253,11 @@ def test_a_capped_section_says_what_it_left_out(empty: Workspace) -> None:
     result.nodes, result.edges = big.nodes, big.edges
     section = section_for(result, empty)
     network = next(block for block in section.blocks if isinstance(block, Fragment))
-    assert network.context["limits"] == (f"The {INTERACTIVE_LIMIT:,} accounts with the highest PageRank of "
-                                         f"{INTERACTIVE_LIMIT + 10:,} are shown. The printed picture shows the top "
-                                         f"{SVG_LIMIT:,} of them.")
+    assert network.context["limits"] == (
+        f"The {INTERACTIVE_LIMIT:,} accounts with the highest PageRank of {INTERACTIVE_LIMIT + 10:,} are shown. "
+        "1,999 of the 2,000 pairs of accounts that interacted are drawn: pairs between the accounts shown, the "
+        f"heaviest (most interactions) first, up to {INTERACTIVE_EDGE_LIMIT:,}; the other 1 are left out of the "
+        f"picture only, and every measure counts them. The printed picture shows the top {SVG_LIMIT:,} of them.")
     page = lxml.html.fromstring(render_sections([section]))
     assert len(page.xpath("//*[@data-network-static]//circle[@fill]")) == SVG_LIMIT
     assert network_json(page)["shown"] == INTERACTIVE_LIMIT
@@ -324,7 +327,20 @@ def test_the_picture_says_how_many_pairs_it_leaves_out_and_why(simulated: Worksp
     block = _network_block(result, edge_limit=50)
     pairs = network_view(result).total_pairs
     assert pairs > 50
-    assert (f"50 of the {pairs:,} pairs of accounts that interacted are drawn: the heaviest (most interactions)"
-            in block.context["limits"])
+    assert (f"50 of the {pairs:,} pairs of accounts that interacted are drawn: pairs between the accounts shown, "
+            "the heaviest (most interactions) first, up to 50;" in block.context["limits"])
     assert f"the other {pairs - 50:,} are left out of the picture only" in block.context["limits"]
     assert "are drawn" not in _network_block(result).context["limits"]
+
+
+def test_communities_are_named_from_their_dominant_sector_role_and_hashtag() -> None:
+    from sociable.reports.sections_map import community_names
+
+    table = pa.table({
+        "community": [1, 2],
+        "top_sector": ["health", "local_government"],
+        "top_sector_share": [0.95, 0.43],
+        "roles": ["professional 52%, person 34%, 8 unlabelled", "person 45%, organisation 40%"],
+        "top_hashtags": ["#midwifery, #nhsteam", ""],
+    })
+    assert community_names(table) == {"1": "1 · Health professionals · #midwifery", "2": "2 · Mixed"}

@@ -21,7 +21,7 @@ from sociable.analyses import silos
 from sociable.analyses.base import Measure
 from sociable.analyses.network import UNKNOWN
 from sociable.analyses.network_map import MapResult
-from sociable.reports import charts
+from sociable.reports import charts, readable
 from sociable.reports.sections import (
     Block,
     Chart,
@@ -193,12 +193,38 @@ def _display(value: str, names: dict[str, str] | None) -> str:
     return f"Community {value}" if names is None else silos.display_name(value, names)
 
 
-def network_data(view: NetworkView) -> dict[str, Any]:
+COMMUNITY_ROLES = {"professional": "professionals", "person": "public, patients and carers",
+                   "organisation": "organisations"}
+
+
+def community_names(communities: pa.Table) -> dict[str, str]:
+    """Each community named from its dominant sector, role and hashtag: '1 · Health professionals · #midwifery'.
+
+    A sector or role leads the name only when it holds at least half of the labelled accounts;
+    otherwise the name says the community is mixed.
+    """
+    names: dict[str, str] = {}
+    for row in communities.to_pylist():
+        parts = []
+        if row.get("top_sector") and row.get("top_sector") != UNKNOWN and (row.get("top_sector_share") or 0) >= 0.5:
+            parts.append(silos.display_name(str(row["top_sector"])))
+        role_text = str(row.get("roles") or "")
+        first_role = role_text.split(",")[0].split()
+        if len(first_role) == 2 and first_role[1].endswith("%") and float(first_role[1].rstrip("%")) >= 50:
+            role = COMMUNITY_ROLES.get(first_role[0], readable.words(first_role[0]))
+            parts.append(role if parts else role[:1].upper() + role[1:])
+        label = " ".join(parts) if parts else "Mixed"
+        hashtag = str(row.get("top_hashtags") or "").split(",")[0].strip()
+        names[str(row["community"])] = f"{row['community']} · {label}" + (f" · {hashtag}" if hashtag else "")
+    return names
+
+
+def network_data(view: NetworkView, names: dict[str, str] | None = None) -> dict[str, Any]:
     """What network.js draws: columns of node values, undirected pairs, and the two colour legends."""
     sectors = [str(value) for value in view.nodes["sector"].to_pylist()]
     communities = [str(value) for value in view.nodes["community"].to_pylist()]
     sector_legend, sector_colour = legend(sectors, silos.SECTOR_NAMES, "Other sectors")
-    community_legend, community_colour = legend(communities, None, "Smaller communities")
+    community_legend, community_colour = legend(communities, names, "Smaller communities")
     largest = float(np.max(view.weight)) if len(view.weight) else 1.0
     return {
         "shown": view.nodes.num_rows,
@@ -325,7 +351,7 @@ def _figures(result: MapResult) -> Figures:
 
 def _network_block(result: MapResult, edge_limit: int = INTERACTIVE_EDGE_LIMIT) -> Fragment:
     view = network_view(result, edge_limit=edge_limit)
-    data = network_data(view)
+    data = network_data(view, community_names(result.communities))
     picture = svg_picture(view, data)
     cut = []
     if view.total_nodes > view.nodes.num_rows:
@@ -334,9 +360,9 @@ def _network_block(result: MapResult, edge_limit: int = INTERACTIVE_EDGE_LIMIT) 
     drawn = len(view.weight)
     if drawn < view.total_pairs:
         left = view.total_pairs - drawn
-        cut.append(f"{drawn:,} of the {view.total_pairs:,} pairs of accounts that interacted are drawn: the heaviest "
-                   f"(most interactions) among the accounts shown; the other {left:,} are left out of the picture "
-                   "only, and every measure counts them.")
+        cut.append(f"{drawn:,} of the {view.total_pairs:,} pairs of accounts that interacted are drawn: pairs "
+                   f"between the accounts shown, the heaviest (most interactions) first, up to {edge_limit:,}; the "
+                   f"other {left:,} are left out of the picture only, and every measure counts them.")
     if picture["shown"] < view.nodes.num_rows:
         cut.append(f"The printed picture shows the top {picture['shown']:,} of them.")
     return Fragment("network_map.html", {
@@ -392,7 +418,12 @@ def _mixing_chart(result: MapResult) -> Chart:
 def _tables(result: MapResult) -> list[Block]:
     communities = _shown(result.communities, ("community", "size", "cohesion", "sectors", "roles",
                                                   "key_accounts", "top_hashtags"))
-    blocks: list[Block] = [Table("Communities", communities, LABELS, reading="Numbered from the largest.",
+    named = community_names(result.communities)
+    communities = communities.set_column(0, "community", pa.array(
+        [named.get(str(value), str(value)) for value in communities.column("community").to_pylist()], pa.string()))
+    blocks: list[Block] = [Table("Communities", communities, LABELS,
+                                 reading="Numbered from the largest, and named from the sector and role that hold "
+                                         "at least half of their labelled accounts, and their top hashtag.",
                                  measures=_measures(result, "community", "cohesion", "key accounts", "top hashtags"))]
     for ei_table, caption, names in ((result.ei_by_sector, "Silos by sector", silos.SECTOR_NAMES),
                                      (result.ei_by_role, "Silos by role", silos.ROLE_NAMES)):
