@@ -172,6 +172,9 @@ def silo_sentences(
     every = [row for row in ei_table.to_pylist() if row["internal"] + row["external"] >= min_ties]
     rows = [row for row in every if int(row.get("accounts") or 0) >= min_accounts]
     small = len(every) - len(rows)
+    if every and not rows:
+        return [f"Every {kind} here has fewer than {min_accounts} accounts, too few to say which {kind}s are silos; "
+                "the table gives each one's numbers."]
     if not rows:
         return [f"Too few interactions between {kind}-labelled accounts to say which {kind}s are silos; "
                 f"label more accounts or widen the period."]
