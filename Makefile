@@ -27,9 +27,10 @@ install-test: $(TEST_STAMP)
 demo: $(STAMP)
 	@mkdir -p demo
 	@rm -f $(WS)
-	$(BIN)/sociable simulate --posts 20000 --seed 7 -o demo/sample.jsonl
-	$(BIN)/sociable --workspace $(WS) import demo/sample.jsonl --collection sample
-	$(BIN)/sociable --workspace $(WS) report -o demo/report.html
+	$(BIN)/sociable simulate --posts 20000 --seed 7 -o demo/sample.jsonl --org-file demo/northbridge.txt --force
+	$(BIN)/sociable --workspace $(WS) import demo/sample.jsonl --collection nhssm
+	$(BIN)/sociable --workspace $(WS) screen
+	$(BIN)/sociable --workspace $(WS) report -o demo/report.html --org demo/northbridge.txt --force
 	@echo "Report written to $(CURDIR)/demo/report.html (workspace $(WS))"
 
 # docs/analyses.md is made from the analyses' declarations; a test fails when it falls behind.

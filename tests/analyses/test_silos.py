@@ -65,6 +65,10 @@ def test_sentences_name_the_silos() -> None:
     assert sentences[0] == "Police and justice: 86% of its ties stay inside the sector (E-I −0.71)."
     assert sentences[-1] == "Voluntary sector looks outward most: 100% of its ties reach other sectors (E-I +1.00)."
     assert "Too few" in silo_sentences(table, min_ties=1000)[0]
+    assert silo_sentences(table, min_accounts=10)[0].startswith("Every sector here has fewer than 10 accounts")
+    kept = silo_sentences(table, min_accounts=2)  # police and justice has 2 accounts; the others 1
+    assert kept[0] == "Police and justice: 86% of its ties stay inside the sector (E-I −0.71)."
+    assert kept[-1] == "2 sectors with fewer than 2 accounts are left out of these sentences."
 
 
 def reference_ei(graph_edges: list[tuple[str, str, float]], sector: dict[str, str]) -> dict[str, float]:

@@ -106,9 +106,16 @@ def test_uploads_of_other_kinds_are_refused(client: TestClient, name: str, statu
 
 
 def test_too_many_files_are_refused(client: TestClient) -> None:
-    files = [("files", (f"f{n}.jsonl", b"{}", "application/json")) for n in range(4)]
-    assert "at most 3 files" in error_of(client.post("/api/imports", files=files,
-                                                     headers={"X-CSRF-Token": csrf(client)}), 422)
+    """No more than the limit is ever imported: the files beyond it are refused, by name, with the reason."""
+    files = [("files", (f"f{n}.jsonl", b"{}", "application/json")) for n in range(40)]
+    answer = client.post("/api/imports", files=files, headers={"X-CSRF-Token": csrf(client)})
+    assert answer.status_code == 202
+    job = answer.json()["job"]
+    assert job["files"] == ["f0.jsonl", "f1.jsonl", "f2.jsonl"]
+    assert [row["file"] for row in job["refused"]] == [f"f{n}.jsonl" for n in range(3, 40)]
+    assert all("at most 3 files" in row["reason"] for row in job["refused"])
+    client.app.state.jobs.wait(job["id"])  # type: ignore[attr-defined]
+    assert list(client.app.state.upload_root.iterdir()) == []  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------- path traversal

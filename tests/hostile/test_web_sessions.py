@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 import sociable
 from sociable.errors import SociableError
 from sociable.web import create_app
-from sociable.web.routes import accounts, api, auth, checker, exports, imports, pages
+from sociable.web.routes import accounts, api, auth, checker, exports, imports, manage, pages
 from sociable.web.security import SESSION_COOKIE, LoginThrottle, Sessions, web_key
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -114,10 +114,11 @@ def test_the_apps_own_origin_passes(open_app: TestClient) -> None:
 
 
 def test_every_state_changing_route_checks_the_origin(open_app: TestClient) -> None:
-    unsafe = sorted({route.path for module in (accounts, api, auth, checker, exports, imports, pages)
+    unsafe = sorted({route.path for module in (accounts, api, auth, checker, exports, imports, manage, pages)
                      for route in module.router.routes
                      if isinstance(route, APIRoute) and route.methods & {"POST", "PUT", "PATCH", "DELETE"}})
-    assert {"/api/check", "/api/imports", "/check", "/import", "/login", "/logout"} <= set(unsafe)
+    assert {"/api/check", "/api/imports", "/check", "/import", "/login", "/logout", "/settings/listening",
+            "/settings/organisations", "/screen"} <= set(unsafe)
     token = page_token(open_app)
     for path in unsafe:
         answer = open_app.post(path, data={"csrf_token": token}, headers={"X-CSRF-Token": token, "Origin": ATTACKER})

@@ -116,3 +116,66 @@ def test_gexf_reads_back_in_networkx(result: MapResult, tmp_path: Path) -> None:
     assert graph.is_directed()
     first = next(iter(graph.nodes(data=True)))[1]
     assert {"sector", "community", "pagerank"} <= set(first)
+
+
+def test_gexf_edges_carry_their_first_and_last_time_for_gephi_timeline(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    import sociable
+    from sociable.analyses.base import get_analysis
+    from sociable.reports.graph_export import export_graph
+    from sociable.reports.time_and_tags import edge_times
+    from sociable.simulate import simulate
+
+    simulate(tmp_path / "s.jsonl", posts=1000, seed=3)
+    with sociable.open(tmp_path / "ws.duckdb") as ws:
+        ws.import_files([tmp_path / "s.jsonl"])
+        scope = ws.scope()
+        result = get_analysis("map").run(ws, scope, with_layout=True)
+        times = edge_times(ws, scope)
+        expected = ws.query("SELECT platform, source, target, kind, min(created_at) AS first FROM interactions "
+                            "WHERE source <> target GROUP BY ALL").to_pylist()
+    path = export_graph(result, tmp_path / "map.gexf", "gexf", times)[0]
+    root = etree.parse(str(path)).getroot()
+    ns = {"g": "http://gexf.net/1.3"}
+    graph = root.find("g:graph", ns)
+    assert graph.get("mode") == "dynamic" and graph.get("timeformat") == "datetime"
+    edges = graph.findall("g:edges/g:edge", ns)
+    assert edges and all(edge.get("start") and edge.get("end") >= edge.get("start") for edge in edges)
+    first = {(r["platform"], r["source"], r["target"], r["kind"]): r["first"] for r in expected}
+    edge = edges[0]
+    platform, source = edge.get("source").split(":", 1)
+    target = edge.get("target").split(":", 1)[1]
+    when = first[(platform, source, target, edge.get("kind"))].astimezone(UTC)
+    assert edge.get("start") == when.strftime("%Y-%m-%dT%H:%M:%S")
+    assert datetime.fromisoformat(edge.get("end")).replace(tzinfo=UTC) >= when.replace(microsecond=0)
+
+
+def test_the_hashtag_network_counts_posts_that_carry_both(tmp_path: Path) -> None:
+    import json
+
+    import sociable
+    from sociable.reports.time_and_tags import hashtag_network, write_hashtag_gexf
+
+    posts = []
+    for index, tags in enumerate([["NHS", "nurses"], ["nhs", "Nurses", "care"], ["care"], ["nhs", "care"]]):
+        posts.append({"id_str": str(100 + index), "created_at": "Wed Mar 02 10:00:00 +0000 2022",
+                      "text": " ".join("#" + tag for tag in tags), "full_text": " ".join("#" + tag for tag in tags),
+                      "user": {"id_str": str(index + 1), "screen_name": f"user{index}"},
+                      "entities": {"hashtags": [{"text": tag, "indices": [0, 1]} for tag in tags],
+                                   "user_mentions": [], "urls": []}})
+    source = tmp_path / "tags.jsonl"
+    source.write_text("\n".join(json.dumps(post) for post in posts) + "\n", encoding="utf-8")
+    with sociable.open(tmp_path / "ws.duckdb") as ws:
+        ws.import_files([source])
+        nodes, edges = hashtag_network(ws, ws.scope(), min_weight=2)
+        assert sorted((r["source"], r["target"], r["weight"]) for r in edges.to_pylist()) == [
+            ("care", "nhs", 2), ("nhs", "nurses", 2)]  # care+nurses is in one post only
+        assert {row["hashtag"]: row["posts"] for row in nodes.to_pylist()} == {"nhs": 3, "care": 3, "nurses": 2}
+        single, _ = hashtag_network(ws, ws.scope(), min_weight=1)
+        assert single.num_rows == 3
+    path = write_hashtag_gexf(nodes, edges, tmp_path / "hashtags.gexf")
+    root = etree.parse(str(path)).getroot()
+    ns = {"g": "http://gexf.net/1.3"}
+    assert sorted(node.get("label") for node in root.findall(".//g:node", ns)) == ["#care", "#nhs", "#nurses"]
+    assert sorted(edge.get("weight") for edge in root.findall(".//g:edge", ns)) == ["2.0", "2.0"]

@@ -19,10 +19,21 @@ from sociable.analyses.network_map import MapOptions, MapResult, compute_map
 from sociable.errors import SociableError
 from sociable.reports import charts
 from sociable.reports.html import render_sections
-from sociable.reports.sections import Chart, Fragment, Paragraph, ReportContext, Section, Table, section_builders
+from sociable.reports.sections import (
+    Chart,
+    Definitions,
+    Fragment,
+    Paragraph,
+    ReportContext,
+    Section,
+    Table,
+    section_builders,
+)
 from sociable.reports.sections_map import (
     HEIGHT,
+    INTERACTIVE_EDGE_LIMIT,
     INTERACTIVE_LIMIT,
+    MIN_MIXING_GROUP,
     SVG_EDGE_LIMIT,
     SVG_LIMIT,
     WIDTH,
@@ -135,7 +146,14 @@ def test_the_section_shows_network_heatmap_and_tables(simulated: Workspace) -> N
     assert {"Communities", "Silos by sector", "Silos by role", "Brokers", "Influence"} <= set(captions)
     heatmap = next(block for block in section.blocks if isinstance(block, Chart))
     assert [layer["mark"]["type"] for layer in heatmap.spec["layer"]] == ["rect", "text"]
-    assert "Health" in {row["source_group"] for row in heatmap.spec["data"]["values"]}
+    groups = {row["source_group"]: row for row in heatmap.spec["data"]["values"]}
+    health = next(name for name in groups if name.startswith("Health ("))  # each sector shown with its accounts
+    sizes = section_sizes(data)
+    assert health == f"Health ({sizes['Health']:,})"
+    # sectors under the minimum group size do not set colours: their cells carry no ratio
+    small = [name for name in groups if int(name.rsplit("(", 1)[1].rstrip(")").replace(",", "")) < MIN_MIXING_GROUP]
+    assert small and all(row["ratio"] is None for row in heatmap.spec["data"]["values"]
+                         if row["source_group"] in small or row["target_group"] in small)
     legend_labels = page.xpath("//*[@data-network-legend='sector']/li")[0].text_content()
     assert "Health" in legend_labels
     paragraphs = [block.text for block in section.blocks if isinstance(block, Paragraph)]
@@ -143,19 +161,31 @@ def test_the_section_shows_network_heatmap_and_tables(simulated: Workspace) -> N
     assert any("ties stay inside the sector" in text for text in paragraphs)
 
 
+def section_sizes(data: dict[str, Any]) -> dict[str, int]:
+    """Accounts per sector among the drawn nodes (every node is drawn at this size)."""
+    sizes: dict[str, int] = {}
+    for sector in data["nodes"]["sector"]:
+        sizes[sector] = sizes.get(sector, 0) + 1
+    return sizes
+
+
 def test_every_block_defines_its_measures(simulated: Workspace) -> None:
     section = report_section(simulated)
     assert section is not None
-    for block in section.blocks:
+    for index, block in enumerate(section.blocks):
         if isinstance(block, Table | Chart):
             assert block.measures and all(m.definition for m in block.measures), block
-        if isinstance(block, Fragment):
-            assert all(m.definition for m in block.context["measures"])
+        if isinstance(block, Fragment):  # a fragment's measures follow it, so they join the section's glossary
+            following = section.blocks[index + 1]
+            assert isinstance(following, Definitions) and following.measures
+            assert all(m.definition for m in following.measures)
     section.name = "map"
     page = lxml.html.fromstring(render_sections([section]))
-    figure = page.get_element_by_id("network-map")
-    defined = {dt.text_content() for dt in figure.xpath(".//dl[@class='measures']/dt")}
-    assert defined >= {"pagerank", "community", "position"}
+    glossary = page.get_element_by_id("section-map-glossary")
+    defined = {dt.text_content() for dt in glossary.xpath(".//dt")}
+    assert defined >= {"PageRank", "Community", "Position"}
+    terms = page.get_element_by_id("network-map").getnext()  # the figure's terms, linked to the glossary
+    assert {a.text_content() for a in terms.xpath(".//a")} >= {"PageRank", "Community"}
 
 
 # ---------------------------------------------------------------------- escaping
@@ -223,9 +253,11 @@ def test_a_capped_section_says_what_it_left_out(empty: Workspace) -> None:
     result.nodes, result.edges = big.nodes, big.edges
     section = section_for(result, empty)
     network = next(block for block in section.blocks if isinstance(block, Fragment))
-    assert network.context["limits"] == (f"The {INTERACTIVE_LIMIT:,} accounts with the highest PageRank of "
-                                         f"{INTERACTIVE_LIMIT + 10:,} are shown. The printed picture shows the top "
-                                         f"{SVG_LIMIT:,} of them.")
+    assert network.context["limits"] == (
+        f"The {INTERACTIVE_LIMIT:,} accounts with the highest PageRank of {INTERACTIVE_LIMIT + 10:,} are shown. "
+        "1,999 of the 2,000 pairs of accounts that interacted are drawn: pairs between the accounts shown, the "
+        f"heaviest (most interactions) first, up to {INTERACTIVE_EDGE_LIMIT:,}; the other 1 are left out of the "
+        f"picture only, and every measure counts them. The printed picture shows the top {SVG_LIMIT:,} of them.")
     page = lxml.html.fromstring(render_sections([section]))
     assert len(page.xpath("//*[@data-network-static]//circle[@fill]")) == SVG_LIMIT
     assert network_json(page)["shown"] == INTERACTIVE_LIMIT
@@ -286,3 +318,29 @@ def test_summary_sentence_reads_naturally() -> None:
         "1,200 accounts are joined by 3,400 ties (5,000 interactions) and fall into 1 community. 25% of "
         "interactions between sector-labelled accounts cross from one sector to another (assortativity by sector "
         "+0.31).")
+
+
+def test_the_picture_says_how_many_pairs_it_leaves_out_and_why(simulated: Workspace) -> None:
+    from sociable.reports.sections_map import _network_block
+
+    result = get_analysis("map").run(simulated, with_layout=True)
+    block = _network_block(result, edge_limit=50)
+    pairs = network_view(result).total_pairs
+    assert pairs > 50
+    assert (f"50 of the {pairs:,} pairs of accounts that interacted are drawn: pairs between the accounts shown, "
+            "the heaviest (most interactions) first, up to 50;" in block.context["limits"])
+    assert f"the other {pairs - 50:,} are left out of the picture only" in block.context["limits"]
+    assert "are drawn" not in _network_block(result).context["limits"]
+
+
+def test_communities_are_named_from_their_dominant_sector_role_and_hashtag() -> None:
+    from sociable.reports.sections_map import community_names
+
+    table = pa.table({
+        "community": [1, 2],
+        "top_sector": ["health", "local_government"],
+        "top_sector_share": [0.95, 0.43],
+        "roles": ["professional 52%, person 34%, 8 unlabelled", "person 45%, organisation 40%"],
+        "top_hashtags": ["#midwifery, #nhsteam", ""],
+    })
+    assert community_names(table) == {"1": "1 · Health professionals · #midwifery", "2": "2 · Mixed"}

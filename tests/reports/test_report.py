@@ -180,7 +180,9 @@ def test_posts_over_time_chart_has_zero_filled_days_per_platform(nurses: Workspa
     }
     assert spec["config"]["range"]["category"] == list(charts.OKABE_ITO)
     assert "What this shows:" in chart.text_content()
-    assert "Posts per period" in chart.find_class("measures")[0].text_content()
+    term = chart.find_class("terms")[0].xpath(".//a[. = 'Posts per period']")[0]
+    definition = doc.get_element_by_id(term.get("href")[1:]).getnext().text_content()
+    assert definition.startswith("Posts created in each day, week")
 
 
 def test_collection_filter_limits_every_count(nurses: Workspace, tmp_path: Path) -> None:
@@ -188,7 +190,7 @@ def test_collection_filter_limits_every_count(nurses: Workspace, tmp_path: Path)
     doc = parse(html)
     assert figures(doc)["Posts"] == "2"
     assert [row[0] for row in table_rows(doc, "Posts by platform")] == ["twitter"]
-    assert "Report on the collection “wenurses”" in doc.find(".//h1").text_content()
+    assert doc.find(".//h1").text_content() == "Social media report on “wenurses”, 1 Mar 2024"
     with pytest.raises(NoSuchCollection, match="there is no collection called 'nope'; the collections are: wenurses"):
         write_report(nurses, tmp_path / "other.html", Scope(collections=("nope",)))
 
@@ -291,13 +293,13 @@ def test_analysis_without_a_section_is_shown_generically(registries: None, nurse
         return Section("Own view", "A custom section replaces the generic one.", [Paragraph("custom")])
 
     doc = parse(report_for(nurses, tmp_path, collection="wenurses"))
-    assert doc.get_element_by_id("section-replaced").find_class("intro")[0].text == (
-        "A custom section replaces the generic one.")
+    assert doc.get_element_by_id("section-replaced").find_class("intro")[0].text_content() == (
+        "What this shows: A custom section replaces the generic one.")
     generic = doc.get_element_by_id("section-reply-share")
-    assert figures(generic) == {"Reply share": "0.5", "Platforms": "1"}
+    assert figures(generic) == {"Reply share": "50%", "Platforms": "1"}  # shares are shown as percentages
     assert "Twitter carries all the replies." in generic.text_content()
-    assert table_rows(generic, "By platform") == [["twitter", "0.5"]]
-    assert "Replies divided by all posts." in generic.find_class("measures")[0].text_content()
+    assert table_rows(generic, "By platform") == [["twitter", "50%"]]
+    assert "Replies divided by all posts." in generic.find_class("glossary")[0].text_content()
     failed = doc.get_element_by_id("section-broken")
     assert "This analysis could not run: the lexicon file is missing" in failed.text_content()
     method = doc.get_element_by_id("section-method").text_content()
@@ -437,7 +439,7 @@ def test_report_structure_is_accessible(nurses: Workspace, tmp_path: Path) -> No
 
 def test_builtin_sections_come_first_and_method_notes_last(nurses: Workspace) -> None:
     built = build_sections(ReportContext(nurses))
-    assert built[0].name == "overview" and built[-1].name == "method"
+    assert [b.name for b in built[:2]] == ["summary", "overview"] and built[-1].name == "method"
     assert all(b.order >= built[0].order for b in built)
 
 

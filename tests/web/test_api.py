@@ -33,8 +33,9 @@ from sociable.web.security import (
 from sociable.web.views import view_specs
 
 XSS_CORPUS = Path(__file__).parent.parent / "fixtures" / "xss" / "corpus.jsonl"
+TWEETS = Path(__file__).parent.parent / "fixtures" / "twitter" / "v1_stream.jsonl"
 RISKY = "Lovely chat with Mrs Jones, 84, on Ward 7 today after her fall. Her NHS number is 943 476 5919"
-PAGES = ("/", "/collections", "/accounts", "/check", "/import", "/rejected", "/export")
+PAGES = ("/", "/collections", "/accounts", "/check", "/import", "/rejected", "/export", "/settings")
 Csrf = Callable[[TestClient], str]
 
 
@@ -327,12 +328,43 @@ def test_upload_limits(fresh_client: TestClient, csrf: Csrf) -> None:
                                         422)["error"])
     too_big = [("files", ("big.jsonl", b"x" * (65 * 1024), "application/json"))]
     assert "MB" in str(assert_error(fresh_client.post("/api/imports", files=too_big, headers=headers), 413)["error"])
-    too_many = [("files", (f"f{i}.jsonl", b"{}", "application/json")) for i in range(4)]
-    assert_error(fresh_client.post("/api/imports", files=too_many, headers=headers), 422)
     bad_format = [("files", ("a.jsonl", b"{}", "application/json"))]
     assert_error(fresh_client.post("/api/imports", files=bad_format, data={"format": "fax"}, headers=headers), 422)
     assert_error(fresh_client.post("/api/imports", data={"collection": "x"}, headers=headers), 422)
     assert list(fresh_client.app.state.upload_root.iterdir()) == []  # type: ignore[attr-defined]
+    # More files than allowed at once: the first ones are imported, the rest are named with the reason.
+    too_many = [("files", (f"f{i}.jsonl", b"{}", "application/json")) for i in range(4)]
+    accepted = fresh_client.post("/api/imports", files=too_many, headers=headers)
+    assert accepted.status_code == 202
+    job = accepted.json()["job"]
+    assert job["files"] == ["f0.jsonl", "f1.jsonl", "f2.jsonl"]
+    assert [row["file"] for row in job["refused"]] == ["f3.jsonl"] and "at most 3" in job["refused"][0]["reason"]
+    fresh_client.app.state.jobs.wait(job["id"])  # type: ignore[attr-defined]
+    assert list(fresh_client.app.state.upload_root.iterdir()) == []  # type: ignore[attr-defined]
+
+
+def test_an_upload_imports_the_good_files_and_says_which_were_refused(fresh_client: TestClient, csrf: Csrf) -> None:
+    token = csrf(fresh_client)
+    files = [("files", ("posts.jsonl", TWEETS.read_bytes(), "application/json")),
+             ("files", ("scan.exe", b"MZ", "application/octet-stream"))]
+    page = fresh_client.post("/import", files=files, data={"csrf_token": token}, follow_redirects=True)
+    assert page.status_code == 200
+    job_id = page.url.path.rsplit("/", 1)[-1]
+    fresh_client.app.state.jobs.wait(job_id)  # type: ignore[attr-defined]
+    done = lxml.html.fromstring(fresh_client.get(f"/jobs/{job_id}").text)
+    refused = done.xpath("//div[@class='refused']//tbody/tr")
+    assert [row.xpath("string(th)") for row in refused] == ["scan.exe"]
+    assert "does not import this type of file" in refused[0].xpath("string(td)")
+    assert done.xpath("string(//table[@id='import-summary']//tbody/tr/th)") == "posts.jsonl"
+    text = done.text_content()
+    assert "upload" not in done.xpath("string(//table[@id='import-summary'])").lower()
+    assert ".fresh-uploads" not in text and "Unprocessable" not in text
+    only_bad = fresh_client.post("/import", files=[("files", ("scan.exe", b"MZ", "application/octet-stream"))],
+                                 data={"csrf_token": token})
+    assert only_bad.status_code == 422
+    shown = lxml.html.fromstring(only_bad.text)
+    assert shown.xpath("string(//h1)") == "That could not be used"
+    assert "scan.exe: sociable does not import this type of file" in shown.text_content()
 
 
 def test_unknown_job_is_404(client: TestClient) -> None:
@@ -360,7 +392,7 @@ def test_table_exports_read_back(client: TestClient, table: str) -> None:
 
 def test_report_and_network_exports(client: TestClient) -> None:
     report = client.get("/export/report.html", params={"collection": "ward"})
-    assert report.status_code == 200 and "Report on the collection" in report.text
+    assert report.status_code == 200 and "Social media report on “ward”" in report.text
     no_injected_markup(report.text)
     gexf = client.get("/export/map.gexf")
     assert gexf.status_code == 200 and b"<gexf" in gexf.content

@@ -53,14 +53,14 @@ MEASURES: tuple[Measure, ...] = (
     Measure("theme_posts", "Posts in the window that belong to the theme."),
     Measure("theme_share", "Share of the grouped posts that belong to the theme."),
     Measure("cohesion", "Mean cosine similarity of the theme's posts to its centre (1 = all say the same thing)."),
-    Measure("asks", "Posts about the target that ask a question, make a request or complain, by the rules in "
-                    "lexicon/listening.yaml."),
+    Measure("asks", "Posts about the target that ask a question, make a request or complain, found by the "
+                    "listening rules' cue words."),
     Measure("answered_in_window", "Asks that an account of the organisation answered within the window: a reply to "
                                   "the post, or a reply to or mention of its author, from the time it was posted."),
     Measure("answer_hours", "Hours from the ask to the organisation's first answer."),
     Measure("age_hours", "Hours from the ask to the end of the data (or the time given as 'as of')."),
     Measure("score", "Queue rank: the sum of the weights for urgency cues, kind, direct address, the author's reach "
-                     "(log10 of followers) and how many windows it has waited (see lexicon/listening.yaml)."),
+                     "(log10 of followers) and how many windows it has waited, as the listening rules set them."),
 )
 SENTIMENT_LIMITS = (
     "Sentiment is read by a model trained on about 49,000 labelled tweets (SemEval-2017), over sentence vectors, "

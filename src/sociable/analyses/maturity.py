@@ -287,7 +287,8 @@ class MaturityResult(Result):
 
     organisations: pa.Table = table("Stage of each organisation", ORGANISATION_COLUMNS)
     rubric: pa.Table = table("The rubric", RUBRIC_COLUMNS,
-                             reading="Kept in sociable/analyses/lexicon/maturity.yaml.")
+                             reading="The stages and their conditions; the rubric is kept as data, so it can be "
+                                     "changed without changing code.")
 
     placements: list[Placement] = fact("Placements", [], measure="stage")
     window_hours: float = fact("Response window (hours)", dlg.DEFAULT_WINDOW_HOURS)

@@ -234,7 +234,7 @@ def _silo_facts(graph: InteractionGraph) -> tuple[dict[str, Any], dict[str, pa.T
     }
     tables = {"mixing": silos.mixing_matrix(graph, "sector"), "ei_by_sector": _named(by_sector, silos.SECTOR_NAMES),
               "ei_by_role": _named(by_role, silos.ROLE_NAMES)}
-    notes = silos.silo_sentences(by_sector)
+    notes = silos.silo_sentences(by_sector, min_accounts=silos.MIN_ACCOUNTS_FOR_SENTENCE)
     if facts["labelled_share"] is not None and facts["labelled_share"] < 1:
         notes.append(
             f"{round(100 * (1 - facts['labelled_share']))}% of interactions involve an account without a sector "

@@ -2,7 +2,8 @@
 
 Dialogue, maturity and listening all take the same declared option, `organisations`: text files
 of an organisation's handles or account ids, one a line, each resolved against the workspace's
-accounts into an `Organisation` named after its file.
+accounts into an `Organisation`. A line `name: Leeds Teaching Hospitals` names it; without one it
+is named after its file. The format is described in docs/organisations.md.
 """
 
 from __future__ import annotations
@@ -39,7 +40,12 @@ class Organisation:
 
 
 def read_account_list(path: str | Path) -> list[str]:
-    """Handles or account ids, one a line; blank lines and '#' comments are skipped."""
+    """Handles or account ids, one a line; blank lines, '#' comments and the `name:` line are skipped."""
+    return read_organisation_file(path)[1]
+
+
+def read_organisation_file(path: str | Path) -> tuple[str | None, list[str]]:
+    """The organisation's name (from a `name:` line, if any) and its handles or account ids, one a line."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -48,11 +54,25 @@ def read_account_list(path: str | Path) -> list[str]:
             from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SociableError(f"the organisation file {path} could not be read ({exc}).") from None
-    entries = [line.split("#", 1)[0].strip() for line in text.splitlines()]
-    entries = [entry for entry in entries if entry]
+    name: str | None = None
+    entries: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        if entry.lower().startswith("name:"):
+            if name is not None:
+                raise SociableError(f"the organisation file {path} names the organisation twice (line {number}); "
+                                    "keep one `name:` line.")
+            name = entry[5:].strip() or None
+            continue
+        if any(character.isspace() for character in entry):
+            raise SociableError(f"line {number} of the organisation file {path} is “{entry}”: expected one handle or "
+                                "account id a line (or `name: The organisation's name`).")
+        entries.append(entry)
     if not entries:
         raise SociableError(f"the organisation file {path} lists no accounts; write one handle or account id a line.")
-    return entries
+    return name, entries
 
 
 def resolve_organisation(ws: Workspace, name: str, entries: Iterable[str]) -> Organisation:
@@ -94,8 +114,9 @@ def _without_ambiguous_locals(rows: list[dict[str, Any]], keys: list[str]) -> li
 
 
 def load_organisation(ws: Workspace, path: str | Path) -> Organisation:
-    """Read an organisation file and resolve its accounts; the organisation is named after the file."""
-    return resolve_organisation(ws, Path(path).stem, read_account_list(path))
+    """Read an organisation file and resolve its accounts; named by its `name:` line, else after the file."""
+    name, entries = read_organisation_file(path)
+    return resolve_organisation(ws, name or Path(path).stem, entries)
 
 
 def load_organisations(ws: Workspace, paths: Iterable[str | Path]) -> tuple[Organisation, ...]:

@@ -16,6 +16,7 @@ import pyarrow as pa
 from sociable.analyses.network import UNKNOWN, InteractionGraph
 
 MIN_TIES_FOR_SENTENCE = 5
+MIN_ACCOUNTS_FOR_SENTENCE = 10  # the map's sentences leave out groups smaller than this
 
 SECTOR_NAMES: dict[str, str] = {
     "health": "Health",
@@ -161,9 +162,19 @@ def silo_sentences(
     names: dict[str, str] | None = None,
     kind: str = "sector",
     min_ties: float = MIN_TIES_FOR_SENTENCE,
+    min_accounts: int = 1,
 ) -> list[str]:
-    """Plain-language findings: which groups talk mostly to themselves, and which look outward."""
-    rows = [row for row in ei_table.to_pylist() if row["internal"] + row["external"] >= min_ties]
+    """Plain-language findings: which groups talk mostly to themselves, and which look outward.
+
+    Groups with fewer than `min_ties` ties or fewer than `min_accounts` accounts are left out
+    (a sentence about 3 accounts says little), and the last sentence says how many were.
+    """
+    every = [row for row in ei_table.to_pylist() if row["internal"] + row["external"] >= min_ties]
+    rows = [row for row in every if int(row.get("accounts") or 0) >= min_accounts]
+    small = len(every) - len(rows)
+    if every and not rows:
+        return [f"Every {kind} here has fewer than {min_accounts} accounts, too few to say which {kind}s are silos; "
+                "the table gives each one's numbers."]
     if not rows:
         return [f"Too few interactions between {kind}-labelled accounts to say which {kind}s are silos; "
                 f"label more accounts or widen the period."]
@@ -180,6 +191,10 @@ def silo_sentences(
             f"{display_name(best['group'], names)} looks outward most: {_percent(1 - best['inside_share'])} "
             f"of its ties reach other {kind}s (E-I {_signed(best['ei'])})."
         )
+    if small:
+        groups = f"{small} {kind}" + ("" if small == 1 else "s")
+        sentences.append(f"{groups} with fewer than {min_accounts} accounts {'is' if small == 1 else 'are'} left out "
+                         "of these sentences.")
     return sentences
 
 

@@ -19,6 +19,7 @@ import typer
 
 from sociable.analyses.base import AnalysisSpec, Option, registered_analyses
 from sociable.cli.app import app, console, open_workspace, workspace_path
+from sociable.cli.progress import working
 from sociable.cli.render import check_table_output, print_result, result_json, write_table
 from sociable.cli.scope import (
     CollectionsOption,
@@ -144,8 +145,9 @@ def run_command(ctx: typer.Context, spec: AnalysisSpec, values: dict[str, Any]) 
         scope = cli_scope(ws, values["collection"], values["since"], values["until"], values["kinds"],
                           values["platform"])
         options = {option.name: values[option.name] for option in spec.options if values.get(option.name) is not None}
-        result = spec.run(ws, scope, **options)
-        kept = keep(ws, result) if keep else ""
+        with working(f"{spec.title}: working"):
+            result = spec.run(ws, scope, **options)
+            kept = keep(ws, result) if keep else ""
     finally:
         ws.close()
     if values["output"] is not None:

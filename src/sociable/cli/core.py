@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
-from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
 from sociable.cli.app import app, console, err_console, open_workspace, workspace_path
+from sociable.cli.progress import count_lines, working
 from sociable.cli.render import print_table, printable
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.errors import SociableError
@@ -44,7 +45,7 @@ def import_command(
     options = {**parse_reader_options(reader_options), **_options(mapping, platform)}
     check_reader_options(options, format_name)
     ws = open_workspace(ctx, create=True)
-    with _import_progress() as report:
+    with _import_progress(list(files)) as report:
         summary = ws.import_files(files, format=format_name, collection=collection, options=options, progress=report)
     print_import_summary(summary)
     if summary.errors:
@@ -64,31 +65,36 @@ def _options(mapping: list[str] | None, platform: str | None) -> dict[str, str]:
 
 
 class _import_progress:
-    """A progress bar on stderr for long imports; silent when stderr is not a terminal."""
+    """Progress on stderr while files are imported: a bar with percentage and time left when the records can be
+    counted beforehand (JSON Lines and CSV, about one record a line), else a spinner with the records read."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
 
     def __enter__(self) -> Any:
-        self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
-            TextColumn("{task.fields[records]:,} records"), console=err_console, transient=True,
-        )
-        self.task: Any = None
-        self.progress.start()
+        total = count_lines(self.files)
+        self.block = working("Importing", total=total or None, counts="")
+        self.activity = self.block.__enter__()
+        self.before = 0  # records of the files already finished
         return self.update
 
     def update(self, event: ImportProgress) -> None:
-        if self.task is None:
-            self.task = self.progress.add_task("Importing", total=event.file_count, records=0)
         name = Path(event.file).name
-        self.progress.update(
-            self.task, description=f"Importing {name}", completed=event.file_index + int(event.done),
-            records=event.records,
-        )
+        files = f" (file {event.file_index + 1} of {event.file_count})" if event.file_count > 1 else ""
+        self.activity.update(completed=self.before + event.records, description=f"Importing {name}{files}",
+                             counts=f"{self.before + event.records:,} records")
+        if event.done:
+            self.before += event.records
 
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+    def __exit__(self, *exc: Any) -> None:
+        self.block.__exit__(*exc)
 
 
 def print_import_summary(summary: ImportSummary) -> None:
+    if summary.errors and not summary.total("read"):  # nothing could be read: the sentences say it all
+        for error in summary.errors:
+            err_console.print(Text(f"Error: {error}"))
+        return
     table = Table(title=f"Import run {summary.run_id}", title_justify="left")
     widest = {"file": max((len(f.file) for f in summary.files), default=4),
               "format": max((len(f.format) for f in summary.files), default=6)}
@@ -119,7 +125,8 @@ def remap_command(
 ) -> None:
     """Re-apply the current mappers to the stored raw records (no re-import needed)."""
     ws = open_workspace(ctx)
-    result = ws.remap(format=format_name)
+    with working("Remapping the raw records"):
+        result = ws.remap(format=format_name)
     console.print(f"Remapped {result.records:,} raw records into {result.posts:,} posts; {result.rejected:,} rejected.")
 
 
@@ -241,22 +248,32 @@ def simulate_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the sample (JSON Lines).")],
     posts: Annotated[int, typer.Option(help="How many posts to write.")] = 20000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same sample.")] = 7,
+    org_file: Annotated[Path | None, typer.Option(
+        "--org-file", help="Also write an organisation file (docs/organisations.md) for the sample's NHS trust.",
+    )] = None,
     force: ForceOption = False,
 ) -> None:
     """Write a synthetic health and social care conversation (Twitter v1.1 JSON Lines) and its truth file."""
     from sociable.simulate import simulate
-    from sociable.simulate.truth import truth_path
+    from sociable.simulate.truth import organisation_file, truth_path
 
     if posts < 1:
         raise SociableError("--posts must be at least 1.")
     if not output.parent.exists():
         output.parent.mkdir(parents=True)
-    with replacing(output, truth_path(output), force=force, protect=protected_paths(workspace_path(ctx))) as folder:
+    guarded = protected_paths(workspace_path(ctx))
+    with replacing(output, truth_path(output), force=force, protect=guarded) as folder, \
+            working(f"Writing {posts:,} synthetic posts"):
         result = simulate(folder / output.name, posts=posts, seed=seed)
     console.print(
         f"Wrote {result.posts:,} posts by {result.accounts:,} accounts to {output} in {result.seconds:.1f} s "
         f"(truth: {truth_path(output)})."
     )
+    if org_file is not None:
+        truth = orjson.loads(truth_path(output).read_bytes())
+        with replacing(org_file, force=force, protect=protected_paths(workspace_path(ctx), output)) as folder:
+            (folder / org_file.name).write_text(organisation_file(truth), encoding="utf-8")
+        console.print(f"Wrote the organisation file {org_file}.")
 
 
 @app.command("report")
@@ -284,10 +301,17 @@ def report_command(
     ws = open_workspace(ctx)  # writable: the role labels the report relies on are derived and saved first
     scope = cli_scope(ws, collection, since, until, kinds, platform)
     load_organisations(ws, list(org or []))  # a missing or empty file stops here, with its sentence
-    roles = get_analysis("roles").run(ws)
-    ws.save_labels(roles.labels)
-    path = write_report(ws, output, scope, title=title, options={"organisations": list(org or [])},
-                        results={"roles": roles} if scope.is_everything else None, force=force)
+    with working("Writing the report", total=1) as activity:
+        roles = get_analysis("roles").run(ws)
+        ws.save_labels(roles.labels)
+
+        def built(done: int, total: int, name: str) -> None:
+            activity.progress.update(activity.task, total=total)
+            activity.update(completed=done, counts=f"{done} of {total} sections ({name})")
+
+        path = write_report(ws, output, scope, title=title, options={"organisations": list(org or [])},
+                            results={"roles": roles} if scope.is_everything else None, force=force,
+                            progress=built)
     console.print(f"Report written to {path} (workspace {workspace_path(ctx)}).")
 
 

@@ -15,6 +15,7 @@ from rich.text import Text
 from sociable.analyses.base import get_analysis
 from sociable.analyses.network_map import OPTIONS
 from sociable.cli.app import app, console, open_workspace, workspace_path
+from sociable.cli.progress import working
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.reports.exports.files import check_output, protected_paths, replacing
 
@@ -58,6 +59,7 @@ def export_graph_command(
     """Write the interaction network with every Map measure, for Gephi (GEXF), GraphML tools or CSV."""
     from sociable.reports.exports import Pseudonymiser, load_key
     from sociable.reports.graph_export import FORMATS, ExportError, export_graph, pseudonymised
+    from sociable.reports.time_and_tags import edge_times
 
     if graph_format.strip().lower() not in FORMATS:
         raise ExportError(f"unknown graph format {graph_format!r}; choose from {', '.join(FORMATS)}.")
@@ -72,15 +74,20 @@ def export_graph_command(
     options = {"interactions": interactions, "min_weight": min_weight, "resolution": resolution, "seed": seed,
                "method": method}
     chosen = {name: value for name, value in options.items() if value is not None}
-    result: MapResult = get_analysis("map").run(ws, scope, with_layout=True, **chosen)
-    created = False
-    if key is not None:
-        secret, created = load_key(key)
-        result = pseudonymised(result, Pseudonymiser(secret))
-    if chosen_format == "csv":
-        output.mkdir(parents=True, exist_ok=True)
-    with replacing(*targets, force=force, protect=protect) as folder:
-        export_graph(result, folder if chosen_format == "csv" else folder / output.name, chosen_format)
+    with working("Mapping the network") as activity:
+        result: MapResult = get_analysis("map").run(ws, scope, with_layout=True, **chosen)
+        created = False
+        if key is not None:
+            secret, created = load_key(key)
+            result = pseudonymised(result, Pseudonymiser(secret))
+        if chosen_format == "csv":
+            output.mkdir(parents=True, exist_ok=True)
+        activity.update(description=f"Writing {chosen_format.upper()}",
+                        counts=f"{result.accounts:,} accounts, {result.edges.num_rows:,} edges")
+        # edge times are keyed by account ids, which a pseudonymised graph no longer carries
+        times = edge_times(ws, scope) if chosen_format == "gexf" and key is None else None
+        with replacing(*targets, force=force, protect=protect) as folder:
+            export_graph(result, folder if chosen_format == "csv" else folder / output.name, chosen_format, times)
     written = targets
     what = "pseudonymised accounts" if key is not None else "accounts"
     console.print(Text(
@@ -100,6 +107,34 @@ def pseudonym_key_file(ctx: typer.Context, pseudonymise: bool, secret_file: Path
             raise typer.BadParameter("--secret-file is only used with --pseudonymise.")
         return None
     return secret_file or workspace_path(ctx).with_name(workspace_path(ctx).name + ".pseudonym-key")
+
+
+@export_app.command("hashtags")
+def export_hashtags_command(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The GEXF file to write.")],
+    collection: CollectionsOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    kinds: KindsOption = None,
+    platform: PlatformsOption = None,
+    min_weight: Annotated[int, typer.Option("--min-weight", help="Keep pairs of hashtags used together in at least "
+                                                                 "this many posts.")] = 2,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
+) -> None:
+    """Write the hashtag co-occurrence network (hashtags used in the same posts) as GEXF, for Gephi."""
+    from sociable.reports.time_and_tags import hashtag_network, write_hashtag_gexf
+
+    protect = protected_paths(workspace_path(ctx))
+    check_output(output, force=force, protect=protect)
+    ws = open_workspace(ctx, read_only=True)
+    scope = cli_scope(ws, collection, since, until, kinds, platform)
+    with working("Counting hashtags used together"):
+        nodes, edges = hashtag_network(ws, scope, min_weight)
+        with replacing(output, force=force, protect=protect) as folder:
+            write_hashtag_gexf(nodes, edges, folder / output.name, f"Hashtags used together in {min_weight}+ posts.")
+    console.print(Text(f"Wrote {nodes.num_rows:,} hashtags and {edges.num_rows:,} pairs used together in "
+                       f"{min_weight}+ posts to {output}."))
 
 
 def _targets(output: Path, graph_format: str) -> list[Path]:

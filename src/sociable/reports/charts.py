@@ -31,6 +31,14 @@ OKABE_ITO: tuple[str, ...] = (
 # Counts are whole numbers: no 0.5 ticks, thousands separated.
 COUNT_AXIS: dict[str, Any] = {"tickMinStep": 1, "format": ",d"}
 
+# How each kind of value is put on an axis: its domain, ticks and format.
+VALUE_AXES: dict[str, dict[str, Any]] = {
+    "count": {"axis": dict(COUNT_AXIS)},
+    "score": {"scale": {"domain": [-1, 1], "nice": False}, "axis": {"format": "+.1f", "tickCount": 9}},
+    "share": {"scale": {"domain": [0, 1]}, "axis": {"format": ".0%"}},
+}
+VALUE_FORMATS = {"count": ",", "score": "+.2f", "share": ".1%"}
+
 SHADE = "shade"  # the colour field of a heatmap: log2 of its ratio, clamped
 
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -90,16 +98,21 @@ def time_series(
     series_label: str = "Series",
     description: str = "",
     height: int = 260,
+    scale: str = "count",
 ) -> dict[str, Any]:
-    """A line per series over time; `time` holds ISO dates or times, read as UTC."""
+    """A line per series over time; `time` holds ISO dates or times, read as UTC.
+
+    `scale` says what the values are, so the axis fits them: "count" (whole numbers from zero),
+    "score" (from −1 to 1, such as sentiment, with its zero line) or "share" (0–1, shown as %).
+    """
     columns = [time, value] + ([series] if series else [])
     encoding: dict[str, Any] = {
         "x": {"field": time, "type": "temporal", "title": time_label, "scale": {"type": "utc"},
               "axis": {"format": "%d %b %Y", "labelOverlap": True}},
-        "y": {"field": value, "type": "quantitative", "title": value_label, "axis": dict(COUNT_AXIS)},
+        "y": {"field": value, "type": "quantitative", "title": value_label, **VALUE_AXES[scale]},
         "tooltip": [
             {"field": time, "type": "temporal", "title": time_label, "scale": {"type": "utc"}, "format": "%d %b %Y"},
-            {"field": value, "type": "quantitative", "title": value_label, "format": ","},
+            {"field": value, "type": "quantitative", "title": value_label, "format": VALUE_FORMATS[scale]},
         ],
     }
     if series:
@@ -133,7 +146,7 @@ def bar_chart(
         mark={"type": "bar", "color": color},
         encoding={
             "y": {"field": category, "type": "nominal", "title": category_label, "sort": "-x",
-                  "axis": {"labelLimit": 220}},
+                  "axis": {"labelLimit": 360}},
             "x": {"field": value, "type": "quantitative", "title": value_label, "axis": dict(COUNT_AXIS)},
             "tooltip": [
                 {"field": category, "type": "nominal", "title": category_label},
@@ -162,7 +175,7 @@ def stacked_bar_chart(
         mark={"type": "bar"},
         encoding={
             "y": {"field": category, "type": "nominal", "title": category_label, "sort": "-x",
-                  "axis": {"labelLimit": 220}},
+                  "axis": {"labelLimit": 360}},
             "x": {"field": value, "type": "quantitative", "title": value_label, "stack": "zero",
                   "axis": dict(COUNT_AXIS)},
             "color": {"field": series, "type": "nominal", "title": series_label},

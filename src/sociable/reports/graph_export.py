@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from sociable import __version__
 from sociable.analyses.network_map import MapResult
 from sociable.errors import SociableError
 from sociable.reports.exports.posts import Pseudonymiser
+from sociable.reports.time_and_tags import EdgeKey, gexf_time
 
 FORMATS: tuple[str, ...] = ("gexf", "graphml", "csv")
 GEXF_NS = "http://gexf.net/1.3"
@@ -91,8 +93,12 @@ def _attribute_columns(nodes: pa.Table) -> list[tuple[str, str]]:
     return [(field.name, _type_of(field.type)) for field in nodes.schema if field.name not in _NOT_ATTRIBUTES]
 
 
-def write_gexf(result: MapResult, path: Path) -> Path:
-    """A GEXF 1.3 file with typed node attributes, viz positions and per-kind weighted edges."""
+def write_gexf(result: MapResult, path: Path, times: Mapping[EdgeKey, tuple[datetime, datetime]] | None = None) -> Path:
+    """A GEXF 1.3 file with typed node attributes, viz positions and per-kind weighted edges.
+
+    With `times` (reports/time_and_tags.edge_times), the graph is dynamic: each edge carries the
+    time of its first and last interaction as `start` and `end`, for Gephi's timeline.
+    """
     nodes, edges = _tables(result)
     nsmap = {None: GEXF_NS, "viz": GEXF_VIZ_NS, "xsi": XSI_NS}
     root = etree.Element(f"{{{GEXF_NS}}}gexf", nsmap=nsmap, version="1.3")
@@ -100,7 +106,9 @@ def write_gexf(result: MapResult, path: Path) -> Path:
     meta = etree.SubElement(root, "meta", lastmodifieddate=datetime.now(UTC).date().isoformat())
     etree.SubElement(meta, "creator").text = f"sociable {__version__}"
     etree.SubElement(meta, "description").text = result.description
-    graph = etree.SubElement(root, "graph", defaultedgetype="directed", mode="static")
+    graph = etree.SubElement(root, "graph", defaultedgetype="directed", mode="dynamic" if times else "static")
+    if times:
+        graph.set("timeformat", "datetime")
     columns = _attribute_columns(nodes)
     node_attributes = etree.SubElement(graph, "attributes", {"class": "node", "mode": "static"})
     for index, (name, kind) in enumerate(columns):
@@ -108,7 +116,7 @@ def write_gexf(result: MapResult, path: Path) -> Path:
     edge_attributes = etree.SubElement(graph, "attributes", {"class": "edge", "mode": "static"})
     etree.SubElement(edge_attributes, "attribute", id="kind", title="kind", type="string")
     _gexf_nodes(etree.SubElement(graph, "nodes"), nodes, columns)
-    _gexf_edges(etree.SubElement(graph, "edges"), edges)
+    _gexf_edges(etree.SubElement(graph, "edges"), edges, times)
     etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return path
 
@@ -128,12 +136,17 @@ def _gexf_nodes(parent: etree._Element, nodes: pa.Table, columns: list[tuple[str
                              z="0.0")
 
 
-def _gexf_edges(parent: etree._Element, edges: pa.Table) -> None:
+def _gexf_edges(parent: etree._Element, edges: pa.Table,
+                times: Mapping[EdgeKey, tuple[datetime, datetime]] | None = None) -> None:
     for index, row in enumerate(edges.to_pylist()):
         edge = etree.SubElement(
             parent, "edge", id=str(index), source=_node_id(row["platform"], row["source"]),
             target=_node_id(row["platform"], row["target"]), kind=row["kind"], weight=repr(float(row["weight"])),
         )
+        spell = (times or {}).get((row["platform"], row["source"], row["target"], row["kind"]))
+        if spell is not None:
+            edge.set("start", gexf_time(spell[0]))
+            edge.set("end", gexf_time(spell[1]))
         values = etree.SubElement(edge, "attvalues")
         etree.SubElement(values, "attvalue", {"for": "kind", "value": row["kind"]})
 
@@ -185,8 +198,12 @@ def write_csv(result: MapResult, directory: Path) -> list[Path]:
     return written
 
 
-def export_graph(result: MapResult, path: str | Path, format: str = "gexf") -> list[Path]:
-    """Write the Map result's network to `path` as gexf, graphml or csv (a directory); return the files written."""
+def export_graph(result: MapResult, path: str | Path, format: str = "gexf",
+                 times: Mapping[EdgeKey, tuple[datetime, datetime]] | None = None) -> list[Path]:
+    """Write the Map result's network to `path` as gexf, graphml or csv (a directory); return the files written.
+
+    `times` (first and last interaction of each tie) makes the GEXF dynamic, for Gephi's timeline.
+    """
     chosen = format.strip().lower()
     if chosen not in FORMATS:
         raise ExportError(f"unknown graph format {format!r}; choose from {', '.join(FORMATS)}.")
@@ -195,7 +212,7 @@ def export_graph(result: MapResult, path: str | Path, format: str = "gexf") -> l
         raise ExportError(f"the folder {target.parent} does not exist; create it or choose another path.")
     try:
         if chosen == "gexf":
-            return [write_gexf(result, target)]
+            return [write_gexf(result, target, times)]
         if chosen == "graphml":
             return [write_graphml(result, target)]
         return write_csv(result, target)

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from sociable import __version__
 from sociable.errors import SociableError, UnreadableFile
+from sociable.reports import readable
 from sociable.reports.exports.files import check_output, protected_paths, replacing
 from sociable.reports.sections import (
     Block,
@@ -31,6 +32,7 @@ from sociable.reports.sections import (
     Paragraph,
     ReportContext,
     Section,
+    SectionProgress,
     Table,
     build_sections,
 )
@@ -50,7 +52,7 @@ _JSON_UNSAFE = re.compile("[<>&\u2028\u2029]")
 def write_report(
     ws: Workspace, path: Path, scope: Scope | None = None, title: str | None = None,
     options: Mapping[str, Any] | None = None, results: Mapping[str, Any] | None = None,
-    *, force: bool = False, protect: Iterable[Path] = (),
+    *, force: bool = False, protect: Iterable[Path] = (), progress: SectionProgress | None = None,
 ) -> Path:
     """Write the report for a workspace (or the posts in a scope) to one HTML file and return its path.
 
@@ -67,7 +69,7 @@ def write_report(
         raise SociableError(f"cannot write the report to {target}: it is a folder; give a file name inside it.")
     check_output(target, force=force, protect=guarded)
     context = ReportContext(ws, ws.check_scope(scope), dict(options or {}), results=dict(results or {}))
-    html = render_report(context, title=title, source=_source_name(ws))
+    html = render_report(context, title=title, source=_source_name(ws), progress=progress)
     with replacing(target, force=force, protect=guarded) as folder:
         try:
             (folder / target.name).write_text(html, encoding="utf-8")
@@ -77,11 +79,36 @@ def write_report(
 
 
 def render_report(
-    ctx: ReportContext, title: str | None = None, source: str | None = None, now: datetime | None = None
+    ctx: ReportContext, title: str | None = None, source: str | None = None, now: datetime | None = None,
+    progress: SectionProgress | None = None,
 ) -> str:
-    """Build every registered section for the context and render the page as a string."""
-    sections = build_sections(ctx)
-    return render_sections(sections, title=title, collection=scope_words(ctx.scope), source=source, now=now)
+    """Build every registered section for the context and render the page as a string.
+
+    `progress(done, total, name)` is told after each section is built (the CLI draws a bar from it).
+    """
+    sections = build_sections(ctx, progress)
+    return render_sections(sections, title=title or report_title(ctx), collection=scope_words(ctx.scope),
+                           source=source, now=now)
+
+
+def report_title(ctx: ReportContext) -> str:
+    """'Northbridge NHS FT: the collection “nhssm”, 7 Mar – 1 May 2022': organisation, collection, period."""
+    from sociable.analyses.organisations import read_organisation_file
+    from sociable.reports.summary import period_of
+
+    names = []
+    for path in ctx.options.get("organisations") or ():
+        try:
+            name, _ = read_organisation_file(path)
+        except SociableError:
+            name = None
+        names.append(name or Path(path).stem)
+    what = scope_words(ctx.scope) or "all posts"
+    if ctx.scope.collection is not None and ctx.scope == Scope(collections=ctx.scope.collections):
+        what = f"“{ctx.scope.collection}”"
+    when = period_of(ctx).words()
+    heading = f"Social media report on {what}" + (f", {when}" if when else "")
+    return f"{' and '.join(names)}: {heading[0].lower()}{heading[1:]}" if names else heading
 
 
 def scope_words(scope: Scope) -> str | None:
@@ -220,38 +247,65 @@ class Ids:
 
 
 def section_view(section: Section, ids: Ids) -> dict[str, Any]:
-    """A section as the template sees it (the report and the web app render it the same way)."""
+    """A section as the template sees it (the report and the web app render it the same way).
+
+    The section's measures are defined once, in its glossary at the end; each card, chart and
+    table links to the definitions it uses there.
+    """
     anchor = f"section-{_slug(section.name) or ids.next('part')}"
-    blocks = [_block_view(block, ids) for block in section.blocks]
+    glossary: dict[str, dict[str, Any]] = {}
+    for measure in section.measures():
+        name = readable.title(measure.name)
+        glossary.setdefault(name, {"name": name, "definition": measure.definition,
+                                   "id": f"{anchor}-term-{len(glossary) + 1}"})
+    blocks = [_block_view(block, ids, glossary) for block in section.blocks]
     return {
         "id": anchor,
         "title": section.title,
         "intro": section.intro,
         "blocks": blocks,
+        "glossary": list(glossary.values()),
+        "glossary_id": f"{anchor}-glossary",
         "entries": [{"id": b["id"], "title": b["title"]} for b in blocks if b.get("title")],
     }
+
+
+def _terms(measures: Iterable[Any], glossary: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The glossary entries a block uses, in order, each once."""
+    found: dict[str, dict[str, Any]] = {}
+    for measure in measures:
+        entry = glossary.get(readable.title(measure.name))
+        if entry is not None:
+            found.setdefault(entry["id"], entry)
+    return list(found.values())
 
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def _block_view(block: Block, ids: Ids) -> dict[str, Any]:
+def _block_view(block: Block, ids: Ids, glossary: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    glossary = glossary or {}
     if isinstance(block, Chart):
         data = table_view(block.data, block.data_labels, caption=f"Data behind “{block.title}”") if block.data else None
         return {"kind": "chart", "id": ids.next("chart"), "title": block.title, "reading": block.reading,
-                "spec": script_json(block.spec), "measures": block.measures, "data": data}
+                "spec": script_json(block.spec), "terms": _terms(block.measures, glossary), "data": data}
     if isinstance(block, Table):
         view = table_view(block.table, block.labels, caption=block.caption, max_rows=block.max_rows)
+        view["searchable"] = block.searchable
         return {"kind": "table", "id": ids.next("table"), "title": block.caption, "reading": block.reading,
-                "table": view, "measures": block.measures}
+                "table": view, "terms": _terms(block.measures, glossary)}
     if isinstance(block, Paragraph):
         return {"kind": "paragraph", "text": block.text}
     if isinstance(block, Figures):
-        return {"kind": "figures", "items": [{"label": m.name, "value": v, "definition": m.definition}
-                                             for m, v in block.items]}
+        items = []
+        for measure, value in block.items:
+            entry = glossary.get(readable.title(measure.name))
+            items.append({"label": readable.title(measure.name), "value": value,
+                          "term": entry["id"] if entry else None})
+        return {"kind": "figures", "items": items}
     if isinstance(block, Definitions):
-        return {"kind": "definitions", "measures": block.measures}
+        return {"kind": "definitions", "terms": _terms(block.measures, glossary)}
     return {"kind": "fragment", "html": render_fragment(block)}
 
 
@@ -259,20 +313,30 @@ def table_view(table: pa.Table, labels: dict[str, str], caption: str, max_rows: 
     """Headers, formatted cells with sort keys, and how many rows were left out."""
     numeric = [_is_numeric(table.schema.field(i).type) for i in range(table.num_columns)]
     columns = [
-        {"label": labels.get(name, name.replace("_", " ").capitalize()), "numeric": numeric[i]}
+        {"label": labels.get(name) or readable.title(name), "numeric": numeric[i]}
         for i, name in enumerate(table.column_names)
     ]
     shown = table.slice(0, max_rows)
-    rows = [[_cell(value) for value in row.values()] for row in shown.to_pylist()]
-    return {"caption": caption, "columns": columns, "rows": rows, "total": table.num_rows, "shown": shown.num_rows}
+    names = table.column_names
+    rows = [[_cell(value, names[i]) for i, value in enumerate(row.values())] for row in shown.to_pylist()]
+    return {"caption": caption, "columns": columns, "rows": rows, "total": table.num_rows, "shown": shown.num_rows,
+            "searchable": False}
 
 
 def _is_numeric(kind: pa.DataType) -> bool:
     return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind))
 
 
-def _cell(value: Any) -> dict[str, str]:
-    """Display text and sort key of one value (sort keys make dates and numbers sort correctly)."""
+def _cell(value: Any, column: str = "") -> dict[str, str]:
+    """Display text and sort key of one value (sort keys make dates and numbers sort correctly).
+
+    Shares show as percentages, hours as days and hours, vocabulary codes as words, by the
+    column's name (reports/readable.py); the sort key keeps the raw value.
+    """
+    styled = readable.cell_text(column, value)
+    if styled is not None:
+        sort = repr(float(value)) if isinstance(value, int | float | Decimal) else str(value).lower()
+        return {"text": styled, "sort": sort}
     if value is None:
         return {"text": "–", "sort": ""}
     if isinstance(value, bool):

@@ -62,7 +62,20 @@ def overview_section(ctx: ReportContext, _: None = None) -> Section:
         blocks.append(mentioned)
     scope = "this workspace" if ctx.scope.is_everything else f"this workspace ({ctx.scope.describe()})"
     intro = f"What {scope} holds: how many posts, from which platforms, over what time, about what and by whom."
-    return Section("Overview", intro, blocks)
+    return Section("Overview", intro, blocks, key_points=_key_points(blocks))
+
+
+def _key_points(blocks: list[Block]) -> tuple[str, ...]:
+    """The busiest account and the most used hashtag, from the tables already built."""
+    parts = []
+    for block in blocks:
+        if isinstance(block, Table) and block.caption == "Most active accounts" and block.table.num_rows:
+            top = block.table.slice(0, 1).to_pylist()[0]
+            parts.append(f"@{top['handle']} wrote the most posts ({top['posts']:,})")
+        if isinstance(block, Table) and block.caption == "Top hashtags in detail" and block.table.num_rows:
+            top = block.table.slice(0, 1).to_pylist()[0]
+            parts.append(f"{top['hashtag']} was the most used hashtag ({_count(top['posts'], 'post')})")
+    return (" and ".join(parts) + ".",) if parts else ()
 
 
 def _empty_overview(ctx: ReportContext) -> Section:

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from sociable.analyses.base import AnalysisSpec, Measure, Result, get_analysis, registered_analyses
 from sociable.errors import SociableError
+from sociable.reports import readable
 from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class Table:
     reading: str = ""
     measures: tuple[Measure, ...] = ()
     max_rows: int = 200
+    searchable: bool = False  # a search box above the table filters its rows as the reader types
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +98,12 @@ Block = Chart | Table | Paragraph | Figures | Definitions | Fragment
 
 @dataclass(slots=True)
 class Section:
-    """One part of the report: a title, an intro sentence and its blocks.
+    """One part of the report: a title, its "what this shows" line (`intro`) and its blocks.
 
     `assets` names vendored files from sociable/reports/static that the section's fragments
     need (for example "graphology.umd.min.js", "sigma.min.js"); each is inlined once.
+    `key_points` are one or two sentences, each with the few numbers that matter, that the
+    report's Summary shows at the top with a link down to the section.
     """
 
     title: str
@@ -108,6 +112,7 @@ class Section:
     assets: tuple[str, ...] = ()
     name: str = ""
     order: int = 100
+    key_points: tuple[str, ...] = ()
 
     def measures(self) -> list[Measure]:
         """Every measure the section's blocks define, in order of appearance."""
@@ -137,6 +142,7 @@ class ReportContext:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-analysis options (web filters)
     results: dict[str, Result | SociableError] = field(default_factory=dict)
     shown_measures: list[Measure] = field(default_factory=list)
+    section_link: str = "#section-{name}"  # where a link to a section goes (the web app: its view's page)
 
     def query(self, sql: str, params: Any = None) -> pa.Table:
         return self.workspace.query(sql, params or None)
@@ -186,23 +192,25 @@ class SectionSpec:
     order: int
     function: SectionFunction
     analysis: str | None = None
+    gathers: bool = False
 
 
 _SECTIONS: dict[str, SectionSpec] = {}
 
 
 def section(
-    name: str, title: str, order: int = 100, analysis: str | None = None,
+    name: str, title: str, order: int = 100, analysis: str | None = None, gathers: bool = False,
 ) -> Callable[[SectionFunction], SectionFunction]:
     """Register a report section `(ctx, result) -> Section | None`.
 
     With `analysis`, the section receives that analysis's typed result (or is replaced by a
     sentence when it could not run); without, it receives None. A section named like an
-    analysis replaces that analysis's generic view.
+    analysis replaces that analysis's generic view. With `gathers`, the section is built after
+    every other one and receives the list of them (the Summary gathers their key points).
     """
 
     def register(function: SectionFunction) -> SectionFunction:
-        _SECTIONS[name] = SectionSpec(name, title, order, function, analysis)
+        _SECTIONS[name] = SectionSpec(name, title, order, function, analysis, gathers)
         return function
 
     return register
@@ -218,18 +226,34 @@ def registered_sections() -> list[SectionSpec]:
     return sorted(_SECTIONS.values(), key=lambda spec: (spec.order, spec.name))
 
 
-def build_sections(ctx: ReportContext) -> list[Section]:
+SectionProgress = Callable[[int, int, str], None]
+"""Told (sections built, sections in all, the name of the last one) as a report is built."""
+
+
+def build_sections(ctx: ReportContext, progress: SectionProgress | None = None) -> list[Section]:
     """Build every registered section and every analysis without one, in order, skipping empty ones."""
     ctx.scope = ctx.workspace.check_scope(ctx.scope)
     sections: list[Section] = []
-    for name, order, build in section_builders():
-        built = build(ctx)
-        if built is None:
-            continue
-        built.name, built.order = name, order
-        ctx.shown_measures.extend(built.measures())
-        sections.append(built)
-    return sections
+    builders = section_builders()
+    gathering = [spec for spec in registered_sections() if spec.gathers]
+    total = len(builders) + len(gathering)
+    for done, (name, order, build) in enumerate(builders, start=1):
+        _add_built(ctx, sections, name, order, build(ctx))
+        if progress is not None:
+            progress(done, total, name)
+    for done, spec in enumerate(gathering, start=len(builders) + 1):
+        _add_built(ctx, sections, spec.name, spec.order, spec.function(ctx, list(sections)))
+        if progress is not None:
+            progress(done, total, spec.name)
+    return sorted(sections, key=lambda built: built.order)
+
+
+def _add_built(ctx: ReportContext, sections: list[Section], name: str, order: int, built: Section | None) -> None:
+    if built is None:
+        return
+    built.name, built.order = name, order
+    ctx.shown_measures.extend(built.measures())
+    sections.append(built)
 
 
 SectionBuilder = Callable[[ReportContext], "Section | None"]
@@ -240,7 +264,8 @@ def section_builders() -> list[tuple[str, int, SectionBuilder]]:
     _load_builtin_sections()
     builders: list[tuple[int, str, SectionBuilder]] = []
     for spec in registered_sections():
-        builders.append((spec.order, spec.name, _bound(spec)))
+        if not spec.gathers:
+            builders.append((spec.order, spec.name, _bound(spec)))
     for analysis_spec in registered_analyses():
         if analysis_spec.name not in _SECTIONS:
             builders.append((analysis_spec.order, analysis_spec.name, _generic(analysis_spec)))
@@ -289,7 +314,9 @@ def _fact_figures(result: Result) -> Figures | None:
         value = getattr(result, name)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             continue
-        shown = f"{value:,}" if isinstance(value, int) else f"{value:,.3g}" if isinstance(value, float) else value
+        styled = readable.cell_text(name, value)
+        shown = styled if styled is not None else (
+            f"{value:,}" if isinstance(value, int) else f"{value:,.3g}" if isinstance(value, float) else value)
         measure = result.measure(info.measure or name)
         items.append((Measure(info.title, measure.definition if measure else ""), shown))
     return Figures(tuple(items)) if items else None

@@ -10,7 +10,7 @@ from sociable.analyses import dialogue as dlg
 from sociable.analyses import listening as lst
 from sociable.analyses import maturity as mat
 from sociable.analyses.base import Measure, Result
-from sociable.reports import charts
+from sociable.reports import charts, readable
 from sociable.reports.sections import (
     Block,
     Chart,
@@ -26,19 +26,17 @@ from sociable.reports.sections import (
 TOP_ACCOUNTS = 25
 QUEUE_ROWS = 50
 QUEUE_POSTS = 10
-PERCENT = ("broadcast_share", "reply_share", "conversation_share", "link_only_share", "repost_share", "reciprocity",
-           "response_rate", "people_share", "internal_share", "cross_sector_share", "positive_share", "negative_share")
 DIALOGUE_LABELS = {
     "group_name": "Group", "handle": "Account", "role": "Role", "sector": "Sector", "style": "Style",
-    "accounts": "Accounts", "posts": "Posts", "written": "Written", "broadcast_share": "Broadcasts %",
-    "reply_share": "Replies %", "conversation_share": "In conversation %", "conversations": "Conversations",
-    "link_only_share": "Link only %", "repost_share": "Reposts %", "reciprocity": "Reciprocity %",
-    "received": "Received", "response_rate": "Answered %", "median_response_hours": "Median answer (h)",
-    "people_share": "With people %", "chat_sessions": "Chat hours",
+    "accounts": "Accounts", "posts": "Posts", "written": "Written", "broadcast_share": "Broadcasts",
+    "reply_share": "Replies", "conversation_share": "In conversation", "conversations": "Conversations",
+    "link_only_share": "Link only", "repost_share": "Reposts", "reciprocity": "Reciprocity",
+    "received": "Received", "response_rate": "Answered", "median_response_hours": "Median time to answer",
+    "people_share": "With people", "chat_sessions": "Chat hours",
 }
+# The report's tables keep the columns a reader compares; the rest are in `--json`, the CLI and the web API.
 GROUP_COLUMNS = ("group_name", "accounts", "posts", "broadcast_share", "reply_share", "conversation_share",
-                 "link_only_share", "reciprocity", "received", "response_rate", "median_response_hours", "people_share",
-                 "chat_sessions")
+                 "reciprocity", "response_rate", "median_response_hours")
 SHARE_OF_WRITTEN = Measure(
     "Share of written posts",
     "Broadcasts, replies and other posts addressed to someone (mentions and quotes that are not replies), as % of "
@@ -47,16 +45,16 @@ SHARE_OF_WRITTEN = Measure(
 
 
 def percent(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
-    """Keep `columns`, showing shares (0–1) as percentages rounded to one decimal."""
-    arrays = []
-    for name in columns:
-        values = table.column(name).to_pylist()
-        if name in PERCENT:
-            values = [None if v is None else round(100 * v, 1) for v in values]
-        elif name.endswith("_hours"):
-            values = [None if v is None else round(v, 1) for v in values]
-        arrays.append(pa.array(values))
-    return pa.table(arrays, names=list(columns))
+    """Keep `columns`; shares and hours keep their raw values, which the report shows as % and days/hours."""
+    return table.select(list(columns))
+
+
+def worded(table: pa.Table, column: str = "group_name") -> pa.Table:
+    """A column of vocabulary codes (roles, sectors) in words."""
+    if column not in table.column_names:
+        return table
+    values = [None if v is None else readable.words(str(v)) for v in table.column(column).to_pylist()]
+    return table.set_column(table.column_names.index(column), column, pa.array(values, pa.string()))
 
 
 def _measures(result: Result, names: tuple[str, ...]) -> tuple[Measure, ...]:
@@ -81,7 +79,7 @@ def dialogue_section(ctx: ReportContext, result: dlg.DialogueResult) -> Section 
         blocks.append(times)
     # Per account (the default) shows roles, sectors and the busiest accounts; another `by` shows that grouping.
     for name in ("role", "sector") if result.by == "account" else (result.by,):
-        blocks.append(Table(result.table_info(name).title, percent(getattr(result, name), GROUP_COLUMNS),
+        blocks.append(Table(result.table_info(name).title, worded(percent(getattr(result, name), GROUP_COLUMNS)),
                             DIALOGUE_LABELS, reading=dlg.POOLED_READING, measures=_measures(result, GROUP_COLUMNS)))
     if result.by == "account":
         columns = ("handle", "role", "style", *GROUP_COLUMNS[2:])
@@ -89,15 +87,35 @@ def dialogue_section(ctx: ReportContext, result: dlg.DialogueResult) -> Section 
             result.accounts.slice(0, TOP_ACCOUNTS), columns), DIALOGUE_LABELS, reading=dlg.STYLE_READING,
             measures=_measures(result, columns)))
     return Section("Being sociable", "Doing social is broadcasting; being sociable is replying, conversing and "
-                   "listening back. These measures show which accounts do which.", blocks)
+                   "listening back. These measures show which accounts do which.", blocks,
+                   key_points=dialogue_points(result))
+
+
+def dialogue_points(result: dlg.DialogueResult) -> tuple[str, ...]:
+    """Whether accounts converse or broadcast, and how often and how fast they answer, in one or two sentences."""
+    if result.broadcast_share is None:
+        return ()
+    text = (f"{readable.percent(result.broadcast_share)} of written posts address nobody in particular and "
+            f"{readable.percent(result.reply_share)} are replies")
+    if result.response_rate is not None:
+        text += f"; {readable.percent(result.response_rate)} of the replies and mentions received were answered"
+        if result.median_response_hours is not None:
+            text += f", in a median of {readable.duration(result.median_response_hours)}"
+    points = [text + "."]
+    organisations = [row for row in result.role.to_pylist() if row["group_name"] == "organisation"]
+    if organisations and organisations[0]["broadcast_share"] is not None:
+        row = organisations[0]
+        points.append(f"Organisation accounts broadcast {readable.percent(row['broadcast_share'])} of their written "
+                      f"posts and answered {readable.percent(row['response_rate'])} of what they received.")
+    return tuple(points)
 
 
 def _figure(name: str, value: Any) -> str:
     if value is None:
         return "–"
     if name.endswith("_hours"):
-        return f"{value:.1f} h"
-    return f"{value:.0%}"
+        return readable.duration(value)
+    return readable.percent(value)
 
 
 def _sociable_chart(result: dlg.DialogueResult) -> Chart:
@@ -108,7 +126,7 @@ def _sociable_chart(result: dlg.DialogueResult) -> Chart:
         broadcast, reply = row["broadcast_share"] or 0.0, row["reply_share"] or 0.0
         for kind, share in (("Broadcasts", broadcast), ("Replies", reply),
                             ("Other addressed posts", max(0.0, 1 - broadcast - reply))):
-            rows.append({"role": row["group_name"], "kind": kind, "share": round(100 * share, 1)})
+            rows.append({"role": readable.words(str(row["group_name"])), "kind": kind, "share": round(100 * share, 1)})
     table = pa.Table.from_pylist(rows, schema=pa.schema([("role", pa.string()), ("kind", pa.string()),
                                                           ("share", pa.float64())]))
     spec = charts.stacked_bar_chart(table, category="role", value="share", series="kind", category_label="Role",
@@ -145,9 +163,9 @@ def maturity_section(ctx: ReportContext, result: mat.MaturityResult) -> Section 
                    "cross_sector_share", "people_share", "median_response_hours")
         blocks.insert(0, Table(result.table_info("organisations").title, percent(result.organisations, columns),
                                {"organisation": "Organisation", "stage": "Stage", "active_accounts": "Active accounts",
-                                "internal_share": "Linked %", "response_rate": "Answered %",
-                                "reciprocity": "Reciprocity %", "cross_sector_share": "Across sectors %",
-                                "people_share": "With people %", "median_response_hours": "Median answer (h)"},
+                                "internal_share": "Linked", "response_rate": "Answered",
+                                "reciprocity": "Reciprocity", "cross_sector_share": "Across sectors",
+                                "people_share": "With people", "median_response_hours": "Median time to answer"},
                                measures=_measures(result, columns)))
         rubric = result.rubric if result.rubric.num_rows else mat.rubric_table()  # the report always shows it
         info = result.table_info("rubric")
@@ -155,7 +173,23 @@ def maturity_section(ctx: ReportContext, result: mat.MaturityResult) -> Section 
                                                  "conditions": "Conditions (with those of every lower stage)"},
                             reading=info.reading))
     return Section("Maturity", "Five stages from dormant to empowering, placed by an explicit rubric over the "
-                   "dialogue measures.", blocks)
+                   "dialogue measures.", blocks, key_points=maturity_points(result))
+
+
+def maturity_points(result: mat.MaturityResult) -> tuple[str, ...]:
+    """Each organisation's stage (up to three), or how many are at each stage."""
+    placements = list(result.placements)
+    if not placements:
+        return ()
+    if len(placements) <= 3:
+        return tuple(f"{p.organisation} is at stage {p.stage_number} of 5, {p.stage}." for p in placements)
+    counts: dict[tuple[int, str], int] = {}
+    for placement in placements:
+        key = (placement.stage_number, placement.stage)
+        counts[key] = counts.get(key, 0) + 1
+    listing = ", ".join(f"{number} {stage}" for (_, stage), number in sorted(counts.items()))
+    return (f"Of {len(placements)} organisation accounts placed one by one (give an organisation file with --org to "
+            f"place an organisation as a whole): {listing}.",)
 
 
 # ---------------------------------------------------------------------- Listening
@@ -183,7 +217,26 @@ def listening_section(ctx: ReportContext, result: lst.ListeningResult) -> Sectio
     if result.queue_checked:
         blocks.extend(_queue_blocks(result))
     return Section("Listening", "What people say to and about the organisation accounts, how it feels, and which "
-                   "questions, requests and complaints no one from the organisation answered.", blocks)
+                   "questions, requests and complaints no one from the organisation answered.", blocks,
+                   key_points=listening_points(result))
+
+
+def listening_points(result: lst.ListeningResult) -> tuple[str, ...]:
+    """The unanswered queue first, then how much was said to the organisations."""
+    points = []
+    if result.asked:
+        answered, late = result.answered or 0, result.answered_late or 0
+        waiting = result.asked - answered - late
+        text = (f"{readable.count(waiting, 'question, request or complaint', 'questions, requests or complaints')} "
+                f"{'is' if waiting == 1 else 'are'} waiting for an answer")
+        text += f" ({result.overdue:,} overdue)" if result.overdue else ""
+        text += (f", of {result.asked:,} addressed to the organisations; {answered:,} were answered within "
+                 f"{readable.duration(result.window_hours)}")
+        text += f" and {late:,} later." if late else "."
+        points.append(text)
+    points.append(f"{readable.count(result.posts, 'post')} by {readable.count(result.accounts, 'account')} were "
+                  "addressed to or about the organisations.")
+    return tuple(points)
 
 
 def _volume_chart(result: lst.ListeningResult) -> Chart:
@@ -197,7 +250,8 @@ def _volume_chart(result: lst.ListeningResult) -> Chart:
 def _sentiment_chart(result: lst.ListeningResult) -> Chart:
     table = result.sentiment.select(["period", "mean_sentiment", "scored"])
     spec = charts.time_series(table, time="period", value="mean_sentiment", time_label="Period",
-                              value_label="Mean sentiment", description="Mean sentiment score per period.")
+                              value_label="Mean sentiment (−1 to +1)", description="Mean sentiment score per period.",
+                              scale="score")
     return Chart("Sentiment over time", spec, reading=lst.sentiment_limits(),
                  measures=_measures(result, ("mean_sentiment",)), data=table)
 
@@ -206,14 +260,13 @@ def _queue_blocks(result: lst.ListeningResult) -> list[Block]:
     queue = result.queue
     if not queue.num_rows:
         return [Paragraph("No questions, requests or complaints are waiting: every one found was answered.")]
-    shown = queue.select(["status", "kind", "urgent", "org", "handle", "followers", "created_at", "age_hours",
-                          "score", "text", "uri"])
+    shown = queue.select(["kind", "status", "org", "handle", "created_at", "age_hours", "text"])
     posts = [{"handle": "@" + str(row["handle"]), "display_name": row["display_name"], "platform": row["platform"],
               "created_at": row["created_at"], "text": row["text"], "uri": row["uri"]}
              for row in queue.slice(0, QUEUE_POSTS).to_pylist()]
     return [
         Table("The unanswered queue", shown, {"org": "Asked of", "handle": "From", "created_at": "Posted",
-                                              "age_hours": "Waiting (h)", "uri": "Link"},
+                                              "age_hours": "Waiting for", "uri": "Link"},
               reading=result.table_info("queue").reading,
               measures=_measures(result, ("score", "age_hours", "asks")), max_rows=QUEUE_ROWS),
         Fragment("post_list.html", {"caption": f"The {len(posts)} most urgent, with links", "posts": posts}),

@@ -21,8 +21,19 @@ from sociable.analyses import silos
 from sociable.analyses.base import Measure
 from sociable.analyses.network import UNKNOWN
 from sociable.analyses.network_map import MapResult
-from sociable.reports import charts
-from sociable.reports.sections import Block, Chart, Figures, Fragment, Paragraph, ReportContext, Section, Table, section
+from sociable.reports import charts, readable
+from sociable.reports.sections import (
+    Block,
+    Chart,
+    Definitions,
+    Figures,
+    Fragment,
+    Paragraph,
+    ReportContext,
+    Section,
+    Table,
+    section,
+)
 
 INTERACTIVE_LIMIT = 20_000  # accounts drawn by sigma; above this, the highest PageRank ones
 INTERACTIVE_EDGE_LIMIT = 60_000  # heaviest account pairs drawn by sigma
@@ -182,12 +193,38 @@ def _display(value: str, names: dict[str, str] | None) -> str:
     return f"Community {value}" if names is None else silos.display_name(value, names)
 
 
-def network_data(view: NetworkView) -> dict[str, Any]:
+COMMUNITY_ROLES = {"professional": "professionals", "person": "public, patients and carers",
+                   "organisation": "organisations"}
+
+
+def community_names(communities: pa.Table) -> dict[str, str]:
+    """Each community named from its dominant sector, role and hashtag: '1 · Health professionals · #midwifery'.
+
+    A sector or role leads the name only when it holds at least half of the labelled accounts;
+    otherwise the name says the community is mixed.
+    """
+    names: dict[str, str] = {}
+    for row in communities.to_pylist():
+        parts = []
+        if row.get("top_sector") and row.get("top_sector") != UNKNOWN and (row.get("top_sector_share") or 0) >= 0.5:
+            parts.append(silos.display_name(str(row["top_sector"])))
+        role_text = str(row.get("roles") or "")
+        first_role = role_text.split(",")[0].split()
+        if len(first_role) == 2 and first_role[1].endswith("%") and float(first_role[1].rstrip("%")) >= 50:
+            role = COMMUNITY_ROLES.get(first_role[0], readable.words(first_role[0]))
+            parts.append(role if parts else role[:1].upper() + role[1:])
+        label = " ".join(parts) if parts else "Mixed"
+        hashtag = str(row.get("top_hashtags") or "").split(",")[0].strip()
+        names[str(row["community"])] = f"{row['community']} · {label}" + (f" · {hashtag}" if hashtag else "")
+    return names
+
+
+def network_data(view: NetworkView, names: dict[str, str] | None = None) -> dict[str, Any]:
     """What network.js draws: columns of node values, undirected pairs, and the two colour legends."""
     sectors = [str(value) for value in view.nodes["sector"].to_pylist()]
     communities = [str(value) for value in view.nodes["community"].to_pylist()]
     sector_legend, sector_colour = legend(sectors, silos.SECTOR_NAMES, "Other sectors")
-    community_legend, community_colour = legend(communities, None, "Smaller communities")
+    community_legend, community_colour = legend(communities, names, "Smaller communities")
     largest = float(np.max(view.weight)) if len(view.weight) else 1.0
     return {
         "shown": view.nodes.num_rows,
@@ -251,10 +288,37 @@ def map_section(ctx: ReportContext, result: MapResult) -> Section | None:
     blocks: list[Block] = [Paragraph(summary_sentence(result)), *(Paragraph(note) for note in result.notes)]
     blocks.append(_figures(result))
     blocks.append(_network_block(result))
+    blocks.append(Definitions((*_measures(result, "community", "pagerank", "weight"), NODE_SIZE, NODE_POSITION,
+                               LINE)))
     if result.mixing.num_rows:
         blocks.append(_mixing_chart(result))
     blocks.extend(_tables(result))
-    return Section("Map", intro, blocks, assets=ASSETS)
+    return Section("Map", intro, blocks, assets=ASSETS, key_points=map_points(result))
+
+
+def map_points(result: MapResult) -> tuple[str, ...]:
+    """The silos and the bridges, in two sentences for the Summary (groups of fewer than 10 accounts left out)."""
+    count = result.community_count
+    points = [f"{result.accounts:,} accounts that interacted fall into {count:,} "
+              f"{'community' if count == 1 else 'communities'}"]
+    if result.crossing_share is not None:
+        points[0] += (f"; {round(100 * result.crossing_share)}% of interactions between accounts with a known "
+                      "sector cross from one sector to another")
+    points[0] += "."
+    groups = [row for row in result.ei_by_sector.to_pylist()
+              if int(row.get("accounts") or 0) >= silos.MIN_ACCOUNTS_FOR_SENTENCE and row["ei"] is not None]
+    if groups:
+        closed = min(groups, key=lambda row: row["ei"])
+        text = (f"The most closed sector is {silos.display_name(closed['group'])}: "
+                f"{round(100 * closed['inside_share'])}% of its ties stay inside it")
+        brokers = [row for row in result.brokers.to_pylist() if row.get("handle")][:3]
+        if brokers:
+            names = ", ".join("@" + str(row["handle"]) for row in brokers)
+            text += f"; the accounts that bridge most groups are {names}."
+        else:
+            text += "."
+        points.append(text)
+    return tuple(points)
 
 
 def summary_sentence(result: MapResult) -> str:
@@ -285,14 +349,20 @@ def _figures(result: MapResult) -> Figures:
     return Figures(tuple(items))
 
 
-def _network_block(result: MapResult) -> Fragment:
-    view = network_view(result)
-    data = network_data(view)
+def _network_block(result: MapResult, edge_limit: int = INTERACTIVE_EDGE_LIMIT) -> Fragment:
+    view = network_view(result, edge_limit=edge_limit)
+    data = network_data(view, community_names(result.communities))
     picture = svg_picture(view, data)
     cut = []
     if view.total_nodes > view.nodes.num_rows:
         cut.append(f"The {view.nodes.num_rows:,} accounts with the highest PageRank of {view.total_nodes:,} are "
                    "shown.")
+    drawn = len(view.weight)
+    if drawn < view.total_pairs:
+        left = view.total_pairs - drawn
+        cut.append(f"{drawn:,} of the {view.total_pairs:,} pairs of accounts that interacted are drawn: pairs "
+                   f"between the accounts shown, the heaviest (most interactions) first, up to {edge_limit:,}; the "
+                   f"other {left:,} are left out of the picture only, and every measure counts them.")
     if picture["shown"] < view.nodes.num_rows:
         cut.append(f"The printed picture shows the top {picture['shown']:,} of them.")
     return Fragment("network_map.html", {
@@ -304,18 +374,32 @@ def _network_block(result: MapResult) -> Fragment:
         "data": data,
         "svg": picture,
         "legends": data["legends"],
-        "measures": (*_measures(result, "community", "pagerank", "weight"), NODE_SIZE, NODE_POSITION, LINE),
     })
+
+
+MIN_MIXING_GROUP = 10  # sectors with fewer accounts are drawn grey: their ratios swing on a handful of ties
 
 
 def _mixing_chart(result: MapResult) -> Chart:
     mixing = result.mixing
+    sizes: dict[str, int] = {}
+    for sector in result.nodes["sector"].to_pylist() if "sector" in result.nodes.column_names else []:
+        sizes[str(sector)] = sizes.get(str(sector), 0) + 1
+
+    def name(group: str) -> str:
+        return f"{silos.display_name(group)} ({sizes.get(group, 0):,})"
+
+    small = {group for group in (*mixing["source_group"].to_pylist(), *mixing["target_group"].to_pylist())
+             if sizes.get(group, 0) < MIN_MIXING_GROUP}
+    ratios = [None if source in small or target in small or ratio is None else round(ratio, 2)
+              for source, target, ratio in zip(mixing["source_group"].to_pylist(), mixing["target_group"].to_pylist(),
+                                               mixing["ratio"].to_pylist(), strict=True)]
     shown = pa.table({
-        "source_group": [silos.display_name(v) for v in mixing["source_group"].to_pylist()],
-        "target_group": [silos.display_name(v) for v in mixing["target_group"].to_pylist()],
+        "source_group": [name(v) for v in mixing["source_group"].to_pylist()],
+        "target_group": [name(v) for v in mixing["target_group"].to_pylist()],
         "observed": mixing["observed"],
         "expected": pc.round(mixing["expected"], 1),
-        "ratio": pc.round(mixing["ratio"], 2),
+        "ratio": pa.array(ratios, pa.float64()),
     })
     spec = charts.mixing_heatmap(shown, source="source_group", target="target_group", value="ratio",
                                  source_label="From sector", target_label="To sector",
@@ -324,7 +408,9 @@ def _mixing_chart(result: MapResult) -> Chart:
     return Chart("How sectors mix", spec,
                  reading="Each cell: interactions from one sector to another, over what random mixing would give. "
                          "Orange: more than chance (2 = twice as many); blue: fewer; an orange diagonal means "
-                         "sectors talk mostly among themselves.",
+                         "sectors talk mostly among themselves. The number after each sector is its accounts; "
+                         f"sectors with fewer than {MIN_MIXING_GROUP} are left blank, as a few ties would set "
+                         "their colour.",
                  measures=_measures(result, "observed", "expected", "ratio", "assortativity"), data=shown,
                  data_labels=LABELS)
 
@@ -332,7 +418,12 @@ def _mixing_chart(result: MapResult) -> Chart:
 def _tables(result: MapResult) -> list[Block]:
     communities = _shown(result.communities, ("community", "size", "cohesion", "sectors", "roles",
                                                   "key_accounts", "top_hashtags"))
-    blocks: list[Block] = [Table("Communities", communities, LABELS, reading="Numbered from the largest.",
+    named = community_names(result.communities)
+    communities = communities.set_column(0, "community", pa.array(
+        [named.get(str(value), str(value)) for value in communities.column("community").to_pylist()], pa.string()))
+    blocks: list[Block] = [Table("Communities", communities, LABELS,
+                                 reading="Numbered from the largest, and named from the sector and role that hold "
+                                         "at least half of their labelled accounts, and their top hashtag.",
                                  measures=_measures(result, "community", "cohesion", "key accounts", "top hashtags"))]
     for ei_table, caption, names in ((result.ei_by_sector, "Silos by sector", silos.SECTOR_NAMES),
                                      (result.ei_by_role, "Silos by role", silos.ROLE_NAMES)):
@@ -348,8 +439,7 @@ def _tables(result: MapResult) -> list[Block]:
                                            "communities reached")))
     blocks.append(Table("Influence", _shown(result.influence, ("handle", "role", "sector", "community", "pagerank",
                                                                   "pagerank_cross_sector", "engaged_by_accounts",
-                                                                  "interactions_received", "engaged_by_sectors",
-                                                                  "engaged_by_communities", "followers")), LABELS,
+                                                                  "engaged_by_sectors", "followers")), LABELS,
                         reading="Ranked by PageRank: attention from engaged accounts, not follower counts.",
                         measures=_measures(result, "pagerank", "pagerank cross-sector", "engaged by sectors",
                                            "engaged by communities")))

@@ -41,7 +41,8 @@ def safety_section(ctx: ReportContext, summary: SafetyResult) -> Section | None:
         return Section(TITLE, "Whether these posts follow safe professional practice.", [Paragraph(
             "These posts have not been screened yet. Run `sociable screen` (with --collection to screen one "
             "collection), then make the report again to see how many posts were flagged and why."
-        )])
+        )], key_points=("The posts have not been screened for safe practice yet: run `sociable screen`, then make "
+                        "the report again.",))
     blocks: list[Block] = [_figures(summary), _verdict_table(summary)]
     if summary.findings:
         blocks.extend([_category_chart(summary), _category_table(summary), _severity_table(summary)])
@@ -49,13 +50,22 @@ def safety_section(ctx: ReportContext, summary: SafetyResult) -> Section | None:
         blocks.append(_role_table(summary))
     blocks.append(Paragraph(
         "Only counts are shown here: no post text, flagged words or account names. The checker is lexical and works "
-        "on text alone, so it misses some risks and a flag is advice, not a judgement; see docs/safety.md."
+        "on text alone, so it misses some risks and a flag is advice, not a judgement."
     ))
     collection = summary.scope.collection
     scope = f"the collection “{collection}”" if collection else "this workspace"
     intro = (f"How many posts in {scope} the safe-practice checker flagged, and which kinds of risk it found, "
              "from confidential details to boundaries and endorsements.")
-    return Section(TITLE, intro, blocks)
+    return Section(TITLE, intro, blocks, key_points=(safety_point(summary),))
+
+
+def safety_point(summary: SafetyResult) -> str:
+    """How many posts were flagged, and how many of them should not have been posted."""
+    text = (f"Of {summary.screened:,} posts screened for safe practice, {summary.flagged:,} "
+            f"({_share(summary.flagged, summary.screened)}) were flagged")
+    rows = {row["verdict"]: row["posts"] for row in summary.verdicts.to_pylist()}
+    stop = rows.get("do_not_post") or rows.get("do not post") or 0
+    return text + (f"; {stop:,} should not have been posted." if stop else ".")
 
 
 def _share(part: int, whole: int) -> str:

@@ -49,3 +49,21 @@ def build_truth(*, cast: Cast, posted: list[int], seed: int, posts: int, start_m
 
 def write_truth(path: Path, truth: dict[str, Any]) -> None:
     path.write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def organisation_file(truth: dict[str, Any], name: str | None = None) -> str:
+    """An organisation file (docs/organisations.md) for one organisation of the sample.
+
+    Without `name`, the conversing organisation with the most accounts (the demo's NHS trust).
+    """
+    groups: dict[str, list[str]] = truth["organisations"]
+    styles: dict[str, str] = truth.get("organisation_styles", {})
+    if name is None:
+        name = max(groups, key=lambda group: (styles.get(group) == "converser", len(groups[group]), group))
+    elif name not in groups:
+        raise KeyError(name)
+    handles = {account["account_id"]: account["handle"] for account in truth["accounts"]}
+    lines = [f"# {name}: its accounts in the sample written by `sociable simulate --seed {truth['seed']}`.",
+             f"name: {name}"]
+    lines.extend(f"@{handles[account_id]}" for account_id in groups[name])
+    return "\n".join(lines) + "\n"

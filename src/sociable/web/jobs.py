@@ -8,6 +8,7 @@ in memory and is read by the job page and `/api/jobs/{id}`, which never touch th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import re
@@ -59,10 +60,16 @@ class Job:
     summary: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     options: dict[str, str] = field(default_factory=dict)
+    kind: str = "import"  # "import" or "screen"
+    message: str | None = None  # what a finished job did, in one sentence
+    refused: list[dict[str, str]] = field(default_factory=list)  # uploaded files not imported, with the reason
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "kind": self.kind,
+            "message": self.message,
+            "refused": list(self.refused),
             "state": self.state,
             "files": list(self.files),
             "collection": self.collection,
@@ -107,10 +114,22 @@ class JobQueue:
         folder.mkdir(parents=True, exist_ok=False)
         return job_id, folder
 
+    def submit_screen(self, collection: str | None = None) -> Job:
+        """Queue screening the posts of a collection (or every post) for safe practice; findings are kept."""
+        job = Job(uuid.uuid4().hex, [], collection or None, "", kind="screen")
+        with self._guard:
+            self._jobs[job.id] = job
+            self._forget_old()
+        self._tasks.put((job, lambda: self._run_screen(job)))
+        return job
+
     def submit_import(self, job_id: str, folder: Path, names: list[str], format: str = "auto",
-                      collection: str | None = None, options: dict[str, str] | None = None) -> Job:
-        """Queue an import of files already saved in the job's folder (with reader options, if any)."""
-        job = Job(job_id, names, collection or None, format, file_count=len(names), options=dict(options or {}))
+                     collection: str | None = None, options: dict[str, str] | None = None,
+                     refused: list[dict[str, str]] | None = None) -> Job:
+        """Queue an import of files already saved in the job's folder (with reader options, if any;
+        `refused`: uploads left out, and why)."""
+        job = Job(job_id, names, collection or None, format, file_count=len(names), options=dict(options or {}),
+                  refused=list(refused or []))
         paths = [folder / name for name in names]
         with self._guard:
             self._jobs[job.id] = job
@@ -179,6 +198,16 @@ class JobQueue:
         job.run_id = summary.run_id
         job.summary = _summary_rows(summary, folder)
 
+    def _run_screen(self, job: Job) -> None:
+        from sociable.safety.screen import screen
+
+        with self.workspaces.writing() as workspace:
+            result = screen(workspace, workspace.scope(collection=job.collection), None, False)
+        where = f"the collection “{job.collection}”" if job.collection else "the workspace"
+        share = f" ({100 * result.flagged / result.screened:.1f}%)" if result.screened else ""
+        job.message = (f"Screened {result.screened:,} posts in {where}: {result.flagged:,} flagged{share}, "
+                       f"{result.findings:,} findings. The Safe practice view shows the counts.")
+
     def _forget_old(self) -> None:
         finished = [job for job in self._jobs.values() if job.state in ("done", "failed")]
         for job in sorted(finished, key=lambda job: job.created_at)[: max(0, len(self._jobs) - KEEP_JOBS)]:
@@ -198,11 +227,21 @@ def _summary_rows(summary: ImportSummary, folder: Path) -> list[dict[str, Any]]:
     rows = []
     for item in summary.files:
         name = Path(item.file).name if Path(item.file).parent == folder else item.file
-        error = item.error.replace(str(folder) + "/", "") if item.error else None
+        error = without_folder(item.error, folder) if item.error else None
         rows.append({"file": name, "format": item.format, "read": item.read, "stored": item.stored,
                      "duplicates": item.duplicates, "skipped": item.skipped, "rejected": item.rejected,
                      "error": error})
     return rows
+
+
+def without_folder(message: str, folder: Path) -> str:
+    """A message with the upload folder's path taken out, however it was written (absolute, relative, resolved)."""
+    spellings = {str(folder), str(folder.resolve())}
+    with contextlib.suppress(ValueError):
+        spellings.add(str(folder.relative_to(Path.cwd())))
+    for spelling in sorted(spellings, key=len, reverse=True):
+        message = message.replace(spelling + "/", "").replace(spelling, "the upload")
+    return message
 
 
 def safe_filename(name: str | None) -> str:

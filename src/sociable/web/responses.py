@@ -25,6 +25,7 @@ from sociable.safety import UnknownProfession
 from sociable.web.jobs import BadUpload, NoSuchJob
 from sociable.web.queries import NoSuchAccount
 from sociable.web.security import BadHost, CsrfRejected, NotAuthenticated, TooLarge, TooManyAttempts, login_redirect
+from sociable.web.settings import BadSetting
 from sociable.web.views import BadFilter, NoSuchView
 from sociable.web.workspaces import RETRY_AFTER
 
@@ -57,12 +58,28 @@ STATUS_OF: tuple[tuple[type[SociableError], int], ...] = (
     (NoSuchJob, 404),
     (BadFilter, 422),
     (BadUpload, 422),
+    (BadSetting, 422),
     (UnknownProfession, 422),
     (UnknownFormat, 422),
     (UnreadableFile, 422),
     (WorkspaceBusy, 503),
     (WorkspaceError, 409),
 )
+
+
+# What an error page is titled: words for people, never the HTTP phrase ("Unprocessable Entity").
+PLAIN_TITLES: dict[int, str] = {
+    400: "That request could not be used",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "The workspace could not do that",
+    413: "Too large to accept",
+    422: "That could not be used",
+    429: "Too many attempts",
+    500: "Something went wrong",
+    503: "Busy: try again in a moment",
+}
 
 
 def status_for(exc: SociableError) -> int:
@@ -89,7 +106,7 @@ def error_response(request: Request, message: str, status: int) -> Response:
     from sociable.web.templating import render
 
     page = render(request, "error.html", status_code=status, message=message, status=status,
-                  phrase=HTTPStatus(status).phrase)
+                  phrase=PLAIN_TITLES.get(status, "That did not work"))
     page.headers.update(headers or {})
     return page
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from sociable import __version__
+from sociable.reports import readable
 from sociable.reports.html import TEMPLATES as REPORT_TEMPLATES
 from sociable.reports.html import format_utc, script_json, web_link
 from sociable.web.security import csrf_token, session_of
@@ -27,6 +28,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/captures", "Captures"),
     ("/rejected", "Rejected records"),
     ("/export", "Export"),
+    ("/settings", "Settings"),
 )
 
 
@@ -47,6 +49,7 @@ def environment() -> jinja2.Environment:
     env.filters["utc"] = format_utc
     env.filters["web_link"] = web_link
     env.filters["account_href"] = account_href
+    env.filters["words"] = lambda value: "" if value is None else readable.words(str(value))
     env.filters["number"] = lambda value: "–" if value is None else f"{value:,}"
     env.globals["query_string"] = query_string
     return env

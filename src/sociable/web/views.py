@@ -202,15 +202,20 @@ class BuiltView:
         return self.context.results.get(self.spec.analysis.name)
 
 
-def build_view(workspace: Any, name: str, filters: Filters, specs: Sequence[ViewSpec] | None = None) -> BuiltView:
-    """Build one view's section for a workspace and filters (None when it has nothing to show)."""
+def build_view(workspace: Any, name: str, filters: Filters, specs: Sequence[ViewSpec] | None = None,
+               options: Mapping[str, Any] | None = None) -> BuiltView:
+    """Build one view's section for a workspace and filters (None when it has nothing to show).
+
+    `options` are the app-wide settings (organisations, keywords, hashtags; web/settings.py),
+    given to every analysis that declares them; a filter chosen on the page wins over them.
+    """
     spec = find_view(name, specs)
     try:
         scope = workspace.check_scope(filters.scope())
     except BadScope as exc:
         raise BadFilter(str(exc)) from None
     overrides = {spec.analysis.name: dict(filters.options)} if spec.analysis is not None else {}
-    ctx = ReportContext(workspace, scope, overrides=overrides)
+    ctx = ReportContext(workspace, scope, dict(options or {}), overrides=overrides)
     section = spec.build(ctx)
     built = BuiltView(spec, section, ctx)
     if isinstance(built.result, OptionError):  # an option combination the analysis refused: the page's fault

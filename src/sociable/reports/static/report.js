@@ -99,12 +99,44 @@
     document.querySelectorAll("main > section[id]").forEach(function (section) { observer.observe(section); });
   }
 
+  // A search box above a table hides the rows that do not contain every word typed.
+  function makeSearchable(input) {
+    var table = document.getElementById(input.getAttribute("data-filters"));
+    if (!table || !table.tBodies.length) return;
+    var count = input.parentNode.parentNode.querySelector(".search-count");
+    input.addEventListener("input", function () {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        var text = row.textContent.toLowerCase();
+        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+        row.hidden = !match;
+        if (match) shown += 1;
+      });
+      if (count) count.textContent = words.length ? shown + " of " + table.tBodies[0].rows.length + " rows" : "";
+    });
+  }
+
+  // A link to a glossary term opens the glossary it sits in.
+  function openTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    var details = target && target.closest ? target.closest("details") : null;
+    if (details && !details.open) {
+      details.open = true;
+      target.scrollIntoView();
+    }
+  }
+
   // Printing shows the data behind every chart.
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details.chart-data").forEach(function (details) { details.open = true; });
   });
 
   document.querySelectorAll("table.sortable").forEach(makeSortable);
+  document.querySelectorAll("input[data-filters]").forEach(makeSearchable);
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
   drawCharts();
   followSections();
 })();

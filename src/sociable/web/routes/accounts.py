@@ -35,4 +35,7 @@ def accounts_page(
 def account_page(request: Request, platform: str, account_id: str) -> Response:
     data = kept(request, ("account", platform, account_id),
                 lambda: queries.account(workspace_of(request), platform, account_id))
-    return render(request, "account.html", data=data)
+    from sociable.web.routes.manage import role_choices
+
+    return render(request, "account.html", data=data, choices=role_choices(),
+                  labelled=request.query_params.get("labelled") == "1")

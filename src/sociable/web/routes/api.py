@@ -13,9 +13,9 @@ from sociable.web import queries
 from sociable.web.jobs import JobQueue
 from sociable.web.responses import ERROR_RESPONSES
 from sociable.web.routes import workspace_of
-from sociable.web.routes.checker import MAX_DRAFT
+from sociable.web.routes.checker import MAX_DRAFT, principle_words
 from sociable.web.routes.imports import start_import
-from sociable.web.routes.pages import filters_key, kept, query_values
+from sociable.web.routes.pages import filters_key, kept, listening_options, query_values
 from sociable.web.security import require_csrf
 from sociable.web.views import (
     analysis_json,
@@ -112,6 +112,9 @@ class FindingOut(BaseModel):
     text: str
     why: str
     principles: list[str]
+    principle_words: list[str] = Field(default_factory=list,
+                                       description="Each principle in words: 'NMC-2 (Nursing and Midwifery "
+                                                   "Council): Keep confidences...'.")
     suggestion: str
 
 
@@ -159,7 +162,7 @@ def api_view(request: Request, name: str) -> dict[str, Any]:
     filters = filters_from_query(spec, query_values(request))
 
     def compute() -> dict[str, Any]:
-        built = build_view(workspace_of(request), name, filters, specs)
+        built = build_view(workspace_of(request), name, filters, specs, listening_options(request))
         return {"name": built.spec.name, "title": built.spec.title, "filters": jsonable(filters.query()),
                 "section": section_json(built.section), "analysis": analysis_json(built.result)}
 
@@ -212,6 +215,7 @@ def api_check(draft: Draft) -> dict[str, Any]:
     answer = result.to_dict()
     for finding in answer["findings"]:
         finding["title"] = titles.get(finding["category"], finding["category"])
+        finding["principle_words"] = principle_words(finding["principles"])
     return {**answer, "flagged": result.flagged}
 
 

@@ -16,12 +16,33 @@ MAX_DRAFT = 10_000
 
 
 def professions() -> list[str]:
-    return sorted({names[0] for names, _ in catalogue().professions})
+    """Every profession the guidance covers, by each name it is known by (nurse, HCA, paramedic, care worker...)."""
+    return sorted({name for names, _ in catalogue().professions for name in names}, key=str.lower)
+
+
+def profession_groups() -> list[dict[str, Any]]:
+    """The professions in groups, each named after its first name and the bodies whose guidance applies."""
+    cat = catalogue()
+    groups = []
+    for names, bodies in cat.professions:
+        named = sorted({cat.principles[pid].body_name for pid in cat.principles if cat.principles[pid].body in bodies})
+        label = names[0][:1].upper() + names[0][1:]
+        groups.append({"label": f"{label} ({', '.join(named) or ', '.join(bodies)})",
+                       "names": [name[:1].upper() + name[1:] if len(name) > 3 else name.upper() for name in names],
+                       "values": list(names)})
+    return groups
+
+
+def principle_words(ids: list[str]) -> list[str]:
+    """Principles as the CLI prints them: 'NMC-2 (Nursing and Midwifery Council): Keep confidences...'."""
+    principles = catalogue().principles
+    return [f"{pid} ({principles[pid].body_name}): {principles[pid].text}" if pid in principles else pid
+            for pid in ids]
 
 
 @router.get("/check")
 def check_page(request: Request) -> Response:
-    return render(request, "check.html", text="", profession="", professions=professions(), result=None)
+    return render(request, "check.html", text="", profession="", professions=profession_groups(), result=None)
 
 
 @router.post("/check", dependencies=[Depends(require_csrf)])
@@ -30,7 +51,7 @@ def check_form(
     profession: Annotated[str, Form()] = "",
 ) -> Response:
     result = check(text, profession or None)
-    return render(request, "check.html", text=text, profession=profession, professions=professions(),
+    return render(request, "check.html", text=text, profession=profession, professions=profession_groups(),
                   result=result_view(result.to_dict(), text))
 
 
@@ -52,4 +73,5 @@ def result_view(result: dict[str, Any], text: str) -> dict[str, Any]:
     titles = catalogue().titles
     for finding in findings:
         finding["title"] = titles.get(finding["category"], finding["category"])
+        finding["principle_words"] = principle_words(finding["principles"])
     return {**result, "findings": findings, "pieces": pieces}

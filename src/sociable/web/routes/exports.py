@@ -62,12 +62,28 @@ def export_map(request: Request, suffix: str, collection: str | None = None) -> 
 
     if suffix not in GRAPH_FORMATS:
         raise HTTPException(404, f"the network can be exported as {', '.join(GRAPH_FORMATS)}, not '{suffix}'.")
+    from sociable.reports.time_and_tags import edge_times
+
     ws = workspace_of(request)
-    result = get_analysis("map").run(ws, ws.scope(collection or None), with_layout=True)
+    scope = ws.scope(collection or None)
+    result = get_analysis("map").run(ws, scope, with_layout=True)
+    times = edge_times(ws, scope) if suffix == "gexf" else None
     with tempfile.TemporaryDirectory(prefix="sociable-export-") as folder:
-        written = export_graph(result, Path(folder) / f"map.{suffix}", format=suffix)
+        written = export_graph(result, Path(folder) / f"map.{suffix}", format=suffix, times=times)
         body = written[0].read_bytes()
     return _download(body, f"map.{suffix}", GRAPH_FORMATS[suffix])
+
+
+@router.get("/export/hashtags.gexf")
+def export_hashtags(request: Request, collection: str | None = None, min_weight: int = 2) -> Response:
+    """The hashtag co-occurrence network (hashtags used in the same posts), for Gephi."""
+    from sociable.reports.time_and_tags import hashtag_network, write_hashtag_gexf
+
+    ws = workspace_of(request)
+    nodes, edges = hashtag_network(ws, ws.scope(collection or None), min_weight)
+    with tempfile.TemporaryDirectory(prefix="sociable-export-") as folder:
+        body = write_hashtag_gexf(nodes, edges, Path(folder) / "hashtags.gexf").read_bytes()
+    return _download(body, "hashtags.gexf", GRAPH_FORMATS["gexf"])
 
 
 @router.get("/export/{table}.{suffix}")

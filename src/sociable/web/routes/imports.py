@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Annotated
@@ -38,41 +39,63 @@ def upload_options(text: str | None, format: str) -> dict[str, str]:
 
 async def start_import(request: Request, files: list[UploadFile], format: str, collection: str | None,
                        options: str | None = None) -> Job:
-    """Check and save the uploaded files, then queue their import; returns the queued job."""
+    """Check and save the uploaded files, then queue the import of those sociable can read; returns the job.
+
+    A file of a type sociable does not import (or beyond the number allowed at once) is left
+    out, and the job says which and why; only when no file is left is the upload refused.
+    """
     limits = request.app.state.limits
     chosen = [f for f in files if f.filename]
     if not chosen:
         raise BadUpload("choose at least one file to import.")
-    if len(chosen) > limits.max_files:
-        raise BadUpload(f"at most {limits.max_files} files can be imported at once; upload the rest separately.")
     if format not in format_names():
         raise BadUpload(f"the format should be one of {', '.join(format_names())}, not '{format}'.")
     reader = upload_options(options, format)
-    names = _names(chosen, limits.suffixes)
+    kept, names, refused = _names(chosen, limits.suffixes, limits.max_files)
+    if not kept:
+        reasons = "; ".join(f"{row['file']}: {row['reason']}" for row in refused)
+        raise BadUpload(f"none of the files could be imported ({reasons}).")
     jobs: JobQueue = request.app.state.jobs
     job_id, folder = jobs.new_upload_folder()
     try:
-        await _save(chosen, names, folder, limits.max_upload_bytes)
+        await _save(kept, names, folder, limits.max_upload_bytes)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return jobs.submit_import(job_id, folder, names, format=format, collection=(collection or "").strip() or None,
-                              options=reader)
+                              options=reader, refused=refused)
 
 
-def _names(files: list[UploadFile], suffixes: tuple[str, ...]) -> list[str]:
+def _names(
+    files: list[UploadFile], suffixes: tuple[str, ...], max_files: int,
+) -> tuple[list[UploadFile], list[str], list[dict[str, str]]]:
+    """The files to import with their safe unique names, and those refused with the reason for each."""
+    kept: list[UploadFile] = []
     names: list[str] = []
+    refused: list[dict[str, str]] = []
     for upload in files:
-        name = safe_filename(upload.filename)
+        shown = re.split(r"[\\/]", upload.filename or "")[-1] or "a file without a name"
+        try:
+            name = safe_filename(upload.filename)
+        except BadUpload as exc:
+            refused.append({"file": shown, "reason": str(exc)})
+            continue
         if not name.lower().endswith(suffixes):
-            raise BadUpload(f"'{name}' is not a file type sociable imports; use one of {', '.join(suffixes)}.")
+            refused.append({"file": shown, "reason": f"sociable does not import this type of file; it imports "
+                                                     f"{', '.join(suffixes)} files."})
+            continue
+        if len(kept) >= max_files:
+            refused.append({"file": shown, "reason": f"at most {max_files} files are imported at once; upload it "
+                                                     "again on its own."})
+            continue
         stem, dot, suffix = name.rpartition(".")
         unique, count = name, 1
         while unique in names:
             count += 1
             unique = f"{stem}-{count}{dot}{suffix}"
+        kept.append(upload)
         names.append(unique)
-    return names
+    return kept, names, refused
 
 
 async def _save(files: list[UploadFile], names: list[str], folder: Path, limit: int) -> None:

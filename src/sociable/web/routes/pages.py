@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
@@ -10,7 +11,8 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from sociable.reports.html import STATIC as REPORT_STATIC
-from sociable.web import queries
+from sociable.reports.sections import ReportContext, build_sections
+from sociable.web import queries, settings
 from sociable.web.cache import ViewCache
 from sociable.web.routes import workspace_of
 from sociable.web.templating import render, render_section
@@ -38,12 +40,25 @@ MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; chars
 
 @router.get("/")
 def overview_page(request: Request) -> Response:
+    """The home page: the report's Summary (every view's key points, linked), then the workspace's counts."""
+
     def compute() -> dict[str, Any]:
         ws = workspace_of(request)
-        built = build_view(ws, "overview", make_filters(), request.app.state.view_specs)
-        return {"data": queries.overview(ws), **_section_parts(built)}
+        data = queries.overview(ws)
+        summary = None
+        if data["counts"].get("posts"):
+            ctx = ReportContext(ws, options=listening_options(request), section_link="/views/{name}")
+            summary = next((s for s in build_sections(ctx) if s.name == "summary"), None)
+        built = build_view(ws, "overview", make_filters(), request.app.state.view_specs, listening_options(request))
+        return {"data": data, "summary_html": render_section(section_html_view(summary)) if summary else None,
+                **_section_parts(built)}
 
     return render(request, "overview.html", **kept(request, ("overview page",), compute))
+
+
+def listening_options(request: Request) -> dict[str, Any]:
+    """The organisations, keywords and hashtags saved on the Settings page, for the analyses that take them."""
+    return settings.load(Path(request.app.state.workspaces.path)).options()
 
 
 @router.get("/collections")
@@ -60,7 +75,7 @@ def view_page(request: Request, name: str) -> Response:
     filters = filters_from_query(spec, query_values(request))
 
     def compute() -> dict[str, Any]:
-        built = build_view(workspace_of(request), name, filters, specs)
+        built = build_view(workspace_of(request), name, filters, specs, listening_options(request))
         return {"spec": built.spec, **_section_parts(built)}
 
     def choices() -> dict[str, Any]:

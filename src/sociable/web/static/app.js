@@ -118,7 +118,12 @@
       item.appendChild(head);
       item.appendChild(element("p", "Why: " + finding.why));
       item.appendChild(element("p", "Try: " + finding.suggestion));
-      if (finding.principles.length) item.appendChild(element("p", "Principles: " + finding.principles.join(", "), "note"));
+      var words = finding.principle_words && finding.principle_words.length ? finding.principle_words : finding.principles;
+      if (words.length) {
+        var principles = element("ul", null, "principles note");
+        words.forEach(function (text) { principles.appendChild(element("li", text)); });
+        item.appendChild(principles);
+      }
       list.appendChild(item);
     });
     panel.appendChild(list);
