@@ -418,6 +418,7 @@ class Workspace:
                         )
                         summary.files.append(file_summary)
                         self._finish_run(run_id, file_summary)
+                writer.settle_threads()
                 self.con.execute(RESOLVE_MENTIONS_SQL)
             except WriteFailed as exc:
                 raise WorkspaceError(_write_failure(self.path, path, exc.cause)) from None
@@ -518,6 +519,7 @@ class Workspace:
                 con.execute(f"DELETE FROM posts WHERE record_id IN {records}", params)
                 run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
                 summary = self._remap_records(run_id, format)
+                BatchWriter(con, run_id, None).settle_threads(everything=True)
                 con.execute(RESOLVE_MENTIONS_SQL)
                 con.execute(_KEEP_LOST_MEMBERS_SQL)
                 con.execute(
@@ -803,6 +805,7 @@ def _on_disk(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConne
     if not rows or not rows[0][0]:
         con.close()
         raise _not_a_database(path)
+    con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would land in a command's --json output
     return con
 
 
