@@ -291,10 +291,12 @@ class Workspace:
         self, scope: Scope | None = None, columns: Sequence[str] = ("*",), by: Sequence[str] = ("platform", "post_id"),
         size: int = 5_000,
     ) -> Iterator[pa.Table]:
-        """The posts in scope, `size` at a time, ordered by the key columns `by` (each chunk fully fetched).
+        """The posts in scope, `size` at a time, ordered by the key columns `by`, from one ordered scan.
 
-        Each chunk is read after the last one's key, so memory stays flat however many posts are
-        in scope, and writes between chunks (in the same transaction) do not move the window.
+        The posts are read by a cursor of their own, in one query streamed in chunks (sorting the
+        scope once, rather than once per chunk), so memory stays flat however many posts are in
+        scope. The cursor reads the workspace as it was when the scan began: writes between chunks
+        (screening results in the caller's transaction) neither show up in it nor move it.
         """
         if size < 1:
             raise SociableError(f"the chunk size must be at least 1 post, not {size}.")
@@ -302,23 +304,22 @@ class Workspace:
         names = dict.fromkeys([*columns, *by])
         selected = "p.*" if "*" in names else ", ".join(f"p.{name}" for name in names)
         order = ", ".join(f"p.{name}" for name in by)
-        last: dict[str, Any] | None = None
-        while True:
-            params = scope.params()
-            after = ""
-            if last is not None:
-                keys = [f"$after_{index}" for index in range(len(by))]
-                after = f" AND ({order}) > ({', '.join(keys)})"
-                params.update({f"after_{index}": last[name] for index, name in enumerate(by)})
-            chunk = self.query(
-                f"SELECT {selected} FROM posts p WHERE {scope.condition('p')}{after} "
-                f"ORDER BY {order} LIMIT {int(size)}",
-                params,
-            )
-            if chunk.num_rows == 0:
-                return
-            yield chunk
-            last = {name: chunk.column(name)[chunk.num_rows - 1].as_py() for name in by}
+        sql = f"SELECT {selected} FROM posts p WHERE {scope.condition('p')} ORDER BY {order}"
+        with self._lock:
+            cursor = self.con.cursor()
+        try:
+            with self._lock:
+                reader = cursor.sql(sql, params=scope.params()).to_arrow_reader(int(size))
+            while True:
+                with self._lock:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        return
+                if batch.num_rows:
+                    yield pa.Table.from_batches([batch])
+        finally:
+            cursor.close()
 
     def copy_query(
         self, sql: str, params: Mapping[str, Any] | None, target: str | os.PathLike[str], format: str,
