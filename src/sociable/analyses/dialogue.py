@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
-from sociable.analyses.base import Measure, Option, OptionError, Result, analysis, fact, table
+from sociable.analyses.base import Measure, Option, OptionError, Result, analysis, fact, shared, table
 from sociable.analyses.organisations import (
     ORG_FLAG,
     ORG_MEMBERS_SQL,
@@ -127,7 +127,7 @@ def has_labels(ws: Workspace) -> bool:
 SCOPED_SQL = """
 scoped AS (
     SELECT p.platform, p.post_id, p.account_id, p.created_at, p.text, p.reply_to, p.reply_to_account, p.root,
-           p.repost_of, p.hashtags, p.urls, p.thread
+           p.repost_of, p.hashtags, p.urls, coalesce(p.thread, p.root, p.reply_to, p.post_id) AS thread
       FROM posts p WHERE {where}
 ),
 ties AS (
@@ -269,7 +269,15 @@ STYLE_SQL = f"""
 
 
 def account_counts(ws: Workspace, scope: Scope, window_hours: float = DEFAULT_WINDOW_HOURS) -> pa.Table:
-    """One row per account that posted in scope, with the raw counts behind every dialogue measure."""
+    """One row per account that posted in scope, with the raw counts behind every dialogue measure.
+
+    Maturity reads the same counts: within a report (`sharing_work`) they are counted once.
+    """
+    return shared(("dialogue.account_counts", id(ws), scope, float(window_hours)),
+                  lambda: _account_counts(ws, scope, window_hours))
+
+
+def _account_counts(ws: Workspace, scope: Scope, window_hours: float) -> pa.Table:
     sql = ACCOUNT_SQL.format(
         scoped=SCOPED_SQL.strip().format(where=scope.condition("p")),
         chat_posts=CHAT_MIN_POSTS, chat_accounts=CHAT_MIN_ACCOUNTS, chat_burst=CHAT_BURST,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from sociable.analyses.base import AnalysisSpec, Measure, Result, get_analysis, registered_analyses
+from sociable.analyses.base import AnalysisSpec, Measure, Result, get_analysis, registered_analyses, sharing_work
 from sociable.errors import SociableError
 from sociable.store.scope import Scope
 
@@ -222,13 +222,14 @@ def build_sections(ctx: ReportContext) -> list[Section]:
     """Build every registered section and every analysis without one, in order, skipping empty ones."""
     ctx.scope = ctx.workspace.check_scope(ctx.scope)
     sections: list[Section] = []
-    for name, order, build in section_builders():
-        built = build(ctx)
-        if built is None:
-            continue
-        built.name, built.order = name, order
-        ctx.shown_measures.extend(built.measures())
-        sections.append(built)
+    with sharing_work():  # work two analyses need (dialogue's counts, for maturity too) is done once
+        for name, order, build in section_builders():
+            built = build(ctx)
+            if built is None:
+                continue
+            built.name, built.order = name, order
+            ctx.shown_measures.extend(built.measures())
+            sections.append(built)
     return sections
 
 
