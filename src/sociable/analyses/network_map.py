@@ -258,7 +258,7 @@ def compute_map(graph: InteractionGraph, hashtags: pa.Table | None = None,
     constraints = brokers.constraint(graph)
     rank = influence.pagerank(graph)
     rank_cross = influence.pagerank(graph, influence.cross_sector_weights(graph, opts.cross_factor))
-    positions = layout(graph, opts.seed) if opts.with_layout else None
+    positions = layout(graph, opts.seed, membership) if opts.with_layout else None
     silo_facts, silo_tables, notes = _silo_facts(graph)
     if between.method == "sampled":
         notes.append(
