@@ -26,13 +26,13 @@ from sociable.errors import (
     WorkspaceBusy,
     WorkspaceError,
 )
-from sociable.sources.base import Format, RawRecord
+from sociable.sources.base import Format
 from sociable.sources.live.base import CaptureStart, LiveBatch, Written
 from sociable.sources.registry import all_formats, check_regular_file, detect_format, get_format
 from sociable.store import capture, erasure, screening
+from sociable.store.fast.remap import remap_batches
 from sociable.store.fast.writer import DATABASE_STORAGE_ERRORS, BackgroundWriter, WriteFailed
-from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary, ImportSummary
-from sociable.store.raw import read_blocks
+from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BatchWriter, FileSummary, ImportSummary
 from sociable.store.reading import read_batches
 from sociable.store.schema import (
     LABEL_COLUMNS,
@@ -534,15 +534,8 @@ class Workspace:
     def _remap_records(self, run_id: int, format: str | None) -> FileSummary:
         writer = BatchWriter(self.con, run_id, None)
         summary = FileSummary(REMAP_FILE, format or "all")
-        for format_name, file, block in read_blocks(self.con, format):
-            fmt = get_format(format_name)
-            batch, ids = Batch(format_name, file or ""), []
-            for record_id, number, raw in block:
-                summary.read += 1
-                before = len(batch.numbers)
-                batch.add(RawRecord(format_name, file or "", number, raw), fmt)
-                if len(batch.numbers) > before:
-                    ids.append(record_id)
+        for batch, ids, read in remap_batches(self.con, format, get_format):  # the line route where it can
+            summary.read += read
             writer.write(batch, summary, ids, in_transaction=True)
         writer.flush_accounts()
         return summary
