@@ -14,8 +14,8 @@ from sociable.analyses.brokers import (
     distinct_neighbour_groups,
     participation,
 )
-from sociable.analyses.communities import detect_communities
 from sociable.analyses.network import GraphError, InteractionGraph, build_graph
+from sociable.analyses.network_map import MapOptions, compute_map
 
 
 def graph_of(pairs: list[tuple[str, str]], weights: list[float] | None = None, sectors: dict[str, str] | None = None
@@ -63,8 +63,8 @@ def test_the_broker_between_two_groups() -> None:
     sectors = {**dict.fromkeys(left, "health"), **dict.fromkeys(right, "housing"), "broker": "voluntary"}
     graph = graph_of(pairs, sectors=sectors)
     between = betweenness(graph)
-    communities = detect_communities(graph)
-    table = brokers_table(graph, between, constraint(graph), communities, top=3)
+    nodes = compute_map(graph, options=MapOptions(with_layout=False)).nodes
+    table = brokers_table(nodes, top=3)
     assert table["handle"].to_pylist()[0] == "broker"
     assert table["sectors_reached"].to_pylist()[0] == 2
     assert table["communities_reached"].to_pylist()[0] == 2

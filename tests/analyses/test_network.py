@@ -257,3 +257,26 @@ def test_map_options_and_scope(workspace) -> None:  # type: ignore[no-untyped-de
         spec.run(workspace, min_weight=0)
     with pytest.raises(OptionError, match="no option 'kinds'"):
         spec.run(workspace, kinds="reply")
+
+
+def test_a_large_graph_is_laid_out_community_by_community(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the limit each community is laid out around its own place: members sit nearer each other."""
+    import sociable.analyses.network as network
+
+    groups = [[f"g{g}a{i}" for i in range(12)] for g in range(3)]
+    pairs = [(u, v) for group in groups for u in group for v in group if u < v]
+    pairs += [(groups[0][0], groups[1][0]), (groups[1][1], groups[2][1])]
+    edges = pa.table({"platform": ["x"] * len(pairs), "source": [u for u, _ in pairs],
+                      "target": [v for _, v in pairs], "kind": ["reply"] * len(pairs),
+                      "weight": [1.0] * len(pairs)})
+    graph = build_graph(edges)
+    ids = graph.nodes["account_id"].to_pylist()
+    membership = np.array([int(i[1]) for i in ids])
+    monkeypatch.setattr(network, "FR_LAYOUT_LIMIT", 10)
+    positions = layout(graph, seed=3, membership=membership)
+    assert positions.shape == (36, 2) and np.isfinite(positions).all()
+    assert np.allclose(layout(graph, seed=3, membership=membership), positions)
+    centres = np.array([positions[membership == g].mean(axis=0) for g in range(3)])
+    spread = max(np.linalg.norm(positions[membership == g] - centres[g], axis=1).max() for g in range(3))
+    apart = min(np.linalg.norm(centres[a] - centres[b]) for a in range(3) for b in range(a + 1, 3))
+    assert apart > spread

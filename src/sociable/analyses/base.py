@@ -18,11 +18,13 @@ method from the result.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import math
 import pkgutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -426,3 +428,32 @@ def get_analysis(name: str) -> AnalysisSpec:
         known = ", ".join(spec.name for spec in registered_analyses())
         raise NoSuchAnalysis(f"there is no analysis called '{name}'; the analyses are: {known}.")
     return _ANALYSES[name]
+
+
+# ---------------------------------------------------------------------- work shared between analyses
+
+_SHARED: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("sociable_shared_work", default=None)
+_Shared = TypeVar("_Shared")
+
+
+@contextlib.contextmanager
+def sharing_work() -> Iterator[None]:
+    """Within this block, work that several analyses need (dialogue's per-account counts, read by
+    maturity too) is done once per workspace, scope and options. A report builds its sections inside
+    one; outside, every analysis computes what it needs, so nothing stale is ever reused."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def shared(key: tuple[Any, ...], compute: Callable[[], _Shared]) -> _Shared:
+    """`compute()`, or its value from earlier in the same `sharing_work` block under the same key."""
+    kept = _SHARED.get()
+    if kept is None:
+        return compute()
+    if key not in kept:
+        kept[key] = compute()
+    value: _Shared = kept[key]
+    return value

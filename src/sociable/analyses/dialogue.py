@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
-from sociable.analyses.base import Measure, Option, OptionError, Result, analysis, fact, table
+from sociable.analyses.base import Measure, Option, OptionError, Result, analysis, fact, shared, table
 from sociable.analyses.organisations import (
     ORG_FLAG,
     ORG_MEMBERS_SQL,
@@ -59,7 +59,8 @@ BROADCAST_SHARE = Measure(
 REPLY_SHARE = Measure("reply_share", "Share of written posts that reply to another account's post.")
 CONVERSATION_SHARE = Measure(
     "conversation_share", "Share of written posts made in conversations: threads where the account and another "
-                          "account each addressed the other at least once (an exchange of 2+ turns).")
+                          "account each addressed the other at least once (an exchange of 2+ turns). A thread is "
+                          "followed through every stored post, also those outside the scope.")
 CONVERSATIONS = Measure(
     "conversations", "Conversations taken part in: distinct (thread, partner) pairs in which each of the two "
                      "accounts replied to or mentioned the other.")
@@ -123,22 +124,10 @@ def has_labels(ws: Workspace) -> bool:
 
 # ---------------------------------------------------------------------- SQL
 
-THREADS_SQL = """
-chain(platform, post_id, thread) AS (
-    SELECT s.platform, s.post_id, coalesce(s.root, s.reply_to, s.post_id)
-      FROM scoped s
-     WHERE s.root IS NOT NULL OR s.reply_to IS NULL
-        OR NOT EXISTS (SELECT 1 FROM scoped q WHERE q.platform = s.platform AND q.post_id = s.reply_to)
-    UNION ALL
-    SELECT s.platform, s.post_id, c.thread
-      FROM scoped s JOIN chain c ON s.platform = c.platform AND s.reply_to = c.post_id
-     WHERE s.root IS NULL
-)"""
-
 SCOPED_SQL = """
 scoped AS (
     SELECT p.platform, p.post_id, p.account_id, p.created_at, p.text, p.reply_to, p.reply_to_account, p.root,
-           p.repost_of, p.hashtags, p.urls
+           p.repost_of, p.hashtags, p.urls, coalesce(p.thread, p.root, p.reply_to, p.post_id) AS thread
       FROM posts p WHERE {where}
 ),
 ties AS (
@@ -148,8 +137,7 @@ ties AS (
 )"""
 
 ACCOUNT_SQL = """
-WITH RECURSIVE {scoped},
-{threads},
+WITH {scoped},
 written AS (
     SELECT s.platform, s.account_id, s.post_id,
            s.reply_to IS NOT NULL AND s.reply_to_account IS DISTINCT FROM s.account_id AS is_reply,
@@ -171,8 +159,8 @@ kinds AS (
       FROM written GROUP BY ALL
 ),
 pairs AS (
-    SELECT t.platform, c.thread, least(t.source, t.target) AS a, greatest(t.source, t.target) AS b
-      FROM ties t JOIN chain c ON c.platform = t.platform AND c.post_id = t.post_id
+    SELECT t.platform, s.thread, least(t.source, t.target) AS a, greatest(t.source, t.target) AS b
+      FROM ties t JOIN scoped s ON s.platform = t.platform AND s.post_id = t.post_id
      WHERE t.kind IN ('reply', 'mention')
      GROUP BY ALL HAVING count(DISTINCT t.source) = 2
 ),
@@ -180,9 +168,8 @@ talkers AS (SELECT platform, thread, a AS account_id FROM pairs UNION ALL SELECT
 conversations AS (SELECT platform, account_id, count(*) AS conversations FROM talkers GROUP BY ALL),
 conversation_posts AS (
     SELECT s.platform, s.account_id, count(*) AS conversation_posts
-      FROM scoped s JOIN chain c ON c.platform = s.platform AND c.post_id = s.post_id
-      JOIN (SELECT DISTINCT platform, thread, account_id FROM talkers) k
-        ON k.platform = s.platform AND k.thread = c.thread AND k.account_id = s.account_id
+      FROM scoped s JOIN (SELECT DISTINCT platform, thread, account_id FROM talkers) k
+        ON k.platform = s.platform AND k.thread = s.thread AND k.account_id = s.account_id
      WHERE s.repost_of IS NULL GROUP BY ALL
 ),
 links AS (SELECT DISTINCT platform, source, target FROM ties),
@@ -282,9 +269,17 @@ STYLE_SQL = f"""
 
 
 def account_counts(ws: Workspace, scope: Scope, window_hours: float = DEFAULT_WINDOW_HOURS) -> pa.Table:
-    """One row per account that posted in scope, with the raw counts behind every dialogue measure."""
+    """One row per account that posted in scope, with the raw counts behind every dialogue measure.
+
+    Maturity reads the same counts: within a report (`sharing_work`) they are counted once.
+    """
+    return shared(("dialogue.account_counts", id(ws), scope, float(window_hours)),
+                  lambda: _account_counts(ws, scope, window_hours))
+
+
+def _account_counts(ws: Workspace, scope: Scope, window_hours: float) -> pa.Table:
     sql = ACCOUNT_SQL.format(
-        scoped=SCOPED_SQL.strip().format(where=scope.condition("p")), threads=THREADS_SQL.strip(),
+        scoped=SCOPED_SQL.strip().format(where=scope.condition("p")),
         chat_posts=CHAT_MIN_POSTS, chat_accounts=CHAT_MIN_ACCOUNTS, chat_burst=CHAT_BURST,
     )
     return ws.query(sql, {**scope.params(), "window_hours": float(window_hours)})

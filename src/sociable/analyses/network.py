@@ -28,7 +28,10 @@ UNKNOWN = "unknown"
 NODE_LABELS: tuple[str, ...] = ("role", "subtype", "sector")
 EDGE_COLUMNS: tuple[str, ...] = ("platform", "source", "target", "kind", "weight")
 _KEY_SEPARATOR = "\x1f"
-FR_LAYOUT_LIMIT = 20_000  # above this many accounts the layout uses DrL, which is faster and coarser
+FR_LAYOUT_LIMIT = 2_000  # above this many accounts the layout is multilevel: communities, then their members
+FR_ITERATIONS = 500
+FR_PAIR_BUDGET = 500  # a community this large or larger gets fewer iterations, so the work grows with its size
+FR_MIN_ITERATIONS = 30
 
 
 class GraphError(SociableError, ValueError):
@@ -286,21 +289,59 @@ def load_graph(
     return build_graph(query_edges(ws, checked, chosen), query_nodes(ws, checked, chosen), min_weight=min_weight)
 
 
-def layout(graph: InteractionGraph, seed: int = 42) -> np.ndarray:
-    """x, y positions per vertex: Fruchterman-Reingold for up to 20,000 accounts, DrL above; seeded."""
+def layout(graph: InteractionGraph, seed: int = 42, membership: np.ndarray | None = None) -> np.ndarray:
+    """x, y positions per vertex, seeded.
+
+    Up to FR_LAYOUT_LIMIT accounts: Fruchterman-Reingold (500 iterations) on the whole undirected
+    graph. Above, given communities, a multilevel layout: the graph of communities is laid out
+    first, then each community's own ties around its place, in a disc whose area grows with its
+    size. Each step of Fruchterman-Reingold compares every pair of vertices, so one layout of
+    every account grows as accounts squared; a community of more than FR_PAIR_BUDGET accounts
+    gets proportionally fewer iterations (at least FR_MIN_ITERATIONS), which keeps the work
+    linear in the accounts. Ties between communities pull only at the community level.
+    """
     n = graph.node_count
     if n == 0:
         return np.zeros((0, 2))
-    undirected = graph.undirected()
-    start = np.random.default_rng(seed).uniform(-1.0, 1.0, size=(n, 2)).tolist()
     previous = random.getstate()
     ig.set_random_number_generator(random.Random(seed))
     try:
-        if n <= FR_LAYOUT_LIMIT:
-            positions = undirected.layout_fruchterman_reingold(weights="weight", seed=start, niter=500)
-        else:
-            positions = undirected.layout_drl(weights="weight", seed=start)
+        if n <= FR_LAYOUT_LIMIT or membership is None or len(membership) != n:
+            return _fruchterman_reingold(graph.undirected(), seed, FR_ITERATIONS)
+        return _multilevel(graph.undirected(), np.asarray(membership, dtype=np.int64), seed)
     finally:
         ig.set_random_number_generator(random)
         random.setstate(previous)
-    return np.asarray(positions.coords, dtype=np.float64)
+
+
+def _fruchterman_reingold(graph: ig.Graph, seed: int, iterations: int) -> np.ndarray:
+    start = np.random.default_rng(seed).uniform(-1.0, 1.0, size=(graph.vcount(), 2)).tolist()
+    weights = "weight" if graph.ecount() else None
+    positions = graph.layout_fruchterman_reingold(weights=weights, seed=start, niter=iterations)
+    return np.asarray(positions.coords, dtype=np.float64).reshape(-1, 2)
+
+
+def _multilevel(undirected: ig.Graph, membership: np.ndarray, seed: int) -> np.ndarray:
+    n = undirected.vcount()
+    groups = int(membership.max()) + 1
+    sizes = np.bincount(membership, minlength=groups)
+    between = undirected.copy()
+    between.contract_vertices(membership.tolist(), combine_attrs=None)
+    between.simplify(combine_edges={"weight": "sum"})
+    centres = _unit(_fruchterman_reingold(between, seed, FR_ITERATIONS))
+    radius = np.sqrt(sizes / n)
+    positions = np.zeros((n, 2))
+    for group in range(groups):
+        members = np.flatnonzero(membership == group)
+        inside = undirected.induced_subgraph(members.tolist())
+        iterations = max(FR_MIN_ITERATIONS, min(FR_ITERATIONS, FR_ITERATIONS * FR_PAIR_BUDGET // len(members)))
+        local = _unit(_fruchterman_reingold(inside, seed + group, iterations))
+        positions[members] = centres[group] * 2.0 + local * radius[group]
+    return positions
+
+
+def _unit(coords: np.ndarray) -> np.ndarray:
+    """Positions centred and scaled into the unit disc (a single point at the centre)."""
+    centred = coords - coords.mean(axis=0)
+    extent = float(np.sqrt((centred**2).sum(axis=1)).max()) if len(centred) else 0.0
+    return centred / extent if extent > 0 else centred

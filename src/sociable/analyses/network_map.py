@@ -258,7 +258,7 @@ def compute_map(graph: InteractionGraph, hashtags: pa.Table | None = None,
     constraints = brokers.constraint(graph)
     rank = influence.pagerank(graph)
     rank_cross = influence.pagerank(graph, influence.cross_sector_weights(graph, opts.cross_factor))
-    positions = layout(graph, opts.seed) if opts.with_layout else None
+    positions = layout(graph, opts.seed, membership) if opts.with_layout else None
     silo_facts, silo_tables, notes = _silo_facts(graph)
     if between.method == "sampled":
         notes.append(
@@ -267,6 +267,7 @@ def compute_map(graph: InteractionGraph, hashtags: pa.Table | None = None,
         )
     if graph.node_count == 0:
         notes = [EMPTY_NOTE]  # the silo sentences say nothing useful about an empty graph
+    nodes = _node_measures(graph, membership, between, constraints, (rank, rank_cross), positions)
     return MapResult(
         accounts=graph.node_count,
         ties=graph.edge_count,
@@ -278,12 +279,12 @@ def compute_map(graph: InteractionGraph, hashtags: pa.Table | None = None,
         betweenness_relative_error=between.relative_error,
         cross_sector_factor=opts.cross_factor,
         **silo_facts,
-        nodes=_node_measures(graph, membership, between, constraints, (rank, rank_cross), positions),
+        nodes=nodes,
         edges=graph.edges,
         communities=communities.summarise_communities(graph, membership, hashtags),
         community_links=communities.community_links(graph, membership),
         **silo_tables,
-        brokers=brokers.brokers_table(graph, between, constraints, membership, opts.top),
+        brokers=brokers.brokers_table(nodes, opts.top),
         influence=influence.influence_table(graph, rank, rank_cross, membership, opts.top),
         notes=tuple(notes),
     )

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from sociable.analyses.base import AnalysisSpec, Measure, Result, get_analysis, registered_analyses
+from sociable.analyses.base import AnalysisSpec, Measure, Result, get_analysis, registered_analyses, sharing_work
 from sociable.errors import SociableError
 from sociable.reports import readable
 from sociable.store.scope import Scope
@@ -237,10 +237,11 @@ def build_sections(ctx: ReportContext, progress: SectionProgress | None = None) 
     builders = section_builders()
     gathering = [spec for spec in registered_sections() if spec.gathers]
     total = len(builders) + len(gathering)
-    for done, (name, order, build) in enumerate(builders, start=1):
-        _add_built(ctx, sections, name, order, build(ctx))
-        if progress is not None:
-            progress(done, total, name)
+    with sharing_work():  # work two analyses need (dialogue's counts, for maturity too) is done once
+        for done, (name, order, build) in enumerate(builders, start=1):
+            _add_built(ctx, sections, name, order, build(ctx))
+            if progress is not None:
+                progress(done, total, name)
     for done, spec in enumerate(gathering, start=len(builders) + 1):
         _add_built(ctx, sections, spec.name, spec.order, spec.function(ctx, list(sections)))
         if progress is not None:

@@ -26,7 +26,7 @@ from sociable.errors import (
     WorkspaceBusy,
     WorkspaceError,
 )
-from sociable.sources.base import Format, RawRecord
+from sociable.sources.base import Format
 from sociable.sources.live.base import CaptureStart, LiveBatch, Written
 from sociable.sources.registry import (
     all_formats,
@@ -38,9 +38,9 @@ from sociable.sources.registry import (
     get_format,
 )
 from sociable.store import capture, erasure, screening
+from sociable.store.fast.remap import remap_batches
 from sociable.store.fast.writer import DATABASE_STORAGE_ERRORS, BackgroundWriter, WriteFailed
-from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary, ImportSummary
-from sociable.store.raw import read_blocks
+from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BatchWriter, FileSummary, ImportSummary
 from sociable.store.reading import read_batches
 from sociable.store.schema import (
     LABEL_COLUMNS,
@@ -299,10 +299,12 @@ class Workspace:
         self, scope: Scope | None = None, columns: Sequence[str] = ("*",), by: Sequence[str] = ("platform", "post_id"),
         size: int = 5_000,
     ) -> Iterator[pa.Table]:
-        """The posts in scope, `size` at a time, ordered by the key columns `by` (each chunk fully fetched).
+        """The posts in scope, `size` at a time, ordered by the key columns `by`, from one ordered scan.
 
-        Each chunk is read after the last one's key, so memory stays flat however many posts are
-        in scope, and writes between chunks (in the same transaction) do not move the window.
+        The posts are read by a cursor of their own, in one query streamed in chunks (sorting the
+        scope once, rather than once per chunk), so memory stays flat however many posts are in
+        scope. The cursor reads the workspace as it was when the scan began: writes between chunks
+        (screening results in the caller's transaction) neither show up in it nor move it.
         """
         if size < 1:
             raise SociableError(f"the chunk size must be at least 1 post, not {size}.")
@@ -310,23 +312,22 @@ class Workspace:
         names = dict.fromkeys([*columns, *by])
         selected = "p.*" if "*" in names else ", ".join(f"p.{name}" for name in names)
         order = ", ".join(f"p.{name}" for name in by)
-        last: dict[str, Any] | None = None
-        while True:
-            params = scope.params()
-            after = ""
-            if last is not None:
-                keys = [f"$after_{index}" for index in range(len(by))]
-                after = f" AND ({order}) > ({', '.join(keys)})"
-                params.update({f"after_{index}": last[name] for index, name in enumerate(by)})
-            chunk = self.query(
-                f"SELECT {selected} FROM posts p WHERE {scope.condition('p')}{after} "
-                f"ORDER BY {order} LIMIT {int(size)}",
-                params,
-            )
-            if chunk.num_rows == 0:
-                return
-            yield chunk
-            last = {name: chunk.column(name)[chunk.num_rows - 1].as_py() for name in by}
+        sql = f"SELECT {selected} FROM posts p WHERE {scope.condition('p')} ORDER BY {order}"
+        with self._lock:
+            cursor = self.con.cursor()
+        try:
+            with self._lock:
+                reader = cursor.sql(sql, params=scope.params()).to_arrow_reader(int(size))
+            while True:
+                with self._lock:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        return
+                if batch.num_rows:
+                    yield pa.Table.from_batches([batch])
+        finally:
+            cursor.close()
 
     def copy_query(
         self, sql: str, params: Mapping[str, Any] | None, target: str | os.PathLike[str], format: str,
@@ -435,6 +436,7 @@ class Workspace:
                         )
                         summary.files.append(file_summary)
                         self._finish_run(run_id, file_summary)
+                writer.settle_threads()
                 self.con.execute(RESOLVE_MENTIONS_SQL)
             except WriteFailed as exc:
                 raise WorkspaceError(_write_failure(self.path, path, exc.cause)) from None
@@ -540,6 +542,7 @@ class Workspace:
                 con.execute(f"DELETE FROM posts WHERE record_id IN {records}", params)
                 run_id = int(self.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
                 summary = self._remap_records(run_id, format)
+                BatchWriter(con, run_id, None).settle_threads(everything=True)
                 con.execute(RESOLVE_MENTIONS_SQL)
                 con.execute(_KEEP_LOST_MEMBERS_SQL)
                 con.execute(
@@ -553,15 +556,8 @@ class Workspace:
     def _remap_records(self, run_id: int, format: str | None) -> FileSummary:
         writer = BatchWriter(self.con, run_id, None)
         summary = FileSummary(REMAP_FILE, format or "all")
-        for format_name, file, block in read_blocks(self.con, format):
-            fmt = get_format(format_name)
-            batch, ids = Batch(format_name, file or ""), []
-            for record_id, number, raw in block:
-                summary.read += 1
-                before = len(batch.numbers)
-                batch.add(RawRecord(format_name, file or "", number, raw), fmt)
-                if len(batch.numbers) > before:
-                    ids.append(record_id)
+        for batch, ids, read in remap_batches(self.con, format, get_format):  # the line route where it can
+            summary.read += read
             writer.write(batch, summary, ids, in_transaction=True)
         writer.flush_accounts()
         return summary
@@ -825,6 +821,7 @@ def _on_disk(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConne
     if not rows or not rows[0][0]:
         con.close()
         raise _not_a_database(path)
+    con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would land in a command's --json output
     return con
 
 

@@ -97,6 +97,7 @@ def save_batch(con: duckdb.DuckDBPyConnection, name: str, collection: str | None
     records.rejected.extend(batch.rejected)
     replaced = remove_posts(con, _keys(batch.platform, batch.replace)).posts if batch.replace else 0
     writer.write(records, summary, in_transaction=True)
+    writer.settle_threads()
     summary.stored -= min(replaced, summary.stored)  # an edited post is stored again, not a new one
     writer.flush_accounts()
     deleted = remove_posts(con, _keys(batch.platform, batch.deletes)).posts if batch.deletes else 0

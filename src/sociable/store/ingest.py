@@ -27,6 +27,7 @@ import pyarrow as pa
 from sociable.sources.base import Rejected
 from sociable.store.batch import TIMESTAMP, Batch, Prepared
 from sociable.store.raw import pack, write_block
+from sociable.store.threads import BATCH_THREADS_SQL, MAX_SETTLE_PASSES, SETTLE_SQL
 from sociable.store.transactions import transaction
 from sociable.store.views import registered
 
@@ -90,7 +91,7 @@ class BatchWriter:
         ids and their raw text is not stored again.
         """
         prepared = batch.prepare() if isinstance(batch, Batch) else batch
-        if in_transaction:  # the caller flushes the accounts before it commits
+        if in_transaction:  # the caller flushes the accounts and settles threads before it commits
             self._write_posts(prepared, summary, keep_record_ids)
             self._write_rejected(prepared.rejected)
         else:
@@ -98,6 +99,7 @@ class BatchWriter:
                 self._write_posts(prepared, summary, keep_record_ids)
                 self._write_rejected(prepared.rejected)
                 self.flush_accounts()
+                self.settle_threads()
         summary.rejected += len(prepared.rejected)
 
     def _write_posts(self, batch: Prepared, summary: FileSummary, keep_record_ids: list[int] | None) -> None:
@@ -193,6 +195,7 @@ class BatchWriter:
 
     def _insert_posts(self, table: pa.Table, record_ids: np.ndarray, batch: Prepared) -> None:
         count = table.num_rows
+        table = table.append_column("thread", self._threads(table))
         table = table.append_column("format", pa.repeat(batch.format, count))
         table = table.append_column("source_file", pa.repeat(batch.file, count))
         table = table.append_column("record_id", pa.array(record_ids, pa.int64()))
@@ -200,6 +203,22 @@ class BatchWriter:
         with registered(self.con, "_new_posts", table):
             self.con.execute("INSERT INTO posts BY NAME SELECT * FROM _new_posts")
             self.con.execute(_INTERACTIONS_SQL)
+
+    def _threads(self, posts: pa.Table) -> pa.Array:
+        """The thread of each new post, from its stored parent or its parent in the same batch (store/threads.py)."""
+        keys = posts.select(["platform", "post_id", "reply_to", "root"]).append_column(
+            "i", pa.array(np.arange(posts.num_rows, dtype=np.int64)))
+        with registered(self.con, "_thread_keys", keys):
+            found = self.con.sql(BATCH_THREADS_SQL).to_arrow_table()
+        return found.column("thread").combine_chunks()
+
+    def settle_threads(self, everything: bool = False) -> None:
+        """Move posts into the thread of a parent that arrived after them (this writer's posts, or all)."""
+        written = "TRUE" if everything else f"record_id >= {int(self.first_record_id)}"
+        for _ in range(MAX_SETTLE_PASSES):
+            changed = self.con.execute(SETTLE_SQL.format(written=written)).fetchall()
+            if not changed or not changed[0][0]:
+                return
 
     def _upsert_accounts(self, accounts: pa.Table) -> None:
         """Profiles wait until `flush_accounts`: upserting the same accounts again for every batch of

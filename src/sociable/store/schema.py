@@ -7,6 +7,7 @@ import pyarrow as pa
 
 from sociable.errors import WorkspaceError
 from sociable.store.raw import RAW_BLOCKS_SQL, migrate_raw_records
+from sociable.store.threads import ALL_THREADS_SQL
 from sociable.store.transactions import transaction
 
 # 2: raw records kept in compressed blocks (raw_blocks) instead of a row each.
@@ -16,7 +17,9 @@ from sociable.store.transactions import transaction
 # 4: derived labels stored in derived_labels; `labels` is a view in which a manual label wins.
 # 5: set_aside_members keeps the collection memberships of posts a remap no longer gives.
 # 6: live captures (captures), retention per collection (retention) and the erasure audit (erasures).
-SCHEMA_VERSION = 6
+# 7: posts.thread, the id that names each post's thread, resolved over every stored post when it is
+#    written (store/threads.py), so a conversation is a plain join rather than a recursive walk.
+SCHEMA_VERSION = 7
 
 POST_COLUMNS = (
     "platform",
@@ -41,6 +44,7 @@ POST_COLUMNS = (
     "repost_count",
     "reply_count",
 )
+"""The columns a mapper gives a post. The store adds its format, file, record and thread."""
 
 ACCOUNT_COLUMNS = (
     "platform",
@@ -156,7 +160,8 @@ CREATE TABLE IF NOT EXISTS posts (
     format VARCHAR,
     source_file VARCHAR,
     record_id BIGINT,
-    imported_at TIMESTAMPTZ
+    imported_at TIMESTAMPTZ,
+    thread VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS accounts (
@@ -317,6 +322,8 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
         if version < 3:
             _without_key(con, "posts")
             _without_key(con, "collections")
+        if version < 7:
+            _with_threads(con)
         con.execute(_VIEWS)
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
@@ -325,9 +332,21 @@ def _without_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Rebuild a table without its primary key (DuckDB cannot drop one in place), rows and order kept."""
     ddl = _TABLES.split(f"CREATE TABLE IF NOT EXISTS {table} (", 1)[1].split(");", 1)[0]
     con.execute(f"CREATE TABLE _{table}_3 ({ddl})")
-    con.execute(f"INSERT INTO _{table}_3 SELECT * FROM {table} ORDER BY rowid")
+    con.execute(f"INSERT INTO _{table}_3 BY NAME SELECT * FROM {table} ORDER BY rowid")
     con.execute(f"DROP TABLE {table}")
     con.execute(f"ALTER TABLE _{table}_3 RENAME TO {table}")
+
+
+def _with_threads(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild posts with the thread of every post (DuckDB updates every row of a table slowly), order kept."""
+    columns = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'posts'").fetchall()
+    kept = "p.* EXCLUDE (thread)" if "thread" in {name for (name,) in columns} else "p.*"
+    ddl = _TABLES.split("CREATE TABLE IF NOT EXISTS posts (", 1)[1].split(");", 1)[0]
+    con.execute(f"CREATE TABLE _posts_7 ({ddl})")
+    con.execute(f"INSERT INTO _posts_7 BY NAME SELECT {kept}, t.thread FROM posts p "
+                f"LEFT JOIN ({ALL_THREADS_SQL}) t USING (platform, post_id) ORDER BY p.rowid")
+    con.execute("DROP TABLE posts")
+    con.execute("ALTER TABLE _posts_7 RENAME TO posts")
 
 
 def _derived_labels(con: duckdb.DuckDBPyConnection) -> None:
