@@ -32,6 +32,7 @@ from sociable.store.scope import Scope
 if TYPE_CHECKING:
     from sociable.analyses.chats.analysis import ChatsResult
     from sociable.analyses.dialogue import DialogueResult
+    from sociable.analyses.feedback import FeedbackResult
     from sociable.analyses.listening import ListeningResult
     from sociable.analyses.maturity import MaturityResult
     from sociable.analyses.network_map import MapResult
@@ -87,6 +88,10 @@ class Workspace(StoreWorkspace):
     def listen(self, **scope_and_options: Any) -> ListeningResult:
         """What is said to and about an organisation, and what went unanswered (`sociable listen`)."""
         return self.run("listening", **scope_and_options)
+
+    def feedback(self, **scope_and_options: Any) -> FeedbackResult:
+        """Care Opinion stories and services' responses, per service or organisation (`sociable feedback`)."""
+        return self.run("feedback", **scope_and_options)
 
     def chats(self, **scope_and_options: Any) -> ChatsResult:
         """A hashtag chat's sessions, participants, questions and answers (`sociable chats`)."""

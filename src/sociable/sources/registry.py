@@ -7,11 +7,11 @@ from functools import cache
 from pathlib import Path
 
 from sociable.errors import UnknownFormat, UnreadableFile
-from sociable.sources import bluesky, feeds, mastodon, pheme, tabular, twitter
+from sociable.sources import bluesky, care_opinion, feeds, mastodon, pheme, tabular, twitter
 from sociable.sources.base import Format, head_bytes, looks_binary
 
 # Most specific first: a format whose sniff is loose (CSV) comes last.
-_MODULES = (pheme, twitter, mastodon, bluesky, feeds, tabular)
+_MODULES = (pheme, twitter, mastodon, bluesky, feeds, care_opinion, tabular)
 
 
 @cache

@@ -6,6 +6,7 @@ import duckdb
 import pyarrow as pa
 
 from sociable.errors import WorkspaceError
+from sociable.store.followup import FOLLOWUP_TABLES_SQL
 from sociable.store.raw import RAW_BLOCKS_SQL, migrate_raw_records
 from sociable.store.transactions import transaction
 
@@ -16,7 +17,9 @@ from sociable.store.transactions import transaction
 # 4: derived labels stored in derived_labels; `labels` is a view in which a manual label wins.
 # 5: set_aside_members keeps the collection memberships of posts a remap no longer gives.
 # 6: live captures (captures), retention per collection (retention) and the erasure audit (erasures).
-SCHEMA_VERSION = 6
+# 7: the triage queue (queue_items, queue_events) and curated lists (lists, list_members); see followup.py.
+SCHEMA_VERSION = 7
+FOLLOWUP_VERSION = 7  # the version that added FOLLOWUP_TABLES_SQL (its own migration step below)
 
 POST_COLUMNS = (
     "platform",
@@ -245,7 +248,7 @@ CREATE TABLE IF NOT EXISTS manual_labels (
     confidence DOUBLE,
     PRIMARY KEY (platform, account_id)
 );
-""" + SCREENING_TABLES_SQL + CAPTURE_TABLES_SQL
+""" + SCREENING_TABLES_SQL + CAPTURE_TABLES_SQL + FOLLOWUP_TABLES_SQL
 
 
 def labels_sql(
@@ -312,6 +315,8 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
         if version < 4:
             _derived_labels(con)
         con.execute(_TABLES)  # tables added since (screening 4; set_aside_members 5; captures, retention, erasures 6)
+        if version < FOLLOWUP_VERSION:
+            con.execute(FOLLOWUP_TABLES_SQL)  # the queue and curated lists (7): new tables only, nothing moved
         if version < 2:
             migrate_raw_records(con)
         if version < 3:
