@@ -12,11 +12,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sociable.analyses.base import Result, get_analysis
 from sociable.errors import SociableError, WorkspaceError
@@ -255,6 +259,77 @@ def keep_roles(ws: StoreWorkspace, result: RolesResult) -> str:
         ws.save_manual_labels(result.manual_labels)
     ws.save_labels(result.labels)
     return f"Kept role and sector labels for {result.labels.num_rows:,} accounts (manual labels win)."
+
+
+QUEUE_WAITING = ("overdue", "open")
+QUEUE_ANSWERED = ("answered", "answered late")
+
+
+def keep_queue(ws: StoreWorkspace, result: ListeningResult) -> str:
+    """Keep what listening found in the triage queue: new unanswered asks in, answered ones out."""
+    if not result.queue_checked:
+        return ""
+    added = closed = waiting = 0
+    statuses = result.asks.column("status")
+    for org in sorted(set(result.asks.column("org").to_pylist())):
+        mine = pc.equal(result.asks.column("org"), org)
+        pick = (lambda states: result.asks.filter(pc.and_(mine, pc.is_in(statuses, pa.array(states)))))  # noqa: E731
+        sync = ws.sync_queue(org, pick(QUEUE_WAITING), pick(QUEUE_ANSWERED))
+        added, closed, waiting = added + sync.added, closed + sync.closed, waiting + sync.open
+    return (f"Triage queue: {added:,} new, {closed:,} answered on the platform and taken off, {waiting:,} waiting "
+            "(`sociable queue --org FILE`).")
+
+
+def listen_between(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[str]], since: datetime,
+                   until: datetime, scope: Scope | None = None) -> tuple[ListeningResult, Scope]:
+    """Listening (no sentiment) for organisation files over [since, until), within a scope."""
+    window = (scope or Scope()).replace(since=since, until=until)
+    result = get_analysis("listening").run(ws, window, organisations=[str(p) for p in organisations],
+                                           sentiment=False, as_of=until.isoformat())
+    return result, window
+
+
+def refresh_queue(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[str]],
+                  scope: Scope | None = None) -> str:
+    """Listen for the organisations over the whole scope and keep the queue up to date."""
+    result = get_analysis("listening").run(ws, scope, organisations=[str(p) for p in organisations], sentiment=False)
+    return keep_queue(ws, result)
+
+
+def alert_figures(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[str]], hours: float,
+                  as_of: datetime | None = None, scope: Scope | None = None) -> tuple[dict[str, float], pa.Table]:
+    """The alert figures of the last `hours` up to `as_of` (default: the last post), and the waiting asks."""
+    from sociable.reports.digest import period_figures
+
+    end = as_of or latest_post(ws)
+    result, window = listen_between(ws, organisations, end - timedelta(hours=hours), end, scope)
+    figures = period_figures(ws, result, window).figures()
+    figures["queue_open"] = float(ws.query("SELECT count(*) AS n FROM queue_items WHERE closed_at IS NULL AND state "
+                                           "IN ('new', 'in progress')").column(0)[0].as_py())
+    return figures, result.queue
+
+
+def make_digest(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[str]], hours: float,
+                as_of: datetime | None = None, scope: Scope | None = None) -> Any:
+    """This period (the last `hours` up to `as_of`) against the one before it, as a `Digest`."""
+    from sociable.reports.digest import Digest, oldest_waiting, period_figures
+
+    end = as_of or latest_post(ws)
+    middle = end - timedelta(hours=hours)
+    current, now_scope = listen_between(ws, organisations, middle, end, scope)
+    previous, before_scope = listen_between(ws, organisations, middle - timedelta(hours=hours), middle, scope)
+    themes = list(dict.fromkeys(current.themes.column("term").to_pylist()))[:6] if current.themes.num_rows else []
+    queue_open = int(ws.query("SELECT count(*) AS n FROM queue_items WHERE closed_at IS NULL AND state IN "
+                              "('new', 'in progress')").column(0)[0].as_py())
+    return Digest(tuple(Path(str(p)).stem for p in organisations), period_figures(ws, current, now_scope),
+                  period_figures(ws, previous, before_scope), themes, oldest_waiting(current.queue),
+                  queue_open if queue_open else None)
+
+
+def latest_post(ws: StoreWorkspace) -> datetime:
+    """The time of the last post in the workspace (now, when it is empty)."""
+    value = ws.query("SELECT max(created_at) AS latest FROM posts").column(0)[0].as_py()
+    return value if value is not None else datetime.now(UTC)
 
 
 def open(
