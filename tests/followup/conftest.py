@@ -32,3 +32,9 @@ def trust(workspace: Workspace, tmp_path: Path) -> tuple[Workspace, Path]:
     org = tmp_path / "northtrust.txt"
     org.write_text("northtrust\n", encoding="utf-8")
     return workspace, org
+
+
+@pytest.fixture
+def posts_file() -> object:
+    """Write the conversation (and any extra lines) to posts.csv in a folder."""
+    return write_posts

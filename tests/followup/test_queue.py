@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,6 @@ from sociable.errors import SociableError
 from sociable.library import refresh_queue
 from sociable.store import Workspace
 from sociable.store.followup import BadQueueState, NotInQueue
-from tests.followup.conftest import write_posts
 
 OPTIONS = {"map": "id=post_id,created_at=created_at,from_user=handle,from_user_id_str=account_id,text=text,"
                   "in_reply_to_status_id_str=reply_to,in_reply_to_user_id_str=reply_to_account",
@@ -27,12 +27,13 @@ def test_listening_fills_the_queue(trust: tuple[Workspace, Path]) -> None:
     assert states(ws) == {"3": "new", "5": "new"}  # 1 was answered within the hour; 4 asks nothing
 
 
-def test_states_survive_listening_again_and_reimport(trust: tuple[Workspace, Path], tmp_path: Path) -> None:
+def test_states_survive_listening_again_and_reimport(trust: tuple[Workspace, Path], tmp_path: Path,
+                                                    posts_file: Any) -> None:
     ws, org = trust
     refresh_queue(ws, [org])
     ws.mark_queue("3", "handled", by="comms team", note="replied by DM")
     assert "0 new" in refresh_queue(ws, [org])
-    ws.import_files([write_posts(tmp_path)], options=OPTIONS, collection="trust")
+    ws.import_files([posts_file(tmp_path)], options=OPTIONS, collection="trust")
     ws.remap()
     refresh_queue(ws, [org])
     assert states(ws) == {"3": "handled", "5": "new"}
@@ -40,11 +41,12 @@ def test_states_survive_listening_again_and_reimport(trust: tuple[Workspace, Pat
     assert (row["assignee"], row["note"]) == ("comms team", "replied by DM")
 
 
-def test_an_answer_on_the_platform_takes_the_item_off(trust: tuple[Workspace, Path], tmp_path: Path) -> None:
+def test_an_answer_on_the_platform_takes_the_item_off(trust: tuple[Workspace, Path], tmp_path: Path,
+                                                     posts_file: Any) -> None:
     ws, org = trust
     refresh_queue(ws, [org])
     answer = "6,2024-03-10T12:00:00Z,northtrust,99,@dan_public we will call you today,5,14\n"
-    ws.import_files([write_posts(tmp_path, answer)], options=OPTIONS, collection="trust")
+    ws.import_files([posts_file(tmp_path, answer)], options=OPTIONS, collection="trust")
     assert "1 answered on the platform" in refresh_queue(ws, [org])
     assert states(ws) == {"3": "new"}
     closed = {r["post_id"]: r["closed_reason"] for r in ws.queue("northtrust", include_closed=True).to_pylist()}
