@@ -59,12 +59,13 @@ class Workspace(StoreWorkspace):
         until: TimeValue = None,
         kinds: ScopeValue = None,
         platforms: ScopeValue = None,
+        lists: ScopeValue = None,
         scope: Scope | None = None,
         **options: Any,
     ) -> Any:
         """Run a registered analysis by name in a scope, with its declared options."""
         chosen = self._scope_of(scope, {"collection": collection, "since": since, "until": until, "kinds": kinds,
-                                        "platforms": platforms})
+                                        "platforms": platforms, "lists": lists})
         return get_analysis(analysis).run(self, chosen, **options)
 
     def roles(self, *, save: bool | None = None, **scope_and_options: Any) -> RolesResult:
@@ -124,11 +125,15 @@ class Workspace(StoreWorkspace):
     def _scope_of(self, scope: Scope | None, values: dict[str, Any]) -> Scope:
         if scope is not None:
             return self.check_scope(scope)
-        known = ("collection", "since", "until", "kinds", "platforms")
+        known = ("collection", "since", "until", "kinds", "platforms", "lists")
         unknown = [name for name in values if name not in known]
         if unknown:
             raise TypeError(f"unexpected keyword arguments {unknown}; the scope keywords are {', '.join(known)}")
         return self.scope(*(values.get(name) for name in known))
+
+    def import_lists(self, paths: Sequence[str | os.PathLike[str]], label: str | None = None) -> list[tuple[str, int]]:
+        """Import curated lists (Bluesky, Mastodon, X); `label` ('sector=housing') labels their known members."""
+        return import_lists(self, paths, label)
 
     def safety(self, **scope_and_options: Any) -> SafetyResult:
         """What screening found in scope (`sociable safety`); run `screen` first."""
@@ -259,6 +264,46 @@ def keep_roles(ws: StoreWorkspace, result: RolesResult) -> str:
         ws.save_manual_labels(result.manual_labels)
     ws.save_labels(result.labels)
     return f"Kept role and sector labels for {result.labels.num_rows:,} accounts (manual labels win)."
+
+
+def import_lists(ws: StoreWorkspace, paths: Sequence[str | os.PathLike[str]], label: str | None = None) -> list[tuple[str, int]]:
+    """Import curated lists (Bluesky, Mastodon, X); `label` ('sector=housing') labels their known members."""
+    from sociable.sources.lists import read_lists
+
+    kept: list[tuple[str, int]] = []
+    for path in paths:
+        for found in read_lists(Path(path)):
+            kept.append((found.name, ws.save_list(found.name, found.platform, found.source, found.title,
+                                                    found.members, label)))
+    if label:
+        label_lists(ws, [name for name, _ in kept], label)
+    return kept
+
+def label_lists(ws: StoreWorkspace, names: Sequence[str], label: str) -> int:
+    """Give the workspace's accounts in these lists a manual label ('sector=housing' or 'role=organisation')."""
+    from sociable.store.followup import LIST_ACCOUNTS_SQL
+
+    field, _, value = label.partition("=")
+    field, value = field.strip().lower(), value.strip()
+    if field not in ("sector", "role", "subtype") or not value:
+        raise SociableError(f"--as should be sector=NAME, role=NAME or subtype=NAME, not '{label}'.")
+    accounts = ws.query(
+        f"SELECT DISTINCT m.platform, m.account_id, l.role, l.subtype, l.sector FROM ({LIST_ACCOUNTS_SQL}) m "
+        "LEFT JOIN labels l USING (platform, account_id) WHERE m.list IN (SELECT unnest($names))",
+        {"names": list(names)}).to_pylist()
+    rows = []
+    for account in accounts:  # the other fields keep what the account's label says now
+        row = {"platform": account["platform"], "account_id": account["account_id"],
+               "role": account["role"] or "unknown", "subtype": account["subtype"], "sector": account["sector"],
+               "role_source": "manual", "sector_source": "manual", "confidence": 1.0}
+        row[field] = value
+        rows.append(row)
+    if rows:
+        from sociable.store.schema import LABEL_SCHEMA
+
+        ws.save_manual_labels(pa.Table.from_pylist(rows, schema=LABEL_SCHEMA))
+    return len(rows)
+
 
 
 QUEUE_WAITING = ("overdue", "open")

@@ -19,7 +19,7 @@ from sociable.cli.analysis import KEEP
 from sociable.cli.app import app, console, open_workspace, workspace_path
 from sociable.cli.render import print_table, printable
 from sociable.cli.scope import CollectionsOption, PlatformsOption, cli_scope
-from sociable.library import alert_figures, keep_queue, make_digest, refresh_queue
+from sociable.library import alert_figures, import_lists, keep_queue, make_digest, refresh_queue
 from sociable.reports.chats import write_document
 from sociable.reports.digest import render_digest
 from sociable.store.followup import QUEUE_STATES
@@ -150,3 +150,45 @@ def alert_command(
 
 def _as_of(value: str | None) -> datetime | None:
     return to_utc(value, "--as-of") if value else None
+
+
+lists_app = typer.Typer(help="Curated lists (Bluesky, Mastodon, X): named segments of accounts, usable as filters "
+                             "(--list NAME), as organisations (--org list:NAME) and as manual labels.",
+                        invoke_without_command=True)
+app.add_typer(lists_app, name="lists")
+
+
+@lists_app.callback()
+def lists_command(ctx: typer.Context) -> None:
+    """The curated lists in the workspace, with how many members each has and how many are known accounts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    ws = open_workspace(ctx, read_only=True)
+    try:
+        table = ws.query("SELECT l.name, l.platform, l.title, l.label, count(m.list) AS members FROM lists l "
+                         "LEFT JOIN list_members m ON m.list = l.name GROUP BY ALL ORDER BY l.name")
+    finally:
+        ws.close()
+    if not table.num_rows:
+        console.print("There are no curated lists yet; import one with `sociable lists import FILE`.")
+        return
+    print_table(console, table, {"name": "list", "platform": "platform", "title": "title", "members": "members",
+                                 "label": "label"}, limit=0)
+
+
+@lists_app.command("import")
+def lists_import_command(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Bluesky getList JSON, Mastodon list accounts JSON or lists.csv, "
+                                                     "X list members CSV.")],
+    label: Annotated[str | None, typer.Option("--as", metavar="FIELD=VALUE", help="Also give the members a manual "
+                                              "label, e.g. sector=housing.")] = None,
+) -> None:
+    """Import curated lists; a list of the same name is replaced."""
+    ws = open_workspace(ctx, create=True)
+    try:
+        kept = import_lists(ws, files, label)
+    finally:
+        ws.close()
+    for name, members in kept:
+        console.print(Text(f"Kept the list '{name}' ({members:,} members)."))

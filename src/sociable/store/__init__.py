@@ -206,9 +206,10 @@ class Workspace:
         until: datetime | date | str | None = None,
         kinds: str | Iterable[str] | None = None,
         platforms: str | Iterable[str] | None = None,
+        lists: str | Iterable[str] | None = None,
     ) -> Scope:
         """A validated Scope: which posts (every analysis, export, screening and view takes one)."""
-        return self.check_scope(Scope.of(collection, since, until, kinds, platforms))
+        return self.check_scope(Scope.of(collection, since, until, kinds, platforms, lists))
 
     def check_scope(self, scope: Scope | None) -> Scope:
         """Return the scope (everything when None) once its collections are known to exist here."""
@@ -221,6 +222,13 @@ class Workspace:
                 noun = "collection" if len(missing) == 1 else "collections"
                 named = ", ".join(f"'{name}'" for name in missing)
                 raise NoSuchCollection(f"there is no {noun} called {named}; {hint}.")
+        if scope.lists:
+            known_lists = self.list_names()
+            missing = [name for name in scope.lists if name not in known_lists]
+            if missing:
+                raise BadScope(f"there is no curated list called {', '.join(map(repr, missing))}; "
+                               + (f"the lists are: {', '.join(known_lists)}." if known_lists else
+                                  "import one with `sociable lists import FILE`."))
         if scope.platforms:
             known = sorted({fmt.platform for fmt in all_formats()} | set(self.platform_names()))
             unknown = [name for name in scope.platforms if name not in known]
