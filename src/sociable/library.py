@@ -266,7 +266,8 @@ def keep_roles(ws: StoreWorkspace, result: RolesResult) -> str:
     return f"Kept role and sector labels for {result.labels.num_rows:,} accounts (manual labels win)."
 
 
-def import_lists(ws: StoreWorkspace, paths: Sequence[str | os.PathLike[str]], label: str | None = None) -> list[tuple[str, int]]:
+def import_lists(ws: StoreWorkspace, paths: Sequence[str | os.PathLike[str]],
+                 label: str | None = None) -> list[tuple[str, int]]:
     """Import curated lists (Bluesky, Mastodon, X); `label` ('sector=housing') labels their known members."""
     from sociable.sources.lists import read_lists
 
@@ -314,14 +315,15 @@ def keep_queue(ws: StoreWorkspace, result: ListeningResult) -> str:
     """Keep what listening found in the triage queue: new unanswered asks in, answered ones out."""
     if not result.queue_checked:
         return ""
-    added = closed = waiting = 0
+    added = closed = still = 0
     statuses = result.asks.column("status")
     for org in sorted(set(result.asks.column("org").to_pylist())):
         mine = pc.equal(result.asks.column("org"), org)
-        pick = (lambda states: result.asks.filter(pc.and_(mine, pc.is_in(statuses, pa.array(states)))))  # noqa: E731
-        sync = ws.sync_queue(org, pick(QUEUE_WAITING), pick(QUEUE_ANSWERED))
-        added, closed, waiting = added + sync.added, closed + sync.closed, waiting + sync.open
-    return (f"Triage queue: {added:,} new, {closed:,} answered on the platform and taken off, {waiting:,} waiting "
+        waiting = result.asks.filter(pc.and_(mine, pc.is_in(statuses, pa.array(QUEUE_WAITING))))
+        answered = result.asks.filter(pc.and_(mine, pc.is_in(statuses, pa.array(QUEUE_ANSWERED))))
+        sync = ws.sync_queue(org, waiting, answered)
+        added, closed, still = added + sync.added, closed + sync.closed, still + sync.open
+    return (f"Triage queue: {added:,} new, {closed:,} answered on the platform and taken off, {still:,} waiting "
             "(`sociable queue --org FILE`).")
 
 
@@ -346,7 +348,7 @@ def alert_figures(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[
     """The alert figures of the last `hours` up to `as_of` (default: the last post), and the waiting asks."""
     from sociable.reports.digest import period_figures
 
-    end = as_of or latest_post(ws)
+    end = as_of or last_about(ws, organisations, scope)
     result, window = listen_between(ws, organisations, end - timedelta(hours=hours), end, scope)
     figures = period_figures(ws, result, window).figures()
     figures["queue_open"] = float(ws.query("SELECT count(*) AS n FROM queue_items WHERE closed_at IS NULL AND state "
@@ -359,7 +361,7 @@ def make_digest(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[st
     """This period (the last `hours` up to `as_of`) against the one before it, as a `Digest`."""
     from sociable.reports.digest import Digest, oldest_waiting, period_figures
 
-    end = as_of or latest_post(ws)
+    end = as_of or last_about(ws, organisations, scope)
     middle = end - timedelta(hours=hours)
     current, now_scope = listen_between(ws, organisations, middle, end, scope)
     previous, before_scope = listen_between(ws, organisations, middle - timedelta(hours=hours), middle, scope)
@@ -369,6 +371,14 @@ def make_digest(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[st
     return Digest(tuple(Path(str(p)).stem for p in organisations), period_figures(ws, current, now_scope),
                   period_figures(ws, previous, before_scope), themes, oldest_waiting(current.queue),
                   queue_open if queue_open else None)
+
+
+def last_about(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[str]],
+               scope: Scope | None = None) -> datetime:
+    """Just after the last post about the organisations (the default end of a digest or alert period)."""
+    result = get_analysis("listening").run(ws, scope, organisations=[str(p) for p in organisations],
+                                           sentiment=False)
+    return result.last + timedelta(microseconds=1) if result.last is not None else latest_post(ws)
 
 
 def latest_post(ws: StoreWorkspace) -> datetime:

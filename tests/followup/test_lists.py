@@ -42,7 +42,7 @@ def test_x_list_members() -> None:
 def test_unknown_shapes_say_what_was_expected(tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
-    with pytest.raises(UnreadableList, match="line 1 of odd.csv should be 'list title,account@server'"):
+    with pytest.raises(UnreadableList, match=r"line 1 of odd\.csv should be 'list title,account@server'"):
         read_lists(path)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -251,7 +251,7 @@ def _summarise(facts: list[_StoryFacts], templated: dict[str, bool]) -> dict[str
 def feedback(ws: Workspace, scope: Scope, *, by: str, as_of: datetime | None) -> FeedbackResult:
     """Stories and responses per service or organisation."""
     stories, responses = read_feedback(ws, scope)
-    as_of = as_of or _latest(stories, responses)
+    as_of = as_of or _latest(stories, responses) or datetime.now(UTC)
     by_story: dict[str, list[co.Response]] = {}
     for response in responses:
         by_story.setdefault(response.story_id, []).append(response)
@@ -296,9 +296,9 @@ def _role_table(facts: list[_StoryFacts]) -> pa.Table:
     roles: dict[str, list[_StoryFacts]] = {}
     for fact_ in facts:
         roles.setdefault(fact_.story.author_role, []).append(fact_)
-    rows = [{"author_role": role, "stories": len(items), "response_rate": sum(bool(f.answers) for f in items) /
+    rows: list[dict[str, Any]] = [{"author_role": role, "stories": len(items), "response_rate": sum(bool(f.answers) for f in items) /
              len(items)} for role, items in roles.items()]
-    rows.sort(key=lambda row: (-row["stories"], row["author_role"]))
+    rows.sort(key=lambda row: (-int(row["stories"]), str(row["author_role"])))
     return pa.Table.from_pylist(rows, schema=pa.schema([("author_role", pa.string()), ("stories", pa.int64()),
                                                         ("response_rate", pa.float64())]))
 
@@ -319,9 +319,9 @@ def _openings_table(responses: list[co.Response], templated: dict[str, bool]) ->
     counts: dict[tuple[str, str], list[co.Response]] = {}
     for response in responses:
         counts.setdefault((response.organisation, opening(response.body)), []).append(response)
-    rows = [{"organisation": org, "opening": text, "responses": len(items), "templated": templated[items[0].id]}
+    rows: list[dict[str, Any]] = [{"organisation": org, "opening": text, "responses": len(items), "templated": templated[items[0].id]}
             for (org, text), items in counts.items()]
-    rows.sort(key=lambda row: (-row["responses"], row["organisation"], row["opening"]))
+    rows.sort(key=lambda row: (-int(row["responses"]), str(row["organisation"]), str(row["opening"])))
     return pa.Table.from_pylist(rows, schema=pa.schema([("organisation", pa.string()), ("opening", pa.string()),
                                                         ("responses", pa.int64()), ("templated", pa.bool_())]))
 

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from sociable.cli import (  # noqa: F401  (registers commands)
-    capture, chats, core, exports, followup, mapping, roles, safety, web,
+    capture,
+    chats,
+    core,
+    exports,
+    followup,
+    mapping,
+    roles,
+    safety,
+    web,
 )
 from sociable.cli.analysis import register_analysis_commands
 from sociable.cli.app import app, main

@@ -34,8 +34,9 @@ app.add_typer(queue_app, name="queue")
 OrgOption = Annotated[list[Path], typer.Option("--org", metavar="FILE", help="A text file of the organisation's "
                                                                               "handles, one a line (repeatable).")]
 SincePeriod = Annotated[str, typer.Option("--since", metavar="PERIOD", help="The period: 24h, 7d, 2w...")]
-AsOfOption = Annotated[str | None, typer.Option("--as-of", metavar="WHEN", help="The end of the period (UTC; "
-                                                                               "default: the last post).")]
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", metavar="WHEN", help="The end of the period (UTC; default: just after the last post about the "
+                                    "organisation).")]
 
 QUEUE_COLUMNS = {"state": "state", "assignee": "taken by", "org": "for", "created_at": "posted",
                  "handle": "from", "text": "post", "post_id": "id", "note": "note"}

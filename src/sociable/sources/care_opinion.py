@@ -203,9 +203,9 @@ def _services(record: Mapping[str, Any]) -> tuple[Service, ...]:
             found[nacs] = Service(nacs, _text(item.get("name")), _text(item.get("organisation")))
     for rel in ("healthservice", "healthservices"):
         for link in _links(record, rel):
-            nacs = _text(link.get("id"))
-            if nacs and nacs not in found:
-                found[nacs] = Service(nacs, _text(link.get("name") or link.get("title")),
+            code = _text(link.get("id"))
+            if code and code not in found:
+                found[code] = Service(code, _text(link.get("name") or link.get("title")),
                                       _text(link.get("organisation")))
     return tuple(found.values())
 
