@@ -296,8 +296,9 @@ def _role_table(facts: list[_StoryFacts]) -> pa.Table:
     roles: dict[str, list[_StoryFacts]] = {}
     for fact_ in facts:
         roles.setdefault(fact_.story.author_role, []).append(fact_)
-    rows: list[dict[str, Any]] = [{"author_role": role, "stories": len(items), "response_rate": sum(bool(f.answers) for f in items) /
-             len(items)} for role, items in roles.items()]
+    rows: list[dict[str, Any]] = [
+        {"author_role": role, "stories": len(items), "response_rate": sum(bool(f.answers) for f in items) / len(items)}
+        for role, items in roles.items()]
     rows.sort(key=lambda row: (-int(row["stories"]), str(row["author_role"])))
     return pa.Table.from_pylist(rows, schema=pa.schema([("author_role", pa.string()), ("stories", pa.int64()),
                                                         ("response_rate", pa.float64())]))
@@ -319,8 +320,9 @@ def _openings_table(responses: list[co.Response], templated: dict[str, bool]) ->
     counts: dict[tuple[str, str], list[co.Response]] = {}
     for response in responses:
         counts.setdefault((response.organisation, opening(response.body)), []).append(response)
-    rows: list[dict[str, Any]] = [{"organisation": org, "opening": text, "responses": len(items), "templated": templated[items[0].id]}
-            for (org, text), items in counts.items()]
+    rows: list[dict[str, Any]] = [
+        {"organisation": org, "opening": text, "responses": len(items), "templated": templated[items[0].id]}
+        for (org, text), items in counts.items()]
     rows.sort(key=lambda row: (-int(row["responses"]), str(row["organisation"]), str(row["opening"])))
     return pa.Table.from_pylist(rows, schema=pa.schema([("organisation", pa.string()), ("opening", pa.string()),
                                                         ("responses", pa.int64()), ("templated", pa.bool_())]))
