@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -251,7 +251,11 @@ def _summarise(facts: list[_StoryFacts], templated: dict[str, bool]) -> dict[str
 def feedback(ws: Workspace, scope: Scope, *, by: str, as_of: datetime | None) -> FeedbackResult:
     """Stories and responses per service or organisation."""
     stories, responses = read_feedback(ws, scope)
-    as_of = as_of or _latest(stories, responses) or datetime.now(UTC)
+    as_of = as_of or _latest(stories, responses)
+    if as_of is None:  # no stories in scope: nothing to judge
+        empty = FeedbackResult()
+        empty.notes = _notes(empty, by)
+        return empty
     by_story: dict[str, list[co.Response]] = {}
     for response in responses:
         by_story.setdefault(response.story_id, []).append(response)
