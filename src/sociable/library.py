@@ -34,6 +34,7 @@ from sociable.store.capture import WorkspaceSink
 from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
+    from sociable.analyses.authenticity import AuthenticityResult
     from sociable.analyses.chats.analysis import ChatsResult
     from sociable.analyses.dialogue import DialogueResult
     from sociable.analyses.feedback import FeedbackResult
@@ -93,6 +94,10 @@ class Workspace(StoreWorkspace):
     def listen(self, **scope_and_options: Any) -> ListeningResult:
         """What is said to and about an organisation, and what went unanswered (`sociable listen`)."""
         return self.run("listening", **scope_and_options)
+
+    def authenticity(self, **scope_and_options: Any) -> AuthenticityResult:
+        """Named, first-name, pseudonymous and organisational accounts compared as groups (`sociable authenticity`)."""
+        return self.run("authenticity", **scope_and_options)
 
     def feedback(self, **scope_and_options: Any) -> FeedbackResult:
         """Care Opinion stories and services' responses, per service or organisation (`sociable feedback`)."""
