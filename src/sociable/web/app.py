@@ -146,7 +146,7 @@ def _prepare(path: Path, wait: float) -> None:
 
 
 def _include_routes(app: FastAPI) -> None:
-    from sociable.web.routes import accounts, api, auth, checker, exports, imports, pages
+    from sociable.web.routes import accounts, api, auth, checker, exports, imports, pages, queue
 
-    for module in (auth, pages, accounts, checker, imports, exports, api):
+    for module in (auth, pages, accounts, queue, checker, imports, exports, api):
         app.include_router(module.router)

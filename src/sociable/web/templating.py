@@ -22,6 +22,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "Overview"),
     ("/collections", "Collections"),
     ("/accounts", "Accounts"),
+    ("/queue", "Queue"),
     ("/check", "Check a post"),
     ("/import", "Import"),
     ("/rejected", "Rejected records"),
