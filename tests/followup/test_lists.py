@@ -68,3 +68,24 @@ def test_a_list_is_an_organisation_and_a_label(trust: tuple[Workspace, Path], tm
     assert labels == [{"sector": "health", "sector_source": "manual"}]
     with pytest.raises(SociableError, match="--as should be"):
         ws.import_lists([staff], label="colour=blue")
+
+
+def test_a_list_is_a_filter_of_every_web_view(trust: tuple[Workspace, Path]) -> None:
+    import lxml.html
+    from fastapi.testclient import TestClient
+
+    from sociable.web import create_app
+
+    ws, _ = trust
+    ws.import_lists([DIR / "x_list_members.csv"])
+    path = Path(ws.path)
+    ws.close()
+    with TestClient(create_app(path), base_url="http://127.0.0.1") as client:
+        everyone = client.get("/api/views/dialogue").json()["analysis"]["facts"]["posts"]
+        listed = client.get("/api/views/dialogue", params={"list": "x-list-members"}).json()["analysis"]
+        page = client.get("/views/dialogue", params={"list": "x-list-members"})
+        unknown = client.get("/api/views/dialogue", params={"list": "nope"})
+    assert (everyone, listed["facts"]["posts"], listed["scope"]["lists"]) == (5, 2, ["x-list-members"])
+    chosen = lxml.html.fromstring(page.text).xpath("//select[@name='list']/option[@selected]/@value")
+    assert chosen == ["x-list-members"]
+    assert unknown.status_code in (400, 404, 422) and "no curated list called 'nope'" in unknown.text
