@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 WS ?= demo/sociable.duckdb
 
-.PHONY: demo test test-slow lint bench install install-test browser clean docs
+.PHONY: demo demo-feedback test test-slow lint bench install install-test browser clean docs
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,8 +30,17 @@ demo: $(STAMP)
 	$(BIN)/sociable simulate --posts 20000 --seed 7 -o demo/sample.jsonl --org-file demo/northbridge.txt --force
 	$(BIN)/sociable --workspace $(WS) import demo/sample.jsonl --collection nhssm
 	$(BIN)/sociable --workspace $(WS) screen
+	$(MAKE) --no-print-directory demo-feedback
 	$(BIN)/sociable --workspace $(WS) report -o demo/report.html --org demo/northbridge.txt --force
 	@echo "Report written to $(CURDIR)/demo/report.html (workspace $(WS))"
+
+# Stories and responses, a curated list, the triage queue and a digest (examples/feedback/).
+demo-feedback: $(STAMP)
+	$(BIN)/sociable --workspace $(WS) import examples/feedback/opinions.json examples/feedback/responses.json \
+		examples/feedback/stories.csv --collection feedback
+	$(BIN)/sociable --workspace $(WS) lists import examples/feedback/northbridge-staff.csv --as sector=health
+	$(BIN)/sociable --workspace $(WS) queue --org examples/feedback/northbridge.txt
+	$(BIN)/sociable --workspace $(WS) digest --org examples/feedback/northbridge.txt --since 4w -o demo/digest.html --force
 
 # docs/analyses.md is made from the analyses' declarations; a test fails when it falls behind.
 docs: $(STAMP)

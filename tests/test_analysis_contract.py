@@ -8,8 +8,9 @@ filter it advertises (a filter that changes nothing, or is silently ignored, fai
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from sociable.cli import app
 from sociable.cli.reference import json_schema
 from sociable.cli.render import OutputExists
 from sociable.errors import NoSuchCollection, SociableError
-from sociable.simulate import simulate
+from sociable.simulate import DEFAULT_START, simulate
 from sociable.web import create_app
 from sociable.web.views import SCOPE_FILTERS, ViewSpec, view_specs
 
@@ -32,15 +33,40 @@ ANALYSES = registered_analyses()
 VIEWS = view_specs()
 
 
+STORIES = Path(__file__).parent / "fixtures" / "careopinion"
+STORY_FILES = ("opinions.json", "responses.json", "stories.csv")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def _stories_in_the_sample_weeks(folder: Path) -> list[Path]:
+    """The Care Opinion fixtures with every time moved so the first story falls in the sample's second week.
+
+    The stories then lie either side of the sample's middle, as a service's stories would lie among
+    the posts of the same weeks; the files keep their shapes, only the dates move.
+    """
+    shift = DEFAULT_START + timedelta(days=7) - datetime.fromisoformat("2024-03-01T00:00:00+00:00")
+
+    def moved(match: re.Match[str]) -> str:
+        return (datetime.fromisoformat(match.group(0)) + shift).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    copies = []
+    for name in STORY_FILES:
+        copy = folder / name
+        copy.write_text(_TIMESTAMP.sub(moved, (STORIES / name).read_text(encoding="utf-8")), encoding="utf-8")
+        copies.append(copy)
+    return copies
+
+
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """2,000 simulated posts in collection 'sample', with roles derived and saved."""
+    """2,000 simulated posts and five Care Opinion stories in collection 'sample', with roles derived and saved."""
     folder = tmp_path_factory.mktemp("contract")
     sample = folder / "sample.jsonl"
     simulate(sample, posts=2000, seed=7)
     path = folder / "ws.duckdb"
     with sociable.open(path) as ws:
         ws.import_files([sample], collection="sample")
+        ws.import_files(_stories_in_the_sample_weeks(folder), collection="sample")
         ws.roles()
     return path
 
@@ -197,7 +223,7 @@ def test_every_view_honours_every_filter_it_advertises(client: TestClient, ws: A
         "until": {"until": since},
         "kinds": {"kinds": ["reply"]},
         "collection": None,  # the sample has one collection: all posts; checked below by name
-        "platforms": None,   # one platform in the sample; checked by an unknown platform giving nothing
+        "platforms": None,   # checked by a platform the sample does not have giving nothing
     }
     for name, params in changed.items():
         if params is None:

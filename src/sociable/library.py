@@ -12,11 +12,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sociable.analyses.base import Result, get_analysis
 from sociable.errors import SociableError, WorkspaceError
@@ -30,10 +34,12 @@ from sociable.store.capture import WorkspaceSink
 from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
+    from sociable.analyses.authenticity import AuthenticityResult
     from sociable.analyses.cascades.analysis import CascadesResult
     from sociable.analyses.cascades.one import Cascade
     from sociable.analyses.chats.analysis import ChatsResult
     from sociable.analyses.dialogue import DialogueResult
+    from sociable.analyses.feedback import FeedbackResult
     from sociable.analyses.listening import ListeningResult
     from sociable.analyses.maturity import MaturityResult
     from sociable.analyses.network_map import MapResult
@@ -57,12 +63,13 @@ class Workspace(StoreWorkspace):
         until: TimeValue = None,
         kinds: ScopeValue = None,
         platforms: ScopeValue = None,
+        lists: ScopeValue = None,
         scope: Scope | None = None,
         **options: Any,
     ) -> Any:
         """Run a registered analysis by name in a scope, with its declared options."""
         chosen = self._scope_of(scope, {"collection": collection, "since": since, "until": until, "kinds": kinds,
-                                        "platforms": platforms})
+                                        "platforms": platforms, "lists": lists})
         return get_analysis(analysis).run(self, chosen, **options)
 
     def roles(self, *, save: bool | None = None, **scope_and_options: Any) -> RolesResult:
@@ -90,6 +97,14 @@ class Workspace(StoreWorkspace):
     def listen(self, **scope_and_options: Any) -> ListeningResult:
         """What is said to and about an organisation, and what went unanswered (`sociable listen`)."""
         return self.run("listening", **scope_and_options)
+
+    def authenticity(self, **scope_and_options: Any) -> AuthenticityResult:
+        """Named, first-name, pseudonymous and organisational accounts compared as groups (`sociable authenticity`)."""
+        return self.run("authenticity", **scope_and_options)
+
+    def feedback(self, **scope_and_options: Any) -> FeedbackResult:
+        """Care Opinion stories and services' responses, per service or organisation (`sociable feedback`)."""
+        return self.run("feedback", **scope_and_options)
 
     def chats(self, **scope_and_options: Any) -> ChatsResult:
         """A hashtag chat's sessions, participants, questions and answers (`sociable chats`)."""
@@ -137,11 +152,15 @@ class Workspace(StoreWorkspace):
     def _scope_of(self, scope: Scope | None, values: dict[str, Any]) -> Scope:
         if scope is not None:
             return self.check_scope(scope)
-        known = ("collection", "since", "until", "kinds", "platforms")
+        known = ("collection", "since", "until", "kinds", "platforms", "lists")
         unknown = [name for name in values if name not in known]
         if unknown:
             raise TypeError(f"unexpected keyword arguments {unknown}; the scope keywords are {', '.join(known)}")
         return self.scope(*(values.get(name) for name in known))
+
+    def import_lists(self, paths: Sequence[str | os.PathLike[str]], label: str | None = None) -> list[tuple[str, int]]:
+        """Import curated lists (Bluesky, Mastodon, X); `label` ('sector=housing') labels their known members."""
+        return import_lists(self, paths, label)
 
     def safety(self, **scope_and_options: Any) -> SafetyResult:
         """What screening found in scope (`sociable safety`); run `screen` first."""
@@ -272,6 +291,127 @@ def keep_roles(ws: StoreWorkspace, result: RolesResult) -> str:
         ws.save_manual_labels(result.manual_labels)
     ws.save_labels(result.labels)
     return f"Kept role and sector labels for {result.labels.num_rows:,} accounts (manual labels win)."
+
+
+def import_lists(ws: StoreWorkspace, paths: Sequence[str | os.PathLike[str]],
+                 label: str | None = None) -> list[tuple[str, int]]:
+    """Import curated lists (Bluesky, Mastodon, X); `label` ('sector=housing') labels their known members."""
+    from sociable.sources.lists import read_lists
+
+    kept: list[tuple[str, int]] = []
+    for path in paths:
+        for found in read_lists(Path(path)):
+            kept.append((found.name, ws.save_list(found.name, found.platform, found.source, found.title,
+                                                    found.members, label)))
+    if label:
+        label_lists(ws, [name for name, _ in kept], label)
+    return kept
+
+def label_lists(ws: StoreWorkspace, names: Sequence[str], label: str) -> int:
+    """Give the workspace's accounts in these lists a manual label ('sector=housing' or 'role=organisation')."""
+    from sociable.store.followup import LIST_ACCOUNTS_SQL
+
+    field, _, value = label.partition("=")
+    field, value = field.strip().lower(), value.strip()
+    if field not in ("sector", "role", "subtype") or not value:
+        raise SociableError(f"--as should be sector=NAME, role=NAME or subtype=NAME, not '{label}'.")
+    accounts = ws.query(
+        f"SELECT DISTINCT m.platform, m.account_id, l.role, l.subtype, l.sector FROM ({LIST_ACCOUNTS_SQL}) m "
+        "LEFT JOIN labels l USING (platform, account_id) WHERE m.list IN (SELECT unnest($names))",
+        {"names": list(names)}).to_pylist()
+    rows = []
+    for account in accounts:  # the other fields keep what the account's label says now
+        row = {"platform": account["platform"], "account_id": account["account_id"],
+               "role": account["role"] or "unknown", "subtype": account["subtype"], "sector": account["sector"],
+               "role_source": "manual", "sector_source": "manual", "confidence": 1.0}
+        row[field] = value
+        rows.append(row)
+    if rows:
+        from sociable.store.schema import LABEL_SCHEMA
+
+        ws.save_manual_labels(pa.Table.from_pylist(rows, schema=LABEL_SCHEMA))
+    return len(rows)
+
+
+
+QUEUE_WAITING = ("overdue", "open")
+QUEUE_ANSWERED = ("answered", "answered late")
+
+
+def keep_queue(ws: StoreWorkspace, result: ListeningResult) -> str:
+    """Keep what listening found in the triage queue: new unanswered asks in, answered ones out."""
+    if not result.queue_checked:
+        return ""
+    added = closed = still = 0
+    statuses = result.asks.column("status")
+    for org in sorted(set(result.asks.column("org").to_pylist())):
+        mine = pc.equal(result.asks.column("org"), org)
+        waiting = result.asks.filter(pc.and_(mine, pc.is_in(statuses, pa.array(QUEUE_WAITING))))
+        answered = result.asks.filter(pc.and_(mine, pc.is_in(statuses, pa.array(QUEUE_ANSWERED))))
+        sync = ws.sync_queue(org, waiting, answered)
+        added, closed, still = added + sync.added, closed + sync.closed, still + sync.open
+    return (f"Triage queue: {added:,} new, {closed:,} answered on the platform and taken off, {still:,} waiting "
+            "(`sociable queue --org FILE`).")
+
+
+def listen_between(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[str]], since: datetime,
+                   until: datetime, scope: Scope | None = None) -> tuple[ListeningResult, Scope]:
+    """Listening (no sentiment) for organisation files over [since, until), within a scope."""
+    window = (scope or Scope()).replace(since=since, until=until)
+    result = get_analysis("listening").run(ws, window, organisations=[str(p) for p in organisations],
+                                           sentiment=False, as_of=until.isoformat())
+    return result, window
+
+
+def refresh_queue(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[str]],
+                  scope: Scope | None = None) -> str:
+    """Listen for the organisations over the whole scope and keep the queue up to date."""
+    result = get_analysis("listening").run(ws, scope, organisations=[str(p) for p in organisations], sentiment=False)
+    return keep_queue(ws, result)
+
+
+def alert_figures(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[str]], hours: float,
+                  as_of: datetime | None = None, scope: Scope | None = None) -> tuple[dict[str, float], pa.Table]:
+    """The alert figures of the last `hours` up to `as_of` (default: the last post), and the waiting asks."""
+    from sociable.reports.digest import period_figures
+
+    end = as_of or last_about(ws, organisations, scope)
+    result, window = listen_between(ws, organisations, end - timedelta(hours=hours), end, scope)
+    figures = period_figures(ws, result, window).figures()
+    figures["queue_open"] = float(ws.query("SELECT count(*) AS n FROM queue_items WHERE closed_at IS NULL AND state "
+                                           "IN ('new', 'in progress')").column(0)[0].as_py())
+    return figures, result.queue
+
+
+def make_digest(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[str]], hours: float,
+                as_of: datetime | None = None, scope: Scope | None = None) -> Any:
+    """This period (the last `hours` up to `as_of`) against the one before it, as a `Digest`."""
+    from sociable.reports.digest import Digest, oldest_waiting, period_figures
+
+    end = as_of or last_about(ws, organisations, scope)
+    middle = end - timedelta(hours=hours)
+    current, now_scope = listen_between(ws, organisations, middle, end, scope)
+    previous, before_scope = listen_between(ws, organisations, middle - timedelta(hours=hours), middle, scope)
+    themes = list(dict.fromkeys(current.themes.column("term").to_pylist()))[:6] if current.themes.num_rows else []
+    queue_open = int(ws.query("SELECT count(*) AS n FROM queue_items WHERE closed_at IS NULL AND state IN "
+                              "('new', 'in progress')").column(0)[0].as_py())
+    return Digest(tuple(Path(str(p)).stem for p in organisations), period_figures(ws, current, now_scope),
+                  period_figures(ws, previous, before_scope), themes, oldest_waiting(current.queue),
+                  queue_open if queue_open else None)
+
+
+def last_about(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[str]],
+               scope: Scope | None = None) -> datetime:
+    """Just after the last post about the organisations (the default end of a digest or alert period)."""
+    result = get_analysis("listening").run(ws, scope, organisations=[str(p) for p in organisations],
+                                           sentiment=False)
+    return result.last + timedelta(microseconds=1) if result.last is not None else latest_post(ws)
+
+
+def latest_post(ws: StoreWorkspace) -> datetime:
+    """The time of the last post in the workspace (now, when it is empty)."""
+    value = ws.query("SELECT max(created_at) AS latest FROM posts").column(0)[0].as_py()
+    return value if value is not None else datetime.now(UTC)
 
 
 def open(

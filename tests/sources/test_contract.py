@@ -14,7 +14,7 @@ from sociable.sources.base import Format, Mapped, RawRecord, Rejected
 from sociable.sources.registry import all_formats, detect_format
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-PLATFORM_DIRS = ("twitter", "pheme", "mastodon", "bluesky", "feeds", "csv")
+PLATFORM_DIRS = ("twitter", "pheme", "mastodon", "bluesky", "feeds", "csv", "careopinion")
 
 
 def golden_inputs() -> list[Path]:

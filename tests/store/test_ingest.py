@@ -190,8 +190,8 @@ def test_schema_2_is_upgraded_even_when_opened_to_read(tmp_path: Path) -> None:
         ws.con.execute("DROP VIEW labels")  # schema 2 stored the labels as a table
         ws.con.execute("ALTER TABLE derived_labels RENAME TO labels")
         ws.con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-        assert _keys(ws) == ["accounts", "captures", "collections", "labels", "manual_labels", "meta", "posts",
-                             "raw_blocks", "rejected", "retention"]
+        assert _keys(ws) == ["accounts", "captures", "collections", "labels", "lists", "manual_labels", "meta",
+                             "posts", "queue_items", "raw_blocks", "rejected", "retention"]
     with sociable.open(path, read_only=True) as ws:
         assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION)
         assert "posts" not in _keys(ws) and "collections" not in _keys(ws)

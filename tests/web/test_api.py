@@ -143,7 +143,7 @@ def test_api_views_lists_filters(client: TestClient) -> None:
         views["map"]["filters"])
     assert {option["name"] for option in views["map"]["options"]} == {"interactions", "min_weight", "resolution",
                                                                       "seed", "method"}
-    assert views["overview"]["filters"] == ["collection", "since", "until", "kinds", "platforms"]
+    assert views["overview"]["filters"] == ["collection", "since", "until", "kinds", "platforms", "list"]
     assert views["overview"]["options"] == []
 
 

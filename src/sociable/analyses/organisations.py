@@ -113,10 +113,33 @@ def _without_ambiguous_locals(rows: list[dict[str, Any]], keys: list[str]) -> li
     return exact + [group[0] for local, group in by_local.items() if len(group) == 1 and local not in taken]
 
 
+LIST_PREFIX = "list:"
+
+
 def load_organisation(ws: Workspace, path: str | Path) -> Organisation:
-    """Read an organisation file and resolve its accounts; named by its `name:` line, else after the file."""
+    """Read an organisation file and resolve its accounts; named by its `name:` line, else after the file.
+
+    `list:NAME` takes the accounts of a curated list instead (`sociable lists import`).
+    """
+    if str(path).startswith(LIST_PREFIX):
+        return list_organisation(ws, str(path)[len(LIST_PREFIX):])
     name, entries = read_organisation_file(path)
     return resolve_organisation(ws, name or Path(path).stem, entries)
+
+
+def list_organisation(ws: Workspace, name: str) -> Organisation:
+    """The workspace's accounts in a curated list, as an organisation named after the list."""
+    from sociable.store.followup import LIST_ACCOUNTS_SQL
+
+    if name not in ws.list_names():
+        raise SociableError(f"there is no curated list called '{name}'; import it with `sociable lists import FILE`.")
+    rows = ws.query(f"SELECT platform, account_id, handle FROM ({LIST_ACCOUNTS_SQL}) WHERE list = $name "
+                    "ORDER BY 1, 2", {"name": name}).to_pylist()
+    if not rows:
+        raise SociableError(f"no member of the list '{name}' is an account in this workspace yet; import their "
+                            "posts first.")
+    return Organisation(name, tuple((r["platform"], r["account_id"]) for r in rows),
+                        {(r["platform"], r["account_id"]): r["handle"] or r["account_id"] for r in rows})
 
 
 def load_organisations(ws: Workspace, paths: Iterable[str | Path]) -> tuple[Organisation, ...]:
@@ -140,7 +163,8 @@ ORG_MEMBERS_SQL = ("SELECT unnest($org_names::VARCHAR[]) AS org, unnest($org_pla
 
 ORGANISATIONS = Option(
     "organisations", "paths", (),
-    "A text file of an organisation's handles or account ids, one a line (repeatable).",
+    "A text file of an organisation's handles or account ids, one a line, or list:NAME for a curated list "
+    "(repeatable).",
     short="--org", web=False, resolve=load_organisations,
 )
 """The option dialogue, maturity and listening share: files in, resolved organisations out."""

@@ -9,6 +9,7 @@ from sociable.cli import (  # noqa: F401  (registers commands)
     classify,
     core,
     exports,
+    followup,
     mapping,
     roles,
     safety,

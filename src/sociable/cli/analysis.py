@@ -24,6 +24,7 @@ from sociable.cli.render import check_table_output, print_result, result_json, w
 from sociable.cli.scope import (
     CollectionsOption,
     KindsOption,
+    ListsOption,
     PlatformsOption,
     SinceOption,
     UntilOption,
@@ -52,7 +53,7 @@ EXTENSIONS: dict[str, CommandExtension] = {}
 
 SCOPE_PARAMETERS: tuple[tuple[str, Any], ...] = (
     ("collection", CollectionsOption), ("since", SinceOption), ("until", UntilOption), ("kinds", KindsOption),
-    ("platform", PlatformsOption),
+    ("platform", PlatformsOption), ("lists", ListsOption),
 )
 OUTPUT_PARAMETERS: tuple[tuple[str, Any, Any, Any], ...] = (
     ("as_json", bool, typer.Option("--json", help="Print the result as one JSON document (see docs/analyses.md)."),
@@ -143,7 +144,7 @@ def run_command(ctx: typer.Context, spec: AnalysisSpec, values: dict[str, Any]) 
     ws = open_workspace(ctx, read_only=keep is None)
     try:
         scope = cli_scope(ws, values["collection"], values["since"], values["until"], values["kinds"],
-                          values["platform"])
+                          values["platform"], values["lists"])
         options = {option.name: values[option.name] for option in spec.options if values.get(option.name) is not None}
         with working(f"{spec.title}: working"):
             result = spec.run(ws, scope, **options)

@@ -165,12 +165,13 @@ def json_schema(spec: AnalysisSpec) -> dict[str, Any]:
             "description": {"type": "string"},
             "scope": {
                 "type": "object", "additionalProperties": False,
-                "required": ["collections", "since", "until", "kinds", "platforms"],
+                "required": ["collections", "since", "until", "kinds", "platforms", "lists"],
                 "properties": {
                     "collections": {"type": "array", "items": {"type": "string"}},
                     "since": {"type": ["string", "null"]}, "until": {"type": ["string", "null"]},
                     "kinds": {"type": "array", "items": {"enum": list(POST_KINDS)}},
                     "platforms": {"type": "array", "items": {"type": "string"}},
+                    "lists": {"type": "array", "items": {"type": "string"}},
                 },
             },
             "options": {"type": "object", "additionalProperties": False, "required": sorted(options),

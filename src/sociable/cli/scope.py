@@ -33,6 +33,12 @@ PlatformsOption = Annotated[
     typer.Option("--platform", metavar="PLATFORM", help="Only posts from this platform, e.g. bluesky (repeatable)."),
 ]
 
+ListsOption = Annotated[
+    list[str] | None,
+    typer.Option("--list", metavar="NAME", help="Only posts by members of this curated list (repeatable: any of "
+                                                 "them; see `sociable lists`)."),
+]
+
 
 def cli_scope(
     ws: Workspace,
@@ -41,6 +47,7 @@ def cli_scope(
     until: str | None = None,
     kinds: list[str] | str | None = None,
     platform: list[str] | None = None,
+    lists: list[str] | None = None,
 ) -> Scope:
     """The Scope the flags describe, validated against the workspace (one message for a bad collection)."""
-    return ws.scope(collection, since, until, kinds, platform)
+    return ws.scope(collection, since, until, kinds, platform, lists)

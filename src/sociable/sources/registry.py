@@ -8,12 +8,12 @@ from functools import cache
 from pathlib import Path
 
 from sociable.errors import SociableError, UnknownFormat, UnreadableFile
-from sociable.sources import bluesky, feeds, mastodon, pheme, tabular, twitter
+from sociable.sources import bluesky, care_opinion, feeds, mastodon, pheme, tabular, twitter
 from sociable.sources.base import Format, head_bytes, looks_binary
 from sociable.sources.twitter_archive import other_archive_part
 
 # Most specific first: a format whose sniff is loose (CSV) comes last.
-_MODULES = (pheme, twitter, mastodon, bluesky, feeds, tabular)
+_MODULES = (pheme, twitter, mastodon, bluesky, feeds, care_opinion, tabular)
 
 
 @cache

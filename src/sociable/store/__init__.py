@@ -37,7 +37,7 @@ from sociable.sources.registry import (
     detect_format,
     get_format,
 )
-from sociable.store import capture, erasure, screening
+from sociable.store import capture, erasure, followup, screening
 from sociable.store.fast.remap import remap_batches
 from sociable.store.fast.writer import DATABASE_STORAGE_ERRORS, BackgroundWriter, WriteFailed
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BatchWriter, FileSummary, ImportSummary
@@ -214,9 +214,10 @@ class Workspace:
         until: datetime | date | str | None = None,
         kinds: str | Iterable[str] | None = None,
         platforms: str | Iterable[str] | None = None,
+        lists: str | Iterable[str] | None = None,
     ) -> Scope:
         """A validated Scope: which posts (every analysis, export, screening and view takes one)."""
-        return self.check_scope(Scope.of(collection, since, until, kinds, platforms))
+        return self.check_scope(Scope.of(collection, since, until, kinds, platforms, lists))
 
     def check_scope(self, scope: Scope | None) -> Scope:
         """Return the scope (everything when None) once its collections are known to exist here."""
@@ -229,6 +230,13 @@ class Workspace:
                 noun = "collection" if len(missing) == 1 else "collections"
                 named = ", ".join(f"'{name}'" for name in missing)
                 raise NoSuchCollection(f"there is no {noun} called {named}; {hint}.")
+        if scope.lists:
+            known_lists = self.list_names()
+            missing = [name for name in scope.lists if name not in known_lists]
+            if missing:
+                raise BadScope(f"there is no curated list called {', '.join(map(repr, missing))}; "
+                               + (f"the lists are: {', '.join(known_lists)}." if known_lists else
+                                  "import one with `sociable lists import FILE`."))
         if scope.platforms:
             known = sorted({fmt.platform for fmt in all_formats()} | set(self.platform_names()))
             unknown = [name for name in scope.platforms if name not in known]
@@ -561,6 +569,49 @@ class Workspace:
             writer.write(batch, summary, ids, in_transaction=True)
         writer.flush_accounts()
         return summary
+
+    def raw_records(self, format: str) -> list[tuple[int, Any]]:
+        """The stored raw records of one format as (record id, value), in the order they were stored."""
+        with self._lock:
+            return [(record_id, raw) for _fmt, _file, block in read_blocks(self.con, format)
+                    for record_id, _number, raw in block]
+
+    # ------------------------------------------------------------------ the triage queue and curated lists
+
+    def sync_queue(self, org: str, waiting: pa.Table, answered: pa.Table) -> followup.QueueSync:
+        """Queue an organisation's unanswered posts not queued yet; close those it has since answered."""
+        self._require_writable()
+        with self.transaction() as con:
+            return followup.sync_queue(con, org, waiting, answered)
+
+    def mark_queue(self, post: str, state: str, by: str, note: str | None = None,
+                   org: str | None = None) -> list[dict[str, Any]]:
+        """Set a queued post's state, who took it and a note (the change is kept in the audit)."""
+        self._require_writable()
+        with self.transaction() as con:
+            return followup.mark_item(con, post, state, by, note, org)
+
+    def queue(self, org: str | None = None, include_closed: bool = False) -> pa.Table:
+        """The triage queue (open items first, oldest first), with each post's text and author."""
+        with self._lock:
+            return followup.queue_rows(self.con, org, include_closed)
+
+    def queue_audit(self, org: str | None = None, limit: int = 200) -> pa.Table:
+        """Who did what to the queue, newest first."""
+        with self._lock:
+            return followup.queue_events(self.con, org, limit)
+
+    def save_list(self, name: str, platform: str, source: str | None, title: str | None,
+                  members: Sequence[tuple[str | None, str | None]], label: str | None = None) -> int:
+        """Store a curated list (replacing one of that name) and its members as (account_id, handle)."""
+        self._require_writable()
+        with self.transaction() as con:
+            return followup.save_list(con, name, platform, source, title, members, label)
+
+    def list_names(self) -> list[str]:
+        """The curated lists this workspace holds."""
+        with self._lock:
+            return [row[0] for row in self.con.execute("SELECT name FROM lists ORDER BY name").fetchall()]
 
     # ------------------------------------------------------------------ screening results
 

@@ -6,6 +6,7 @@ import duckdb
 import pyarrow as pa
 
 from sociable.errors import WorkspaceError
+from sociable.store.followup import FOLLOWUP_TABLES_SQL
 from sociable.store.raw import RAW_BLOCKS_SQL, migrate_raw_records
 from sociable.store.threads import ALL_THREADS_SQL
 from sociable.store.transactions import transaction
@@ -19,7 +20,9 @@ from sociable.store.transactions import transaction
 # 6: live captures (captures), retention per collection (retention) and the erasure audit (erasures).
 # 7: posts.thread, the id that names each post's thread, resolved over every stored post when it is
 #    written (store/threads.py), so a conversation is a plain join rather than a recursive walk.
-SCHEMA_VERSION = 7
+# 8: the triage queue (queue_items, queue_events) and curated lists (lists, list_members); see followup.py.
+SCHEMA_VERSION = 8
+FOLLOWUP_VERSION = 8  # the version that added FOLLOWUP_TABLES_SQL (its own migration step below)
 
 POST_COLUMNS = (
     "platform",
@@ -250,7 +253,7 @@ CREATE TABLE IF NOT EXISTS manual_labels (
     confidence DOUBLE,
     PRIMARY KEY (platform, account_id)
 );
-""" + SCREENING_TABLES_SQL + CAPTURE_TABLES_SQL
+""" + SCREENING_TABLES_SQL + CAPTURE_TABLES_SQL + FOLLOWUP_TABLES_SQL
 
 
 def labels_sql(
@@ -317,6 +320,8 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
         if version < 4:
             _derived_labels(con)
         con.execute(_TABLES)  # tables added since (screening 4; set_aside_members 5; captures, retention, erasures 6)
+        if version < FOLLOWUP_VERSION:
+            con.execute(FOLLOWUP_TABLES_SQL)  # the queue and curated lists (7): new tables only, nothing moved
         if version < 2:
             migrate_raw_records(con)
         if version < 3:

@@ -30,9 +30,10 @@ class BadScope(SociableError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Which posts: collections (any of), since (inclusive), until (exclusive), kinds and platforms.
+    """Which posts: collections (any of), since (inclusive), until (exclusive), kinds, platforms, and lists.
 
-    Empty values mean "all". Times are timezone-aware UTC; a date means midnight UTC of that day.
+    `lists` keeps the posts written by members of any of the named curated lists (`sociable lists
+    import`). Empty values mean "all". Times are timezone-aware UTC; a date means midnight UTC of that day.
     """
 
     collections: tuple[str, ...] = ()
@@ -40,6 +41,7 @@ class Scope:
     until: datetime | None = None
     kinds: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -49,6 +51,7 @@ class Scope:
         until: datetime | date | str | None = None,
         kinds: str | Iterable[str] | None = None,
         platforms: str | Iterable[str] | None = None,
+        lists: str | Iterable[str] | None = None,
     ) -> Scope:
         """A scope from loose values: one or several collections, dates or ISO strings, comma lists."""
         scope = cls(
@@ -57,6 +60,7 @@ class Scope:
             until=to_utc(until, "until"),
             kinds=_names(kinds),
             platforms=tuple(p.lower() for p in _names(platforms)),
+            lists=_names(lists),
         )
         scope.check_values()
         return scope
@@ -80,10 +84,11 @@ class Scope:
 
     @property
     def is_everything(self) -> bool:
-        return not (self.collections or self.since or self.until or self.kinds or self.platforms)
+        return not (self.collections or self.since or self.until or self.kinds or self.platforms or self.lists)
 
     def replace(self, **changes: Any) -> Scope:
-        values = {name: getattr(self, name) for name in ("collections", "since", "until", "kinds", "platforms")}
+        values = {name: getattr(self, name) for name in ("collections", "since", "until", "kinds", "platforms",
+                                                          "lists")}
         values.update(changes)
         scope = Scope(**values)
         scope.check_values()
@@ -107,6 +112,14 @@ class Scope:
             clauses.append(f"{alias}.created_at < $scope_until")
         if self.platforms:
             clauses.append(f"{alias}.platform IN (SELECT unnest($scope_platforms))")
+        if self.lists:
+            author = "account_id" if table == "posts" else "source"
+            clauses.append(
+                "EXISTS (SELECT 1 FROM list_members sl LEFT JOIN accounts sa ON sa.platform = sl.platform "
+                f"AND sa.account_id = {alias}.{author} WHERE sl.list IN (SELECT unnest($scope_lists)) "
+                f"AND sl.platform = {alias}.platform AND (sl.account_id = {alias}.{author} "
+                "OR (sl.handle IS NOT NULL AND lower(sa.handle) = sl.handle)))"
+            )
         if self.kinds:
             if table == "posts":
                 clauses.append(f"{KIND_SQL.format(a=alias)} IN (SELECT unnest($scope_kinds))")
@@ -126,6 +139,7 @@ class Scope:
             "scope_until": self.until,
             "scope_platforms": list(self.platforms) or None,
             "scope_kinds": list(self.kinds) or None,
+            "scope_lists": list(self.lists) or None,
         }
         return {name: value for name, value in values.items() if value is not None}
 
@@ -137,6 +151,7 @@ class Scope:
             "until": self.until.isoformat() if self.until else None,
             "kinds": list(self.kinds),
             "platforms": list(self.platforms),
+            "lists": list(self.lists),
         }
 
     def describe(self) -> str:
@@ -153,6 +168,8 @@ class Scope:
             parts.append(f"kinds {', '.join(self.kinds)}")
         if self.platforms:
             parts.append(f"platforms {', '.join(self.platforms)}")
+        if self.lists:
+            parts.append(f"{'list' if len(self.lists) == 1 else 'lists'} {', '.join(self.lists)}")
         return "; ".join(parts) if parts else "all posts"
 
 

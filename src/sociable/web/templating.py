@@ -23,6 +23,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "Overview"),
     ("/collections", "Collections"),
     ("/accounts", "Accounts"),
+    ("/queue", "Queue"),
     ("/check", "Check a post"),
     ("/import", "Import"),
     ("/captures", "Captures"),

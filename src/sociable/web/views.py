@@ -36,7 +36,7 @@ from sociable.reports.sections import (
 from sociable.store.scope import POST_KINDS, BadScope, Scope
 
 KINDS: tuple[str, ...] = POST_KINDS
-SCOPE_FILTERS: tuple[str, ...] = ("collection", "since", "until", "kinds", "platforms")
+SCOPE_FILTERS: tuple[str, ...] = ("collection", "since", "until", "kinds", "platforms", "list")
 
 
 class NoSuchView(SociableError):
@@ -79,15 +79,17 @@ class Filters:
     platforms: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
     given: dict[str, Any] = field(default_factory=dict)  # option values as the page gave them (for the form)
+    list_name: str | None = None  # a curated list (the `list` filter): the posts written by its members
 
     def scope(self) -> Scope:
         """The Scope these filters describe: dates become UTC times, `until` includes its whole day."""
         end = self.until + timedelta(days=1) if self.until is not None and self.until < date.max else None
-        return Scope.of(self.collection, self.since, end, self.kinds, self.platforms)
+        return Scope.of(self.collection, self.since, end, self.kinds, self.platforms, lists=self.list_name)
 
     def query(self) -> dict[str, Any]:
         """The filters as query-string values (for links that keep them)."""
-        values: dict[str, Any] = {"collection": self.collection, "since": self.since, "until": self.until}
+        values: dict[str, Any] = {"collection": self.collection, "since": self.since, "until": self.until,
+                                  "list": self.list_name}
         shown: dict[str, Any] = {key: str(value) for key, value in values.items() if value}
         if self.kinds:
             shown["kinds"] = list(self.kinds)
@@ -100,7 +102,7 @@ class Filters:
 def make_filters(
     collection: str | None = None, since: str | None = None, until: str | None = None,
     kinds: Sequence[str] | None = None, platforms: Sequence[str] | None = None,
-    options: Mapping[str, Any] | None = None, spec: ViewSpec | None = None,
+    options: Mapping[str, Any] | None = None, spec: ViewSpec | None = None, list_name: str | None = None,
 ) -> Filters:
     """Filters from query-string values, with a plain message for each bad one."""
     chosen = tuple(part.strip() for k in (kinds or []) for part in str(k).split(",") if part.strip())
@@ -112,7 +114,7 @@ def make_filters(
         raise BadFilter(f"the start date ({start}) is after the end date ({end}); swap them.")
     places = tuple(part.strip().lower() for p in (platforms or []) for part in str(p).split(",") if part.strip())
     values, given = _options(spec, options or {})
-    return Filters(collection or None, start, end, chosen, places, values, given)
+    return Filters(collection or None, start, end, chosen, places, values, given, (list_name or "").strip() or None)
 
 
 def filters_from_query(spec: ViewSpec, query: Mapping[str, Sequence[str]]) -> Filters:
@@ -130,7 +132,7 @@ def filters_from_query(spec: ViewSpec, query: Mapping[str, Sequence[str]]) -> Fi
     options = {o.name: (list(query[o.name]) if o.kind == "list" else one(o.name))
                for o in spec.options if o.name in query}
     return make_filters(one("collection"), one("since"), one("until"), list(query.get("kinds", [])),
-                        list(query.get("platforms", [])), options, spec)
+                        list(query.get("platforms", [])), options, spec, one("list"))
 
 
 def _options(spec: ViewSpec | None, given: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

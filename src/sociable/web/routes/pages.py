@@ -81,7 +81,7 @@ def view_page(request: Request, name: str) -> Response:
     def choices() -> dict[str, Any]:
         ws = workspace_of(request)
         return {"collections": [row["name"] for row in ws.collections().to_pylist()],
-                "platforms": queries.platforms(ws)}
+                "platforms": queries.platforms(ws), "lists": ws.list_names()}
 
     return render(
         request, "view.html", filters=filters, kinds=KINDS, api=f"/api/views/{name}",

@@ -231,9 +231,59 @@
     setTimeout(poll, 2000);
   }
 
+  // ------------------------------------------------------------------ the triage queue
+  // j/k move between items; a state's key (n, i, h, x) submits the focused item's form with that
+  // state. Keys typed into a field are left alone. The name typed in "who" is carried to every item.
+  function queueKeys() {
+    var list = document.querySelector("[data-queue]");
+    if (!list) return;
+    var items = Array.prototype.slice.call(list.querySelectorAll("[data-queue-item]"));
+    if (!items.length) return;
+    // After marking, the page comes back with #marked-<post id>: go on to the item after it.
+    var marked = /^#marked-(.+)$/.exec(window.location.hash);
+    var done = marked ? document.getElementById("item-" + decodeURIComponent(marked[1])) : null;
+    if (done && items.indexOf(done) >= 0) {
+      var after = items[Math.min(items.indexOf(done) + 1, items.length - 1)];
+      after.focus();
+      after.scrollIntoView({ block: "nearest" });
+    }
+    list.addEventListener("input", function (event) {
+      if (!event.target.hasAttribute("data-queue-by")) return;
+      list.querySelectorAll("[data-queue-by]").forEach(function (field) {
+        if (field !== event.target) field.value = event.target.value;
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      var typing = event.target.closest && event.target.closest("input, textarea, select");
+      if (typing) return;
+      var current = document.activeElement && document.activeElement.closest
+        ? document.activeElement.closest("[data-queue-item]") : null;
+      var index = current ? items.indexOf(current) : -1;
+      if (event.key === "j" || event.key === "k") {
+        var next = event.key === "j" ? Math.min(index + 1, items.length - 1) : Math.max(index - 1, 0);
+        items[next].focus();
+        items[next].scrollIntoView({ block: "nearest" });
+        event.preventDefault();
+        return;
+      }
+      if (!current) return;
+      var button = current.querySelector('button[data-state-key="' + event.key + '"]');
+      if (!button) return;
+      var who = current.querySelector("[data-queue-by]");
+      if (who && !who.value.trim()) {
+        who.focus();
+        return;
+      }
+      event.preventDefault();
+      button.form.requestSubmit(button);
+    });
+  }
+
   document.querySelectorAll("table.sortable").forEach(makeSortable);
   drawCharts();
   liveChecker();
   followJob();
   followCaptures();
+  queueKeys();
 })();
