@@ -23,7 +23,6 @@ from sociable.reports.cascades import cascade_html
 from sociable.reports.chats import write_document
 
 
-
 @app.command("cascade")
 def cascade_command(
     ctx: typer.Context,

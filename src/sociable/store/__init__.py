@@ -41,6 +41,7 @@ from sociable.store import capture, erasure, followup, screening
 from sociable.store.fast.remap import remap_batches
 from sociable.store.fast.writer import DATABASE_STORAGE_ERRORS, BackgroundWriter, WriteFailed
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BatchWriter, FileSummary, ImportSummary
+from sociable.store.raw import read_blocks
 from sociable.store.reading import read_batches
 from sociable.store.schema import (
     LABEL_COLUMNS,

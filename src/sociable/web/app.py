@@ -149,7 +149,19 @@ def _prepare(path: Path, wait: float) -> None:
 
 
 def _include_routes(app: FastAPI) -> None:
-    from sociable.web.routes import accounts, api, auth, captures, cascades, checker, exports, imports, manage, pages, queue
+    from sociable.web.routes import (
+        accounts,
+        api,
+        auth,
+        captures,
+        cascades,
+        checker,
+        exports,
+        imports,
+        manage,
+        pages,
+        queue,
+    )
 
     for module in (auth, pages, accounts, queue, cascades, checker, imports, captures, exports, manage, api):
         app.include_router(module.router)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyarrow as pa
 from fastapi import APIRouter, Depends, Form, Request
@@ -31,7 +32,7 @@ from sociable.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-PSEUDONYMISED = {"posts": export_posts, "accounts": export_accounts}
+PSEUDONYMISED: dict[str, Callable[..., Any]] = {"posts": export_posts, "accounts": export_accounts}
 PSEUDO_FORMATS = ("csv", "parquet")
 
 
