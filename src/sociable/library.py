@@ -392,7 +392,7 @@ def make_digest(ws: StoreWorkspace, organisations: Sequence[str | os.PathLike[st
     middle = end - timedelta(hours=hours)
     current, now_scope = listen_between(ws, organisations, middle, end, scope)
     previous, before_scope = listen_between(ws, organisations, middle - timedelta(hours=hours), middle, scope)
-    themes = list(dict.fromkeys(current.themes.column("term").to_pylist()))[:6] if current.themes.num_rows else []
+    themes = list(dict.fromkeys(current.themes.column("name").to_pylist()))[:6] if current.themes.num_rows else []
     queue_open = int(ws.query("SELECT count(*) AS n FROM queue_items WHERE closed_at IS NULL AND state IN "
                               "('new', 'in progress')").column(0)[0].as_py())
     return Digest(tuple(Path(str(p)).stem for p in organisations), period_figures(ws, current, now_scope),

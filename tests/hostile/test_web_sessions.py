@@ -140,6 +140,8 @@ def test_a_session_tossed_from_the_attackers_own_visit_does_not_sign_in(token_ap
         attacker_token = page_token(attacker, "/login")
         attacker_session = attacker.cookies[SESSION_COOKIE]
     sign_in(token_app)
+    for cookie in [c for c in token_app.cookies.jar if c.name == SESSION_COOKIE]:  # set() alone would add a second
+        token_app.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
     token_app.cookies.set(SESSION_COOKIE, attacker_session)  # the attacker's cookie replaces the victim's
     assert upload(token_app, attacker_token) == 401
     assert jobs(token_app) == 0

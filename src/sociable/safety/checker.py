@@ -25,6 +25,9 @@ from sociable.safety.recognisers import Hit, identifiers
 from sociable.safety.rules import RuleHit, rules
 from sociable.safety.semantic import category_texts, model, rule_hits
 
+# Rules kept even where the head would rule their category out: calling people to pile on a named
+# target ("let's all flood @X's mentions") needs no judgement beyond the rule's own target check.
+EXPLICIT_RULES = frozenset({"pile-on"})
 BATCH_POSTS = 512  # posts embedded together by check_many
 
 _ORG_CONTEXT = (
@@ -147,9 +150,12 @@ def _category_findings(
     findings: list[Finding] = []
     for j, category in enumerate(learned.classes):
         mine = [hit for hit in hits if hit.rule.category == category]
+        explicit = [hit for hit in mine if hit.rule.id in EXPLICIT_RULES]
         p = float(proba[j])
         if mine and p >= learned.floors[j]:
             findings += [_rule_finding(hit, profession) for hit in mine]
+        elif explicit:  # the phrase with its target is the harm itself, whatever the head makes of the rest
+            findings += [_rule_finding(hit, profession) for hit in explicit]
         elif p >= learned.thresholds[j] and not any(has(scan, name) for name in category_texts()[category].unless):
             findings.append(_model_finding(scan.text, category, profession))
     findings += [_rule_finding(hit, profession) for hit in hits if hit.rule.category not in learned.classes]
