@@ -205,6 +205,20 @@ def data_extent(spec: dict[str, Any], channel: str) -> tuple[float, float] | Non
     return min(numbers), max(numbers)
 
 
+def reversed_scale(spec: Any, channel: str) -> bool:
+    """Whether the chart draws this channel's scale reversed (a tree's depth grows downwards)."""
+    if isinstance(spec, dict):
+        encoding = spec.get("encoding")
+        if isinstance(encoding, dict):
+            field = encoding.get(channel.lower())
+            if isinstance(field, dict) and isinstance(field.get("scale"), dict) and field["scale"].get("reverse"):
+                return True
+        return any(reversed_scale(value, channel) for value in spec.values())
+    if isinstance(spec, list):
+        return any(reversed_scale(value, channel) for value in spec)
+    return False
+
+
 def tick_value(text: str) -> float | None:
     """The number a tick label shows ('1,200', '−0.5', '+0.4', '40%')."""
     cleaned = text.replace(",", "").replace("\u2212", "-").strip()
@@ -234,6 +248,8 @@ def check_page(page: Any, where: str, charts: bool = False) -> None:
             value = tick_value(text)
             if value is None or not span:
                 continue
+            if reversed_scale(axis["spec"], axis["channel"]):
+                fraction = 1 - fraction
             assert abs((value - axis["low"]) / span - fraction) < 0.03, (
                 f"{where}: chart {axis['id']} labels a tick “{text}” at {fraction:.0%} of an axis from "
                 f"{axis['low']} to {axis['high']}")

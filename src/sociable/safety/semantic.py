@@ -64,15 +64,9 @@ class FeatureSpec:
         return len(self.cues) + len(self.rules) + 1 + self.buckets
 
 
-def _unnamed(text: str) -> str:
-    """The text with every @handle written as "@user": a handle's spelling says nothing about safe practice,
-    and read as words it made the head fire on thank-you replies to some names and not others."""
-    return _MENTION.sub("@user", text)
-
-
 def _hashed(text: str, buckets: int) -> list[int]:
     """Buckets of the post's lower-cased words and word pairs (a stable hash, so runs agree)."""
-    words = _WORD.findall(_unnamed(text).lower())
+    words = _WORD.findall(text.lower())
     grams = words + [f"{a} {b}" for a, b in pairwise(words)]
     return sorted({zlib.crc32(g.encode("utf-8", "replace")) % buckets for g in grams})
 
@@ -115,7 +109,7 @@ def features(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], spec: Fea
     """Sentence vectors beside the lexical features, one row per post."""
     from sociable.text import embed
 
-    vectors = embed([_encodable(_unnamed(scan.text)) for scan in scans])
+    vectors = embed([_encodable(scan.text) for scan in scans])
     return np.hstack([vectors, lexical_features(scans, hits, spec)]).astype(np.float32)
 
 
