@@ -23,7 +23,7 @@ from sociable.safety.ner import entities_many
 from sociable.safety.prefilter import Scan
 from sociable.safety.recognisers import Hit, identifiers
 from sociable.safety.rules import RuleHit, rules
-from sociable.safety.semantic import category_texts, model, rule_hits
+from sociable.safety.semantic import SemanticModel, category_texts, model, rule_hits
 
 # Rules kept even where the head would rule their category out: calling people to pile on a named
 # target ("let's all flood @X's mentions") needs no judgement beyond the rule's own target check.
@@ -152,7 +152,7 @@ def _category_findings(
         mine = [hit for hit in hits if hit.rule.category == category]
         explicit = [hit for hit in mine if hit.rule.id in EXPLICIT_RULES]
         p = float(proba[j])
-        if mine and p >= learned.floors[j]:
+        if mine and (p >= learned.floors[j] or _in_its_sentence(learned, scan.text, mine, j)):
             findings += [_rule_finding(hit, profession) for hit in mine]
         elif explicit:  # the phrase with its target is the harm itself, whatever the head makes of the rest
             findings += [_rule_finding(hit, profession) for hit in explicit]
@@ -160,6 +160,12 @@ def _category_findings(
             findings.append(_model_finding(scan.text, category, profession))
     findings += [_rule_finding(hit, profession) for hit in hits if hit.rule.category not in learned.classes]
     return findings
+
+
+def _in_its_sentence(learned: SemanticModel, text: str, mine: Sequence[RuleHit], column: int) -> bool:
+    """Whether the head agrees with a rule's phrase in the phrase's own sentence (posts of several sentences)."""
+    category = learned.classes[column]
+    return any(learned.sentence_probability(text, hit.start, category) >= learned.floors[column] for hit in mine)
 
 
 def _model_finding(text: str, category: str, profession: str | None) -> Finding:

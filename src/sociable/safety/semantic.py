@@ -1,12 +1,13 @@
 """The learned side of the checker for R3–R13: one logistic head per category over sentence vectors.
 
-A post's features are its sentence vector from the shared text layer (`sociable.text.embed`) and a
-few cheap lexical ones: which of the checker's word lists occur, whether it
-@-mentions someone, and hashed words and word pairs. The head (`text/models/safety-categories.npz`,
+A post's features (handles read as "@user") are its sentence vector from the shared text layer
+(`sociable.text.embed`) and a few cheap lexical ones: which of the checker's word lists occur,
+whether it @-mentions someone, and hashed words and word pairs. The head (`text/models/safety-categories.npz`,
 trained by `python -m sociable.safety.train` on the corpus in data/corpus) gives a probability per
-category; each category has a threshold chosen on the corpus's dev part. A rule's explicit phrase is
-kept as the finding when the head does not rule the category out (its probability is above the
-category's floor), so the rules supply exact spans and the head supplies judgement.
+category; each category has a threshold chosen on out-of-fold scores of the corpus's train and dev
+parts. A rule's explicit phrase is kept as the finding when the head does not rule the category out
+(its probability, on the whole post or on the phrase's own sentence, is above the category's floor),
+so the rules supply exact spans and the head supplies judgement.
 
 When the head fires, the finding's span is the sentence it scores highest for that category.
 """
@@ -64,9 +65,15 @@ class FeatureSpec:
         return len(self.cues) + len(self.rules) + 1 + self.buckets
 
 
+def unnamed(text: str) -> str:
+    """The text with every @handle written as "@user": a handle's spelling says nothing about safe practice,
+    and read as words it made the head fire on thank-you replies to some names and not others."""
+    return _MENTION.sub("@user", text)
+
+
 def _hashed(text: str, buckets: int) -> list[int]:
     """Buckets of the post's lower-cased words and word pairs (a stable hash, so runs agree)."""
-    words = _WORD.findall(text.lower())
+    words = _WORD.findall(unnamed(text).lower())
     grams = words + [f"{a} {b}" for a, b in pairwise(words)]
     return sorted({zlib.crc32(g.encode("utf-8", "replace")) % buckets for g in grams})
 
@@ -109,7 +116,7 @@ def features(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], spec: Fea
     """Sentence vectors beside the lexical features, one row per post."""
     from sociable.text import embed
 
-    vectors = embed([_encodable(scan.text) for scan in scans])
+    vectors = embed([_encodable(unnamed(scan.text)) for scan in scans])
     return np.hstack([vectors, lexical_features(scans, hits, spec)]).astype(np.float32)
 
 
@@ -160,6 +167,22 @@ class SemanticModel:
         column = self.classes.index(category)
         scores = self.probabilities(scans, hits)[:, column]
         return spans[int(np.argmax(scores))]
+
+
+    def sentence_probability(self, text: str, start: int, category: str) -> float:
+        """The head's probability for a category on the sentence holding `start` alone (0.0 for one sentence).
+
+        A rule's phrase in a long post is weighed in its own sentence too, so an address or a
+        greeting around it does not dilute the head's view of the phrase.
+        """
+        spans = sentence_spans(text)
+        inside = [(s, e) for s, e in spans if s <= start < e]
+        if len(spans) <= 1 or not inside:
+            return 0.0
+        s, e = inside[0]
+        scan = Scan(text[s:e])
+        hits = [list(run_rules(scan)) if self.spec.rules else []]
+        return float(self.probabilities([scan], hits)[0, self.classes.index(category)])
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
