@@ -66,7 +66,7 @@ _ACCOUNT_FIELDS = ("accountId", "username", "accountDisplayName", "createdAt")
 # ---------------------------------------------------------------------------- reading
 
 
-def _archive_values(text: str, file: Path) -> list[Any]:
+def archive_values(text: str, file: Path) -> list[Any]:
     """The array a `window.YTD.<part>.partN = [...]` file assigns (or a plain JSON array)."""
     prefix = _PREFIX.match(text)
     body = text[prefix.end() :] if prefix else text.lstrip("\ufeff")
@@ -83,7 +83,7 @@ def _first_entry(path: Path, key: str) -> Mapping[str, Any] | None:
     """The `key` object of the first entry of an archive file such as account.js, if the file exists."""
     if not path.is_file():
         return None
-    values = _archive_values(decode_text(read_data(path)), path)
+    values = archive_values(decode_text(read_data(path)), path)
     entry = values[0] if values and isinstance(values[0], Mapping) else {}
     found = entry.get(key)
     if not isinstance(found, Mapping):
@@ -142,7 +142,7 @@ def _archive_entries(path: Path) -> Iterator[tuple[int, Any] | Rejected]:
     prefix = _PREFIX.match(text)
     body = text[prefix.end() :] if prefix else text
     try:
-        values = _archive_values(text, path)
+        values = archive_values(text, path)
     except UnreadableFile:
         if not body.lstrip().startswith("["):
             raise
