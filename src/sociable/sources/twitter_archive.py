@@ -54,7 +54,15 @@ from sociable.sources.twitter_fields import (
     opt_text,
     required_id,
 )
-from sociable.sources.twitter_v1 import NO_THREAD, as_repost, entity_hashtags, entity_urls, v1_entities, v1_post
+from sociable.sources.twitter_v1 import (
+    NO_THREAD,
+    as_repost,
+    entity_hashtags,
+    entity_urls,
+    mentioned_accounts,
+    v1_entities,
+    v1_post,
+)
 
 NAME = "twitter-archive"
 _PREFIX = re.compile(r"^\s*window\.YTD\.(\w+)\.part\d+\s*=\s*")
@@ -211,26 +219,6 @@ def map_archive(raw: Any) -> Mapped:
     except MappingError as exc:
         raise MappingError(f"tweet {post_id}: {exc}") from None
     return dedupe(Mapped(posts=[post], accounts=[author, *people]))
-
-
-def mentioned_accounts(tweet: Mapping[str, Any]) -> list[Account]:
-    """The accounts an archive tweet names (mentions, the account replied to), with the handle and name it gives.
-
-    An archive holds no other profile, so without these every account but the owner's would be
-    shown by its numeric id.
-    """
-    entities, _ = v1_entities(tweet)
-    found: list[Account] = []
-    for mention in objects(entities, "user_mentions"):
-        account_id = first_id(mention, "id_str", "id")
-        if account_id:
-            found.append(Account(PLATFORM, account_id, handle=opt_text(mention.get("screen_name")),
-                                 display_name=opt_text(mention.get("name"))))
-    replied = first_id(tweet, "in_reply_to_user_id_str", "in_reply_to_user_id")
-    screen_name = opt_text(tweet.get("in_reply_to_screen_name"))
-    if replied and screen_name:
-        found.append(Account(PLATFORM, replied, handle=screen_name))
-    return found
 
 
 def retweeted_id(tweet: Mapping[str, Any], name: str, text: str) -> str:
