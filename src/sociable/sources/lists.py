@@ -59,17 +59,19 @@ class ListFile:
 def read_lists(path: Path) -> ListFile:
     """Every list in a file (a Mastodon lists.csv or a Bluesky repository export may hold several)."""
     try:
-        raw = path.read_bytes()
-        text = "" if is_car(raw[:64]) or path.suffix.lower() == ".car" else decode_text(read_data(path)).strip()
+        with path.open("rb") as file:
+            repo = is_car(file.read(64)) or path.suffix.lower() == ".car"
+        data = path.read_bytes() if repo else read_data(path)
     except OSError as exc:
         raise UnreadableList(f"{path} could not be read ({exc.strerror or exc}).") from None
-    if not raw.strip():
-        raise UnreadableList(f"{path} is empty; there is no list in it.")
-    if not text:
+    if repo and data:
         try:
-            return _from_repo(path, read_repo(raw, str(path), (_LIST, _LISTITEM)))
+            return _from_repo(path, read_repo(data, str(path), (_LIST, _LISTITEM)))
         except UnreadableRepo as exc:
             raise UnreadableList(str(exc)) from None
+    text = decode_text(data).strip()
+    if not text:
+        raise UnreadableList(f"{path} is empty; there is no list in it.")
     part = other_archive_part(text[:512].encode("utf-8"))
     if part is not None:
         return _from_archive(path, part, archive_values(text, path))
