@@ -158,7 +158,7 @@ class Workspace(StoreWorkspace):
             raise TypeError(f"unexpected keyword arguments {unknown}; the scope keywords are {', '.join(known)}")
         return self.scope(*(values.get(name) for name in known))
 
-    def import_lists(self, paths: Sequence[str | os.PathLike[str]], label: str | None = None) -> list[tuple[str, int]]:
+    def import_lists(self, paths: Sequence[str | os.PathLike[str]], label: str | None = None) -> ListsImported:
         """Import curated lists (Bluesky, Mastodon, X); `label` ('sector=housing') labels their known members."""
         return import_lists(self, paths, label)
 
@@ -293,19 +293,29 @@ def keep_roles(ws: StoreWorkspace, result: RolesResult) -> str:
     return f"Kept role and sector labels for {result.labels.num_rows:,} accounts (manual labels win)."
 
 
+@dataclass(frozen=True, slots=True)
+class ListsImported:
+    """The lists kept as (name, members), and what the user should read about what was left out."""
+
+    kept: list[tuple[str, int]]
+    notes: list[str]
+
+
 def import_lists(ws: StoreWorkspace, paths: Sequence[str | os.PathLike[str]],
-                 label: str | None = None) -> list[tuple[str, int]]:
-    """Import curated lists (Bluesky, Mastodon, X); `label` ('sector=housing') labels their known members."""
+                 label: str | None = None) -> ListsImported:
+    """Import curated lists (Bluesky, Mastodon, X); `label` ('sector=housing') labels their known members.
+
+    Every file is read before any list is kept, so an unreadable file leaves the workspace as it was.
+    """
     from sociable.sources.lists import read_lists
 
-    kept: list[tuple[str, int]] = []
-    for path in paths:
-        for found in read_lists(Path(path)):
-            kept.append((found.name, ws.save_list(found.name, found.platform, found.source, found.title,
-                                                    found.members, label)))
+    files = [read_lists(Path(path)) for path in paths]
+    kept = [(found.name, ws.save_list(found.name, found.platform, found.source, found.title, found.members, label))
+            for file in files for found in file.lists]
     if label:
         label_lists(ws, [name for name, _ in kept], label)
-    return kept
+    return ListsImported(kept, [note for file in files for note in file.notes])
+
 
 def label_lists(ws: StoreWorkspace, names: Sequence[str], label: str) -> int:
     """Give the workspace's accounts in these lists a manual label ('sector=housing' or 'role=organisation')."""

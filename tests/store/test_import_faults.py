@@ -270,3 +270,100 @@ def test_rejected_file_matches_the_name_the_import_table_shows(tmp_path: Path) -
         assert code == 0 and "1 of 1 rejected records shown" in out, given
     code, out = invoke(ws, "rejected", "--file", "other.jsonl")
     assert "No rejected records" in out
+
+
+# ---------------------------------------------------------------------------- accounts known only from a mention
+
+AUTHOR = {"id_str": "2849301756", "screen_name": "NurseAmaraJ", "name": "Amara J", "followers_count": 120,
+          "friends_count": 80, "description": "Ward nurse, Leeds", "created_at": "Mon Jan 05 10:00:00 +0000 2015"}
+
+
+def v1_tweet(post_id: str, when: str, user: dict[str, Any], text: str, mentions: list[tuple[str, str, str]],
+             reply: tuple[str, str, str] | None = None) -> dict[str, Any]:
+    """A v1.1 tweet as the API gives it: mentions (screen name, id, name) in entities, the reply's screen name."""
+    return {
+        "created_at": when, "id_str": post_id, "full_text": text,
+        "in_reply_to_status_id_str": reply[0] if reply else None,
+        "in_reply_to_user_id_str": reply[1] if reply else None,
+        "in_reply_to_screen_name": reply[2] if reply else None,
+        "entities": {"hashtags": [], "urls": [], "user_mentions": [
+            {"screen_name": name, "name": display, "id": int(uid), "id_str": uid, "indices": [0, len(name) + 1]}
+            for name, uid, display in mentions]},
+        "user": user, "lang": "en",
+    }
+
+
+def v2_tweet(post_id: str, when: str, author_id: str, text: str, mentions: list[tuple[str, str]]) -> dict[str, Any]:
+    """A v2 tweet whose mentions (username, id) are in entities only, with no user object for them."""
+    return {"id": post_id, "created_at": when, "author_id": author_id, "conversation_id": post_id, "text": text,
+            "lang": "en", "entities": {"mentions": [{"start": 0, "end": len(name) + 1, "username": name, "id": uid}
+                                                    for name, uid in mentions]}}
+
+
+MENTIONING = v1_tweet("1765500000000000001", "Wed Mar 06 19:05:00 +0000 2024", AUTHOR,
+                      "@NorthvaleNHS @CarersLeeds thank you for the help with the discharge today",
+                      [("CarersLeeds", "55501234", "Carers Leeds")],
+                      reply=("1765400000000000009", "1187654321", "NorthvaleNHS"))
+V2_USER = {"id": "2849301756", "username": "NurseAmaraJ", "name": "Amara J", "description": "Ward nurse, Leeds",
+           "public_metrics": {"followers_count": 120, "following_count": 80}}
+V2_TWEET = v2_tweet("1765500000000000002", "2024-03-06T19:05:00.000Z", "2849301756",
+                    "@NorthvaleNHS @CarersLeeds thank you for the help with the discharge today",
+                    [("NorthvaleNHS", "1187654321"), ("CarersLeeds", "55501234")])
+
+
+def write_shape(folder: Path, shape: str) -> Path:
+    """The same conversation in each Twitter shape that names accounts it holds no profile of."""
+    if shape == "v1 lines":  # the quick line route
+        path = folder / "tweets.jsonl"
+        path.write_text(json.dumps(MENTIONING) + "\n")
+    elif shape == "v1 array":  # the record route
+        path = folder / "tweets.json"
+        path.write_text(json.dumps([MENTIONING]))
+    elif shape == "v2 page":
+        path = folder / "twarc2.jsonl"
+        path.write_text(json.dumps({"data": [V2_TWEET], "includes": {"users": [V2_USER]},
+                                    "meta": {"result_count": 1}}) + "\n")
+    else:  # twarc2 flatten
+        path = folder / "flat.jsonl"
+        path.write_text(json.dumps({**V2_TWEET, "author": V2_USER}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("shape", ["v1 lines", "v1 array", "v2 page", "v2 flat"])
+def test_accounts_known_only_from_a_mention_show_their_handle(tmp_path: Path, shape: str) -> None:
+    ws = tmp_path / "ws.duckdb"
+    code, out = invoke(ws, "import", str(write_shape(tmp_path, shape)))
+    assert code == 0, out
+    with sociable.open(ws, read_only=True) as opened:
+        handles = {r["account_id"]: r["handle"] for r in opened.query(
+            "SELECT account_id, handle FROM accounts").to_pylist()}
+    assert handles == {"2849301756": "NurseAmaraJ", "1187654321": "NorthvaleNHS", "55501234": "CarersLeeds"}
+    code, shown = invoke(ws, "map")
+    assert code == 0, shown
+    assert "NorthvaleNHS" in shown and "CarersLeeds" in shown
+    assert "1187654321" not in shown and "55501234" not in shown
+
+
+def test_a_profile_wins_over_a_mention_of_the_same_account(tmp_path: Path) -> None:
+    """A mention gives a handle and a name; the account's own profile, when it comes, gives the rest and wins."""
+    trust = {"id_str": "1187654321", "screen_name": "NorthvaleNHS_new", "name": "Northvale Community Health",
+             "followers_count": 5400, "friends_count": 310, "description": "NHS community services for Northvale"}
+    own = v1_tweet("1765600000000000001", "Thu Mar 07 09:00:00 +0000 2024", trust, "Flu clinics open Saturday", [])
+    later = v1_tweet("1765700000000000001", "Fri Mar 08 09:00:00 +0000 2024", AUTHOR, "@NorthvaleNHS_new thanks",
+                     [("NorthvaleNHS_new", "1187654321", "Northvale Community Health")])
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "mention.jsonl", tmp_path / "b" / "profile.jsonl"
+    first.write_text(json.dumps(MENTIONING) + "\n")
+    second.write_text(json.dumps(own) + "\n" + json.dumps(later) + "\n")
+    expected = {"handle": "NorthvaleNHS_new", "display_name": "Northvale Community Health", "followers": 5400,
+                "bio": "NHS community services for Northvale"}
+    for order in ((first, second), (second, first)):  # the mention stored first, or the profile stored first
+        ws = tmp_path / f"ws-{order[0].stem}.duckdb"
+        for path in order:
+            code, out = invoke(ws, "import", str(path))
+            assert code == 0, out
+        with sociable.open(ws, read_only=True) as opened:
+            (row,) = opened.query("SELECT handle, display_name, followers, bio FROM accounts "
+                                  "WHERE account_id = '1187654321'").to_pylist()
+        assert row == expected, order

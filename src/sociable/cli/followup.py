@@ -180,16 +180,19 @@ def lists_command(ctx: typer.Context) -> None:
 @lists_app.command("import")
 def lists_import_command(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Bluesky getList JSON, Mastodon list accounts JSON or lists.csv, "
-                                                     "X list members CSV.")],
+    files: Annotated[list[Path], typer.Argument(help="Bluesky getList JSON or repository export (CAR), Mastodon list "
+                                                     "accounts JSON or lists.csv, X list members CSV (an X archive's "
+                                                     "list files name lists but not their members).")],
     label: Annotated[str | None, typer.Option("--as", metavar="FIELD=VALUE", help="Also give the members a manual "
                                               "label, e.g. sector=housing.")] = None,
 ) -> None:
     """Import curated lists; a list of the same name is replaced."""
     ws = open_workspace(ctx, create=True)
     try:
-        kept = import_lists(ws, files, label)
+        imported = import_lists(ws, files, label)
     finally:
         ws.close()
-    for name, members in kept:
+    for name, members in imported.kept:
         console.print(Text(f"Kept the list '{name}' ({members:,} members)."))
+    for note in imported.notes:
+        console.print(Text(note))

@@ -54,7 +54,15 @@ from sociable.sources.twitter_fields import (
     opt_text,
     required_id,
 )
-from sociable.sources.twitter_v1 import NO_THREAD, as_repost, entity_hashtags, entity_urls, v1_entities, v1_post
+from sociable.sources.twitter_v1 import (
+    NO_THREAD,
+    as_repost,
+    entity_hashtags,
+    entity_urls,
+    mentioned_accounts,
+    v1_entities,
+    v1_post,
+)
 
 NAME = "twitter-archive"
 _PREFIX = re.compile(r"^\s*window\.YTD\.(\w+)\.part\d+\s*=\s*")
@@ -66,7 +74,7 @@ _ACCOUNT_FIELDS = ("accountId", "username", "accountDisplayName", "createdAt")
 # ---------------------------------------------------------------------------- reading
 
 
-def _archive_values(text: str, file: Path) -> list[Any]:
+def archive_values(text: str, file: Path) -> list[Any]:
     """The array a `window.YTD.<part>.partN = [...]` file assigns (or a plain JSON array)."""
     prefix = _PREFIX.match(text)
     body = text[prefix.end() :] if prefix else text.lstrip("\ufeff")
@@ -83,7 +91,7 @@ def _first_entry(path: Path, key: str) -> Mapping[str, Any] | None:
     """The `key` object of the first entry of an archive file such as account.js, if the file exists."""
     if not path.is_file():
         return None
-    values = _archive_values(decode_text(read_data(path)), path)
+    values = archive_values(decode_text(read_data(path)), path)
     entry = values[0] if values and isinstance(values[0], Mapping) else {}
     found = entry.get(key)
     if not isinstance(found, Mapping):
@@ -142,7 +150,7 @@ def _archive_entries(path: Path) -> Iterator[tuple[int, Any] | Rejected]:
     prefix = _PREFIX.match(text)
     body = text[prefix.end() :] if prefix else text
     try:
-        values = _archive_values(text, path)
+        values = archive_values(text, path)
     except UnreadableFile:
         if not body.lstrip().startswith("["):
             raise
@@ -211,26 +219,6 @@ def map_archive(raw: Any) -> Mapped:
     except MappingError as exc:
         raise MappingError(f"tweet {post_id}: {exc}") from None
     return dedupe(Mapped(posts=[post], accounts=[author, *people]))
-
-
-def mentioned_accounts(tweet: Mapping[str, Any]) -> list[Account]:
-    """The accounts an archive tweet names (mentions, the account replied to), with the handle and name it gives.
-
-    An archive holds no other profile, so without these every account but the owner's would be
-    shown by its numeric id.
-    """
-    entities, _ = v1_entities(tweet)
-    found: list[Account] = []
-    for mention in objects(entities, "user_mentions"):
-        account_id = first_id(mention, "id_str", "id")
-        if account_id:
-            found.append(Account(PLATFORM, account_id, handle=opt_text(mention.get("screen_name")),
-                                 display_name=opt_text(mention.get("name"))))
-    replied = first_id(tweet, "in_reply_to_user_id_str", "in_reply_to_user_id")
-    screen_name = opt_text(tweet.get("in_reply_to_screen_name"))
-    if replied and screen_name:
-        found.append(Account(PLATFORM, replied, handle=screen_name))
-    return found
 
 
 def retweeted_id(tweet: Mapping[str, Any], name: str, text: str) -> str:

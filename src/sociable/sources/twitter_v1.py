@@ -8,7 +8,11 @@ Choices worth knowing:
   and links from the original, and has no mentions, media or counts of its own: v1.1 gives a
   retweet the original's retweet count and no likes, which would count engagement twice;
 * the retweeted and quoted tweets a tweet embeds are mapped too, with their authors;
-* `mentions` are user ids, never the author and never the account replied to.
+* `mentions` are user ids, never the author and never the account replied to;
+* an account a tweet mentions or replies to gets a row with the handle (and name) the tweet
+  gives (`user_mentions[].screen_name`, `in_reply_to_screen_name`), so an account never seen
+  posting is shown by its handle, not its numeric id; a profile in the same record (the author,
+  an embedded tweet's author) comes first and wins, and a later profile wins in the store.
 """
 
 from __future__ import annotations
@@ -196,11 +200,29 @@ def _reply_target(tweet: Mapping[str, Any], thread: Thread) -> tuple[str | None,
     return status, user
 
 
-def add_v1_tweet(tweet: Any, mapped: Mapped, thread: Thread = NO_THREAD, depth: int = 0) -> None:
-    """Append a tweet, its author and the retweeted/quoted tweets it embeds to `mapped`."""
+def mentioned_accounts(tweet: Mapping[str, Any]) -> list[Account]:
+    """The accounts a tweet names (its mentions, the account it replies to), with the handle and name it gives."""
+    entities, _ = v1_entities(tweet)
+    found: list[Account] = []
+    for mention in objects(entities, "user_mentions"):
+        account_id, handle = first_id(mention, "id_str", "id"), opt_text(mention.get("screen_name"))
+        if account_id and handle:
+            found.append(Account(PLATFORM, account_id, handle=handle, display_name=opt_text(mention.get("name"))))
+    replied = first_id(tweet, "in_reply_to_user_id_str", "in_reply_to_user_id")
+    screen_name = opt_text(tweet.get("in_reply_to_screen_name"))
+    if replied and screen_name:
+        found.append(Account(PLATFORM, replied, handle=screen_name))
+    return found
+
+
+def add_v1_tweet(tweet: Any, mapped: Mapped, thread: Thread = NO_THREAD, depth: int = 0,
+                 named: list[Account] | None = None) -> None:
+    """Append a tweet, its author and the retweeted/quoted tweets it embeds to `mapped`, then the accounts
+    they name (after every profile, so that `dedupe` keeps a profile over a mention of the same account)."""
     if not isinstance(tweet, Mapping):
         raise MappingError(f"expected a tweet object, got {json_type(tweet)}")
     post_id = required_id(tweet, "tweet", "id_str", "id")
+    names = [] if named is None else named
     try:
         user = obj(tweet, "user")
         if not user:
@@ -208,12 +230,15 @@ def add_v1_tweet(tweet: Any, mapped: Mapped, thread: Thread = NO_THREAD, depth: 
         author = v1_account(user)
         mapped.posts.append(v1_post(tweet, post_id, author.account_id, author.handle, thread))
         mapped.accounts.append(author)
+        names.extend(mentioned_accounts(tweet))
         for key in ("retweeted_status", "quoted_status"):
             embedded = obj(tweet, key)
             if embedded and depth < 2:
-                add_v1_tweet(embedded, mapped, NO_THREAD, depth + 1)
+                add_v1_tweet(embedded, mapped, NO_THREAD, depth + 1, names)
     except MappingError as exc:
         raise MappingError(f"tweet {post_id}: {exc}") from None
+    if named is None:
+        mapped.accounts.extend(names)
 
 
 def map_v1(raw: Any) -> Mapped:

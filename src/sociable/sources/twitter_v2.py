@@ -10,7 +10,9 @@ flatten`) already carries them inline (`author`, `in_reply_to_user`, expanded
 
 Mapping follows the v1.1 choices (see twitter_v1): full text (`note_tweet.text` for long
 posts), `conversation_id` as the thread root, retweet rows without mentions or counts,
-referenced tweets mapped too when their content is included.
+referenced tweets mapped too when their content is included. An account a tweet mentions
+(`entities.mentions[]`: `id`, `username`) gets a row with its username, so an account with no
+profile in the file is shown by its handle, not its numeric id.
 """
 
 from __future__ import annotations
@@ -126,6 +128,18 @@ def _mentions(entities: Mapping[str, Any], context: Context) -> tuple[str, ...]:
     return unique(found)
 
 
+def _mentioned_accounts(tweets: list[Mapping[str, Any]]) -> list[Account]:
+    """An account for each mention with an id and a username, for accounts the record holds no profile of
+    (placed after the profiles, so that `dedupe` keeps a profile over a mention of the same account)."""
+    found = []
+    for tweet in tweets:
+        for mention in objects(_text_and_entities(tweet)[1], "mentions"):
+            account_id, handle = first_id(mention, "id"), opt_text(mention.get("username"))
+            if account_id and handle:
+                found.append(Account(PLATFORM, account_id, handle=handle))
+    return found
+
+
 def _references(tweet: Mapping[str, Any]) -> dict[str, str]:
     """referenced_tweets as {type: id} (replied_to, quoted, retweeted)."""
     found: dict[str, str] = {}
@@ -236,6 +250,7 @@ def map_v2(raw: Any) -> Mapped:
                 mapped.posts.append(v2_post(context.tweets[ref_id], context))
         author_first = sorted(context.users.items(), key=lambda item: item[0] != mapped.posts[0].account_id)
         mapped.accounts = [v2_account(user) for _, user in author_first]
+        mapped.accounts.extend(_mentioned_accounts([tweet, *(context.tweets[p.post_id] for p in mapped.posts[1:])]))
     except MappingError as exc:
         raise MappingError(f"tweet {post_id}: {exc}") from None
     return dedupe(mapped)

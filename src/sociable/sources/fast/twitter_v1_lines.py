@@ -49,6 +49,7 @@ class _Mention(msgspec.Struct):
     id_str: str | None = None
     id: int | None = None
     screen_name: str | None = None
+    name: str | None = None
 
 
 class _Entities(msgspec.Struct):
@@ -88,6 +89,7 @@ class _Tweet(msgspec.Struct):
     in_reply_to_status_id: int | None = None
     in_reply_to_user_id_str: str | None = None
     in_reply_to_user_id: int | None = None
+    in_reply_to_screen_name: str | None = None
     quoted_status_id_str: str | None = None
     quoted_status_id: int | None = None
     user: msgspec.Raw = msgspec.Raw(b"")
@@ -130,6 +132,28 @@ class _Profiles:
 
     def __init__(self) -> None:
         self.known: dict[bytes, Account] = {}
+        self.named: dict[tuple[str, str, str | None], Account] = {}
+
+    def mentioned(self, tweet: _Tweet, entities: _Entities) -> list[Account]:
+        """`mentioned_accounts`: an account per mention (and the account replied to) with the handle given,
+        one object per distinct (id, handle, name) so that a chunk counts each once."""
+        found = [self._named(_id(m.id_str, m.id), m.screen_name, opt_text(m.name))
+                 for m in entities.user_mentions or ()]
+        replied = tweet.in_reply_to_user_id_str or _id(None, tweet.in_reply_to_user_id)
+        found.append(self._named(replied, tweet.in_reply_to_screen_name, None))
+        return [account for account in found if account is not None]
+
+    def _named(self, account_id: str | None, handle: str | None, name: str | None) -> Account | None:
+        handle = opt_text(handle)
+        if not account_id or not handle:
+            return None
+        key = (account_id, handle, name)
+        found = self.named.get(key)
+        if found is None:
+            if len(self.named) > 200_000:
+                self.named.clear()
+            found = self.named[key] = Account(PLATFORM, account_id, handle=handle, display_name=name)
+        return found
 
     def account(self, raw: msgspec.Raw) -> Account:
         key = bytes(raw)
@@ -246,13 +270,14 @@ class _Chunk:
         tweet = _DECODER.decode(line)
         rows: list[tuple[Any, ...]] = []
         authors: list[Account] = []
-        self._add_tweet(tweet, rows, authors, 0)
+        named: list[Account] = []
+        self._add_tweet(tweet, rows, authors, named, 0)
         seen = rows[0][3]  # created_at
-        if len(rows) == 1:
+        if len(rows) == 1 and not named:
             self.rows.append(rows[0])
             self.owners.append(owner)
         else:
-            self._add_embedded(rows, authors, owner)
+            authors = self._add_embedded(rows, authors + named, owner)
         for account in authors:
             entry = self.accounts.get(id(account))
             if entry is None:
@@ -262,8 +287,9 @@ class _Chunk:
             elif seen > entry[1][1]:
                 entry[1][1] = seen
 
-    def _add_embedded(self, rows: list[tuple[Any, ...]], authors: list[Account], owner: int) -> None:
-        """A tweet with the tweets it embeds: first copy of each post and of each author wins, as in dedupe()."""
+    def _add_embedded(self, rows: list[tuple[Any, ...]], authors: list[Account], owner: int) -> list[Account]:
+        """A tweet with the tweets it embeds, or the accounts it names: first copy of each post and of each
+        account wins, as in dedupe()."""
         posts: set[str] = set()
         for row in rows:
             if row[1] not in posts:
@@ -276,21 +302,23 @@ class _Chunk:
             if account.account_id not in ids:
                 ids.add(account.account_id)
                 unique_authors.append(account)
-        authors[:] = unique_authors
+        return unique_authors
 
-    def _add_tweet(self, tweet: _Tweet, rows: list[tuple[Any, ...]], authors: list[Account], depth: int) -> None:
-        """`add_v1_tweet`: the tweet, its author, then the retweeted and quoted tweets it embeds."""
+    def _add_tweet(self, tweet: _Tweet, rows: list[tuple[Any, ...]], authors: list[Account], named: list[Account],
+                   depth: int) -> None:
+        """`add_v1_tweet`: the tweet, its author, the accounts it names, then the tweets it embeds."""
         post_id = tweet.id_str or (None if tweet.id is None else str(tweet.id))
         if post_id is None or tweet.statuses:
             raise _Unusual
         author = self.profiles.account(tweet.user)
         rows.append(self._row(tweet, post_id, author))
         authors.append(author)
+        named.extend(self.profiles.mentioned(tweet, _entities(tweet)[0]))
         if depth < 2:
             if tweet.retweeted_status is not None:
-                self._add_tweet(tweet.retweeted_status, rows, authors, depth + 1)
+                self._add_tweet(tweet.retweeted_status, rows, authors, named, depth + 1)
             if tweet.quoted_status is not None:
-                self._add_tweet(tweet.quoted_status, rows, authors, depth + 1)
+                self._add_tweet(tweet.quoted_status, rows, authors, named, depth + 1)
 
     def _row(self, tweet: _Tweet, post_id: str, author: Account) -> tuple[Any, ...]:
         """`v1_post` as one row of POST_FIELDS values."""
