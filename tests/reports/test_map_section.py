@@ -164,7 +164,8 @@ def test_the_section_shows_network_heatmap_and_tables(simulated: Workspace) -> N
 def section_sizes(data: dict[str, Any]) -> dict[str, int]:
     """Accounts per sector among the drawn nodes (every node is drawn at this size)."""
     sizes: dict[str, int] = {}
-    for sector in data["nodes"]["sector"]:
+    for code in data["nodes"]["sector"]:  # a code into the sector filter's choices
+        sector = data["filters"]["sector"][code]["label"]
         sizes[sector] = sizes.get(sector, 0) + 1
     return sizes
 
