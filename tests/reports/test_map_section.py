@@ -143,7 +143,11 @@ def test_the_section_shows_network_heatmap_and_tables(simulated: Workspace) -> N
     assert len(page.xpath("//*[@id='network-map']//svg//line")) == len(data["edges"]["source"]) > 0
     assert all(0 <= x <= WIDTH for x in data["nodes"]["x"]) and all(-HEIGHT <= y <= 0 for y in data["nodes"]["y"])
     captions = [caption.text_content().strip() for caption in page.xpath("//table/caption")]
-    assert {"Communities", "Silos by sector", "Silos by role", "Brokers", "Influence"} <= set(captions)
+    assert {"Communities", "Top items per community", "Silos by sector", "Silos by role", "Brokers",
+            "Influence"} <= set(captions)
+    labels = page.xpath("//*[@data-network-static]//svg//text/text()")
+    assert labels and labels[0] == "@" + data["nodes"]["handle"][0]  # the largest account is labelled first
+    assert page.xpath("//*[@id='network-map']//input[@type='range' and @data-network-weight]")
     heatmap = next(block for block in section.blocks if isinstance(block, Chart))
     assert [layer["mark"]["type"] for layer in heatmap.spec["layer"]] == ["rect", "text"]
     groups = {row["source_group"]: row for row in heatmap.spec["data"]["values"]}

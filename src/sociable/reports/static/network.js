@@ -327,6 +327,7 @@
     });
     var reset = controls.querySelector("[data-network-reset]");
     if (reset) reset.addEventListener("click", function () { self.resetFilters(); });
+    this.applyFilters();
     controls.querySelectorAll("input[type=radio]").forEach(function (radio) {
       radio.addEventListener("change", function () { if (radio.checked) self.setMode(radio.value); });
     });
