@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from sociable.analyses.network import build_graph
 from sociable.analyses.network_map import compute_map
-from sociable.reports.sections_map import (
+from sociable.reports.network_drawing import (
     HEIGHT,
     LABEL_FONT,
     WIDTH,
@@ -18,8 +18,8 @@ from sociable.reports.sections_map import (
     network_data,
     network_view,
     svg_labels,
-    top_items_table,
 )
+from sociable.reports.sections_map import top_items_table
 
 
 def three_accounts() -> tuple[pa.Table, pa.Table, pa.Table]:

@@ -19,6 +19,18 @@ from sociable.analyses.network_map import MapOptions, MapResult, compute_map
 from sociable.errors import SociableError
 from sociable.reports import charts
 from sociable.reports.html import render_sections
+from sociable.reports.network_drawing import (
+    HEIGHT,
+    INTERACTIVE_EDGE_LIMIT,
+    INTERACTIVE_LIMIT,
+    SVG_EDGE_LIMIT,
+    SVG_LIMIT,
+    WIDTH,
+    legend,
+    network_data,
+    network_view,
+    svg_picture,
+)
 from sociable.reports.sections import (
     Chart,
     Definitions,
@@ -29,20 +41,7 @@ from sociable.reports.sections import (
     Table,
     section_builders,
 )
-from sociable.reports.sections_map import (
-    HEIGHT,
-    INTERACTIVE_EDGE_LIMIT,
-    INTERACTIVE_LIMIT,
-    MIN_MIXING_GROUP,
-    SVG_EDGE_LIMIT,
-    SVG_LIMIT,
-    WIDTH,
-    legend,
-    network_data,
-    network_view,
-    summary_sentence,
-    svg_picture,
-)
+from sociable.reports.sections_map import MIN_MIXING_GROUP, summary_sentence
 from sociable.simulate import simulate
 from sociable.store import Workspace
 
@@ -339,7 +338,7 @@ def test_the_picture_says_how_many_pairs_it_leaves_out_and_why(simulated: Worksp
 
 
 def test_communities_are_named_from_their_dominant_sector_role_and_hashtag() -> None:
-    from sociable.reports.sections_map import community_names
+    from sociable.reports.network_drawing import community_names
 
     table = pa.table({
         "community": [1, 2],
