@@ -19,6 +19,18 @@ from sociable.analyses.network_map import MapOptions, MapResult, compute_map
 from sociable.errors import SociableError
 from sociable.reports import charts
 from sociable.reports.html import render_sections
+from sociable.reports.network_drawing import (
+    HEIGHT,
+    INTERACTIVE_EDGE_LIMIT,
+    INTERACTIVE_LIMIT,
+    SVG_EDGE_LIMIT,
+    SVG_LIMIT,
+    WIDTH,
+    legend,
+    network_data,
+    network_view,
+    svg_picture,
+)
 from sociable.reports.sections import (
     Chart,
     Definitions,
@@ -29,20 +41,7 @@ from sociable.reports.sections import (
     Table,
     section_builders,
 )
-from sociable.reports.sections_map import (
-    HEIGHT,
-    INTERACTIVE_EDGE_LIMIT,
-    INTERACTIVE_LIMIT,
-    MIN_MIXING_GROUP,
-    SVG_EDGE_LIMIT,
-    SVG_LIMIT,
-    WIDTH,
-    legend,
-    network_data,
-    network_view,
-    summary_sentence,
-    svg_picture,
-)
+from sociable.reports.sections_map import MIN_MIXING_GROUP, summary_sentence
 from sociable.simulate import simulate
 from sociable.store import Workspace
 
@@ -143,7 +142,11 @@ def test_the_section_shows_network_heatmap_and_tables(simulated: Workspace) -> N
     assert len(page.xpath("//*[@id='network-map']//svg//line")) == len(data["edges"]["source"]) > 0
     assert all(0 <= x <= WIDTH for x in data["nodes"]["x"]) and all(-HEIGHT <= y <= 0 for y in data["nodes"]["y"])
     captions = [caption.text_content().strip() for caption in page.xpath("//table/caption")]
-    assert {"Communities", "Silos by sector", "Silos by role", "Brokers", "Influence"} <= set(captions)
+    assert {"Communities", "Top items per community", "Silos by sector", "Silos by role", "Brokers",
+            "Influence"} <= set(captions)
+    labels = page.xpath("//*[@data-network-static]//svg//text/text()")
+    assert labels and labels[0] == "@" + data["nodes"]["handle"][0]  # the largest account is labelled first
+    assert page.xpath("//*[@id='network-map']//input[@type='range' and @data-network-weight]")
     heatmap = next(block for block in section.blocks if isinstance(block, Chart))
     assert [layer["mark"]["type"] for layer in heatmap.spec["layer"]] == ["rect", "text"]
     groups = {row["source_group"]: row for row in heatmap.spec["data"]["values"]}
@@ -164,7 +167,8 @@ def test_the_section_shows_network_heatmap_and_tables(simulated: Workspace) -> N
 def section_sizes(data: dict[str, Any]) -> dict[str, int]:
     """Accounts per sector among the drawn nodes (every node is drawn at this size)."""
     sizes: dict[str, int] = {}
-    for sector in data["nodes"]["sector"]:
+    for code in data["nodes"]["sector"]:  # a code into the sector filter's choices
+        sector = data["filters"]["sector"][code]["label"]
         sizes[sector] = sizes.get(sector, 0) + 1
     return sizes
 
@@ -334,7 +338,7 @@ def test_the_picture_says_how_many_pairs_it_leaves_out_and_why(simulated: Worksp
 
 
 def test_communities_are_named_from_their_dominant_sector_role_and_hashtag() -> None:
-    from sociable.reports.sections_map import community_names
+    from sociable.reports.network_drawing import community_names
 
     table = pa.table({
         "community": [1, 2],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -66,3 +67,36 @@ def web_token() -> str:
 @pytest.fixture
 def csrf() -> Callable[[TestClient], str]:
     return csrf_of
+
+
+def shown_counts(data: dict[str, Any], sectors: set[int] | None = None, roles: set[int] | None = None,
+                 communities: set[int] | None = None, least: int = 1, window: tuple[int, int] | None = None
+                 ) -> tuple[int, int]:
+    """Accounts and ties the network view should show under some filters, worked out here from its data.
+
+    Sector and role are codes into the filters' choices, communities are community numbers; an account
+    is shown when its sector, role and community are chosen and, once a minimum or a time window is
+    set, at least one of its ties is shown; a tie is shown when both accounts are and its interactions
+    (inside the window, when there is one) reach the minimum.
+    """
+    nodes, edges = data["nodes"], data["edges"]
+    keep = [(sectors is None or nodes["sector"][i] in sectors) and (roles is None or nodes["role"][i] in roles)
+            and (communities is None or nodes["community"][i] in communities) for i in range(len(nodes["handle"]))]
+    start = 0
+    tied = [False] * len(keep)
+    ties = 0
+    for edge, (a, b) in enumerate(zip(edges["source"], edges["target"], strict=True)):
+        entries = range(start, start + edges["periodCount"][edge])
+        start += edges["periodCount"][edge]
+        weight = sum(edges["periodWeight"][k] for k in entries
+                     if window is None or window[0] <= edges["period"][k] <= window[1])
+        if keep[a] and keep[b] and weight > 0 and weight >= least:
+            ties += 1
+            tied[a] = tied[b] = True
+    filtered = least > 1 or window is not None
+    return sum(1 for i, kept in enumerate(keep) if kept and (tied[i] or not filtered)), ties
+
+
+@pytest.fixture
+def network_counts() -> Callable[..., tuple[int, int]]:
+    return shown_counts

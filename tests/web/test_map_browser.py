@@ -7,6 +7,7 @@ toggle must swap legends, printing must fall back to the SVG, and nothing may lo
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -149,4 +150,94 @@ def test_colour_toggle_and_print_fallback(browser: object, report: Path) -> None
     assert page.locator("#network-map [data-network-static]").is_visible()  # type: ignore[attr-defined]
     page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")  # type: ignore[attr-defined]
     assert page.locator("#network-map [data-network-canvas]").is_visible()  # type: ignore[attr-defined]
+    watch.clean()
+
+
+def shown(page: object) -> tuple[int, int, str]:
+    """The accounts and ties the view says it shows, checked against the count it keeps on the figure."""
+    text = page.locator("#network-map [data-network-count]").inner_text()  # type: ignore[attr-defined]
+    found = re.fullmatch(r"Showing ([\d,]+) of ([\d,]+) accounts and ([\d,]+) of ([\d,]+) ties\.", text)
+    assert found, text
+    accounts, ties = int(found[1].replace(",", "")), int(found[3].replace(",", ""))
+    marked = page.locator("#network-map").get_attribute("data-shown")  # type: ignore[attr-defined]
+    assert marked == f"{accounts} {ties}"
+    return accounts, ties, text
+
+
+def test_each_filter_hides_what_it_leaves_out_and_says_how_many_are_shown(
+        browser: object, report: Path, network_counts: Any) -> None:
+    page, watch = open_report(browser, report)
+    data = embedded(page)
+    everyone = (len(data["nodes"]["handle"]), len(data["edges"]["source"]))
+    assert shown(page)[:2] == everyone
+    figure = page.locator("#network-map")  # type: ignore[attr-defined]
+
+    def box(kind: str, index: int) -> Any:
+        return figure.locator(f"[data-network-filter={kind}] input[value='{index}']")
+
+    box("sector", 0).uncheck()  # the commonest sector
+    sectors = set(range(1, len(data["filters"]["sector"])))
+    assert shown(page)[:2] == network_counts(data, sectors=sectors) and shown(page)[0] < everyone[0]
+    box("role", 1).uncheck()
+    roles = {0, *range(2, len(data["filters"]["role"]))}
+    assert shown(page)[:2] == network_counts(data, sectors=sectors, roles=roles)
+    figure.locator("[data-network-reset]").click()
+    assert shown(page)[:2] == everyone
+
+    box("community", 0).uncheck()  # the largest community
+    kept = {int(choice["value"]) for choice in data["filters"]["community"][1:]}
+    assert shown(page)[:2] == network_counts(data, communities=kept) and shown(page)[1] < everyone[1]
+    figure.locator("[data-network-reset]").click()
+
+    weight = page.locator("#network-map-weight")  # type: ignore[attr-defined]
+    weight.focus()
+    weight.press("ArrowRight")  # keyboard: the slider steps to 2
+    assert figure.locator("[data-network-output=weight]").inner_text() == "2"
+    assert shown(page)[:2] == network_counts(data, least=2) and shown(page)[1] < everyone[1]
+    figure.locator("[data-network-reset]").click()
+
+    used = sorted(set(data["edges"]["period"]))  # the periods with interactions (the XSS corpus is years later)
+    assert len(used) >= 6, "the sample spans weeks, so the time filter has periods to choose from"
+    window = (used[1], used[3])
+    page.locator("#network-map-from").fill(str(window[0]))  # type: ignore[attr-defined]
+    page.locator("#network-map-to").fill(str(window[1]))  # type: ignore[attr-defined]
+    assert shown(page)[:2] == network_counts(data, window=window)
+    assert 0 < shown(page)[1] < everyone[1]
+    assert figure.locator("[data-network-output=from]").inner_text() == data["periods"]["labels"][window[0]]
+    weight.fill("2")
+    assert shown(page)[:2] == network_counts(data, least=2, window=window)
+    figure.locator("[data-network-reset]").click()
+    assert shown(page)[:2] == everyone
+    overflow = page.evaluate(  # type: ignore[attr-defined]
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    watch.clean()
+
+
+def test_filters_are_labelled_and_fit_a_phone(browser: object, report: Path) -> None:
+    page, watch = open_report(browser, report)
+    page.set_viewport_size({"width": 390, "height": 800})  # type: ignore[attr-defined]
+    page.wait_for_timeout(200)  # type: ignore[attr-defined]
+    unlabelled = page.evaluate(  # type: ignore[attr-defined]
+        "() => [...document.querySelectorAll('#network-map input')].filter(i => !i.labels || !i.labels.length)"
+        ".map(i => i.outerHTML)")
+    assert unlabelled == []
+    overflow = page.evaluate(  # type: ignore[attr-defined]
+        "() => ({page: document.documentElement.scrollWidth - document.documentElement.clientWidth,"
+        " figure: [...document.querySelectorAll('#network-map *')].filter(e => e.getBoundingClientRect().right >"
+        " document.documentElement.clientWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 5)})")
+    assert overflow["page"] <= 0 and overflow["figure"] == [], overflow
+    watch.clean()
+
+
+def test_labels_on_the_canvas_never_overlap(browser: object, report: Path) -> None:
+    page, watch = open_report(browser, report)
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => (document.getElementById('network-map').sociableLabels || []).length > 0", timeout=5000)
+    boxes = page.evaluate("() => document.getElementById('network-map').sociableLabels")  # type: ignore[attr-defined]
+    assert len(boxes) >= 3
+    for i, (left, top, right, bottom) in enumerate(boxes):
+        for other in boxes[:i]:
+            assert not (left < other[2] and other[0] < right and top < other[3] and other[1] < bottom), (
+                f"label {i} overlaps an earlier one")
     watch.clean()

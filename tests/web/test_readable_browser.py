@@ -341,3 +341,23 @@ def test_the_home_page_opens_with_the_summary(browser: Any, served: Served) -> N
     assert page.goto(served.url + link.split("#")[0]).status == 200
     assert errors == []
     _ = json
+
+
+def test_the_web_apps_network_filters_like_the_report(browser: Any, served: Served, network_counts: Any) -> None:
+    page, errors = open_at(browser, WIDTHS["desktop"], served.url)
+    page.goto(served.url + "/views/map")
+    page.wait_for_selector("#network-map [data-network-canvas] canvas", timeout=15000)
+    data = json.loads(page.locator("#network-map-data").text_content())
+    count = page.locator("#network-map [data-network-count]")
+    everyone = network_counts(data)
+    assert count.inner_text() == f"Showing {everyone[0]:,} of {everyone[0]:,} accounts and {everyone[1]:,} of " \
+                                 f"{everyone[1]:,} ties."
+    page.locator("#network-map [data-network-filter=community] input[value='0']").uncheck()
+    page.locator("#network-map-weight").fill("2")
+    kept = {int(choice["value"]) for choice in data["filters"]["community"][1:]}
+    accounts, ties = network_counts(data, communities=kept, least=2)
+    assert ties < everyone[1]
+    assert count.inner_text() == f"Showing {accounts:,} of {everyone[0]:,} accounts and {ties:,} of " \
+                                 f"{everyone[1]:,} ties."
+    check_page(page, "/views/map filtered")
+    assert errors == []

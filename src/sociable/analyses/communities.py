@@ -16,7 +16,6 @@ METHODS: tuple[str, ...] = ("modularity", "cpm")
 ENGINES: tuple[str, ...] = ("igraph", "leidenalg")
 ITERATIONS = 2
 KEY_ACCOUNTS = 5
-TOP_HASHTAGS = 5
 
 
 def detect_communities(
@@ -158,33 +157,74 @@ def _top_share(membership: np.ndarray, codes: np.ndarray, names: list[str], coun
     return tops, shares
 
 
-def _hashtags_by_community(graph: InteractionGraph, membership: np.ndarray, hashtags: pa.Table | None,
-                           count: int) -> list[str]:
-    """Top hashtags per community from (platform, account_id, hashtag, posts) rows of its members."""
-    result = [""] * count
-    if hashtags is None or hashtags.num_rows == 0 or count == 0:
-        return result
+ITEM_KINDS: tuple[str, ...] = ("hashtag", "domain", "link")
+TOP_ITEMS = 5
+
+
+def top_items(graph: InteractionGraph, membership: np.ndarray, items: pa.Table | None,
+              limit: int = TOP_ITEMS) -> pa.Table:
+    """NodeXL's "top items": the hashtags, domains and links its members' posts carry most, per community.
+
+    `items` has (platform, account_id, kind, item, posts) rows: how many posts of an account
+    carry the item. Rows of accounts outside the graph are ignored. One row per (community,
+    kind, rank), ranks from 1, ties broken by the item's text.
+    """
+    schema = pa.schema([("community", pa.int64()), ("kind", pa.string()), ("rank", pa.int64()),
+                        ("item", pa.string()), ("posts", pa.int64())])
+    count = int(membership.max()) + 1 if len(membership) else 0
+    if items is None or items.num_rows == 0 or count == 0:
+        return schema.empty_table()
     keys = pc.binary_join_element_wise(graph.nodes["platform"], graph.nodes["account_id"], "\x1f")
-    tag_keys = pc.binary_join_element_wise(hashtags["platform"], hashtags["account_id"], "\x1f")
-    vertex = pc.index_in(tag_keys, value_set=keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys)
+    item_keys = pc.binary_join_element_wise(items["platform"], items["account_id"], "\x1f")
+    vertex = pc.index_in(item_keys, value_set=keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys)
     found = pc.is_valid(vertex)
     rows = pa.table({
-        "community": membership[pc.filter(vertex, found).to_numpy().astype(np.int64)],
-        "hashtag": pc.filter(hashtags["hashtag"], found),
-        "posts": pc.filter(hashtags["posts"], found).cast(pa.float64()),
+        "community": membership[pc.filter(vertex, found).to_numpy().astype(np.int64)] + 1,
+        "kind": pc.filter(items["kind"], found).cast(pa.string()),
+        "item": pc.filter(items["item"], found).cast(pa.string()),
+        "posts": pc.filter(items["posts"], found).cast(pa.int64()),
     })
-    totals = rows.group_by(["community", "hashtag"]).aggregate([("posts", "sum")])
-    top, groups = _top_per_group(totals["community"].to_numpy(), totals["posts_sum"].to_numpy(), TOP_HASHTAGS)
-    tags = totals["hashtag"].to_pylist()
-    for community in range(count):
-        result[community] = ", ".join("#" + tags[i] for i in top[groups == community])
-    return result
+    totals = rows.group_by(["community", "kind", "item"]).aggregate([("posts", "sum")])
+    totals = totals.sort_by([("community", "ascending"), ("kind", "ascending"), ("posts_sum", "descending"),
+                             ("item", "ascending")])
+    group = pc.binary_join_element_wise(totals["community"].cast(pa.string()), totals["kind"], "\x1f")
+    codes = pc.dictionary_encode(group).combine_chunks().indices.to_numpy().astype(np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
+    rank = np.arange(len(codes)) - np.repeat(starts, np.diff(np.r_[starts, len(codes)])) + 1
+    keep = pa.array(rank <= limit)
+    kind_order = pc.index_in(totals["kind"], value_set=pa.array(ITEM_KINDS)).fill_null(len(ITEM_KINDS))
+    table = pa.table({
+        "community": totals["community"], "kind": totals["kind"], "rank": pa.array(rank, pa.int64()),
+        "item": totals["item"], "posts": totals["posts_sum"].cast(pa.int64()), "_order": kind_order,
+    }).filter(keep)
+    table = table.sort_by([("community", "ascending"), ("_order", "ascending"), ("rank", "ascending")])
+    return table.drop_columns(["_order"]).cast(schema)
+
+
+def hashtag_items(hashtags: pa.Table) -> pa.Table:
+    """(platform, account_id, hashtag, posts) rows as `top_items` reads them."""
+    return pa.table({"platform": hashtags["platform"], "account_id": hashtags["account_id"],
+                     "kind": pa.array(["hashtag"] * hashtags.num_rows, pa.string()),
+                     "item": hashtags["hashtag"], "posts": hashtags["posts"]})
+
+
+def _joined(items: pa.Table, kind: str, count: int, prefix: str = "") -> list[str]:
+    """Per community, its top items of one kind as text, best first: '#nhs, #wenurses'."""
+    parts: list[list[str]] = [[] for _ in range(count)]
+    for row in items.filter(pc.equal(items["kind"], kind)).to_pylist():
+        parts[row["community"] - 1].append(prefix + row["item"])
+    return [", ".join(texts) for texts in parts]
 
 
 def summarise_communities(
-    graph: InteractionGraph, membership: np.ndarray, hashtags: pa.Table | None = None
+    graph: InteractionGraph, membership: np.ndarray, hashtags: pa.Table | None = None,
+    items: pa.Table | None = None,
 ) -> pa.Table:
-    """One row per community: size, cohesion, sector and role mix, key accounts and top hashtags."""
+    """One row per community: size, cohesion, sector and role mix, key accounts and top hashtags.
+
+    `hashtags` has (platform, account_id, hashtag, posts); `items` is `top_items`' result when
+    it was computed already (its hashtags are used, and `hashtags` is ignored).
+    """
     count = int(membership.max()) + 1 if len(membership) else 0
     size = np.bincount(membership, minlength=count)
     links = community_links(graph, membership)
@@ -197,6 +237,8 @@ def summarise_communities(
     top_sector, top_sector_share = _top_share(membership, sector_codes, sector_names, count)
     key, key_group = _top_per_group(membership, _internal_strength(graph, membership), KEY_ACCOUNTS)
     handles = graph.nodes["handle"].to_pylist()
+    if items is None:
+        items = top_items(graph, membership, None if hashtags is None else hashtag_items(hashtags))
     return pa.table({
         "community": pa.array(np.arange(1, count + 1), pa.int64()),
         "size": pa.array(size, pa.int64()),
@@ -209,6 +251,6 @@ def summarise_communities(
         "sectors": pa.array(_mix_text(membership, sector_codes, sector_names, count), pa.string()),
         "roles": pa.array(_mix_text(membership, role_codes, role_names, count), pa.string()),
         "key_accounts": pa.array([", ".join(handles[i] for i in key[key_group == c]) for c in range(count)]),
-        "top_hashtags": pa.array(_hashtags_by_community(graph, membership, hashtags, count), pa.string()),
+        "top_hashtags": pa.array(_joined(items, "hashtag", count, "#"), pa.string()),
     })
 

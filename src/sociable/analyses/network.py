@@ -264,6 +264,44 @@ def query_edges(ws: Workspace, scope: Scope, interactions: tuple[str, ...] = KIN
     return ws.query(f"{sql} ORDER BY ALL", params)
 
 
+PERIOD_UNITS: tuple[str, ...] = ("day", "week", "month")
+DAY_PERIODS_UP_TO = 62  # days of data drawn day by day; up to WEEK_PERIODS_UP_TO days, week by week; then months
+WEEK_PERIODS_UP_TO = 728
+
+
+def period_unit(days: float) -> str:
+    """The period tie times are counted in: days for two months of data, weeks for two years, then months."""
+    if days <= DAY_PERIODS_UP_TO:
+        return "day"
+    return "week" if days <= WEEK_PERIODS_UP_TO else "month"
+
+
+def query_tie_periods(ws: Workspace, scope: Scope, interactions: tuple[str, ...] = KINDS) -> tuple[pa.Table, str]:
+    """Interactions per (platform, source, target, period) in UTC, all kinds chosen summed, and the period unit.
+
+    Periods start on a UTC day, a Monday (ISO week) or the first of a month (`period_unit`).
+    """
+    chosen = check_kinds(interactions)
+    where = (f"{scope.condition('i', table='interactions')} AND i.kind IN (SELECT unnest($interaction_kinds)) "
+             "AND i.source <> i.target")
+    params = {**scope.params(), "interaction_kinds": list(chosen)}
+    span = ws.query("SELECT date_diff('second', min(i.created_at), max(i.created_at)) / 86400.0 AS days "
+                    f"FROM interactions i WHERE {where}", params).column(0)[0].as_py()
+    unit = period_unit(float(span or 0))
+    periods = ws.query(
+        f"SELECT i.platform, i.source, i.target, date_trunc('{unit}', timezone('UTC', i.created_at))::DATE AS period, "
+        f"count(*)::DOUBLE AS weight FROM interactions i WHERE {where} GROUP BY ALL ORDER BY ALL", params)
+    return periods, unit
+
+
+def kept_periods(graph: InteractionGraph, periods: pa.Table) -> pa.Table:
+    """The rows of a `query_tie_periods` table whose tie is in the graph (kept by the minimum weight)."""
+    ties = graph.edges.select(["platform", "source", "target"]).group_by(["platform", "source", "target"]).aggregate([])
+    kept = periods.join(ties, ["platform", "source", "target"], join_type="left semi")
+    return kept.sort_by([("platform", "ascending"), ("source", "ascending"), ("target", "ascending"),
+                         ("period", "ascending")])
+
+
 def query_nodes(ws: Workspace, scope: Scope, interactions: tuple[str, ...] = KINDS) -> pa.Table:
     """Handles, followers and labels of the accounts that appear in the interactions in scope."""
     sql, params = _edges_sql(scope, check_kinds(interactions))

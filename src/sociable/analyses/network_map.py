@@ -17,7 +17,15 @@ import pyarrow as pa
 from sociable.analyses import brokers, communities, influence, silos
 from sociable.analyses.base import Measure, Option, Result, analysis, fact, table
 from sociable.analyses.influence import CROSS_SECTOR_FACTOR
-from sociable.analyses.network import KINDS, InteractionGraph, check_kinds, layout, load_graph
+from sociable.analyses.network import (
+    KINDS,
+    InteractionGraph,
+    check_kinds,
+    kept_periods,
+    layout,
+    load_graph,
+    query_tie_periods,
+)
 from sociable.store.scope import Scope
 
 if TYPE_CHECKING:
@@ -38,6 +46,13 @@ MEASURES: tuple[Measure, ...] = (
     Measure("cohesion", "Share of a community's interaction weight that stays inside the community."),
     Measure("key accounts", "Members with the most interactions with other members of their community."),
     Measure("top hashtags", "Hashtags used most often in the filtered posts of a community's members."),
+    Measure("top domains", "Web sites (host names, without www.) linked to most often in the filtered posts of a "
+            "community's members, counting posts; the platform's own addresses (its posts, profiles and media) "
+            "are not links out and are left out."),
+    Measure("top links", "Addresses (URLs) linked to most often in the filtered posts of a community's members, "
+            "counting posts; the platform's own addresses are left out."),
+    Measure("period", "The stretch of time a tie's interactions are counted in for the time filter: a UTC day for "
+            "up to two months of data, an ISO week (from Monday) for up to two years, else a calendar month."),
     Measure("crossing share", "Share of interactions between sector-labelled accounts that join two different "
             "sectors."),
     Measure("E-I index", "Krackhardt's (external − internal) / (external + internal) ties of a group, weighted; "
@@ -120,6 +135,7 @@ class MapResult(Result):
     betweenness_sources: int = fact("Betweenness source accounts", 0)
     betweenness_relative_error: float | None = fact("Betweenness relative error")
     cross_sector_factor: float = fact("Cross-sector weight", CROSS_SECTOR_FACTOR, measure="pagerank cross-sector")
+    period_unit: str = fact("Period of tie times", "day", measure="period")
 
     nodes: pa.Table = table("Accounts", _NODE_COLUMNS, reading="Every account in the network with its measures "
                             "and position.", cli=False)
@@ -128,6 +144,14 @@ class MapResult(Result):
     communities: pa.Table = table("Communities", {
         "community": "#", "size": "accounts", "cohesion": "cohesion", "sectors": "sectors", "roles": "roles",
         "key_accounts": "key accounts", "top_hashtags": "top hashtags"}, reading="Numbered from the largest.")
+    top_items: pa.Table = table("Top items per community", {
+        "community": "community", "kind": "kind", "rank": "rank", "item": "item", "posts": "posts"},
+        reading="The hashtags, web sites (domains) and links that each community's posts carry most, five of each.",
+        cli=False)
+    tie_periods: pa.Table = table("Ties over time", {
+        "platform": "platform", "source": "from", "target": "to", "period": "period", "weight": "interactions"},
+        reading="Interactions of each tie per period (all kinds kept summed), for drawing the network over time.",
+        cli=False)
     community_links: pa.Table = table("Links between communities", {
         "source_community": "from community", "target_community": "to community", "weight": "interactions"},
         cli=False)
@@ -249,11 +273,16 @@ def _named(ei_table: pa.Table, names: dict[str, str]) -> pa.Table:
     return ei_table.add_column(1, "name", pa.array(shown, pa.string()))
 
 
-def compute_map(graph: InteractionGraph, hashtags: pa.Table | None = None,
-                options: MapOptions | None = None) -> MapResult:
-    """Run every Map measure on a built graph; `hashtags` has (platform, account_id, hashtag, posts)."""
+def compute_map(graph: InteractionGraph, items: pa.Table | None = None, options: MapOptions | None = None,
+                periods: tuple[pa.Table, str] | None = None) -> MapResult:
+    """Run every Map measure on a built graph.
+
+    `items` has (platform, account_id, kind, item, posts): the hashtags, domains and links of
+    each account's posts (`query_items`); `periods` is `query_tie_periods`' table and unit.
+    """
     opts = options or MapOptions()
     membership = communities.detect_communities(graph, opts.resolution, opts.seed, opts.method)
+    top = communities.top_items(graph, membership, items)
     between = brokers.betweenness(graph, opts.exact_limit, opts.samples, opts.seed)
     constraints = brokers.constraint(graph)
     rank = influence.pagerank(graph)
@@ -281,7 +310,10 @@ def compute_map(graph: InteractionGraph, hashtags: pa.Table | None = None,
         **silo_facts,
         nodes=nodes,
         edges=graph.edges,
-        communities=communities.summarise_communities(graph, membership, hashtags),
+        communities=communities.summarise_communities(graph, membership, items=top),
+        top_items=top,
+        tie_periods=kept_periods(graph, periods[0]) if periods else _NO_PERIODS,
+        period_unit=periods[1] if periods else "day",
         community_links=communities.community_links(graph, membership),
         **silo_tables,
         brokers=brokers.brokers_table(nodes, opts.top),
@@ -290,12 +322,48 @@ def compute_map(graph: InteractionGraph, hashtags: pa.Table | None = None,
     )
 
 
-def query_hashtags(ws: Workspace, scope: Scope) -> pa.Table:
-    """Posts per (account, hashtag) among the posts in scope, as the graph's interactions are."""
-    return ws.query(
-        "SELECT p.platform, p.account_id, lower(t.h) AS hashtag, count(*) AS posts "
-        f"FROM posts p, unnest(p.hashtags) AS t(h) WHERE {scope.condition('p')} GROUP BY ALL",
-        scope.params(),
+# The platforms' own hosts: a link to them is a post, a profile or a picture there, not a link out.
+PLATFORM_HOSTS: dict[str, tuple[str, ...]] = {
+    "twitter": ("twitter.com", "x.com", "mobile.twitter.com", "mobile.x.com", "t.co", "pic.twitter.com", "pic.x.com",
+                "pbs.twimg.com", "video.twimg.com"),
+    "bluesky": ("bsky.app", "bsky.social", "go.bsky.app", "cdn.bsky.app", "video.bsky.app"),
+}
+_HOST = r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/:?#]+)"
+_ORIGIN = r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*"  # scheme and host, compared in lower case
+_NO_PERIODS = pa.schema([("platform", pa.string()), ("source", pa.string()), ("target", pa.string()),
+                         ("period", pa.date32()), ("weight", pa.float64())]).empty_table()
+
+
+def query_items(ws: Workspace, scope: Scope) -> pa.Table:
+    """Posts per (account, kind, item) in scope: its hashtags (lower case), and the domains and links it shares.
+
+    A link is kept as written with its scheme and host in lower case, less a trailing slash or
+    #fragment; its domain is its host in lower
+    case without "www.". Links to the platform's own hosts (`PLATFORM_HOSTS`) or to the host of
+    the post's own address (a Mastodon instance, a blog) are not links out and are left out.
+    """
+    own = [f"{platform}|{host}" for platform, hosts in PLATFORM_HOSTS.items() for host in hosts]
+    return ws.query(f"""
+        WITH tags AS (
+            SELECT p.platform, p.account_id, 'hashtag' AS kind, lower(t.h) AS item, count(*) AS posts
+              FROM posts p, unnest(p.hashtags) AS t(h) WHERE {scope.condition('p')} GROUP BY ALL),
+        raw AS (
+            SELECT p.platform, p.account_id, p.post_id,
+                   regexp_replace(regexp_replace(trim(u.url), '#.*$', ''), '/+$', '') AS bare,
+                   lower(regexp_extract(trim(u.url), $host, 1)) AS host,
+                   lower(regexp_extract(coalesce(p.uri, ''), $host, 1)) AS own_host
+              FROM posts p, unnest(p.urls) AS u(url) WHERE {scope.condition('p')}),
+        links AS (
+            SELECT platform, account_id, post_id, regexp_replace(host, '^www[.]', '') AS domain,
+                   lower(regexp_extract(bare, $origin, 0)) || bare[length(regexp_extract(bare, $origin, 0)) + 1:]
+                       AS link
+              FROM raw
+             WHERE host <> '' AND host <> own_host
+               AND NOT list_contains($own, platform || '|' || regexp_replace(host, '^www[.]', '')))
+        SELECT * FROM tags
+        UNION ALL SELECT platform, account_id, 'domain', domain, count(DISTINCT post_id) FROM links GROUP BY ALL
+        UNION ALL SELECT platform, account_id, 'link', link, count(DISTINCT post_id) FROM links GROUP BY ALL""",
+        {**scope.params(), "host": _HOST, "origin": _ORIGIN, "own": own},
     )
 
 
@@ -315,7 +383,7 @@ def map_network(
     chosen = check_kinds(interactions)
     graph = load_graph(ws, scope, chosen, min_weight)
     options = MapOptions(resolution=resolution, seed=seed, method=method, with_layout=with_layout)
-    result = compute_map(graph, query_hashtags(ws, scope), options)
+    result = compute_map(graph, query_items(ws, scope), options, query_tie_periods(ws, scope, chosen))
     if graph.node_count == 0:
         result.notes = (empty_note(ws, scope, chosen, min_weight),)
     return result

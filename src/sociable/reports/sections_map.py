@@ -1,27 +1,28 @@
 """Report section: the Map — an interactive network, the sector mixing heatmap, silos, brokers and influence.
 
-The network is drawn twice from the same positions: by sigma.js in the browser (nodes and edges
-embedded as JSON, drawn by static/network.js) and as an inline SVG rendered here, which is what
-prints and what a reader without JavaScript sees. Big graphs are cut to the accounts with the
-highest PageRank, so the report stays a file a laptop opens.
+The network itself (what is drawn, where, its filters and labels) is made in `network_drawing`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
 
-import igraph as ig
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from sociable.analyses import silos
 from sociable.analyses.base import Measure
-from sociable.analyses.network import UNKNOWN
 from sociable.analyses.network_map import MapResult
-from sociable.reports import charts, readable
+from sociable.reports import charts
+from sociable.reports.network_drawing import (
+    INTERACTIVE_EDGE_LIMIT,
+    ROLE_NAMES,
+    SVG_EDGE_LIMIT,
+    community_names,
+    network_data,
+    network_view,
+    svg_picture,
+)
 from sociable.reports.sections import (
     Block,
     Chart,
@@ -35,27 +36,16 @@ from sociable.reports.sections import (
     section,
 )
 
-INTERACTIVE_LIMIT = 20_000  # accounts drawn by sigma; above this, the highest PageRank ones
-INTERACTIVE_EDGE_LIMIT = 60_000  # heaviest account pairs drawn by sigma
-SVG_LIMIT = 2_000  # accounts in the static picture
-SVG_EDGE_LIMIT = 5_000
-WIDTH, HEIGHT, MARGIN = 1000.0, 700.0, 24.0  # the SVG's viewBox; sigma gets the same coordinates
-PALETTE_SIZE = len(charts.OKABE_ITO)
-OTHER_COLOUR = "#6e6e6e"
-UNLABELLED_COLOUR = "#bdbdbd"
 ASSETS = ("graphology.umd.min.js", "sigma.min.js", "network.js")
-LAYOUT_SEED = 42
-
 NODE_SIZE = Measure("node size", "Grows with the account's PageRank (square root, so area follows attention).")
 NODE_POSITION = Measure("position", "Force-directed layout (igraph): accounts that interact often are drawn close "
                         "together; distances have no unit and the axes no meaning.")
 LINE = Measure("line", "At least one interaction between two accounts, either way; darker and thicker lines carry "
                "more interactions.")
-ROLE_NAMES = {"organisation": "Organisation", "professional": "Professional", "person": "Person",
-              UNKNOWN: "Unlabelled"}
 LABELS = {
     "community": "Community", "size": "Accounts", "cohesion": "Cohesion %", "sectors": "Sectors", "roles": "Roles",
-    "key_accounts": "Key accounts", "top_hashtags": "Top hashtags", "group": "Group", "accounts": "Accounts",
+    "key_accounts": "Key accounts", "top_hashtags": "Top hashtags", "top_domains": "Top web sites (domains)",
+    "top_links": "Top links", "group": "Group", "accounts": "Accounts",
     "internal": "Inside ties", "external": "Outside ties", "ei": "E-I index", "inside_share": "Inside share %",
     "handle": "Account", "role": "Role", "sector": "Sector", "betweenness": "Betweenness %",
     "constraint": "Constraint", "sectors_reached": "Sectors reached", "communities_reached": "Communities reached",
@@ -77,202 +67,6 @@ FIGURES = (  # (fact, measure, label, format)
 )
 EI_COLUMNS = ("group", "accounts", "internal", "external", "ei", "inside_share")
 PERCENT_COLUMNS = ("cohesion", "inside_share", "betweenness", "pagerank", "pagerank_cross_sector")
-
-
-# ---------------------------------------------------------------------- the network view
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkView:
-    """The accounts and ties to draw, in descending PageRank, with positions in the SVG's coordinates."""
-
-    nodes: pa.Table  # the chosen rows of the analysis' nodes table
-    x: np.ndarray
-    y: np.ndarray
-    source: np.ndarray  # positions in `nodes`, one per undirected pair, heaviest first
-    target: np.ndarray
-    weight: np.ndarray
-    total_nodes: int
-    total_pairs: int
-
-
-def network_view(result: MapResult, limit: int = INTERACTIVE_LIMIT,
-                 edge_limit: int = INTERACTIVE_EDGE_LIMIT) -> NetworkView:
-    """The `limit` accounts with the highest PageRank and the `edge_limit` heaviest ties among them."""
-    nodes = result.nodes
-    rank = np.nan_to_num(nodes["pagerank"].to_numpy(zero_copy_only=False).astype(np.float64))
-    chosen = np.lexsort((np.arange(nodes.num_rows), -rank))[:limit]
-    source, target, weight = _pairs(nodes, result.edges)
-    position = np.full(nodes.num_rows, -1, dtype=np.int64)
-    position[chosen] = np.arange(len(chosen))
-    total_pairs = len(weight)
-    keep = (position[source] >= 0) & (position[target] >= 0)
-    order = np.lexsort((np.arange(int(keep.sum())), -weight[keep]))[:edge_limit]
-    source, target, weight = position[source[keep]][order], position[target[keep]][order], weight[keep][order]
-    shown = nodes.take(pa.array(chosen, pa.int64()))
-    x = shown["x"].to_numpy(zero_copy_only=False).astype(np.float64)
-    y = shown["y"].to_numpy(zero_copy_only=False).astype(np.float64)
-    if len(x) and not (np.isfinite(x).all() and np.isfinite(y).all()):
-        x, y = _layout(len(x), source, target, weight)
-    x, y = _fit(x, y)
-    return NetworkView(shown, x, y, source, target, weight, nodes.num_rows, total_pairs)
-
-
-def _pairs(nodes: pa.Table, edges: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Undirected account pairs as row numbers of `nodes`, with the interactions between them summed."""
-    keys = pc.binary_join_element_wise(nodes["platform"], nodes["account_id"], "\x1f")
-    if not edges.num_rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    source = pc.index_in(pc.binary_join_element_wise(edges["platform"], edges["source"], "\x1f"), value_set=keys)
-    target = pc.index_in(pc.binary_join_element_wise(edges["platform"], edges["target"], "\x1f"), value_set=keys)
-    src = pc.fill_null(source, -1).to_numpy().astype(np.int64)
-    tgt = pc.fill_null(target, -1).to_numpy().astype(np.int64)
-    weight = edges["weight"].to_numpy().astype(np.float64)
-    known = (src >= 0) & (tgt >= 0) & (src != tgt)
-    low, high, weight = np.minimum(src, tgt)[known], np.maximum(src, tgt)[known], weight[known]
-    width = max(nodes.num_rows, 1)
-    pair, inverse = np.unique(low * width + high, return_inverse=True)
-    return pair // width, pair % width, np.bincount(inverse, weights=weight, minlength=len(pair))
-
-
-def _layout(count: int, source: np.ndarray, target: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions for an analysis run without a layout: Fruchterman-Reingold on the accounts shown, seeded."""
-    graph = ig.Graph(n=count, edges=np.column_stack([source, target]).tolist() if len(source) else [])
-    start = np.random.default_rng(LAYOUT_SEED).uniform(-1.0, 1.0, size=(count, 2)).tolist()
-    coords = np.asarray(graph.layout_fruchterman_reingold(weights=weight.tolist() or None, seed=start).coords)
-    return coords[:, 0], coords[:, 1]
-
-
-def _fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Scale positions into the viewBox keeping their proportions; a single point goes to the centre."""
-    if not len(x):
-        return x, y
-    span = max(float(np.ptp(x)), float(np.ptp(y)) * (WIDTH - 2 * MARGIN) / (HEIGHT - 2 * MARGIN), 1e-12)
-    scale = (WIDTH - 2 * MARGIN) / span
-    fitted_x = WIDTH / 2 + (x - (x.min() + x.max()) / 2) * scale
-    fitted_y = HEIGHT / 2 + (y - (y.min() + y.max()) / 2) * scale
-    return np.round(fitted_x, 1), np.round(fitted_y, 1)
-
-
-def _sizes(view: NetworkView, smallest: float, largest: float) -> np.ndarray:
-    rank = np.nan_to_num(view.nodes["pagerank"].to_numpy(zero_copy_only=False).astype(np.float64))
-    top = float(rank.max()) if len(rank) else 0.0
-    share = np.sqrt(rank / top) if top > 0 else np.zeros(len(rank))
-    return np.round(smallest + (largest - smallest) * share, 2)
-
-
-def legend(values: list[str], names: dict[str, str] | None, other: str) -> tuple[list[dict[str, Any]], list[int]]:
-    """Colour keys for a column: the most common values get the Okabe–Ito colours, the rest one grey.
-
-    Returns the legend entries (label, colour, count) and each value's entry index.
-    """
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    labelled = sorted((v for v in counts if v != UNKNOWN), key=lambda v: (-counts[v], _natural(v)))
-    coloured = labelled[:PALETTE_SIZE] if len(labelled) <= PALETTE_SIZE else labelled[:PALETTE_SIZE - 1]
-    entries = [{"label": _display(value, names), "colour": charts.OKABE_ITO[i], "count": counts[value]}
-               for i, value in enumerate(coloured)]
-    index = {value: i for i, value in enumerate(coloured)}
-    rest = [value for value in labelled if value not in index]
-    if rest:
-        index.update({value: len(entries) for value in rest})
-        entries.append({"label": other, "colour": OTHER_COLOUR, "count": sum(counts[v] for v in rest)})
-    if UNKNOWN in counts:
-        index[UNKNOWN] = len(entries)
-        entries.append({"label": "Unlabelled", "colour": UNLABELLED_COLOUR, "count": counts[UNKNOWN]})
-    return entries, [index[value] for value in values]
-
-
-def _natural(value: str) -> tuple[int, str]:
-    return (int(value), "") if value.isdigit() else (0, value)
-
-
-def _display(value: str, names: dict[str, str] | None) -> str:
-    return f"Community {value}" if names is None else silos.display_name(value, names)
-
-
-COMMUNITY_ROLES = {"professional": "professionals", "person": "public, patients and carers",
-                   "organisation": "organisations"}
-
-
-def community_names(communities: pa.Table) -> dict[str, str]:
-    """Each community named from its dominant sector, role and hashtag: '1 · Health professionals · #midwifery'.
-
-    A sector or role leads the name only when it holds at least half of the labelled accounts;
-    otherwise the name says the community is mixed.
-    """
-    names: dict[str, str] = {}
-    for row in communities.to_pylist():
-        parts = []
-        if row.get("top_sector") and row.get("top_sector") != UNKNOWN and (row.get("top_sector_share") or 0) >= 0.5:
-            parts.append(silos.display_name(str(row["top_sector"])))
-        role_text = str(row.get("roles") or "")
-        first_role = role_text.split(",")[0].split()
-        if len(first_role) == 2 and first_role[1].endswith("%") and float(first_role[1].rstrip("%")) >= 50:
-            role = COMMUNITY_ROLES.get(first_role[0], readable.words(first_role[0]))
-            parts.append(role if parts else role[:1].upper() + role[1:])
-        label = " ".join(parts) if parts else "Mixed"
-        hashtag = str(row.get("top_hashtags") or "").split(",")[0].strip()
-        names[str(row["community"])] = f"{row['community']} · {label}" + (f" · {hashtag}" if hashtag else "")
-    return names
-
-
-def network_data(view: NetworkView, names: dict[str, str] | None = None) -> dict[str, Any]:
-    """What network.js draws: columns of node values, undirected pairs, and the two colour legends."""
-    sectors = [str(value) for value in view.nodes["sector"].to_pylist()]
-    communities = [str(value) for value in view.nodes["community"].to_pylist()]
-    sector_legend, sector_colour = legend(sectors, silos.SECTOR_NAMES, "Other sectors")
-    community_legend, community_colour = legend(communities, names, "Smaller communities")
-    largest = float(np.max(view.weight)) if len(view.weight) else 1.0
-    return {
-        "shown": view.nodes.num_rows,
-        "total": view.total_nodes,
-        "nodes": {
-            "handle": [str(value) for value in view.nodes["handle"].to_pylist()],
-            "name": [value or "" for value in view.nodes["display_name"].to_pylist()],
-            "sector": [silos.display_name(value) for value in sectors],
-            "community": [int(value) for value in communities],
-            "x": view.x.tolist(),
-            "y": (-view.y).tolist(),  # sigma's y axis points up, the SVG's down
-            "size": _sizes(view, 2.0 if view.nodes.num_rows > 2_000 else 3.0, 14.0).tolist(),
-            "bySector": sector_colour,
-            "byCommunity": community_colour,
-        },
-        "edges": {
-            "source": view.source.tolist(),
-            "target": view.target.tolist(),
-            "size": np.round(1.0 + 2.0 * np.log1p(view.weight) / math.log1p(largest), 2).tolist(),
-        },
-        "legends": {"sector": sector_legend, "community": community_legend},
-    }
-
-
-def svg_picture(view: NetworkView, data: dict[str, Any], limit: int = SVG_LIMIT,
-                 edge_limit: int = SVG_EDGE_LIMIT) -> dict[str, Any]:
-    """The static picture: the first `limit` accounts (highest PageRank) as circles over the heaviest lines."""
-    count = min(limit, view.nodes.num_rows)
-    nodes, colours = data["nodes"], data["legends"]["sector"]
-    radius = _sizes(view, 1.5, 9.0)
-    circles = [
-        {"cx": float(view.x[i]), "cy": float(view.y[i]), "r": float(radius[i]),
-         "fill": colours[nodes["bySector"][i]]["colour"], "title": _node_title(nodes, i)}
-        for i in reversed(range(count))  # the highest PageRank drawn last, on top
-    ]
-    within = np.flatnonzero((view.source < count) & (view.target < count))[:edge_limit]
-    lines = [
-        {"x1": float(view.x[view.source[i]]), "y1": float(view.y[view.source[i]]),
-         "x2": float(view.x[view.target[i]]), "y2": float(view.y[view.target[i]]),
-         "width": round(float(data["edges"]["size"][i]) * 0.4, 2)}
-        for i in within
-    ]
-    return {"width": WIDTH, "height": HEIGHT, "circles": circles, "lines": lines, "shown": count}
-
-
-def _node_title(nodes: dict[str, list[Any]], i: int) -> str:
-    name = f" ({nodes['name'][i]})" if nodes["name"][i] else ""
-    return f"@{nodes['handle'][i]}{name} · {nodes['sector'][i]} · community {nodes['community'][i]}"
 
 
 # ---------------------------------------------------------------------- the section
@@ -365,15 +159,22 @@ def _network_block(result: MapResult, edge_limit: int = INTERACTIVE_EDGE_LIMIT) 
                    f"other {left:,} are left out of the picture only, and every measure counts them.")
     if picture["shown"] < view.nodes.num_rows:
         cut.append(f"The printed picture shows the top {picture['shown']:,} of them.")
+    if picture["lines_left_out"]:
+        cut.append(f"The printed picture draws the heaviest {SVG_EDGE_LIMIT:,} of the {picture['lines_total']:,} "
+                   f"lines between its accounts and leaves out the other {picture['lines_left_out']:,}.")
     return Fragment("network_map.html", {
         "id": "network-map",
         "title": "The network",
         "reading": "Each dot is an account, sized by PageRank and coloured by sector (or community); lines join "
-                   "accounts that interacted. Search for a handle to find it and its neighbours.",
+                   "accounts that interacted. Search for a handle to find it and its neighbours; filter by sector, "
+                   "role, community, the interactions a tie carries, or a stretch of time.",
         "limits": " ".join(cut),
         "data": data,
         "svg": picture,
         "legends": data["legends"],
+        "filters": data["filters"],
+        "periods": data.get("periods"),
+        "ties": len(view.weight),
     })
 
 
@@ -425,6 +226,11 @@ def _tables(result: MapResult) -> list[Block]:
                                  reading="Numbered from the largest, and named from the sector and role that hold "
                                          "at least half of their labelled accounts, and their top hashtag.",
                                  measures=_measures(result, "community", "cohesion", "key accounts", "top hashtags"))]
+    if result.top_items.num_rows:
+        blocks.append(Table("Top items per community", top_items_table(result.top_items, named), LABELS,
+                            reading="What each community's posts carry most: hashtags, the web sites they link to "
+                                    "and the links themselves, five of each, with the posts that carry them.",
+                            measures=_measures(result, "top hashtags", "top domains", "top links")))
     for ei_table, caption, names in ((result.ei_by_sector, "Silos by sector", silos.SECTOR_NAMES),
                                      (result.ei_by_role, "Silos by role", silos.ROLE_NAMES)):
         if ei_table.num_rows:
@@ -444,6 +250,32 @@ def _tables(result: MapResult) -> list[Block]:
                         measures=_measures(result, "pagerank", "pagerank cross-sector", "engaged by sectors",
                                            "engaged by communities")))
     return blocks
+
+
+ITEM_COLUMNS = (("hashtag", "top_hashtags", "#"), ("domain", "top_domains", ""), ("link", "top_links", ""))
+
+
+def top_items_table(items: pa.Table, names: dict[str, str]) -> pa.Table:
+    """One row per community: its top hashtags, domains and links, each with its posts ('#nhs (12)').
+
+    Links are shown without their scheme ('www.nhs.uk/flu'), so a line can break after a slash.
+    """
+    rows: dict[int, dict[str, list[str]]] = {}
+    for row in items.to_pylist():
+        texts = rows.setdefault(row["community"], {column: [] for _, column, _ in ITEM_COLUMNS})
+        for kind, column, prefix in ITEM_COLUMNS:
+            if row["kind"] == kind:
+                item = row["item"] if kind != "link" else _without_scheme(row["item"])
+                texts[column].append(f"{prefix}{item} ({row['posts']:,})")
+    order = sorted(rows)
+    columns: dict[str, list[str]] = {"community": [names.get(str(c), str(c)) for c in order]}
+    for _, column, _ in ITEM_COLUMNS:
+        columns[column] = [", ".join(rows[c][column]) for c in order]
+    return pa.table(columns)
+
+
+def _without_scheme(link: str) -> str:
+    return link.split("://", 1)[1] if "://" in link else link
 
 
 def _shown(table: pa.Table, columns: tuple[str, ...], names: dict[str, str] | None = None) -> pa.Table:
