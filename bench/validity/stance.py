@@ -4,7 +4,7 @@ The shipped model was trained and tuned on train + dev only (bench/validity/trai
 this script only reads the test split. References, printed beside our figures: the majority class
 ("comment", measured here on the same split), and the best SemEval-2017 Task 8 system (Turing,
 accuracy 0.784; Derczynski et al. 2017). Then the same model on our own labelled health-and-care
-reactions (bench/validity/stance_health.jsonl), written by the project. Run:
+reactions (bench/validity/stance_health.jsonl), written by the project, and the model's speed. Run:
 `PYTHONPATH=src python bench/validity/stance.py`.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sociable.analyses.stance.model import STANCES, load_model
 
 BEST_SEMEVAL_ACCURACY = 0.784
 HEALTH = Path(__file__).with_name("stance_health.jsonl")
+SPEED_COPIES = 20  # the test split 20 times over, for a steady reactions/s
 
 
 def scores(truth: list[str], predicted: list[str]) -> dict[str, float]:
@@ -57,6 +59,10 @@ def main() -> None:
     report(f"RumourEval 2017 test split (autoreleasefool/rumoureval @ {COMMIT[:7]})", [e.stance for e in test],
            [e.text for e in test], [e.target_text for e in test], [e.parent_text for e in test])
     print(f"  {'best SemEval-2017 system (Turing)':<34} accuracy {BEST_SEMEVAL_ACCURACY:.3f}  (published figure)")
+    many = test * SPEED_COPIES
+    started = time.perf_counter()
+    load_model().predict([e.text for e in many], [e.target_text for e in many], [e.parent_text for e in many])
+    print(f"  speed: {len(many) / (time.perf_counter() - started):,.0f} reactions/s ({len(many):,} reactions)")
     items = [json.loads(row) for row in HEALTH.read_text().splitlines() if row.strip()]
     report("Our health-and-care reactions (bench/validity/stance_health.jsonl)", [i["stance"] for i in items],
            [i["text"] for i in items], [i["target_text"] for i in items],
