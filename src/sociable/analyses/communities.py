@@ -117,11 +117,17 @@ def _internal_strength(graph: InteractionGraph, membership: np.ndarray) -> np.nd
     )
 
 
-def _top_per_group(groups: np.ndarray, score: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the `limit` highest scores within each group, and their group, best first."""
+def _top_per_group(groups: np.ndarray, score: np.ndarray, limit: int,
+                   names: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the `limit` highest scores within each group, and their group, best first.
+
+    Equal scores go in the order of `names` when given (else of the indices), so the choice never
+    depends on the order rows arrived in.
+    """
     if len(groups) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    order = np.lexsort((-score, groups))
+    keys = (-score, groups) if names is None else (names, -score, groups)
+    order = np.lexsort(keys)
     sorted_groups = groups[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
@@ -174,8 +180,9 @@ def _hashtags_by_community(graph: InteractionGraph, membership: np.ndarray, hash
         "posts": pc.filter(hashtags["posts"], found).cast(pa.float64()),
     })
     totals = rows.group_by(["community", "hashtag"]).aggregate([("posts", "sum")])
-    top, groups = _top_per_group(totals["community"].to_numpy(), totals["posts_sum"].to_numpy(), TOP_HASHTAGS)
     tags = totals["hashtag"].to_pylist()
+    top, groups = _top_per_group(totals["community"].to_numpy(), totals["posts_sum"].to_numpy(), TOP_HASHTAGS,
+                                 np.array(tags, dtype=object))
     for community in range(count):
         result[community] = ", ".join("#" + tags[i] for i in top[groups == community])
     return result
