@@ -13,6 +13,8 @@ results, labels, the triage queue) stays with the DuckDB workspace that exported
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from itertools import count
@@ -27,7 +29,6 @@ from sociable.store import Workspace
 from sociable.store.dataset import ADDED_COLUMNS, MANIFEST, TABLES, Manifest, manifest_from, read_manifest
 from sociable.store.raw import unpack
 from sociable.store.schema import labels_sql
-from sociable.store.spark_sql import to_spark, to_spark_steps
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -57,6 +58,8 @@ def spark_session(master: str | None = None, config: Mapping[str, str] | None = 
     except ImportError:
         raise SparkUnavailable("the Spark engine needs PySpark and a Java runtime; install them with "
                                "`make spark` (or `pip install 'sociable[spark]'` and a JRE).") from None
+    # Local workers run this Python (with sociable and its models); a cluster names its own in its settings.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("sociable")
     if master:
         builder = builder.master(master)
@@ -82,6 +85,7 @@ class SparkWorkspace(Workspace):
         for key, value in SPARK_CONFIG.items():  # the SQL's meaning relies on these, whoever made the session
             self.spark.conf.set(key, value)
         self.manifest = self._read_manifest()
+        self._list_columns: set[str] = set()  # columns holding lists, where DuckDB's len() is a list's size
         self._register_tables()
 
     # ------------------------------------------------------------------ opening
@@ -99,7 +103,11 @@ class SparkWorkspace(Workspace):
         for name in TABLES:
             frame = self.spark.read.option("basePath", f"{self.location}/{name}").parquet(f"{self.location}/{name}")
             dropped = [column for column in ADDED_COLUMNS if column in frame.columns]
-            frame.drop(*dropped).createOrReplaceTempView(name)
+            frame = frame.drop(*dropped)
+            frame.createOrReplaceTempView(name)
+            self._list_columns |= {f.name for f in frame.schema.fields if f.dataType.typeName() == "array"}
+        from sociable.store.spark_sql import to_spark
+
         self.spark.sql(f"CREATE OR REPLACE TEMP VIEW labels AS {to_spark(labels_sql())}")
 
     # ------------------------------------------------------------------ reading
@@ -119,6 +127,8 @@ class SparkWorkspace(Workspace):
 
     def frame(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> DataFrame:
         """A statement of the analyses' DuckDB SQL as a Spark DataFrame (nothing runs until it is read)."""
+        from sociable.store.spark_sql import to_spark
+
         return self.spark.sql(to_spark(sql, params))
 
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> pa.Table:
@@ -127,8 +137,10 @@ class SparkWorkspace(Workspace):
         Each WITH query becomes a view first; one read more than once is computed once (a local
         checkpoint), so Spark neither plans nor runs it again for every place that reads it.
         """
+        from sociable.store.spark_sql import to_spark_steps
+
         with self._lock:
-            steps, final = to_spark_steps(sql, params, prefix=f"_q{next(_names)}")
+            steps, final = to_spark_steps(sql, params, prefix=f"_q{next(_names)}", lists=self._list_columns)
             try:
                 for step in steps:
                     frame = self.spark.sql(step.sql)
@@ -145,11 +157,15 @@ class SparkWorkspace(Workspace):
         with self._lock:
             shown: list[str] = []
             try:
+                lists = set(self._list_columns)
                 for name, table in tables.items():
                     self.spark.createDataFrame(for_spark(table)).createOrReplaceTempView(name)
                     shown.append(name)
+                    self._list_columns |= {f.name for f in table.schema if pa.types.is_list(f.type)
+                                           or pa.types.is_large_list(f.type)}
                 return self.query(sql, params)
             finally:
+                self._list_columns = lists
                 for name in shown:
                     self.spark.catalog.dropTempView(name)
                 for name in TABLES:  # a stage table may have had a store table's name for its query

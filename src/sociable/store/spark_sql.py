@@ -5,7 +5,8 @@ Spark; the transforms here cover what SQLGlot translates by name but not by mean
 checked against DuckDB on the simulated sample (tests/spark):
 
 * parameters (`$name`, `?`) are bound as literals, lists as arrays, times as UTC timestamps;
-* `timezone(zone, t)` on a UTC instant is the wall time there (`from_utc_timestamp`, then without zone);
+* `timezone(zone, t)` on a UTC instant is the wall time there (`from_utc_timestamp`, then without zone),
+  and `date_trunc` of a wall time is a wall time;
 * `epoch(t)` keeps its fraction of a second; `epoch_ms(t)` is milliseconds; `date_diff(unit, a, b)`
   counts the boundaries crossed, as DuckDB does, not the whole units elapsed;
 * `isodow` is Monday 1 to Sunday 7;
@@ -14,16 +15,18 @@ checked against DuckDB on the simulated sample (tests/spark):
   `list_median` is the median of a list (the middle value, or the mean of the middle two);
 * several `unnest` side by side in one SELECT unnest in step (`inline(arrays_zip(...))`);
 * POSIX classes in a pattern (`[[:alpha:]]`) become their Java names, and `regexp_replace`
-  without the 'g' flag replaces only the first match, as in DuckDB.
+  without the 'g' flag replaces only the first match, as in DuckDB;
+* a WITH query read more than once becomes a step the engine computes once (`to_spark_steps`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
@@ -34,6 +37,7 @@ LIST_COLUMNS = frozenset({"hashtags", "mentions", "urls", "principles", "registr
                           "record_ids", "numbers", "orgs"})
 """Columns of the store and of the analyses' stages that hold lists, where DuckDB's `len` is a list's size."""
 
+_MORE_LISTS: ContextVar[frozenset[str]] = ContextVar("more_list_columns", default=frozenset())
 LIST_FUNCTIONS = (exp.ArrayAgg, exp.Array, exp.RegexpExtractAll, exp.Flatten, exp.ArrayFilter, exp.Split)
 
 POSIX_CLASSES = {
@@ -59,20 +63,25 @@ class Step:
     reused: bool
 
 
-def to_spark(sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> str:
-    """One DuckDB statement, with its parameters bound, as Spark SQL."""
-    return _translated(sql, params).sql(dialect="spark")
+def to_spark(sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None,
+             lists: Iterable[str] = ()) -> str:
+    """One DuckDB statement, with its parameters bound, as Spark SQL.
+
+    `lists` names more columns that hold lists (those of the tables a query reads), so that
+    `len` of them is a list's size.
+    """
+    return _translated(sql, params, lists).sql(dialect="spark")
 
 
 def to_spark_steps(sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None,
-                   prefix: str = "_stage") -> tuple[list[Step], str]:
+                   prefix: str = "_stage", lists: Iterable[str] = ()) -> tuple[list[Step], str]:
     """The statement as its WITH queries, each a named step (in order), and the final query over them.
 
     Spark inlines a WITH query wherever it is read, so a stage read five times (the posts in
     scope) would be planned and computed five times; as steps, it is computed once. Each
     step's name starts with `prefix`, so it never hides a table of the same name.
     """
-    tree = _translated(sql, params)
+    tree = _translated(sql, params, lists)
     with_ = tree.args.get("with_") or tree.args.get("with")
     if not isinstance(with_, exp.With) or with_.args.get("recursive"):
         return [], tree.sql(dialect="spark")
@@ -96,20 +105,25 @@ def _renamed(tree: exp.Expression, names: Mapping[str, str]) -> exp.Expression:
     def rename(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Table) and node.name in names and not node.args.get("db"):
             alias = node.alias or node.name
-            return exp.alias_(exp.to_table(names[node.name]), alias, table=True)
+            renamed = cast(exp.Expression, exp.alias_(exp.to_table(names[node.name]), alias, table=True))
+            return renamed
         return node
 
     return tree.transform(rename)
 
 
-def _translated(sql: str, params: Sequence[Any] | Mapping[str, Any] | None) -> exp.Expression:
+def _translated(sql: str, params: Sequence[Any] | Mapping[str, Any] | None, lists: Iterable[str]) -> exp.Expression:
     try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
+        tree = cast(exp.Expression, sqlglot.parse_one(sql, read="duckdb"))
     except sqlglot.errors.ParseError as exc:
         raise UntranslatableSQL(f"a statement could not be read for Spark ({exc}).") from None
     tree = bind(tree, params)
-    for transform in TRANSFORMS:
-        tree = tree.transform(transform, copy=False)
+    known = _MORE_LISTS.set(frozenset(lists))
+    try:
+        for transform in TRANSFORMS:
+            tree = tree.transform(transform, copy=False)
+    finally:
+        _MORE_LISTS.reset(known)
     return tree
 
 
@@ -165,7 +179,7 @@ def _is_list(node: exp.Expression) -> bool:
     if isinstance(node, exp.Coalesce):
         return _is_list(node.this)
     if isinstance(node, exp.Column):
-        return node.name in LIST_COLUMNS
+        return node.name in LIST_COLUMNS or node.name in _MORE_LISTS.get()
     if isinstance(node, exp.Cast):
         return node.to.is_type(exp.DataType.Type.ARRAY)
     return isinstance(node, LIST_FUNCTIONS)
@@ -187,6 +201,17 @@ def wall_time(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.AtTimeZone):
         return exp.cast(_function("from_utc_timestamp", node.this, node.args["zone"]),
                         exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
+    return node
+
+
+def _is_wall_time(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Cast) and node.to.sql(dialect="spark").upper() == "TIMESTAMP_NTZ"
+
+
+def wall_time_trunc(node: exp.Expression) -> exp.Expression:
+    """`date_trunc` of a wall time stays a wall time (Spark's would read it as an instant)."""
+    if isinstance(node, exp.TimestampTrunc | exp.DateTrunc) and _is_wall_time(node.this):
+        return exp.cast(node, exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
     return node
 
 
@@ -392,5 +417,5 @@ def _literal_int(node: exp.Expression) -> int | None:
     return int(node.this) if isinstance(node, exp.Literal) and node.is_int else None
 
 
-TRANSFORMS = (row_subquery, list_index, list_size, wall_time, epochs, boundaries, iso_weekday, ordered_aggregates,
-              list_median, zipped_unnest, posix_classes, first_replacement, distinct_tuples)
+TRANSFORMS = (row_subquery, list_index, list_size, wall_time, wall_time_trunc, epochs, boundaries, iso_weekday,
+              ordered_aggregates, list_median, zipped_unnest, posix_classes, first_replacement, distinct_tuples)

@@ -1,10 +1,16 @@
-"""What "the same result" means across engines: counts exactly, floating-point measures to 1e-9."""
+"""What the Spark tests share: their marks, the sample's collection, and what "the same result" means
+across engines (counts exactly, floating-point measures to 1e-9)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import pytest
+
+ON_SPARK = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+"""Every test module here is marked with these (`pytestmark = ON_SPARK`): one worker, one JVM."""
+COLLECTION = "care"
 TOLERANCE = 1e-9
 
 
