@@ -17,6 +17,7 @@ from spark_engines import COLLECTION
 import sociable
 from sociable.simulate import simulate
 from sociable.store.spark import spark_session
+from test_analysis_contract import _stories_in_the_sample_weeks
 
 SAMPLE_POSTS, SAMPLE_SEED = 3000, 7
 
@@ -39,13 +40,15 @@ class Sample:
 
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
-    """The simulated sample (3,000 posts, seed 7) imported, with roles kept and screened, and its dataset."""
+    """The simulated sample (3,000 posts, seed 7) and the Care Opinion fixtures imported, with roles kept and
+    screened, and its dataset."""
     folder = tmp_path_factory.mktemp("engines")
     posts = folder / "sample.jsonl"
     simulate(posts, posts=SAMPLE_POSTS, seed=SAMPLE_SEED)
     path = folder / "ws.duckdb"
     with sociable.open(path) as ws:
         ws.import_files([posts], collection=COLLECTION)
+        ws.import_files(_stories_in_the_sample_weeks(folder), collection=COLLECTION)  # for feedback
         ws.roles()
         ws.screen()
         ws.export_dataset(folder / "dataset")

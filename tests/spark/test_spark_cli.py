@@ -9,6 +9,7 @@ from spark_engines import COLLECTION, ON_SPARK, differences
 from typer.testing import CliRunner
 
 from sociable.cli import app
+from sociable.errors import SociableError
 
 pytestmark = ON_SPARK
 
@@ -20,11 +21,12 @@ def test_map_on_spark_prints_what_duckdb_prints(sample: Any, spark: Any) -> None
                                    "--json"])
     assert duck.exit_code == 0 and on_spark.exit_code == 0, on_spark.output
     expected, found = json.loads(duck.stdout), json.loads(on_spark.stdout)
-    assert expected["tables"]["accounts"]
+    assert expected["tables"]["communities"]
     assert differences({k: expected[k] for k in ("facts", "tables")}, {k: found[k] for k in ("facts", "tables")}) == []
 
 
 def test_a_command_that_writes_is_refused(sample: Any, spark: Any) -> None:
     result = CliRunner().invoke(app, ["--engine", "spark", "--data", str(sample.dataset), "screen"])
-    assert result.exit_code == 1
-    assert "`screen` changes the workspace, and the Spark engine only reads a dataset" in result.output
+    assert isinstance(result.exception, SociableError)
+    assert str(result.exception).startswith("`screen` changes the workspace, and the Spark engine only reads a "
+                                            "dataset: run it on the DuckDB workspace")

@@ -86,6 +86,9 @@ class SparkWorkspace(Workspace):
             self.spark.conf.set(key, value)
         self.manifest = self._read_manifest()
         self._list_columns: set[str] = set()  # columns holding lists, where DuckDB's len() is a list's size
+        # The dataset's tables as views of this workspace's own names: two datasets share a session.
+        prefix = f"_d{next(_names)}"
+        self._views = {name: f"{prefix}_{name}" for name in (*TABLES, "labels")}
         self._register_tables()
 
     # ------------------------------------------------------------------ opening
@@ -104,11 +107,12 @@ class SparkWorkspace(Workspace):
             frame = self.spark.read.option("basePath", f"{self.location}/{name}").parquet(f"{self.location}/{name}")
             dropped = [column for column in ADDED_COLUMNS if column in frame.columns]
             frame = frame.drop(*dropped)
-            frame.createOrReplaceTempView(name)
+            frame.createOrReplaceTempView(self._views[name])
             self._list_columns |= {f.name for f in frame.schema.fields if f.dataType.typeName() == "array"}
         from sociable.store.spark_sql import to_spark
 
-        self.spark.sql(f"CREATE OR REPLACE TEMP VIEW labels AS {to_spark(labels_sql())}")
+        labels = to_spark(labels_sql(), tables=self._views)
+        self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {self._views['labels']} AS {labels}")
 
     # ------------------------------------------------------------------ reading
 
@@ -119,8 +123,8 @@ class SparkWorkspace(Workspace):
 
     def close(self) -> None:
         """Let the dataset's views go; the Spark session stays for whoever else uses it."""
-        for name in (*TABLES, "labels"):
-            self.spark.catalog.dropTempView(name)
+        for view in self._views.values():
+            self.spark.catalog.dropTempView(view)
 
     def __repr__(self) -> str:
         return f"SparkWorkspace({self.location!r})"
@@ -129,10 +133,12 @@ class SparkWorkspace(Workspace):
         """A statement of the analyses' DuckDB SQL as a Spark DataFrame (nothing runs until it is read)."""
         from sociable.store.spark_sql import to_spark
 
-        return self.spark.sql(to_spark(sql, params))
+        return self.spark.sql(to_spark(sql, params, self._list_columns, self._views))
 
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> pa.Table:
         """Run DuckDB SQL on Spark and return its rows as an Arrow table, as DuckDB would give them.
+
+        The statement reads this dataset's tables, and the tables `query_with` shows, by their names.
 
         Each WITH query becomes a view first; one read more than once is computed once (a local
         checkpoint), so Spark neither plans nor runs it again for every place that reads it.
@@ -140,7 +146,8 @@ class SparkWorkspace(Workspace):
         from sociable.store.spark_sql import to_spark_steps
 
         with self._lock:
-            steps, final = to_spark_steps(sql, params, prefix=f"_q{next(_names)}", lists=self._list_columns)
+            steps, final = to_spark_steps(sql, params, prefix=f"_q{next(_names)}", lists=self._list_columns,
+                                          tables=self._views)
             try:
                 for step in steps:
                     frame = self.spark.sql(step.sql)
@@ -155,23 +162,20 @@ class SparkWorkspace(Workspace):
     def query_with(self, tables: Mapping[str, pa.Table], sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         """Run SQL that also reads the given Arrow tables by name, each shown to Spark for this query only."""
         with self._lock:
-            shown: list[str] = []
+            views, lists = dict(self._views), set(self._list_columns)
+            prefix = f"_t{next(_names)}"
             try:
-                lists = set(self._list_columns)
                 for name, table in tables.items():
-                    self.spark.createDataFrame(for_spark(table)).createOrReplaceTempView(name)
-                    shown.append(name)
+                    self._views[name] = f"{prefix}_{name}"
+                    self.spark.createDataFrame(for_spark(table)).createOrReplaceTempView(self._views[name])
                     self._list_columns |= {f.name for f in table.schema if pa.types.is_list(f.type)
                                            or pa.types.is_large_list(f.type)}
                 return self.query(sql, params)
             finally:
-                self._list_columns = lists
-                for name in shown:
-                    self.spark.catalog.dropTempView(name)
-                for name in TABLES:  # a stage table may have had a store table's name for its query
-                    if name in tables:
-                        self._register_tables()
-                        break
+                for name in tables:
+                    if name in self._views:
+                        self.spark.catalog.dropTempView(self._views[name])
+                self._views, self._list_columns = views, lists
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         table = self.query(sql, params)

@@ -64,31 +64,33 @@ class Step:
 
 
 def to_spark(sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None,
-             lists: Iterable[str] = ()) -> str:
+             lists: Iterable[str] = (), tables: Mapping[str, str] | None = None) -> str:
     """One DuckDB statement, with its parameters bound, as Spark SQL.
 
     `lists` names more columns that hold lists (those of the tables a query reads), so that
-    `len` of them is a list's size.
+    `len` of them is a list's size; `tables` maps a table's name to the Spark view that holds it.
     """
-    return _translated(sql, params, lists).sql(dialect="spark")
+    return _renamed(_translated(sql, params, lists), tables or {}).sql(dialect="spark")
 
 
 def to_spark_steps(sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None,
-                   prefix: str = "_stage", lists: Iterable[str] = ()) -> tuple[list[Step], str]:
+                   prefix: str = "_stage", lists: Iterable[str] = (),
+                   tables: Mapping[str, str] | None = None) -> tuple[list[Step], str]:
     """The statement as its WITH queries, each a named step (in order), and the final query over them.
 
     Spark inlines a WITH query wherever it is read, so a stage read five times (the posts in
     scope) would be planned and computed five times; as steps, it is computed once. Each
-    step's name starts with `prefix`, so it never hides a table of the same name.
+    step's name starts with `prefix`, so it never hides a table of the same name; `tables`
+    maps a table's name to the Spark view that holds it (a WITH query of the same name wins).
     """
     tree = _translated(sql, params, lists)
     with_ = tree.args.get("with_") or tree.args.get("with")
     if not isinstance(with_, exp.With) or with_.args.get("recursive"):
-        return [], tree.sql(dialect="spark")
+        return [], _renamed(tree, tables or {}).sql(dialect="spark")
     ctes = list(with_.expressions)
-    names = {cte.alias: f"{prefix}_{cte.alias}" for cte in ctes}
+    names = {**(tables or {}), **{cte.alias: f"{prefix}_{cte.alias}" for cte in ctes}}
     tree.set("with_" if "with_" in tree.args else "with", None)
-    reads: dict[str, int] = dict.fromkeys(names, 0)
+    reads: dict[str, int] = {cte.alias: 0 for cte in ctes}
     for part in [*(cte.this for cte in ctes), tree]:
         for table in part.find_all(exp.Table):
             if table.name in reads and not table.args.get("db"):
