@@ -86,6 +86,11 @@ def workspace_path(ctx: typer.Context) -> Path:
     return Path(obj.get("workspace") or os.environ.get("SOCIABLE_WORKSPACE") or DEFAULT_WORKSPACE)
 
 
+def engine_of(ctx: typer.Context) -> str:
+    """The engine chosen with --engine (duckdb unless spark)."""
+    return str((ctx.find_root().obj or {}).get("engine") or "duckdb")
+
+
 def wait_seconds(ctx: typer.Context) -> float:
     """How long a command waits for a workspace another process holds (--wait)."""
     obj = ctx.find_root().obj or {}
@@ -100,9 +105,8 @@ def open_workspace(ctx: typer.Context, *, create: bool = False, read_only: bool 
     """
     from sociable.store import open as open_ws
 
-    obj = ctx.find_root().obj or {}
-    if obj.get("engine") == "spark":
-        return open_spark(ctx, obj.get("data"), writes=create or not read_only)
+    if engine_of(ctx) == "spark":
+        return open_spark(ctx, (ctx.find_root().obj or {}).get("data"), writes=create or not read_only)
     path = workspace_path(ctx)
     if not create and not path.exists():
         raise SociableError(
