@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 WS ?= demo/sociable.duckdb
 
-.PHONY: demo demo-feedback test test-slow lint bench install install-test browser clean docs
+.PHONY: demo demo-feedback test test-slow lint bench install install-test browser java spark clean docs
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,8 +50,9 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-test: lint browser
-	$(BIN)/pytest -n 2
+# The Spark tests run on one worker (one JVM for them all: their xdist group), the rest beside them.
+test: lint browser java
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 # Browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
 browser:
@@ -59,6 +60,16 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'; }
+
+# The Spark engine: PySpark from PyPI (the `spark` extra) and a Java runtime from Debian's packages.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "Installing Debian's Java runtime for the Spark engine"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+	  || sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless'; }
+
+spark: $(STAMP) java
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[spark]'
 
 test-slow: $(TEST_STAMP)
 	$(BIN)/pytest -m slow

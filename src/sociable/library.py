@@ -32,6 +32,7 @@ from sociable.store import Workspace as StoreWorkspace
 from sociable.store import checked_path
 from sociable.store.capture import WorkspaceSink
 from sociable.store.scope import Scope
+from sociable.store.spark import SparkWorkspace as SparkStoreWorkspace
 
 if TYPE_CHECKING:
     from sociable.analyses.authenticity import AuthenticityResult
@@ -424,11 +425,28 @@ def latest_post(ws: StoreWorkspace) -> datetime:
     return value if value is not None else datetime.now(UTC)
 
 
+class SparkWorkspace(SparkStoreWorkspace, Workspace):
+    """A dataset (`sociable export dataset`) read by Apache Spark, with the same analyses as methods.
+
+    It only reads: the methods that change a workspace (screen, roles kept as labels, capture)
+    are refused with a sentence that says to run them on the DuckDB workspace.
+    """
+
+
 def open(
     path: str | os.PathLike[str] | object = "sociable.duckdb", read_only: bool = False, wait: float = 0.0,
+    engine: str = "duckdb", spark: Any = None,
 ) -> Workspace:
-    """Open (or create) the workspace at path, waiting up to `wait` seconds while another process holds it."""
+    """Open (or create) the workspace at path, waiting up to `wait` seconds while another process holds it.
+
+    With `engine="spark"`, `path` is a dataset's folder or object-store URI, read by `spark` (a
+    SparkSession; by default the active one, or a new local one).
+    """
+    if engine == "spark":
+        return SparkWorkspace(str(path), spark)
+    if engine != "duckdb":
+        raise SociableError(f"the engine should be duckdb or spark, not '{engine}'.")
     return Workspace(checked_path(path), read_only=read_only, wait=wait)
 
 
-__all__ = ["CaptureSummary", "Result", "Scope", "Workspace", "capture", "open"]
+__all__ = ["CaptureSummary", "Result", "Scope", "SparkWorkspace", "Workspace", "capture", "open"]

@@ -198,6 +198,17 @@ def test_link_only_posts(workspace: Workspace) -> None:
     assert by_account(measure(workspace))["corp"]["link_only_share"] == 0.5
 
 
+def test_words_of_any_alphabet_count_against_link_only(workspace: Workspace) -> None:
+    """A post written in Arabic, Greek or with accents has words: it is not a bare link."""
+    write(workspace, [
+        post("u1", "corp", 0, text="تقريرنا السنوي الجديد متاح الآن https://t.co/abf", urls=("https://example.org/d",)),
+        post("u2", "corp", 1, text="Νέα έκθεση για την κοινωνική φροντίδα https://t.co/abg",
+             urls=("https://example.org/e",)),
+        post("u3", "corp", 2, text="Café 🙏 https://t.co/abh", urls=("https://example.org/f",)),
+    ])
+    assert by_account(measure(workspace))["corp"]["link_only_share"] == pytest.approx(1 / 3)
+
+
 def test_people_share_needs_labels(workspace: Workspace) -> None:
     write(workspace, corporate_and_nurse())
     result = measure(workspace)

@@ -144,7 +144,7 @@ written AS (
            s.post_id IN (SELECT t.post_id FROM ties t WHERE t.platform = s.platform) AS engages,
            (len(coalesce(s.urls, [])) > 0 OR coalesce(s.text, '') ILIKE '%http%')
            AND len(regexp_extract_all(regexp_replace(coalesce(s.text, ''), 'https?://\\S+|[@#]\\w+', ' ', 'g'),
-                                      '[[:alpha:]]+')) <= 3 AS link_only
+                                      '\\p{{L}}+')) <= 3 AS link_only
       FROM scoped s WHERE s.repost_of IS NULL
 ),
 authored AS (

@@ -125,6 +125,7 @@ SELECT f.*, coalesce(a.handle, f.account_id) AS handle, a.display_name, a.follow
   LEFT JOIN accounts a USING (platform, account_id)
   LEFT JOIN labels l USING (platform, account_id)
  WHERE f.addressed OR f.keyword_hit OR f.hashtag_hit
+ ORDER BY f.created_at, f.platform, f.post_id
 """
 
 ANSWERS_SQL = """

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from sociable.analyses.base import AnalysisSpec, Option, registered_analyses
-from sociable.cli.app import app, console, open_workspace, workspace_path
+from sociable.cli.app import app, console, engine_of, open_workspace, workspace_path
 from sociable.cli.progress import working
 from sociable.cli.render import check_table_output, print_result, result_json, write_table
 from sociable.cli.scope import (
@@ -133,6 +133,10 @@ def build_command(spec: AnalysisSpec) -> Callable[..., None]:
     return command
 
 
+def _keep_nothing(ws: Any, result: Any) -> str:
+    return "Nothing was kept: the Spark engine only reads a dataset (keep it on the DuckDB workspace)."
+
+
 def run_command(ctx: typer.Context, spec: AnalysisSpec, values: dict[str, Any]) -> None:
     """Build the Scope, run the analysis, keep what it keeps, then print or write the result."""
     extension = EXTENSIONS.get(spec.name)
@@ -141,7 +145,9 @@ def run_command(ctx: typer.Context, spec: AnalysisSpec, values: dict[str, Any]) 
     if values["output"] is not None:  # a bad -o is refused before any work is done or anything is kept
         check_table_output(values["output"], force=values["force"], protect=(workspace_path(ctx),))
     keep = KEEP.get(spec.name)
-    ws = open_workspace(ctx, read_only=keep is None)
+    if keep is not None and engine_of(ctx) == "spark":  # the dataset is only read: run, keep nothing
+        keep = _keep_nothing
+    ws = open_workspace(ctx, read_only=keep in (None, _keep_nothing))
     try:
         scope = cli_scope(ws, values["collection"], values["since"], values["until"], values["kinds"],
                           values["platform"], values["lists"])

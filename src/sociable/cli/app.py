@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 DEFAULT_WORKSPACE = "sociable.duckdb"
 DEFAULT_WAIT = 30.0
+ENGINES = ("duckdb", "spark")
 
 app = typer.Typer(
     name="sociable",
@@ -51,10 +52,28 @@ def root(
                  "holds the workspace.",
         ),
     ] = DEFAULT_WAIT,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            envvar="SOCIABLE_ENGINE",
+            help="duckdb (the workspace file) or spark (a dataset written by `export dataset`, given with --data).",
+        ),
+    ] = "duckdb",
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            envvar="SOCIABLE_DATA",
+            help="With --engine spark: the dataset's folder or object-store URI (s3a://bucket/care).",
+        ),
+    ] = None,
 ) -> None:
     """See and improve health and social care conversations on social media."""
     chosen = workspace or Path(os.environ.get("SOCIABLE_WORKSPACE") or DEFAULT_WORKSPACE)
-    ctx.obj = {"workspace": chosen, "wait": wait}
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"should be one of {', '.join(ENGINES)}, not '{engine}'.", param_hint="--engine")
+    ctx.obj = {"workspace": chosen, "wait": wait, "engine": engine, "data": data}
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit():  # honoured on every run, not only when the console was first made
         console.width = err_console.width = int(columns)
@@ -65,6 +84,11 @@ def workspace_path(ctx: typer.Context) -> Path:
     root_ctx = ctx.find_root()
     obj = root_ctx.obj or {}
     return Path(obj.get("workspace") or os.environ.get("SOCIABLE_WORKSPACE") or DEFAULT_WORKSPACE)
+
+
+def engine_of(ctx: typer.Context) -> str:
+    """The engine chosen with --engine (duckdb unless spark)."""
+    return str((ctx.find_root().obj or {}).get("engine") or "duckdb")
 
 
 def wait_seconds(ctx: typer.Context) -> float:
@@ -81,6 +105,8 @@ def open_workspace(ctx: typer.Context, *, create: bool = False, read_only: bool 
     """
     from sociable.store import open as open_ws
 
+    if engine_of(ctx) == "spark":
+        return open_spark(ctx, (ctx.find_root().obj or {}).get("data"), writes=create or not read_only)
     path = workspace_path(ctx)
     if not create and not path.exists():
         raise SociableError(
@@ -93,6 +119,20 @@ def open_workspace(ctx: typer.Context, *, create: bool = False, read_only: bool 
     except WorkspaceBusy as exc:
         waited = f"waited {wait:g} s; --wait SECONDS waits longer" if wait else "--wait SECONDS waits for it"
         raise WorkspaceBusy(f"{str(exc).removesuffix('.')} ({waited}).", exc.holder, exc.writing) from None
+
+
+def open_spark(ctx: typer.Context, data: str | None, writes: bool) -> Workspace:
+    """The dataset at --data read by Spark; a command that changes the workspace is refused."""
+    from sociable.store.spark import open_dataset
+
+    command = ctx.command_path.removeprefix(ctx.find_root().info_name or "").strip() or "this command"
+    if writes:
+        raise SociableError(f"`{command}` changes the workspace, and the Spark engine only reads a dataset: run it "
+                            "on the DuckDB workspace (without --engine spark), then `sociable export dataset` again.")
+    if not data:
+        raise SociableError("--engine spark reads a dataset: give its folder or URI with --data "
+                            "(write one with `sociable export dataset -o FOLDER`).")
+    return open_dataset(data)
 
 
 def main() -> None:

@@ -89,3 +89,18 @@ def export_accounts_command(
     scope = cli_scope(ws, collection, since, until, kinds, platform)
     summary = export_accounts(ws, output, scope, export_format, pseudonymise, key, include_bios, force=force)
     _report(summary, key)
+
+
+@export_app.command("dataset")
+def export_dataset_command(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the dataset in (empty or new).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the dataset if the folder holds one.")] = False,
+) -> None:
+    """Export the workspace as a Parquet dataset (by platform and day) for `--engine spark`, with a manifest."""
+    ws = open_workspace(ctx, read_only=True)
+    manifest = ws.export_dataset(output, force=force)
+    counts = manifest.counts()
+    console.print(Text(f"Wrote a dataset of {counts['posts']:,} posts, {counts['accounts']:,} accounts and "
+                       f"{counts['interactions']:,} interactions to {output} (manifest: manifest.json); read it with "
+                       f"`sociable --engine spark --data {output} ...`."))

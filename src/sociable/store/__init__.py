@@ -37,7 +37,7 @@ from sociable.sources.registry import (
     detect_format,
     get_format,
 )
-from sociable.store import capture, erasure, followup, screening
+from sociable.store import capture, dataset, erasure, followup, screening
 from sociable.store.fast.remap import remap_batches
 from sociable.store.fast.writer import DATABASE_STORAGE_ERRORS, BackgroundWriter, WriteFailed
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, BatchWriter, FileSummary, ImportSummary
@@ -366,6 +366,11 @@ class Workspace:
         os.replace(partial, target)
         return columns
 
+    def export_dataset(self, target: str | os.PathLike[str], force: bool = False) -> dataset.Manifest:
+        """Write the workspace as a Parquet dataset (posts and interactions by platform and day) with a manifest."""
+        with self._lock:
+            return dataset.write_dataset(self.con, target, force)
+
     def has_screening(self) -> bool:
         """Whether any post of the workspace has been screened (`sociable screen`)."""
         with self._lock:
@@ -660,7 +665,8 @@ class Workspace:
         """
         given = _label_rows(derived, "labels").append_column("_row", pa.array(range(derived.num_rows), pa.int64()))
         fresh = _label_rows(manual if manual is not None else LABEL_SCHEMA.empty_table(), "manual labels")
-        chosen = ("(SELECT * FROM _fresh UNION ALL BY NAME SELECT * FROM manual_labels s "
+        columns = ", ".join(LABEL_COLUMNS)
+        chosen = (f"(SELECT {columns} FROM _fresh UNION ALL SELECT {columns} FROM manual_labels s "
                   "WHERE NOT EXISTS (SELECT 1 FROM _fresh f WHERE f.platform = s.platform "
                   "AND f.account_id = s.account_id))")
         sql = labels_sql("_given", chosen, "LEFT", keep=("_row",))

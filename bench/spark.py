@@ -1,0 +1,119 @@
+"""The same analyses on DuckDB and on Spark in local mode: wall time and peak memory, side by side.
+
+    .venv/bin/python bench/spark.py                           # 100k and 1M posts
+    .venv/bin/python bench/spark.py --posts 10000000 --work /big/disk
+
+For each size the simulator writes a sample (kept in --work and reused), which is imported into a
+workspace with roles kept and then written as a dataset (`sociable export dataset`). Each analysis
+then runs as a user runs it, in its own process, one after the other: `sociable -w WS NAME -c bench
+--json` on DuckDB, and `sociable --engine spark --data DATASET NAME -c bench --json` on Spark (local
+mode, --master local[N], driver memory --driver-memory). Figures are wall seconds and the largest
+peak resident set of the process and its children (the JVM included), from wait4; the Spark
+figures include starting the JVM, which is timed alone as `start` (the JVM, the dataset's tables
+registered, and the feedback analysis, one small query). Both runs' --json documents are compared (counts exactly,
+measures to 1e-9) and the table says whether they agree.
+
+Figures go to stdout as a Markdown table and to bench/out/spark.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from scale import run, sociable
+
+OUT = Path(__file__).parent / "out"
+ANALYSES = ("map", "dialogue", "maturity", "listen", "chats", "cascades")
+
+
+def prepare(posts: int, work: Path) -> tuple[Path, Path]:
+    """The sample's workspace (imported, roles kept) and its dataset, made once per size."""
+    folder = work / f"spark-{posts}"
+    folder.mkdir(parents=True, exist_ok=True)
+    sample, workspace, dataset = folder / "sample.jsonl", folder / "ws.duckdb", folder / "dataset"
+    if not (dataset / "manifest.json").exists():
+        if not sample.exists():
+            run(sociable("simulate", "--posts", str(posts), "--seed", "7", "-o", str(sample), "--force"))
+        workspace.unlink(missing_ok=True)
+        run(sociable("-w", str(workspace), "import", str(sample), "-c", "bench"))
+        run(sociable("-w", str(workspace), "roles", "-c", "bench", "-n", "0"))
+        run(sociable("-w", str(workspace), "export", "dataset", "-o", str(dataset), "--force"))
+    return workspace, dataset
+
+
+def timed_json(argv: list[str], env: dict[str, str]) -> tuple[float, float, Any]:
+    """Wall seconds, peak RSS (MB) and the --json document of one command."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"{' '.join(argv[3:])} failed: {errors[-2000:]}")
+        out.seek(0)
+        document = json.loads(out.read()) if argv[-1] == "--json" else None
+    return seconds, usage.ru_maxrss / 1024, document
+
+
+def same(a: Any, b: Any) -> bool:
+    """Counts exactly, floating-point measures to 1e-9 (rows in any order)."""
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, int | float) and isinstance(b, int | float) and math.isclose(a, b, rel_tol=1e-9,
+                                                                                          abs_tol=1e-9)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return False
+        if a and all(isinstance(row, dict) for row in a):
+            a, b = sorted(a, key=repr), sorted(b, key=repr)
+            if not all(same(x, y) for x, y in zip(a, b, strict=True)):  # float noise can move a row: match by keys
+                return all(any(same(x, y) for y in b) for x in a)
+        return all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", default="100000,1000000", help="comma-separated sample sizes")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "sociable-bench")
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument("--analyses", default=",".join(ANALYSES))
+    args = parser.parse_args()
+    env = {**os.environ, "PYSPARK_SUBMIT_ARGS": f"--master {args.master} --driver-memory {args.driver_memory} "
+                                                "--conf spark.ui.enabled=false pyspark-shell",
+           "PYSPARK_PYTHON": sys.executable}
+    rows: list[dict[str, Any]] = []
+    print("| posts | analysis | DuckDB s | DuckDB peak MB | Spark s | Spark peak MB | same result |")
+    print("|---:|---|---:|---:|---:|---:|---|")
+    for posts in (int(p) for p in args.posts.split(",")):
+        workspace, dataset = prepare(posts, args.work)
+        start = timed_json(sociable("--engine", "spark", "--data", str(dataset), "feedback", "-c", "bench"), env)
+        print(f"| {posts:,} | start (JVM, tables, one small query) | | | {start[0]:.1f} | {start[1]:,.0f} | |",
+              flush=True)
+        for name in args.analyses.split(","):
+            duck = timed_json(sociable("-w", str(workspace), name, "-c", "bench", "--json"), env)
+            spark = timed_json(sociable("--engine", "spark", "--data", str(dataset), name, "-c", "bench",
+                                        "--json"), env)
+            agree = same({k: duck[2][k] for k in ("facts", "tables")}, {k: spark[2][k] for k in ("facts", "tables")})
+            rows.append({"posts": posts, "analysis": name, "duckdb_seconds": duck[0], "duckdb_peak_mb": duck[1],
+                         "spark_seconds": spark[0], "spark_peak_mb": spark[1], "same": agree})
+            print(f"| {posts:,} | {name} | {duck[0]:.1f} | {duck[1]:,.0f} | {spark[0]:.1f} | {spark[1]:,.0f} | "
+                  f"{'yes' if agree else 'NO'} |", flush=True)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "spark.json").write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

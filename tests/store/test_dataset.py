@@ -1,0 +1,79 @@
+"""`export dataset`: every table the analyses read, Parquet by platform and day, and a manifest that checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+import sociable
+from sociable.cli import app
+from sociable.errors import SociableError
+from sociable.simulate import simulate
+from sociable.store.dataset import MANIFEST, TABLES, NotADataset, read_manifest
+from sociable.store.schema import SCHEMA_VERSION
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("dataset")
+    simulate(folder / "sample.jsonl", posts=1000, seed=3)
+    path = folder / "ws.duckdb"
+    with sociable.open(path) as ws:
+        ws.import_files([folder / "sample.jsonl"], collection="care")
+        ws.roles()
+    return path
+
+
+def test_the_dataset_holds_every_row_by_platform_and_day(workspace: Path, tmp_path: Path) -> None:
+    with sociable.open(workspace, read_only=True) as ws:
+        manifest = ws.export_dataset(tmp_path / "data")
+        counts = {name: int(ws.scalar(f"SELECT count(*) FROM {name}") or 0) for name in TABLES}
+    assert manifest.counts() == counts and counts["posts"] == 1000
+    assert read_manifest(str(tmp_path / "data")).counts() == counts
+    days = sorted(p.name for p in (tmp_path / "data" / "posts" / "platform=twitter").iterdir())
+    assert days[0].startswith("day=20") and len(days) > 1
+    files = f"{tmp_path}/data/posts/**/*.parquet"
+    read = duckdb.sql(f"SELECT count(*), count(DISTINCT post_id) FROM read_parquet('{files}', "
+                      "hive_partitioning = true) WHERE platform = 'twitter'").fetchall()
+    assert read == [(1000, 1000)]
+    document = json.loads((tmp_path / "data" / MANIFEST).read_text())
+    assert document["schema_version"] == SCHEMA_VERSION
+    assert document["tables"]["posts"]["partitions"] == ["platform", "day"]
+
+
+def test_an_empty_table_keeps_its_columns(workspace: Path, tmp_path: Path) -> None:
+    with sociable.open(workspace, read_only=True) as ws:
+        ws.export_dataset(tmp_path / "data")
+    columns = duckdb.sql(f"SELECT * FROM '{tmp_path}/data/manual_labels/part-0.parquet'").columns
+    assert columns[:3] == ["platform", "account_id", "role"]
+
+
+def test_a_folder_in_use_is_kept_unless_forced(workspace: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["--workspace", str(workspace), "export", "dataset", "-o", str(tmp_path / "data")]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0 and "Wrote a dataset of 1,000 posts" in first.stdout
+    with sociable.open(workspace, read_only=True) as ws, pytest.raises(SociableError, match="add --force"):
+        ws.export_dataset(tmp_path / "data")
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with sociable.open(workspace, read_only=True) as ws, pytest.raises(SociableError, match="not a sociable dataset"):
+        ws.export_dataset(tmp_path / "other", force=True)
+    assert (tmp_path / "other" / "notes.txt").exists()
+
+
+def test_a_manifest_from_another_version_is_refused(workspace: Path, tmp_path: Path) -> None:
+    with sociable.open(workspace, read_only=True) as ws:
+        ws.export_dataset(tmp_path / "data")
+    path = tmp_path / "data" / MANIFEST
+    document = json.loads(path.read_text())
+    path.write_text(json.dumps({**document, "schema_version": SCHEMA_VERSION - 1}))
+    with pytest.raises(NotADataset, match="export the dataset again"):
+        read_manifest(str(tmp_path / "data"))
+    with pytest.raises(NotADataset, match=r"has no manifest\.json"):
+        read_manifest(str(tmp_path))
