@@ -11,7 +11,7 @@ from sociable.text.sentiment import classify_sentiment
 
 pytestmark = ON_SPARK
 
-DAY = {"collection": COLLECTION, "since": "2022-03-07", "until": "2022-03-09"}
+DAY = {"collection": COLLECTION, "since": "2022-03-11", "until": "2022-03-14"}  # days with findings
 
 
 def test_screening_on_executors_matches_the_stored_screening(duck: Any, on_spark: Any) -> None:

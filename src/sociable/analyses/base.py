@@ -407,12 +407,12 @@ _LOADED: list[bool] = []
 
 
 def load_analyses() -> None:
-    """Import every module of sociable.analyses once, so each registers itself."""
+    """Import every module of sociable.analyses and its packages once, so each registers itself."""
     if _LOADED:
         return
     import sociable.analyses
 
-    for module in pkgutil.iter_modules(sociable.analyses.__path__, sociable.analyses.__name__ + "."):
+    for module in pkgutil.walk_packages(sociable.analyses.__path__, sociable.analyses.__name__ + "."):
         importlib.import_module(module.name)
     _LOADED.append(True)
 

@@ -355,7 +355,7 @@ def query_items(ws: Workspace, scope: Scope) -> pa.Table:
               FROM posts p, unnest(p.urls) AS u(url) WHERE {scope.condition('p')}),
         links AS (
             SELECT platform, account_id, post_id, regexp_replace(host, '^www[.]', '') AS domain,
-                   lower(regexp_extract(bare, $origin, 0)) || bare[length(regexp_extract(bare, $origin, 0)) + 1:]
+                   lower(regexp_extract(bare, $origin, 0)) || substr(bare, length(regexp_extract(bare, $origin, 0)) + 1)
                        AS link
               FROM raw
              WHERE host <> '' AND host <> own_host
