@@ -7,7 +7,7 @@
 For each size the simulator writes a sample (Twitter v1.1 JSON Lines; kept in --work and reused),
 then each command runs as `sociable` does from a terminal, in its own process, one after the
 other on the same workspace: import (into a new workspace), roles (not timed: the report and
-maturity read labels), report, map, dialogue, maturity, listen, screen, and remap (last, since it
+maturity read labels), report, export (`export graph`, GEXF), map, dialogue, maturity, listen, screen, and remap (last, since it
 rewrites the workspace). Each figure is the median of --rounds runs of the whole process (wall
 seconds) and the largest peak resident set (the process and its workers, from wait4).
 
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 OUT = Path(__file__).parent / "out"
-COMMANDS = ("import", "report", "map", "dialogue", "maturity", "listen", "screen", "remap")
+COMMANDS = ("import", "report", "export", "map", "dialogue", "maturity", "listen", "screen", "remap")
 
 
 def sociable(*args: str) -> list[str]:
@@ -66,6 +66,7 @@ def command_args(name: str, workspace: Path, sample: Path, scratch: Path) -> lis
     return {
         "import": [*ws, "import", str(sample), "-c", "sample"],
         "report": [*ws, "report", "-o", str(scratch / "report.html"), "--force"],
+        "export": [*ws, "export", "graph", "-o", str(scratch / "graph.gexf"), "--force"],
         "map": [*ws, "map"],
         "dialogue": [*ws, "dialogue"],
         "maturity": [*ws, "maturity"],
