@@ -143,12 +143,26 @@ def test_gexf_edges_carry_their_first_and_last_time_for_gephi_timeline(tmp_path:
     edges = graph.findall("g:edges/g:edge", ns)
     assert edges and all(edge.get("start") and edge.get("end") >= edge.get("start") for edge in edges)
     first = {(r["platform"], r["source"], r["target"], r["kind"]): r["first"] for r in expected}
-    edge = edges[0]
-    platform, source = edge.get("source").split(":", 1)
-    target = edge.get("target").split(":", 1)[1]
-    when = first[(platform, source, target, edge.get("kind"))].astimezone(UTC)
-    assert edge.get("start") == when.strftime("%Y-%m-%dT%H:%M:%S")
-    assert datetime.fromisoformat(edge.get("end")).replace(tzinfo=UTC) >= when.replace(microsecond=0)
+    for edge in edges:  # every edge, in the edges table's order, with its own tie's times
+        platform, source = edge.get("source").split(":", 1)
+        target = edge.get("target").split(":", 1)[1]
+        when = first[(platform, source, target, edge.get("kind"))].astimezone(UTC)
+        assert edge.get("start") == when.strftime("%Y-%m-%dT%H:%M:%S")
+        assert datetime.fromisoformat(edge.get("end")).replace(tzinfo=UTC) >= when.replace(microsecond=0)
+    order = [(f"{r['platform']}:{r['source']}", f"{r['platform']}:{r['target']}", r["kind"])
+             for r in result.edges.to_pylist()]
+    assert [(e.get("source"), e.get("target"), e.get("kind")) for e in edges] == order
+
+
+def test_gexf_and_graphml_are_the_same_whatever_the_batch_they_are_written_in(
+        result: MapResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sociable.reports.graph_export as graph_export
+
+    whole = [export_graph(result, tmp_path / f"whole.{f}", f)[0].read_bytes() for f in ("gexf", "graphml")]
+    monkeypatch.setattr(graph_export, "BATCH_ROWS", 2)
+    batched = [export_graph(result, tmp_path / f"batched.{f}", f)[0].read_bytes() for f in ("gexf", "graphml")]
+    assert batched == whole
+    assert len(etree.parse(str(tmp_path / "batched.gexf")).getroot().findall("g:graph/g:edges/g:edge", NS)) == 6
 
 
 def test_the_hashtag_network_counts_posts_that_carry_both(tmp_path: Path) -> None:

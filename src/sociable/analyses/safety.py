@@ -245,7 +245,8 @@ def account_counts(ws: Workspace, where: str, params: dict[str, Any]) -> pa.Tabl
     accounts = ws.query(
         f"""WITH s AS {_SCREENED_IN_SCOPE.format(where=where)},
                  f AS {_FINDINGS_IN_SCOPE.format(where=where)},
-                 cats AS (SELECT platform, account_id, list(DISTINCT category ORDER BY category) AS categories
+                 cats AS (SELECT platform, account_id,
+                                 list(DISTINCT category ORDER BY length(category), category) AS categories
                             FROM f GROUP BY ALL)
             SELECT s.platform, s.account_id, a.handle, count(*) AS screened,
                    count(*) FILTER (WHERE s.verdict IN ('think again', 'do not post')) AS flagged,

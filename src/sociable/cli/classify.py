@@ -30,7 +30,7 @@ def _summary(row: dict[str, Any], kind: str) -> str:
         return f"{row['role']}{subtype} ({row['sector']}, {row['confidence']:.2f})"
     if kind == "sentiment":
         return f"{row['label']} ({row['probability']:.2f})"
-    categories = ", ".join(sorted({f["category"] for f in row["findings"]}))
+    categories = ", ".join(sorted({f["category"] for f in row["findings"]}, key=lambda c: int(c[1:])))
     return row["verdict"] + (f" ({categories})" if categories else "")
 
 

@@ -24,23 +24,21 @@ if TYPE_CHECKING:
     from sociable.store import Workspace
 
 GEXF_NS = "http://gexf.net/1.3"
-EdgeKey = tuple[str, str, str, str]  # platform, source, target, kind
+GEXF_TIME = "%Y-%m-%dT%H:%M:%S"  # GEXF's `datetime` time format: ISO 8601, in UTC, to the second
 
 
-def edge_times(ws: Workspace, scope: Scope) -> dict[EdgeKey, tuple[datetime, datetime]]:
-    """First and last interaction time of every tie in scope (the interactions made by the posts in scope)."""
+def edge_times(ws: Workspace, scope: Scope) -> pa.Table:
+    """First and last interaction time of every tie in scope (the interactions made by the posts in scope).
+
+    One row per (platform, source, target, kind) with `first` and `last`, kept as Arrow columns
+    (a Python object per tie would not fit in memory for millions of ties).
+    """
     where, params = scope.condition("p"), scope.params()
-    rows = ws.query(f"""
+    return ws.query(f"""
         SELECT i.platform, i.source, i.target, i.kind, min(i.created_at) AS first, max(i.created_at) AS last
           FROM interactions i JOIN posts p ON p.platform = i.platform AND p.post_id = i.post_id
          WHERE {where} AND i.source <> i.target
-         GROUP BY ALL""", params).to_pylist()
-    return {(row["platform"], row["source"], row["target"], row["kind"]): (row["first"], row["last"]) for row in rows}
-
-
-def gexf_time(moment: datetime) -> str:
-    """A time as GEXF's `datetime` format wants it: ISO 8601 in UTC, to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+         GROUP BY ALL""", params)
 
 
 def hashtag_network(ws: Workspace, scope: Scope, min_weight: int = 2) -> tuple[pa.Table, pa.Table]:
