@@ -102,3 +102,15 @@ def test_no_wait_fails_at_once(workspace: Path) -> None:
         with pytest.raises(WorkspaceBusy):
             sociable.store.open(workspace)
         assert time.monotonic() - started < 0.5
+
+
+def test_a_memory_limit_from_the_environment_bounds_duckdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sociable.errors import WorkspaceError
+
+    monkeypatch.setenv("SOCIABLE_MEMORY_LIMIT", "512MB")
+    with sociable.open(tmp_path / "ws.duckdb") as ws:
+        limit = ws.query("SELECT current_setting('memory_limit') AS limit").to_pylist()[0]["limit"]
+    assert limit == "488.2 MiB"  # 512 MB as DuckDB reports it
+    monkeypatch.setenv("SOCIABLE_MEMORY_LIMIT", "plenty'; DROP TABLE posts; --")
+    with pytest.raises(WorkspaceError, match="give a size such as 4GB"):
+        sociable.open(tmp_path / "ws.duckdb")

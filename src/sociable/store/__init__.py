@@ -880,7 +880,17 @@ def _on_disk(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConne
         con.close()
         raise _not_a_database(path)
     con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would land in a command's --json output
+    limit = os.environ.get("SOCIABLE_MEMORY_LIMIT", "").strip()
+    if limit:
+        if not _MEMORY.fullmatch(limit):
+            con.close()
+            raise WorkspaceError(f"SOCIABLE_MEMORY_LIMIT is {limit!r}; give a size such as 4GB or 512MB.")
+        con.execute(f"SET memory_limit = '{limit}'")  # beyond it DuckDB works on disk beside the workspace
     return con
+
+
+# A size DuckDB's memory_limit takes: a number and a unit.
+_MEMORY = re.compile(r"\d+(?:\.\d+)?\s*(?:[KMGT]i?B)", re.IGNORECASE)
 
 
 # The error of a `runs` row whose import never finished.
