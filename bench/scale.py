@@ -7,9 +7,10 @@
 For each size the simulator writes a sample (Twitter v1.1 JSON Lines; kept in --work and reused),
 then each command runs as `sociable` does from a terminal, in its own process, one after the
 other on the same workspace: import (into a new workspace), roles (not timed: the report and
-maturity read labels), report, export (`export graph`, GEXF), map, dialogue, maturity, listen, screen, and remap (last, since it
-rewrites the workspace). Each figure is the median of --rounds runs of the whole process (wall
-seconds) and the largest peak resident set (the process and its workers, from wait4).
+maturity read labels), report, export (`export graph`, GEXF), map, dialogue, maturity, listen,
+screen, and remap (last, since it rewrites the workspace). Each figure is the median of --rounds
+runs of the whole process (wall seconds) and the largest peak resident set (the process and its
+workers, from wait4).
 
 k is the exponent in time ∝ posts^k between two sizes, net of the command line's start-up
 (`sociable formats`, timed in the same run): k = log((t2 - s) / (t1 - s)) / log(n2 / n1).
