@@ -162,12 +162,7 @@ class SemanticModel:
         spans = sentence_spans(text)
         if len(spans) <= 1:
             return spans[0] if spans else (0, len(text))
-        scans = [Scan(text[s:e]) for s, e in spans]
-        hits = [list(run_rules(scan)) if self.spec.rules else [] for scan in scans]
-        column = self.classes.index(category)
-        scores = self.probabilities(scans, hits)[:, column]
-        return spans[int(np.argmax(scores))]
-
+        return spans[int(np.argmax(self._scores(text, spans, category)))]
 
     def sentence_probability(self, text: str, start: int, category: str) -> float:
         """The head's probability for a category on the sentence holding `start` alone (0.0 for one sentence).
@@ -179,10 +174,14 @@ class SemanticModel:
         inside = [(s, e) for s, e in spans if s <= start < e]
         if len(spans) <= 1 or not inside:
             return 0.0
-        s, e = inside[0]
-        scan = Scan(text[s:e])
-        hits = [list(run_rules(scan)) if self.spec.rules else []]
-        return float(self.probabilities([scan], hits)[0, self.classes.index(category)])
+        return float(self._scores(text, inside[:1], category)[0])
+
+    def _scores(self, text: str, spans: Sequence[tuple[int, int]], category: str) -> np.ndarray:
+        """The head's probability for a category on each span of `text` read alone."""
+        scans = [Scan(text[s:e]) for s, e in spans]
+        hits = [list(run_rules(scan)) if self.spec.rules else [] for scan in scans]
+        scores: np.ndarray = self.probabilities(scans, hits)[:, self.classes.index(category)]
+        return scores
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
