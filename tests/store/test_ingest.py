@@ -19,6 +19,7 @@ from sociable.model import Account, Post, interactions_of
 from sociable.sources.base import Mapped, RawRecord, Rejected
 from sociable.store import Workspace
 from sociable.store.ingest import RESOLVE_MENTIONS_SQL, Batch, BatchWriter, FileSummary
+from sociable.store.raw import read_blocks
 from sociable.store.schema import POST_COLUMNS, SCHEMA_VERSION
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -331,3 +332,29 @@ def test_writer_that_fails_hard_stops_the_import_with_its_error() -> None:
     reader.join(timeout=30)
     assert not reader.is_alive(), "the import hung"
     assert isinstance(raised[0], duckdb.OutOfMemoryException)
+
+
+def test_schema_8_stores_raw_blocks_uncompressed(tmp_path: Path) -> None:
+    """Raw blocks are zstd already; schema 9 keeps DuckDB from compressing them again, rows and order kept."""
+    path = tmp_path / "old.duckdb"
+    files = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    for number, data in enumerate(files):
+        data.write_text("\n".join(orjson.dumps({
+            "id_str": str(i), "created_at": "Tue Mar 05 09:15:00 +0000 2024", "text": f"hello {i}",
+            "user": {"id_str": "7", "screen_name": "nurse_a"}}).decode() for i in range(5 * number, 5 * number + 5)))
+    with sociable.open(path) as ws:
+        ws.import_files(files, collection="week1")  # a block per file
+        before = ws.query("SELECT * FROM raw_blocks ORDER BY rowid")
+        ws.con.execute("CREATE TABLE old_blocks AS SELECT * FROM raw_blocks ORDER BY rowid")  # the default codecs
+        ws.con.execute("DROP TABLE raw_blocks")
+        ws.con.execute("ALTER TABLE old_blocks RENAME TO raw_blocks")
+        ws.con.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    with sociable.open(path) as ws:
+        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION)
+        assert ws.query("SELECT * FROM raw_blocks ORDER BY rowid").equals(before)
+        ws.con.execute("CHECKPOINT")
+        codecs = ws.query("SELECT DISTINCT compression FROM pragma_storage_info('raw_blocks') "
+                          "WHERE column_name = 'data' AND segment_type = 'BLOB'").column(0).to_pylist()
+        assert codecs == ["Uncompressed"]
+        assert [len(block) for _, _, block in read_blocks(ws.con)] == [5, 5]
+        assert ws.remap().posts == 10

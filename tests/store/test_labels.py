@@ -122,7 +122,7 @@ def test_a_schema_3_workspace_keeps_its_labels(tmp_path: Path, read_only: bool) 
     path = tmp_path / "v3.duckdb"
     _v3(path)
     with sociable.open(path, read_only=read_only) as ws:
-        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION) == "8"
+        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION) == "9"
         rows = stored(ws)
         assert sorted(rows) == ["1", "2", "3"]
         assert (rows["1"]["role"], rows["1"]["sector"], rows["1"]["role_source"]) == ("organisation", "health",

@@ -106,7 +106,7 @@ def test_import_remap_and_an_older_workspace_agree(tmp_path: Path) -> None:
         ws.query("ALTER TABLE posts DROP COLUMN thread")
         ws.query("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
     with sociable.open(path, read_only=True) as ws:
-        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION) == "8"
+        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION) == "9"
         assert threads(ws) == imported
     with sociable.open(path) as ws:
         assert threads(ws) == imported

@@ -7,7 +7,7 @@ import pyarrow as pa
 
 from sociable.errors import WorkspaceError
 from sociable.store.followup import FOLLOWUP_TABLES_SQL
-from sociable.store.raw import RAW_BLOCKS_SQL, migrate_raw_records
+from sociable.store.raw import RAW_BLOCKS_SQL, migrate_raw_records, uncompressed_blocks
 from sociable.store.threads import ALL_THREADS_SQL
 from sociable.store.transactions import transaction
 
@@ -21,7 +21,8 @@ from sociable.store.transactions import transaction
 # 7: posts.thread, the id that names each post's thread, resolved over every stored post when it is
 #    written (store/threads.py), so a conversation is a plain join rather than a recursive walk.
 # 8: the triage queue (queue_items, queue_events) and curated lists (lists, list_members); see followup.py.
-SCHEMA_VERSION = 8
+# 9: raw_blocks.data stored uncompressed (it is zstd already), so one block is read without the others.
+SCHEMA_VERSION = 9
 FOLLOWUP_VERSION = 8  # the version that added FOLLOWUP_TABLES_SQL (its own migration step below)
 
 POST_COLUMNS = (
@@ -329,6 +330,8 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
             _without_key(con, "collections")
         if version < 7:
             _with_threads(con)
+        if 2 <= version < 9:
+            uncompressed_blocks(con)  # raw blocks readable one at a time (9)
         con.execute(_VIEWS)
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 

@@ -16,7 +16,6 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -26,35 +25,7 @@ from sociable.sources.base import Format, RawRecord
 from sociable.sources.registry import get_format
 from sociable.store.batch import Batch, Prepared, accounts_table, posts_table
 from sociable.store.fast.lines import MAX_WORKERS, PARALLEL_BYTES
-from sociable.store.raw import unpack
-
-
-@dataclass(slots=True)
-class StoredBlock:
-    """One row of raw_blocks, its records still packed."""
-
-    format: str
-    file: str | None
-    record_ids: list[int]
-    numbers: list[int]
-    size: int
-    data: bytes
-
-
-def stored_blocks(con: duckdb.DuckDBPyConnection, format: str | None = None) -> Iterator[StoredBlock]:
-    """Each stored block in order (one at a time, so memory stays flat), without unpacking it."""
-    condition, params = ("WHERE format = ?", [format]) if format else ("", [])
-    last = -1
-    while True:
-        rows = con.execute(
-            f"SELECT block_id, format, file, record_ids, numbers, size, data FROM raw_blocks {condition} "
-            f"{'AND' if condition else 'WHERE'} block_id > ? ORDER BY block_id LIMIT 1",
-            [*params, last],
-        ).fetchall()
-        if not rows:
-            return
-        last, fmt, file, record_ids, numbers, size, data = rows[0]
-        yield StoredBlock(fmt, file, list(record_ids), list(numbers), int(size), bytes(data))
+from sociable.store.raw import StoredBlock, stored_blocks, unpack
 
 
 def remap_batches(con: duckdb.DuckDBPyConnection, format: str | None = None,
