@@ -126,8 +126,8 @@ def has_labels(ws: Workspace) -> bool:
 
 SCOPED_SQL = """
 scoped AS (
-    SELECT p.platform, p.post_id, p.account_id, p.created_at, p.text, p.reply_to, p.reply_to_account, p.root,
-           p.repost_of, p.hashtags, p.urls, coalesce(p.thread, p.root, p.reply_to, p.post_id) AS thread
+    SELECT p.platform, p.post_id, p.account_id, p.created_at, p.reply_to, p.reply_to_account, p.repost_of,
+           coalesce(p.thread, p.root, p.reply_to, p.post_id) AS thread
       FROM posts p WHERE {where}
 ),
 ties AS (
@@ -139,13 +139,13 @@ ties AS (
 ACCOUNT_SQL = """
 WITH {scoped},
 written AS (
-    SELECT s.platform, s.account_id, s.post_id,
-           s.reply_to IS NOT NULL AND s.reply_to_account IS DISTINCT FROM s.account_id AS is_reply,
-           s.post_id IN (SELECT t.post_id FROM ties t WHERE t.platform = s.platform) AS engages,
-           (len(coalesce(s.urls, [])) > 0 OR coalesce(s.text, '') ILIKE '%http%')
-           AND len(regexp_extract_all(regexp_replace(coalesce(s.text, ''), 'https?://\\S+|[@#]\\w+', ' ', 'g'),
+    SELECT p.platform, p.account_id, p.post_id,
+           p.reply_to IS NOT NULL AND p.reply_to_account IS DISTINCT FROM p.account_id AS is_reply,
+           p.post_id IN (SELECT t.post_id FROM ties t WHERE t.platform = p.platform) AS engages,
+           (len(coalesce(p.urls, [])) > 0 OR coalesce(p.text, '') ILIKE '%http%')
+           AND len(regexp_extract_all(regexp_replace(coalesce(p.text, ''), 'https?://\\S+|[@#]\\w+', ' ', 'g'),
                                       '\\p{{L}}+')) <= 3 AS link_only
-      FROM scoped s WHERE s.repost_of IS NULL
+      FROM posts p WHERE {where} AND p.repost_of IS NULL
 ),
 authored AS (
     SELECT platform, account_id, count(*) AS posts, count(*) FILTER (WHERE repost_of IS NOT NULL) AS reposts
@@ -206,8 +206,9 @@ exchanges AS (
      GROUP BY ALL
 ),
 tagged AS (
-    SELECT platform, account_id, date_trunc('hour', timezone('UTC', created_at)) AS hour, unnest(hashtags) AS tag
-      FROM scoped WHERE len(hashtags) > 0
+    SELECT p.platform, p.account_id, date_trunc('hour', timezone('UTC', p.created_at)) AS hour,
+           unnest(p.hashtags) AS tag
+      FROM posts p WHERE {where} AND len(p.hashtags) > 0
 ),
 span AS (SELECT greatest(1, date_diff('hour', min(created_at), max(created_at)) + 1) AS hours FROM scoped),
 sessions AS (
@@ -279,7 +280,7 @@ def account_counts(ws: Workspace, scope: Scope, window_hours: float = DEFAULT_WI
 
 def _account_counts(ws: Workspace, scope: Scope, window_hours: float) -> pa.Table:
     sql = ACCOUNT_SQL.format(
-        scoped=SCOPED_SQL.strip().format(where=scope.condition("p")),
+        scoped=SCOPED_SQL.strip().format(where=scope.condition("p")), where=scope.condition("p"),
         chat_posts=CHAT_MIN_POSTS, chat_accounts=CHAT_MIN_ACCOUNTS, chat_burst=CHAT_BURST,
     )
     return ws.query(sql, {**scope.params(), "window_hours": float(window_hours)})
