@@ -10,6 +10,7 @@ import pytest
 from staff_corpus import AMARA, BECKY, NHS_NUMBER, TRUST, build
 from typer.testing import CliRunner
 
+import sociable.safety.screen as screen_module
 from sociable.analyses.base import get_analysis
 from sociable.analyses.safety import NOT_SCREENED, SafetyResult
 from sociable.errors import NoSuchCollection, SociableError, WorkspaceError
@@ -248,3 +249,19 @@ def test_the_safety_section_is_registered_for_the_safety_analysis() -> None:
 
     spec = next(spec for spec in registered_sections() if spec.name == "safety")
     assert (spec.title, spec.analysis, spec.order) == ("Safe practice", "safety", 80)
+
+
+def test_worker_processes_store_what_one_process_stores(staff: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large scope is checked in worker processes; the stored rows are the same as checking in one."""
+    stored = "SELECT * EXCLUDE (checked_at) FROM {} ORDER BY ALL"
+    screen(staff, chunk_size=3)
+    alone = {table: staff.query(stored.format(table)) for table in ("safety_screened", "safety_findings")}
+    monkeypatch.setattr(screen_module, "PARALLEL_POSTS", 0)
+    monkeypatch.setattr(screen_module, "MAX_WORKERS", 2)
+    monkeypatch.setattr(screen_module.os, "cpu_count", lambda: 2)
+    seen: list[int] = []
+    screen(staff, chunk_size=3, progress=lambda done, total: seen.append(done))
+    assert seen == sorted(seen) and seen[-1] == alone["safety_screened"].num_rows
+    for table, rows in alone.items():
+        assert staff.query(stored.format(table)).equals(rows), table
+    assert alone["safety_findings"].num_rows > 0

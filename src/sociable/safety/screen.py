@@ -5,11 +5,19 @@ store (`Workspace.save_screening`): one row per post in `safety_screened` and on
 `safety_findings`. Screening again replaces the earlier results for the same posts, in one
 transaction, so the tables always hold one answer per post. The counts come from the "safety"
 analysis (sociable.analyses.safety), which only reads those tables.
+
+A large scope is checked in worker processes (forked, as the import's line route is; each loads
+the models once and never touches the workspace) while this process reads the next chunks and
+stores the finished ones, so screening keeps pace with the checker itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +36,8 @@ if TYPE_CHECKING:
     from sociable.store import Workspace
 
 CHUNK_POSTS = 2_000
+PARALLEL_POSTS = 50_000  # scopes at least this large are checked in worker processes
+MAX_WORKERS = 2
 
 ScreenProgress = Callable[[int, int], None]
 
@@ -55,16 +65,39 @@ def screen(
     with ws.transaction():
         ws.forget_screening(scope)
         done = 0
-        for chunk in ws.post_chunks(scope, ("platform", "post_id", "account_id", "text"), size=chunk_size):
-            rows = chunk.to_pydict()
-            pairs = zip(rows["post_id"], (text or "" for text in rows["text"]), strict=True)
-            results = list(check_many(pairs, profession))
-            ws.save_screening(*screening_rows(rows, results, profession, checked_at))
-            done += len(results)
+        chunks = (chunk.to_pydict() for chunk in
+                  ws.post_chunks(scope, ("platform", "post_id", "account_id", "text"), size=chunk_size))
+        workers = min(MAX_WORKERS, os.cpu_count() or 1) if total >= PARALLEL_POSTS else 1
+        for screened, findings in checked_chunks(chunks, profession, checked_at, workers):
+            ws.save_screening(screened, findings)
+            done += screened.num_rows
             if progress is not None:
                 progress(done, total)
     result: SafetyResult = get_analysis("safety").run(ws, scope)
     return result
+
+
+def checked_chunks(chunks: Iterable[dict[str, list[Any]]], profession: str | None, checked_at: datetime,
+                   workers: int = 1) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """The stored rows of each chunk of posts, checked in order, in `workers` processes when more than one."""
+    if workers <= 1:
+        for rows in chunks:
+            yield check_chunk(rows, profession, checked_at)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: deque[Future[tuple[pa.Table, pa.Table]]] = deque()
+        for rows in chunks:
+            pending.append(pool.submit(check_chunk, rows, profession, checked_at))
+            if len(pending) > 2 * workers:  # a few chunks ahead, so the workers never wait and memory stays flat
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def check_chunk(rows: dict[str, list[Any]], profession: str | None, checked_at: datetime) -> tuple[pa.Table, pa.Table]:
+    """One chunk of posts (platform, post_id, account_id, text) checked, as the rows the store keeps."""
+    pairs = zip(rows["post_id"], (text or "" for text in rows["text"]), strict=True)
+    return screening_rows(rows, list(check_many(pairs, profession)), profession, checked_at)
 
 
 def screening_scope(scope: Scope, include_reposts: bool = False) -> Scope:
