@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -14,7 +15,7 @@ import pytest
 
 import sociable
 from sociable.errors import WorkspaceBusy
-from sociable.store import writer_waiting
+from sociable.store import DEFAULT_MEMORY_GB, default_memory_limit, writer_waiting
 
 # Holds the workspace (read-only when argv[2] is "read") until its stdin closes.
 HOLDER = """
@@ -114,3 +115,16 @@ def test_a_memory_limit_from_the_environment_bounds_duckdb(tmp_path: Path, monke
     monkeypatch.setenv("SOCIABLE_MEMORY_LIMIT", "plenty'; DROP TABLE posts; --")
     with pytest.raises(WorkspaceError, match="give a size such as 4GB"):
         sociable.open(tmp_path / "ws.duckdb")
+
+
+def test_without_a_limit_duckdb_gets_the_default_working_memory(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB alone would take 80 % of the machine; sociable gives it DEFAULT_MEMORY_GB, or 80 % of RAM if less."""
+    monkeypatch.delenv("SOCIABLE_MEMORY_LIMIT", raising=False)
+    with sociable.open(tmp_path / "ws.duckdb") as ws:
+        limit = ws.query("SELECT current_setting('memory_limit') AS limit").to_pylist()[0]["limit"]
+    assert limit == default_memory_limit().replace("GiB", " GiB")
+    monkeypatch.setattr(os, "sysconf", lambda name: {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 2**20}[name])  # 4 GiB
+    assert default_memory_limit() == "3.2GiB"
+    monkeypatch.setattr(os, "sysconf", lambda name: {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 2**25}[name])  # 128 GiB
+    assert default_memory_limit() == f"{DEFAULT_MEMORY_GB:.1f}GiB"

@@ -880,13 +880,29 @@ def _on_disk(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConne
         con.close()
         raise _not_a_database(path)
     con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would land in a command's --json output
-    limit = os.environ.get("SOCIABLE_MEMORY_LIMIT", "").strip()
-    if limit:
-        if not _MEMORY.fullmatch(limit):
-            con.close()
-            raise WorkspaceError(f"SOCIABLE_MEMORY_LIMIT is {limit!r}; give a size such as 4GB or 512MB.")
-        con.execute(f"SET memory_limit = '{limit}'")  # beyond it DuckDB works on disk beside the workspace
+    limit = os.environ.get("SOCIABLE_MEMORY_LIMIT", "").strip() or default_memory_limit()
+    if not _MEMORY.fullmatch(limit):
+        con.close()
+        raise WorkspaceError(f"SOCIABLE_MEMORY_LIMIT is {limit!r}; give a size such as 4GB or 512MB.")
+    con.execute(f"SET memory_limit = '{limit}'")  # beyond it DuckDB works on disk beside the workspace
     return con
+
+
+def default_memory_limit() -> str:
+    """DuckDB's working memory unless SOCIABLE_MEMORY_LIMIT says otherwise: DEFAULT_MEMORY_GB, or 80 % of RAM if less.
+
+    DuckDB alone would take 80 % of the machine and keep what it read cached; a 10M-post
+    workspace then peaked at 12 GB where 5 GB of working memory does the same work at about
+    the same speed (bench/README.md).
+    """
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (OSError, ValueError):
+        ram = float("inf")
+    return f"{min(DEFAULT_MEMORY_GB, 0.8 * ram):.1f}GiB"
+
+
+DEFAULT_MEMORY_GB = 5.0
 
 
 # A size DuckDB's memory_limit takes: a number and a unit.
