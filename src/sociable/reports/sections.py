@@ -240,6 +240,9 @@ def build_sections(ctx: ReportContext, progress: SectionProgress | None = None) 
     with sharing_work():  # work two analyses need (dialogue's counts, for maturity too) is done once
         for done, (name, order, build) in enumerate(builders, start=1):
             _add_built(ctx, sections, name, order, build(ctx))
+            # A section keeps what it shows; the result behind it (a large map's every tie) is let go
+            # before the next analysis runs, so a report holds one analysis's working data at a time.
+            ctx.results.clear()
             if progress is not None:
                 progress(done, total, name)
     for done, spec in enumerate(gathering, start=len(builders) + 1):
