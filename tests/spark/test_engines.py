@@ -35,3 +35,17 @@ def test_a_window_and_a_kind_filter_the_same_way(duck: Any, on_spark: Any) -> No
     found = compared(on_spark.dialogue(**scope, by="sector"))
     assert expected["tables"]["accounts"]
     assert differences(expected, found) == []
+
+
+def test_listening_samples_the_same_posts_on_both_engines(duck: Any, on_spark: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A window over the themes' and sentiment's limits is sampled with one seed, so both engines read the same posts."""
+    from sociable.analyses import listening
+
+    monkeypatch.setattr(listening, "THEMES_LIMIT", 40)
+    monkeypatch.setattr(listening, "SENTIMENT_LIMIT", 60)
+    spec = get_analysis("listening")
+    expected = compared(spec.run(duck, duck.scope(collection=COLLECTION)))
+    found = compared(spec.run(on_spark, on_spark.scope(collection=COLLECTION)))
+    assert any("random sample" in note for note in expected["notes"])
+    assert differences(expected, found) == []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -204,9 +205,7 @@ THEMES_SCHEMA = pa.schema([("theme", pa.int64()), ("name", pa.string()), ("posts
 def themes(ws: Workspace, win: pa.Table, cues: rules.Cues, max_themes: int = MAX_THEMES) -> tuple[pa.Table, int]:
     """Topics of the posts in the window: groups of posts by meaning, named by their distinctive words,
     each with up to three example posts (the nearest its centre). Returns the table and posts grouped."""
-    sampled = win.num_rows > THEMES_LIMIT
-    sample = f" USING SAMPLE reservoir({THEMES_LIMIT} ROWS) REPEATABLE (7)" if sampled else ""
-    rows = ws.query_with({"win": win}, f"SELECT handle, text FROM win{sample}").to_pylist()
+    rows = sample_window(win.select(["handle", "text"]), THEMES_LIMIT).to_pylist()
     texts = [r["text"] for r in rows]
     found = find_themes(texts, stopwords=cues.stopwords, max_themes=max_themes)
 
@@ -257,6 +256,17 @@ def period_unit(first: datetime | None, last: datetime | None) -> str:
 # ---------------------------------------------------------------------- sentiment
 
 
+def sample_window(win: pa.Table, limit: int, seed: int = 7) -> pa.Table:
+    """At most `limit` of the window's posts, drawn at random with a fixed seed, in their order.
+
+    The window is already in memory, so it is sampled here rather than in SQL: the same posts on
+    DuckDB and on Spark (whose TABLESAMPLE reads its first rows and cannot take a seed).
+    """
+    if win.num_rows <= limit:
+        return win
+    return win.take(np.sort(np.random.default_rng(seed).choice(win.num_rows, size=limit, replace=False)))
+
+
 def score_sentiment(texts: Sequence[str | None]) -> list[float]:
     """Sentiment scores in [-1, 1] (the model's P(positive) - P(negative)), links and @handles left out."""
     return [s.score for s in classify_sentiment(texts)]
@@ -265,9 +275,9 @@ def score_sentiment(texts: Sequence[str | None]) -> list[float]:
 def sentiment_by_period(ws: Workspace, win: pa.Table, unit: str) -> tuple[pa.Table, int, bool]:
     """Mean score and shares of each label per period; returns the table, posts scored, and whether sampled."""
     sampled = win.num_rows > SENTIMENT_LIMIT
-    sample = f" USING SAMPLE reservoir({SENTIMENT_LIMIT} ROWS) REPEATABLE (7)" if sampled else ""
-    rows = ws.query_with({"win": win}, f"SELECT date_trunc('{unit}', timezone('UTC', created_at))::DATE AS period, "
-                                       f"text FROM win{sample}")
+    picked = sample_window(win.select(["created_at", "text"]), SENTIMENT_LIMIT)
+    rows = ws.query_with({"win": picked}, f"SELECT date_trunc('{unit}', timezone('UTC', created_at))::DATE AS period, "
+                                          "text FROM win")
     read = classify_sentiment(rows.column("text").to_pylist())
     scores = pa.table({"period": rows.column("period"), "score": pa.array([r.score for r in read], pa.float64()),
                        "label": pa.array([r.label for r in read], pa.string())})
