@@ -133,6 +133,19 @@ def test_participation_coefficient_by_hand() -> None:
     assert values["c"] == pytest.approx(1 - (1 / 36 + 25 / 36))
 
 
+def hubs_and_members(seed: int = 4, hubs: int = 5, members: int = 300) -> InteractionGraph:
+    """Members who each talk with three hubs and another member: each member's two-step paths run through
+    the hubs, so it has many more of them than its few ties, and its constraint is worth estimating."""
+    rng = np.random.default_rng(seed)
+    pairs: dict[tuple[str, str], float] = {}
+    for i in range(members):
+        others = [f"h{h}" for h in rng.choice(hubs, 3, replace=False)]
+        others += [f"m{j:03d}" for j in rng.choice(members, 1) if j != i]
+        for other in others:
+            pairs[(f"m{i:03d}", other)] = float(rng.integers(1, 5))
+    return graph_of(list(pairs), list(pairs.values()))
+
+
 def test_sampled_constraint_estimates_the_exact_values() -> None:
     """Forced on every account of a random graph, the estimate stays within the error measured for it.
 
@@ -169,3 +182,19 @@ def test_small_graphs_stay_exact_and_the_likely_brokers_are_kept_exact() -> None
     assert 0 < some.estimated < graph.node_count
     assert some.values[lowest] == pytest.approx(exact[lowest], rel=1e-12)
 
+
+def test_the_map_says_when_constraint_was_estimated() -> None:
+    graph = hubs_and_members()
+    exact = compute_map(graph, options=MapOptions(with_layout=False))
+    assert exact.constraint_method == "exact" and exact.constraint_estimated == 0
+    assert not any("constraint" in note for note in exact.notes)
+    sampled = compute_map(graph, options=MapOptions(with_layout=False, constraint_paths=0))
+    members = sum(1 for name in graph.nodes["account_id"].to_pylist() if name.startswith("m"))
+    estimated = sampled.constraint_estimated
+    assert sampled.constraint_method == "sampled" and 0.9 * members < estimated <= members  # not the hubs
+    assert sampled.constraint_relative_error is not None and sampled.constraint_relative_error < 0.1
+    assert any(note.startswith(f"Burt's constraint was estimated for {estimated} of {graph.node_count} accounts")
+               for note in sampled.notes)
+    assert sampled.facts()["constraint_method"] == "sampled"
+    values = sampled.nodes["constraint"].to_numpy()
+    assert np.median(np.abs(values - exact.nodes["constraint"].to_numpy()) / values) < 0.05
