@@ -134,6 +134,9 @@ class MapResult(Result):
     betweenness_method: str = fact("Betweenness computed", "exact", measure="betweenness")
     betweenness_sources: int = fact("Betweenness source accounts", 0)
     betweenness_relative_error: float | None = fact("Betweenness relative error")
+    constraint_method: str = fact("Constraint computed", "exact", measure="constraint")
+    constraint_estimated: int = fact("Constraint estimated accounts", 0)
+    constraint_relative_error: float | None = fact("Constraint relative error")
     cross_sector_factor: float = fact("Cross-sector weight", CROSS_SECTOR_FACTOR, measure="pagerank cross-sector")
     period_unit: str = fact("Period of tie times", "day", measure="period")
 
@@ -199,6 +202,17 @@ def _short(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def _constraint_note(constraints: brokers.Constraint, accounts: int) -> str:
+    """How many accounts' constraint was estimated, and how closely."""
+    note = (f"Burt's constraint was estimated for {constraints.estimated:,} of {accounts:,} accounts from "
+            f"{constraints.samples} intermediaries drawn for each")
+    error = constraints.relative_error
+    if error is None:
+        return note + "; the rest are exact."
+    about = f"{100 * error:.1f}%" if error < 0.1 else f"{100 * error:.0f}%"
+    return f"{note} (standard error about {about} of the value for the lowest ones estimated); the rest are exact."
+
+
 @dataclass(frozen=True, slots=True)
 class MapOptions:
     """How the Map analysis is run once the graph is built."""
@@ -208,6 +222,7 @@ class MapOptions:
     method: str = "modularity"
     exact_limit: int = brokers.EXACT_LIMIT
     samples: int = brokers.SAMPLES
+    constraint_paths: int = brokers.CONSTRAINT_EXACT_PATHS
     cross_factor: float = influence.CROSS_SECTOR_FACTOR
     top: int = 20
     with_layout: bool = True
@@ -284,7 +299,7 @@ def compute_map(graph: InteractionGraph, items: pa.Table | None = None, options:
     membership = communities.detect_communities(graph, opts.resolution, opts.seed, opts.method)
     top = communities.top_items(graph, membership, items)
     between = brokers.betweenness(graph, opts.exact_limit, opts.samples, opts.seed)
-    constraints = brokers.constraint(graph)
+    constraints = brokers.burt_constraint(graph, opts.constraint_paths, seed=opts.seed)
     rank = influence.pagerank(graph)
     rank_cross = influence.pagerank(graph, influence.cross_sector_weights(graph, opts.cross_factor))
     positions = layout(graph, opts.seed, membership) if opts.with_layout else None
@@ -294,9 +309,11 @@ def compute_map(graph: InteractionGraph, items: pa.Table | None = None, options:
             f"Betweenness was estimated from {between.sources} randomly chosen source accounts "
             f"(about {round(100 * (between.relative_error or 0))}% relative error for the top brokers)."
         )
+    if constraints.method == "sampled":
+        notes.append(_constraint_note(constraints, graph.node_count))
     if graph.node_count == 0:
         notes = [EMPTY_NOTE]  # the silo sentences say nothing useful about an empty graph
-    nodes = _node_measures(graph, membership, between, constraints, (rank, rank_cross), positions)
+    nodes = _node_measures(graph, membership, between, constraints.values, (rank, rank_cross), positions)
     return MapResult(
         accounts=graph.node_count,
         ties=graph.edge_count,
@@ -306,6 +323,9 @@ def compute_map(graph: InteractionGraph, items: pa.Table | None = None, options:
         betweenness_method=between.method,
         betweenness_sources=between.sources,
         betweenness_relative_error=between.relative_error,
+        constraint_method=constraints.method,
+        constraint_estimated=constraints.estimated,
+        constraint_relative_error=constraints.relative_error,
         cross_sector_factor=opts.cross_factor,
         **silo_facts,
         nodes=nodes,
