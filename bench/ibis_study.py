@@ -25,8 +25,10 @@ expression on Ibis's DuckDB backend over the same workspace file; (iii) the SQL 
 SQLGlot (`sociable.open(DATASET, engine="spark")` then `ws.query`); (iv) the Ibis expression on
 Ibis's PySpark backend over the same Parquet. Spark runs in local mode (--master, default local[1])
 with --driver-memory (default 2g); one session serves (iii) and (iv). Every route runs once to
-warm up and to check its rows (counts exactly, floats to 1e-9) against (i), then --runs times; the
-figure is the median wall time, with the one-minute load average when it was taken.
+warm up and to check its rows (counts exactly, floats to 1e-9) against (i), then --runs rounds
+take the routes in turn (Spark speeds up as its JVM warms, so no route may gain from coming
+later); the figure is each route's median wall time, with the one-minute load average seen.
+A fifth route runs the SQL on Spark with its list parameters written out (`inlined`).
 
 Figures go to stdout as a Markdown table and to bench/out/ibis_study.json.
 """
@@ -244,15 +246,37 @@ def differences(expected: pa.Table, got: pa.Table, keys: list[str]) -> list[str]
     return found
 
 
-def timed(run: Callable[[], pa.Table], runs: int) -> tuple[pa.Table, float, float]:
-    """The result of a warm-up run, the median of `runs` timed runs, and the load average meanwhile."""
-    result = run()
-    seconds = []
+def measure(step: str, routes: dict[str, Callable[[str], pa.Table]], runs: int) -> list[dict[str, Any]]:
+    """Each route's rows from a warm-up run, then `runs` rounds taking the routes in turn.
+
+    Spark gets faster as its JVM warms up, so the routes are timed round by round rather than one
+    after another: none gains from coming later. The figure is each route's median, with the
+    lowest and highest one-minute load average seen as it was timed.
+    """
+    results: dict[str, pa.Table] = {}
+    rows = []
+    for route, run in routes.items():
+        try:
+            results[route] = run(step)
+        except Exception as exc:  # a route that cannot run the step is a finding, not a crash
+            rows.append({"step": step, "route": route, "error": f"{type(exc).__name__}: {str(exc)[:300]}"})
+    seconds: dict[str, list[float]] = {route: [] for route in results}
+    loads: dict[str, list[float]] = {route: [] for route in results}
     for _ in range(runs):
-        started = time.perf_counter()
-        run()
-        seconds.append(time.perf_counter() - started)
-    return result, statistics.median(seconds), os.getloadavg()[0]
+        for route in results:
+            started = time.perf_counter()
+            routes[route](step)
+            seconds[route].append(time.perf_counter() - started)
+            loads[route].append(os.getloadavg()[0])
+    expected = next(iter(results.values()), None)
+    for route, result in results.items():
+        diff = differences(expected, result, KEYS[step])
+        rows.append({"step": step, "route": route, "rows": result.num_rows,
+                     "seconds": round(statistics.median(seconds[route]), 3),
+                     "all_seconds": [round(x, 3) for x in seconds[route]],
+                     "load": [round(min(loads[route]), 2), round(max(loads[route]), 2)],
+                     "equal": not diff, "differences": diff})
+    return rows
 
 
 def definition_lines(text: str) -> int:
@@ -327,19 +351,8 @@ def main() -> None:
     }
     rows = []
     for step in steps:
-        expected = None
-        for route, run in routes.items():
-            try:
-                result, seconds, load = timed(lambda run=run, step=step: run(step), args.runs)
-            except Exception as exc:  # a route that cannot run the step is a finding, not a crash
-                rows.append({"step": step, "route": route, "error": f"{type(exc).__name__}: {str(exc)[:300]}"})
-                print(rows[-1], file=sys.stderr)
-                continue
-            expected = result if expected is None else expected
-            diff = differences(expected, result, KEYS[step])
-            rows.append({"step": step, "route": route, "rows": result.num_rows, "seconds": round(seconds, 3),
-                         "load": round(load, 2), "equal": not diff, "differences": diff})
-            print(rows[-1], file=sys.stderr)
+        rows += measure(step, routes, args.runs)
+        print(*rows, sep="\n", file=sys.stderr)
 
     lines = {step: lines_of(step) for step in steps}
     preparing = {step: preparation(step, sws, duck, duck_tables, pys, pys_tables) for step in steps}
@@ -360,7 +373,7 @@ def main() -> None:
             continue
         equal = "yes" if row["equal"] else "no: " + "; ".join(row["differences"])
         print(f"| {row['step']} | {engine} | {row['route']} | {row['rows']:,} | {row['seconds']:.2f} "
-              f"| {row['load']:.2f} | {equal} |")
+              f"| {row['load'][0]:.1f}–{row['load'][1]:.1f} | {equal} |")
     print("| step | lines of SQL | lines of Ibis | SQLGlot to Spark SQL (s) | Ibis to DuckDB SQL (s) "
           "| Ibis to Spark SQL (s) |\n|---|---:|---:|---:|---:|---:|")
     for step, count in lines.items():
