@@ -1,8 +1,8 @@
 """Ibis or SQLGlot: two analysis steps written once as Ibis expressions, against the SQL the analyses keep.
 
-    python3.11 -m venv /work/ibis-venv
-    /work/ibis-venv/bin/pip install 'ibis-framework[duckdb,pyspark]' -e .
-    /work/ibis-venv/bin/python bench/ibis_study.py --workspace WS.duckdb --dataset DATASET
+    python3.11 -m venv .venv-ibis
+    .venv-ibis/bin/pip install 'ibis-framework[duckdb,pyspark]' -e .
+    .venv-ibis/bin/python bench/ibis_study.py --workspace WS.duckdb --dataset DATASET
 
 Ibis is not one of sociable's dependencies: the study runs from a virtualenv of its own, where pip
 resolves Ibis's own constraints (it holds PySpark below 4.1, see docs/scale.md). The workspace is a
