@@ -75,7 +75,7 @@ def test_an_older_workspace_gains_the_capture_tables(tmp_path: Path, version: st
         con.execute(f"UPDATE meta SET value = '{version}' WHERE key = 'schema_version'")
     with sociable.open(path, read_only=True) as ws:
         assert ws.captures() == [] and ws.retention() == [] and ws.erasures() == []
-        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION) == "8"
+        assert ws.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION) == "9"
         assert ws.scalar("SELECT count(*) FROM posts") == 4
 
 
