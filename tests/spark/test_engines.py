@@ -39,7 +39,7 @@ def test_a_window_and_a_kind_filter_the_same_way(duck: Any, on_spark: Any) -> No
 
 def test_listening_samples_the_same_posts_on_both_engines(duck: Any, on_spark: Any,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """A window over the themes' and sentiment's limits is sampled with one seed, so both engines read the same posts."""
+    """A window over the themes' and sentiment's limits is sampled with one seed: both engines read the same posts."""
     from sociable.analyses import listening
 
     monkeypatch.setattr(listening, "THEMES_LIMIT", 40)
