@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -150,16 +151,9 @@ def burt_constraint(
     return Constraint(values, "sampled", len(rows), per * CONSTRAINT_GROUPS, error_share)
 
 
-def constraint(
-    graph: InteractionGraph,
-    exact_paths: int = CONSTRAINT_EXACT_PATHS,
-    samples: int = CONSTRAINT_SAMPLES,
-    node_factor: float = CONSTRAINT_NODE_FACTOR,
-    lowest_paths: float | None = None,
-    seed: int = 42,
-) -> np.ndarray:
-    """Burt's constraint per account: the values of `burt_constraint`."""
-    return burt_constraint(graph, exact_paths, samples, node_factor, lowest_paths, seed).values
+def constraint(graph: InteractionGraph, **options: Any) -> np.ndarray:
+    """Burt's constraint per account: the values of `burt_constraint` (which takes the same options)."""
+    return burt_constraint(graph, **options).values
 
 
 def _shares(graph: InteractionGraph) -> sparse.csr_matrix:
