@@ -358,3 +358,18 @@ def test_schema_8_stores_raw_blocks_uncompressed(tmp_path: Path) -> None:
         assert codecs == ["Uncompressed"]
         assert [len(block) for _, _, block in read_blocks(ws.con)] == [5, 5]
         assert ws.remap().posts == 10
+
+
+def test_an_import_checkpoints_once_at_the_end_and_restores_the_settings(tmp_path: Path) -> None:
+    """Checkpoints are put off while files are written (their cost grew with the workspace), then run once."""
+    fixture = Path(__file__).parent.parent / "fixtures" / "twitter" / "v1_stream.jsonl"
+    path = tmp_path / "ws.duckdb"
+    with sociable.open(path) as ws:
+        before = ws.query("SELECT current_setting('checkpoint_threshold') AS t, current_setting('threads') AS n")
+        ws.import_files([fixture], collection="c")
+        after = ws.query("SELECT current_setting('checkpoint_threshold') AS t, current_setting('threads') AS n")
+        assert after.to_pylist() == before.to_pylist()
+        assert not Path(f"{path}.wal").exists() or Path(f"{path}.wal").stat().st_size == 0
+        stored = ws.counts()
+    with sociable.open(path, read_only=True) as ws:
+        assert ws.counts() == stored and stored["posts"] > 0
