@@ -29,7 +29,7 @@ from sociable.store.batch import TIMESTAMP, Batch, Prepared
 from sociable.store.raw import pack, write_block
 from sociable.store.threads import BATCH_THREADS_SQL, MAX_SETTLE_PASSES, SETTLE_SQL
 from sociable.store.transactions import transaction
-from sociable.store.views import registered
+from sociable.store.views import query_table
 
 _MAX_REJECTED_RAW = 64 * 1024 * 1024
 _MAX_PENDING_ACCOUNTS = 2_000_000  # profile rows held before they are upserted
@@ -146,15 +146,15 @@ class BatchWriter:
         table = batch.posts.take(pa.array(candidates))
         table = table.append_column("_i", pa.array(candidates, pa.int64()))
         table = table.append_column("_record_id", pa.array(record_ids[batch.owners[candidates]], pa.int64()))
-        with registered(self.con, "_candidates", table):
-            chosen = self.con.sql(_FULLER_SQL).to_arrow_table()
-            if not chosen.num_rows:
-                return np.empty(0, dtype=np.int64)
-            with registered(self.con, "_fuller", chosen):
-                self.con.execute(_MERGE_SQL, [batch.format, batch.file])
-                self.con.execute(_DROP_INTERACTIONS_SQL)
-                with registered(self.con, "_new_posts", self.con.sql(_MERGED_POSTS_SQL).to_arrow_table()):
-                    self.con.execute(_INTERACTIONS_SQL)
+        chosen = query_table(self.con, "_candidates", table, _FULLER_SQL)
+        if not chosen.num_rows:
+            return np.empty(0, dtype=np.int64)
+        chosen = chosen.append_column("_format", pa.repeat(batch.format, chosen.num_rows))
+        chosen = chosen.append_column("_source_file", pa.repeat(batch.file, chosen.num_rows))
+        query_table(self.con, "_fuller", chosen, _MERGE_SQL)
+        query_table(self.con, "_fuller", chosen, _DROP_INTERACTIONS_SQL)
+        merged = query_table(self.con, "_fuller", chosen, _MERGED_POSTS_SQL)
+        query_table(self.con, "_new_posts", merged, _INTERACTIONS_SQL)
         return np.sort(chosen.column("_i").to_numpy())
 
     def _write_raw(self, batch: Prepared, record_ids: np.ndarray, stored: np.ndarray) -> None:
@@ -180,14 +180,13 @@ class BatchWriter:
         neither was stored earlier by this writer (a retweeted original seen in an earlier batch).
         """
         keys = table.select(["platform", "post_id"]).append_column("i", pa.array(np.arange(table.num_rows)))
-        with registered(self.con, "_batch_keys", keys):
-            found = self.con.sql(
-                "SELECT k.i, p.post_id IS NULL, p.post_id IS NOT NULL AND coalesce(p.record_id < ?, true) "
-                "FROM (SELECT * FROM _batch_keys "
-                "QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY i) = 1) k "
-                "LEFT JOIN posts p USING (platform, post_id) ORDER BY k.i",
-                params=[self.first_record_id],
-            ).to_arrow_table()
+        found = query_table(
+            self.con, "_batch_keys", keys,
+            "SELECT k.i, p.post_id IS NULL, p.post_id IS NOT NULL AND coalesce(p.record_id < "
+            f"{int(self.first_record_id)}, true) FROM (SELECT * FROM _batch_keys "
+            "QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY i) = 1) k "
+            "LEFT JOIN posts p USING (platform, post_id) ORDER BY k.i",
+        )
         rows = found.column(0).to_numpy()
         new = found.column(1).to_numpy(zero_copy_only=False)
         earlier = found.column(2).to_numpy(zero_copy_only=False)
@@ -200,17 +199,14 @@ class BatchWriter:
         table = table.append_column("source_file", pa.repeat(batch.file, count))
         table = table.append_column("record_id", pa.array(record_ids, pa.int64()))
         table = table.append_column("imported_at", pa.repeat(pa.scalar(datetime.now(UTC), TIMESTAMP), count))
-        with registered(self.con, "_new_posts", table):
-            self.con.execute("INSERT INTO posts BY NAME SELECT * FROM _new_posts")
-            self.con.execute(_INTERACTIONS_SQL)
+        query_table(self.con, "_new_posts", table, "INSERT INTO posts BY NAME SELECT * FROM _new_posts")
+        query_table(self.con, "_new_posts", table, _INTERACTIONS_SQL)
 
     def _threads(self, posts: pa.Table) -> pa.Array:
         """The thread of each new post, from its stored parent or its parent in the same batch (store/threads.py)."""
         keys = posts.select(["platform", "post_id", "reply_to", "root"]).append_column(
             "i", pa.array(np.arange(posts.num_rows, dtype=np.int64)))
-        with registered(self.con, "_thread_keys", keys):
-            found = self.con.sql(BATCH_THREADS_SQL).to_arrow_table()
-        return found.column("thread").combine_chunks()
+        return query_table(self.con, "_thread_keys", keys, BATCH_THREADS_SQL).column("thread").combine_chunks()
 
     def settle_threads(self, everything: bool = False) -> None:
         """Move posts into the thread of a parent that arrived after them (this writer's posts, or all)."""
@@ -233,10 +229,9 @@ class BatchWriter:
         """Upsert the profiles gathered so far (latest profile wins; first and last seen kept)."""
         if not self.pending_accounts:
             return
-        with registered(self.con, "_accounts", pa.concat_tables(self.pending_accounts)):
-            merged = self.con.sql(_MERGED_ACCOUNTS_SQL).to_arrow_table()
-        with registered(self.con, "_merged", merged):
-            self.con.execute(_REPLACE_ACCOUNTS_SQL)
+        merged = query_table(self.con, "_accounts", pa.concat_tables(self.pending_accounts), _MERGED_ACCOUNTS_SQL)
+        for statement in _REPLACE_ACCOUNTS_SQL:
+            query_table(self.con, "_merged", merged, statement)
         self.pending_accounts, self.pending_rows = [], 0
 
     def _add_to_collection(self, posts: pa.Table, new_rows: np.ndarray, earlier_rows: np.ndarray) -> None:
@@ -248,11 +243,10 @@ class BatchWriter:
         """
         keys = posts.select(["platform", "post_id"])
         name = self.collection
-        steps = ((new_rows, _ADD_NEW_MEMBERS_SQL, [name]), (earlier_rows, _ADD_MEMBERS_SQL, [name, name]))
-        for rows, sql, params in steps:
+        for rows, sql in ((new_rows, _ADD_NEW_MEMBERS_SQL), (earlier_rows, _ADD_MEMBERS_SQL)):
             if len(rows):
-                with registered(self.con, "_members", keys.take(pa.array(rows))):
-                    self.con.execute(sql, params)
+                members = keys.take(pa.array(rows))
+                query_table(self.con, "_members", members.append_column("name", pa.repeat(name, len(rows))), sql)
 
     def _write_rejected(self, rejected: Iterable[Rejected]) -> None:
         rows = []
@@ -290,7 +284,7 @@ _MERGE_SQL = (
         + ["text = CASE WHEN coalesce(p.text, '') = '' THEN c.text ELSE p.text END"]
         + [f"{f} = CASE WHEN coalesce(len(p.{f}), 0) = 0 THEN c.{f} ELSE p.{f} END" for f in _FILLABLE_LISTS]
     )
-    + ", record_id = c._record_id, format = ?, source_file = ? "
+    + ", record_id = c._record_id, format = c._format, source_file = c._source_file "
     "FROM _fuller c WHERE p.platform = c.platform AND p.post_id = c.post_id"
 )
 _DROP_INTERACTIONS_SQL = (
@@ -298,10 +292,10 @@ _DROP_INTERACTIONS_SQL = (
 )
 _MERGED_POSTS_SQL = "SELECT p.* FROM posts p JOIN _fuller c USING (platform, post_id)"
 
-_ADD_NEW_MEMBERS_SQL = "INSERT INTO collections SELECT ?, platform, post_id FROM _members"
+_ADD_NEW_MEMBERS_SQL = "INSERT INTO collections SELECT name, platform, post_id FROM _members"
 _ADD_MEMBERS_SQL = (
-    "INSERT INTO collections SELECT ?, platform, post_id FROM _members m WHERE NOT EXISTS "
-    "(SELECT 1 FROM collections c WHERE c.name = ? AND c.platform = m.platform AND c.post_id = m.post_id)"
+    "INSERT INTO collections SELECT m.name, m.platform, m.post_id FROM _members m WHERE NOT EXISTS "
+    "(SELECT 1 FROM collections c WHERE c.name = m.name AND c.platform = m.platform AND c.post_id = m.post_id)"
 )
 
 # A reply's target is not counted again as a mention; a repost's mentions belong to the original.
@@ -350,10 +344,10 @@ _MERGED_ACCOUNTS_SQL = (
     "FROM _accounts GROUP BY platform, account_id) AS x "
     "LEFT JOIN accounts a ON a.platform = x.platform AND a.account_id = x.account_id"
 )
-_REPLACE_ACCOUNTS_SQL = """
-DELETE FROM accounts a USING _merged m WHERE a.platform = m.platform AND a.account_id = m.account_id;
-INSERT INTO accounts BY NAME SELECT * FROM _merged;
-"""
+_REPLACE_ACCOUNTS_SQL = (
+    "DELETE FROM accounts a USING _merged m WHERE a.platform = m.platform AND a.account_id = m.account_id",
+    "INSERT INTO accounts BY NAME SELECT * FROM _merged",
+)
 
 # Mentions given as handles point at the account with that handle, once we know it.
 RESOLVE_MENTIONS_SQL = """

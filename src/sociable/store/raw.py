@@ -18,7 +18,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from sociable.store.views import registered
+from sociable.store.views import query_table
 
 CODEC = "zstd"
 _MIGRATE_ROWS = 20_000
@@ -94,8 +94,7 @@ def write_block(
         "size": pa.array([size], pa.int64()),
         "data": pa.array([data], pa.binary()),
     })
-    with registered(con, "_raw_block", row):
-        con.execute("INSERT INTO raw_blocks SELECT * FROM _raw_block")
+    query_table(con, "_raw_block", row, "INSERT INTO raw_blocks SELECT * FROM _raw_block")
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from sociable.errors import SociableError
 from sociable.store.scope import Scope
-from sociable.store.views import registered
+from sociable.store.views import query_table
 
 SCREENING_TABLES = ("safety_screened", "safety_findings")
 
@@ -49,8 +49,8 @@ def save(con: duckdb.DuckDBPyConnection, screened: pa.Table, findings: pa.Table)
         missing = [column for column in schema.names if column not in table.column_names]
         if missing:
             raise SociableError(f"{name} rows need the columns {', '.join(missing)}.")
-        with registered(con, "_screening_rows", table.select(schema.names)):
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _screening_rows")
+        query_table(con, "_screening_rows", table.select(schema.names),
+                    f"INSERT INTO {name} BY NAME SELECT * FROM _screening_rows")
 
 
 def has_results(con: duckdb.DuckDBPyConnection) -> bool:
