@@ -902,6 +902,9 @@ def _on_disk(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConne
         con.close()
         raise WorkspaceError(f"SOCIABLE_MEMORY_LIMIT is {limit!r}; give a size such as 4GB or 512MB.")
     con.execute(f"SET memory_limit = '{limit}'")  # beyond it DuckDB works on disk beside the workspace
+    # DuckDB's allocator otherwise kept what a finished query freed: a report of 10,000,000 posts
+    # held 4 GB between sections, and its next section peaked on top of that (bench/README.md).
+    con.execute("SET allocator_background_threads = true")
     return con
 
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 from sociable.analyses.base import Measure, Option, Result, analysis, fact, table
 from sociable.analyses.cascades.corrections import CORRECTION_SCHEMA, correction_rows, describe
 from sociable.analyses.cascades.reactions import Authorities, read_reactions
-from sociable.analyses.cascades.spread import Spread, read_spread
+from sociable.analyses.cascades.spread import Spread, shared_spread
 from sociable.analyses.cascades.trees import MILESTONES
 from sociable.analyses.stance.model import STANCES
 from sociable.store.scope import Scope
@@ -114,7 +114,7 @@ AUTHORITY = Option("authority", "list", (), "Handles whose denials or queries co
 def find_cascades(ws: Workspace, scope: Scope, *, top: int, min_size: int,
                   authority: tuple[str, ...]) -> CascadesResult:
     """Build every spread tree in scope, measure them all, and describe the largest in full."""
-    spread = read_spread(ws, scope)
+    spread = shared_spread(ws, scope)
     m = spread.measures
     eligible = np.flatnonzero(m.size >= min_size)
     order = eligible[np.lexsort((spread.ms[m.roots[eligible]], -m.size[eligible]))]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from sociable.analyses.base import shared
 from sociable.analyses.cascades.trees import Forest, TreeMeasures, build_forest, measure_trees
 from sociable.store.scope import Scope
 
@@ -85,6 +86,11 @@ def read_spread(ws: Workspace, scope: Scope) -> Spread:
     duplicates = int(np.asarray(table.column("duplicates").to_numpy(zero_copy_only=False)).sum()) if n else 0
     return Spread(table.drop_columns(["has_parent", "parent_i", "root_i", "duplicates"]), forest,
                   measure_trees(forest, ms), kind, ms, attached, missing & ~attached, duplicates)
+
+
+def shared_spread(ws: Workspace, scope: Scope) -> Spread:
+    """`read_spread`, done once for cascades and stance when a report builds both (read it, never change it)."""
+    return shared(("cascades.spread", id(ws), scope), lambda: read_spread(ws, scope))
 
 
 def _indices(table: pa.Table, column: str) -> np.ndarray:

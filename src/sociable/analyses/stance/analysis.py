@@ -21,7 +21,7 @@ import pyarrow as pa
 from sociable.analyses.base import Measure, Result, analysis, fact, table
 from sociable.analyses.cascades.analysis import MIN_SIZE, TOP
 from sociable.analyses.cascades.reactions import Authorities, read_reactions
-from sociable.analyses.cascades.spread import read_spread
+from sociable.analyses.cascades.spread import shared_spread
 from sociable.analyses.stance.model import STANCES, load_model
 from sociable.errors import UnreadableFile
 from sociable.store.scope import Scope
@@ -72,7 +72,7 @@ class StanceResult(Result):
           "from, with confidence.", result=StanceResult, options=(TOP, STANCE_MIN_SIZE), order=71)
 def find_stance(ws: Workspace, scope: Scope, *, top: int, min_size: int) -> StanceResult:
     """The stance of every reaction in the `top` largest cascades of at least `min_size` posts."""
-    spread = read_spread(ws, scope)
+    spread = shared_spread(ws, scope)
     m = spread.measures
     eligible = np.flatnonzero(m.size >= min_size)
     order = eligible[np.lexsort((spread.ms[m.roots[eligible]], -m.size[eligible]))][:top]
