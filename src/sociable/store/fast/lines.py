@@ -27,7 +27,7 @@ from sociable.sources.registry import get_format
 from sociable.store.batch import Batch, Prepared, accounts_table, posts_table
 from sociable.store.raw import pack, pack_text
 
-CHUNK_BYTES = 32 * 1024 * 1024  # bytes per chunk on the line route (about 17,000 tweets)
+CHUNK_BYTES = 64 * 1024 * 1024  # bytes per chunk on the line route (about 34,000 tweets; store/fast/README.md)
 PARALLEL_BYTES = 64 * 1024 * 1024  # files at least this large are mapped in worker processes
 MAX_WORKERS = 2
 
