@@ -11,13 +11,16 @@ import pyarrow as pa
 
 @contextmanager
 def registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
-    """Let SQL on `con` read `table` as `name`, and take the name away afterwards."""
+    """Let SQL on `con` read `table` as `name`, and take the name away afterwards.
+
+    DuckDB still holds `table` until the transaction ends: for batches written inside a long
+    transaction, use `query_table`.
+    """
     con.register(name, table)
     try:
         yield
     finally:
         con.unregister(name)
-
 
 
 def query_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, sql: str) -> pa.Table:

@@ -12,7 +12,7 @@ import pyarrow as pa
 from sociable.analyses.base import Measure, Option, Result, analysis, fact, table
 from sociable.analyses.cascades.corrections import CORRECTION_SCHEMA, correction_rows, describe
 from sociable.analyses.cascades.reactions import Authorities, read_reactions
-from sociable.analyses.cascades.spread import Spread, shared_spread
+from sociable.analyses.cascades.spread import Spread, largest_first, shared_spread
 from sociable.analyses.cascades.trees import MILESTONES
 from sociable.analyses.stance.model import STANCES
 from sociable.store.scope import Scope
@@ -116,8 +116,7 @@ def find_cascades(ws: Workspace, scope: Scope, *, top: int, min_size: int,
     """Build every spread tree in scope, measure them all, and describe the largest in full."""
     spread = shared_spread(ws, scope)
     m = spread.measures
-    eligible = np.flatnonzero(m.size >= min_size)
-    order = eligible[np.lexsort((spread.ms[m.roots[eligible]], -m.size[eligible]))]
+    eligible, order = largest_first(spread, min_size)
     chosen = order[:top].tolist()
     reactions = read_reactions(ws, spread, chosen, Authorities.of(authority))
     corrections = correction_rows(reactions)

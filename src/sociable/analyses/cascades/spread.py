@@ -93,6 +93,13 @@ def shared_spread(ws: Workspace, scope: Scope) -> Spread:
     return shared(("cascades.spread", id(ws), scope), lambda: read_spread(ws, scope))
 
 
+def largest_first(spread: Spread, min_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Trees of at least `min_size` posts (slots of `spread.measures`), and the same largest first, then earliest."""
+    m = spread.measures
+    eligible = np.flatnonzero(m.size >= min_size)
+    return eligible, eligible[np.lexsort((spread.ms[m.roots[eligible]], -m.size[eligible]))]
+
+
 def _indices(table: pa.Table, column: str) -> np.ndarray:
     if not table.num_rows:
         return np.zeros(0, dtype=np.int64)

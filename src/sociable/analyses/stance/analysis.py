@@ -14,14 +14,13 @@ from dataclasses import replace as replaced
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 import orjson
 import pyarrow as pa
 
 from sociable.analyses.base import Measure, Result, analysis, fact, table
 from sociable.analyses.cascades.analysis import MIN_SIZE, TOP
 from sociable.analyses.cascades.reactions import Authorities, read_reactions
-from sociable.analyses.cascades.spread import shared_spread
+from sociable.analyses.cascades.spread import largest_first, shared_spread
 from sociable.analyses.stance.model import STANCES, load_model
 from sociable.errors import UnreadableFile
 from sociable.store.scope import Scope
@@ -73,9 +72,7 @@ class StanceResult(Result):
 def find_stance(ws: Workspace, scope: Scope, *, top: int, min_size: int) -> StanceResult:
     """The stance of every reaction in the `top` largest cascades of at least `min_size` posts."""
     spread = shared_spread(ws, scope)
-    m = spread.measures
-    eligible = np.flatnonzero(m.size >= min_size)
-    order = eligible[np.lexsort((spread.ms[m.roots[eligible]], -m.size[eligible]))][:top]
+    order = largest_first(spread, min_size)[1][:top]
     reactions = read_reactions(ws, spread, order.tolist(), Authorities())
     reactions = reactions.filter(pa.compute.not_equal(reactions.column("kind"), "root"))
     counts = Counter(reactions.column("stance").to_pylist())
