@@ -126,8 +126,8 @@ def workspace_tables(path: Path) -> tuple[pa.Table, pa.Table]:
 
     ws = sociable.open(path, read_only=True)
     try:
-        scope = ws.scope()
-        return query_edges(ws, scope), query_nodes(ws, scope)
+        edges = query_edges(ws, ws.scope())
+        return edges, query_nodes(ws, edges)
     finally:
         ws.close()
 

@@ -114,6 +114,22 @@ def test_distinct_neighbour_groups_directions() -> None:
         distinct_neighbour_groups(graph, codes, names, direction="out")
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_groups_reached_are_the_same_marked_or_sorted(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    graph, _ = random_graph(seed, n=60, m=400)
+    groups = np.random.default_rng(seed).integers(0, 7, size=graph.node_count)
+    marked = [distinct_neighbour_groups(graph, groups, direction=d) for d in ("all", "in")]
+    monkeypatch.setattr("sociable.analyses.brokers.SEEN_CELLS", 0)  # too many cells: the sorted route
+    sorted_ = [distinct_neighbour_groups(graph, groups, direction=d) for d in ("all", "in")]
+    source, target = graph.endpoints()
+    by_hand = [[len({int(groups[o]) for e, o in zip(egos, others, strict=True) if e == v})
+                for v in range(graph.node_count)]
+               for egos, others in ((np.r_[source, target], np.r_[target, source]), (target, source))]
+    for a, b, expected in zip(marked, sorted_, by_hand, strict=True):
+        assert a.tolist() == b.tolist() == expected
+    assert marked[0].max() > 1
+
+
 def test_participation_coefficient_by_hand() -> None:
     """Two communities {a,b} and {c,d}; a talks only inside, x splits its weight 3:1 between them."""
     edges = pa.table({

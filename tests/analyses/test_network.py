@@ -82,6 +82,25 @@ def test_same_id_on_two_platforms_is_two_accounts() -> None:
     assert graph.nodes["platform"].to_pylist() == ["bluesky", "bluesky", "mastodon", "mastodon"]
 
 
+def test_accounts_are_numbered_by_platform_then_id_whatever_the_input_order() -> None:
+    """Platform names that prefix each other, ids that sort apart from their platform, unsorted rows."""
+    rows = [("bluesky", "b", "a", "reply"), ("blue", "z", "a", "quote"), ("bluesky", "a", "B", "mention"),
+            ("blue", "a\x1fb", "z", "reply"), (None, "q", "r", "reply"), ("bluesky", "b", "a", "mention"),
+            ("bluesky", "b", "a", "reply")]
+    edges = pa.table({"platform": [r[0] for r in rows], "source": [r[1] for r in rows],
+                      "target": [r[2] for r in rows], "kind": [r[3] for r in rows], "weight": [1.0] * len(rows)})
+    graph = build_graph(edges)
+    accounts = list(zip(graph.nodes["platform"].to_pylist(), graph.nodes["account_id"].to_pylist(), strict=True))
+    assert accounts == [("blue", "a"), ("blue", "a\x1fb"), ("blue", "z"), ("bluesky", "B"), ("bluesky", "a"),
+                        ("bluesky", "b")]  # the row without a platform is left out: it names no account
+    assert [(e["platform"], e["source"], e["target"], e["kind"], e["weight"]) for e in graph.edges.to_pylist()] == [
+        ("bluesky", "a", "B", "mention", 1.0), ("blue", "a\x1fb", "z", "reply", 1.0),
+        ("bluesky", "b", "a", "mention", 1.0), ("bluesky", "b", "a", "reply", 2.0), ("blue", "z", "a", "quote", 1.0)]
+    source, target = graph.endpoints()
+    assert list(zip(source.tolist(), target.tolist(), strict=True)) == [(5, 4), (2, 0), (4, 3), (1, 2)]
+    assert graph.weights().tolist() == [3.0, 1.0, 1.0, 1.0]
+
+
 def test_empty_and_bad_input() -> None:
     empty = build_graph(edges_of([]))
     assert (empty.node_count, empty.edge_count) == (0, 0)

@@ -31,6 +31,7 @@ CONSTRAINT_LOWEST_SHARE = 0.2  # share of the exact budget spent keeping the lik
 CONSTRAINT_LOWEST_FOR_ERROR = 20  # the relative error reported is over this many lowest-constraint accounts
 LOOKUPS = 2_000_000  # shares looked up at once when estimating constraint (bounds its memory)
 ROW_BUFFER = 8_000_000  # shares of intermediaries held as dense rows at once (32 MB)
+SEEN_CELLS = 64_000_000  # (account, group) cells marked at once when counting groups reached (64 MB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +338,12 @@ def distinct_neighbour_groups(
         known = other_group != names.index(UNKNOWN)
         ego, other_group = ego[known], other_group[known]
     width = int(groups.max()) + 1 if len(groups) else 1
-    pairs = np.unique(ego * width + other_group)
+    codes = ego * width + other_group
+    if graph.node_count * width <= SEEN_CELLS:  # mark each (account, group) seen: linear, no sort
+        seen = np.zeros(graph.node_count * width, dtype=bool)
+        seen[codes] = True
+        return np.count_nonzero(seen.reshape(graph.node_count, width), axis=1).astype(np.int64)
+    pairs = np.unique(codes)
     return np.bincount(pairs // width, minlength=graph.node_count).astype(np.int64)
 
 
