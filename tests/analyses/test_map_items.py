@@ -58,6 +58,32 @@ def test_top_items_ranks_each_kind_within_each_community() -> None:
     assert top_items(graph, membership, None).num_rows == 0
 
 
+@pytest.mark.parametrize("limit", [1, 2, 3, 10])
+def test_top_items_with_many_ties_match_a_full_ranking(limit: int) -> None:
+    """Many items tie on their count: the ranking is the one a full sort by count, then text, gives."""
+    import random
+
+    edges, nodes = two_cliques()
+    graph = build_graph(edges, nodes)
+    membership = detect_communities(graph)
+    draw = random.Random(limit)
+    rows = [("mastodon", draw.choice("abcxyz"), draw.choice(["hashtag", "domain", "link"]), f"item{draw.randrange(12)}",
+             draw.randint(1, 3)) for _ in range(400)]
+    items = pa.table({name: [r[i] for r in rows] for i, name in enumerate(("platform", "account_id", "kind", "item",
+                                                                          "posts"))})
+    totals: dict[tuple[int, str, str], int] = {}
+    for _, account, kind, item, posts in rows:
+        key = (int(membership["abcxyz".index(account)]) + 1, kind, item)
+        totals[key] = totals.get(key, 0) + posts
+    expected = []
+    for community in sorted({c for c, _, _ in totals}):
+        for kind in ("hashtag", "domain", "link"):
+            ranked = sorted(((-n, item) for (c, k, item), n in totals.items() if (c, k) == (community, kind)))
+            expected += [(community, kind, rank, item, -n) for rank, (n, item) in enumerate(ranked[:limit], 1)]
+    table = top_items(graph, membership, items, limit=limit)
+    assert [(r["community"], r["kind"], r["rank"], r["item"], r["posts"]) for r in table.to_pylist()] == expected
+
+
 def test_period_unit_follows_the_span_of_the_data() -> None:
     assert [period_unit(days) for days in (0, 62, 63, 728, 729)] == ["day", "day", "week", "week", "month"]
 

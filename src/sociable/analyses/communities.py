@@ -184,7 +184,7 @@ def top_items(graph: InteractionGraph, membership: np.ndarray, items: pa.Table |
         "item": pc.filter(items["item"], found).cast(pa.string()),
         "posts": pc.filter(items["posts"], found).cast(pa.int64()),
     })
-    totals = rows.group_by(["community", "kind", "item"]).aggregate([("posts", "sum")])
+    totals = _contenders(rows.group_by(["community", "kind", "item"]).aggregate([("posts", "sum")]), limit)
     totals = totals.sort_by([("community", "ascending"), ("kind", "ascending"), ("posts_sum", "descending"),
                              ("item", "ascending")])
     group = pc.binary_join_element_wise(totals["community"].cast(pa.string()), totals["kind"], "\x1f")
@@ -199,6 +199,29 @@ def top_items(graph: InteractionGraph, membership: np.ndarray, items: pa.Table |
     }).filter(keep)
     table = table.sort_by([("community", "ascending"), ("_order", "ascending"), ("rank", "ascending")])
     return table.drop_columns(["_order"]).cast(schema)
+
+
+def _contenders(totals: pa.Table, limit: int) -> pa.Table:
+    """The rows of (community, kind, item, posts_sum) that can rank within `limit` of their community and kind.
+
+    A row whose posts are below its group's `limit`-th largest cannot, so only the others need
+    sorting by text (a million distinct items become a few dozen rows).
+    """
+    if totals.num_rows <= limit:
+        return totals
+    kinds = pc.dictionary_encode(pc.fill_null(totals["kind"], "")).combine_chunks()
+    group = (totals["community"].to_numpy().astype(np.int64) * (len(kinds.dictionary) + 1)
+             + kinds.indices.to_numpy().astype(np.int64))
+    posts = totals["posts_sum"].to_numpy().astype(np.int64)
+    order = np.lexsort((-posts, group))
+    in_order = group[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(in_order)) + 1]
+    sizes = np.diff(np.r_[starts, len(order)])
+    threshold = np.where(sizes >= limit, posts[order[np.minimum(starts + limit - 1, len(order) - 1)]],
+                         np.iinfo(np.int64).min)
+    floor = np.zeros(int(group.max()) + 1, dtype=np.int64)
+    floor[in_order[starts]] = threshold
+    return totals.filter(pa.array(posts >= floor[group]))
 
 
 def hashtag_items(hashtags: pa.Table) -> pa.Table:
