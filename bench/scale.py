@@ -10,7 +10,9 @@ other on the same workspace: import (into a new workspace), roles (not timed: th
 maturity read labels), report, export (`export graph`, GEXF), map, dialogue, maturity, listen,
 screen, and remap (last, since it rewrites the workspace). Each figure is the median of --rounds
 runs of the whole process (wall seconds) and the largest peak resident set (the process and its
-workers, from wait4).
+workers, from wait4). --rounds is one number for every size, or one per size (`--rounds 3,1`
+with `--posts 1000000,10000000` runs the smaller size three times); the start-up is the median of
+three runs.
 
 k is the exponent in time ∝ posts^k between two sizes, net of the command line's start-up
 (`sociable formats`, timed in the same run): k = log((t2 - s) / (t1 - s)) / log(n2 / n1).
@@ -126,7 +128,7 @@ def measure_size(posts: int, args: argparse.Namespace, work: Path) -> dict[str, 
         subprocess.run(sociable("simulate", "-o", str(sample), "--posts", str(posts), "--seed", str(args.seed)),
                        check=True, stdout=subprocess.DEVNULL)
     rounds: dict[str, list[tuple[float, float]]] = {name: [] for name in args.commands}
-    for _ in range(args.rounds):
+    for _ in range(args.rounds[posts]):
         workspace = work / f"ws-{posts}.duckdb"
         for leftover in (workspace, workspace.with_suffix(".duckdb.wal")):
             leftover.unlink(missing_ok=True)
@@ -184,21 +186,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", default="100000,300000,1000000", help="comma-separated sample sizes")
     parser.add_argument("--commands", default=",".join(COMMANDS), help=f"which of {','.join(COMMANDS)} to time")
-    parser.add_argument("--rounds", type=int, default=1, help="runs of each command per size (median shown)")
+    parser.add_argument("--rounds", default="1",
+                        help="runs of each command per size (median shown): one number, or one per size")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work", type=Path, help="folder for samples and workspaces (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the workspaces in --work")
     parser.add_argument("--ratios", action="store_true",
                         help="then run bench/map.py at 1,000,000 ties: sociable, networkx and bare igraph side by side")
     args = parser.parse_args()
-    sizes = sorted(int(n) for n in args.posts.split(","))
+    given = [int(n) for n in args.posts.split(",")]
+    rounds = [int(r) for r in args.rounds.split(",")]
+    if len(rounds) not in (1, len(given)) or min(rounds) < 1:
+        parser.error("--rounds takes one positive number, or one per size in --posts")
+    args.rounds = dict(zip(given, rounds * len(given) if len(rounds) == 1 else rounds, strict=True))
+    sizes = sorted(given)
     args.commands = tuple(name for name in COMMANDS if name in args.commands.split(","))
     if "import" not in args.commands:
         args.commands = ("import", *args.commands)
     with tempfile.TemporaryDirectory(prefix="sociable-scale-") as scratch:
         work = args.work or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        startup = run(sociable("formats"))
+        starts = [run(sociable("formats")) for _ in range(3)]
+        startup = (statistics.median(t for t, _ in starts), max(m for _, m in starts))
         results = {n: measure_size(n, args, work) for n in sizes}
     print(f"start-up (`sociable formats`): {startup[0]:.2f} s, {startup[1]:,.0f} MB; load average "
           f"{os.getloadavg()[0]:.1f} at the end")
