@@ -60,8 +60,34 @@ def kill_after(workspace: Path, data: Path, records: int) -> None:
     for line in process.stdout:
         if line.strip() == "done" or int(line) >= records or time.monotonic() > deadline:
             break
+    workers = children(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if Path(f"/proc/{pid}").exists() and "Z" not in state(pid)]
+    assert not left, f"the killed import's workers {left} outlived it"
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
 
 
 def finish(workspace: Path, data: Path) -> None:

@@ -13,11 +13,10 @@ stores the finished ones, so screening keeps pace with the checker itself.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ from sociable.errors import SociableError
 from sociable.safety.checker import check_many
 from sociable.safety.findings import CheckResult
 from sociable.safety.guidance import catalogue
+from sociable.store.fast.pools import forked_pool
 from sociable.store.scope import POST_KINDS, Scope
 from sociable.store.screening import FINDINGS_SCHEMA, SCREENED_SCHEMA
 
@@ -84,7 +84,7 @@ def checked_chunks(chunks: Iterable[dict[str, list[Any]]], profession: str | Non
         for rows in chunks:
             yield check_chunk(rows, profession, checked_at)
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with forked_pool(workers) as pool:
         pending: deque[Future[tuple[pa.Table, pa.Table]]] = deque()
         for rows in chunks:
             pending.append(pool.submit(check_chunk, rows, profession, checked_at))

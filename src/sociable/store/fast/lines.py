@@ -10,11 +10,10 @@ rejection reasons, stored rows and raw records come out the same as on the recor
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from sociable.errors import UnknownFormat
 from sociable.sources.base import UTF8_BOM, Format, LineMapping, file_encoding, head_bytes, is_json_lines
 from sociable.sources.registry import get_format
 from sociable.store.batch import Batch, Prepared, accounts_table, posts_table
+from sociable.store.fast.pools import forked_pool
 from sociable.store.raw import pack, pack_text
 
 CHUNK_BYTES = 64 * 1024 * 1024  # bytes per chunk on the line route (about 34,000 tweets; store/fast/README.md)
@@ -93,7 +93,7 @@ def _chunks(fmt: Format, path: Path) -> Iterator[LineChunk]:
     # Forked, not spawned: a spawned worker re-runs the calling script, which breaks scripts that
     # import without an `if __name__ == "__main__"` guard. A worker only reads, maps and packs;
     # it never touches the database connection the parent holds.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with forked_pool(workers) as pool:
         pending: deque[Future[LineChunk]] = deque()
         for offset, length in ranges:
             pending.append(pool.submit(prepare_lines, fmt.name, str(path), offset, length))

@@ -11,11 +11,10 @@ record by record as before, so stored rows, counts and rejections come out the s
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 
 import duckdb
 import numpy as np
@@ -25,6 +24,7 @@ from sociable.sources.base import Format, RawRecord
 from sociable.sources.registry import get_format
 from sociable.store.batch import Batch, Prepared, accounts_table, posts_table
 from sociable.store.fast.lines import MAX_WORKERS, PARALLEL_BYTES
+from sociable.store.fast.pools import forked_pool
 from sociable.store.raw import StoredBlock, stored_blocks, unpack
 
 
@@ -46,7 +46,7 @@ def remap_batches(con: duckdb.DuckDBPyConnection, format: str | None = None,
             yield _finish(block, map_block(block) if _quick(block, lookup) else None, lookup)
         return
     # Forked, as the import's line route is: a worker only unpacks and maps, never touches DuckDB.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with forked_pool(workers) as pool:
         pending: deque[tuple[StoredBlock, Future[Prepared | None] | None]] = deque()
         for block in blocks:
             pending.append((block, pool.submit(map_block, block) if _quick(block, lookup) else None))
