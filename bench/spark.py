@@ -52,6 +52,10 @@ def prepare(posts: int, work: Path) -> tuple[Path, Path]:
     return workspace, dataset
 
 
+class Failed(Exception):
+    """One command exited with an error; the run records it and goes on to the next."""
+
+
 def timed_json(argv: list[str], env: dict[str, str]) -> tuple[float, float, Any]:
     """Wall seconds, peak RSS (MB) and the --json document of one command."""
     with tempfile.TemporaryFile() as out:
@@ -63,7 +67,7 @@ def timed_json(argv: list[str], env: dict[str, str]) -> tuple[float, float, Any]
         tree_mb = tree.stop()
         errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
         if os.waitstatus_to_exitcode(status):
-            raise SystemExit(f"{' '.join(argv[3:])} failed: {errors[-2000:]}")
+            raise Failed(f"{' '.join(argv[3:])} failed after {seconds:.0f} s: {errors[-2000:]}")
         out.seek(0)
         document = json.loads(out.read()) if argv[-1] == "--json" else None
     return seconds, max(usage.ru_maxrss / 1024, tree_mb), document
@@ -108,15 +112,22 @@ def main() -> None:
               flush=True)
         for name in args.analyses.split(","):
             duck = timed_json(sociable("-w", str(workspace), name, "-c", "bench", "--json"), env)
-            spark = timed_json(sociable("--engine", "spark", "--data", str(dataset), name, "-c", "bench",
-                                        "--json"), env)
+            try:
+                spark = timed_json(sociable("--engine", "spark", "--data", str(dataset), name, "-c", "bench",
+                                            "--json"), env)
+            except Failed as failure:  # one analysis failing on Spark (memory, say) is a finding, not the end
+                print(f"| {posts:,} | {name} | {duck[0]:.1f} | {duck[1]:,.0f} | failed | | |", flush=True)
+                print(str(failure)[-600:], file=sys.stderr, flush=True)
+                rows.append({"posts": posts, "analysis": name, "duckdb_seconds": duck[0], "duckdb_peak_mb": duck[1],
+                             "spark_error": str(failure)[-2000:]})
+                continue
             agree = same({k: duck[2][k] for k in ("facts", "tables")}, {k: spark[2][k] for k in ("facts", "tables")})
             rows.append({"posts": posts, "analysis": name, "duckdb_seconds": duck[0], "duckdb_peak_mb": duck[1],
                          "spark_seconds": spark[0], "spark_peak_mb": spark[1], "same": agree})
             print(f"| {posts:,} | {name} | {duck[0]:.1f} | {duck[1]:,.0f} | {spark[0]:.1f} | {spark[1]:,.0f} | "
                   f"{'yes' if agree else 'NO'} |", flush=True)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "spark.json").write_text(json.dumps(rows, indent=2) + "\n")
+            OUT.mkdir(exist_ok=True)  # written after every row: a run stopped part way keeps what it measured
+            (OUT / "spark.json").write_text(json.dumps(rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":
