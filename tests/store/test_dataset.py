@@ -16,6 +16,8 @@ from sociable.simulate import simulate
 from sociable.store.dataset import MANIFEST, TABLES, NotADataset, read_manifest
 from sociable.store.schema import SCHEMA_VERSION
 
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -77,3 +79,38 @@ def test_a_manifest_from_another_version_is_refused(workspace: Path, tmp_path: P
         read_manifest(str(tmp_path / "data"))
     with pytest.raises(NotADataset, match=r"has no manifest\.json"):
         read_manifest(str(tmp_path))
+
+
+def test_raw_blocks_are_written_a_format_at_a_time_and_read_back_whole(workspace: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "ws.duckdb"
+    copy.write_bytes(workspace.read_bytes())
+    with sociable.open(copy) as ws:
+        ws.import_files([FIXTURES / "bluesky" / "jetstream.jsonl"], collection="care")
+        ws.export_dataset(tmp_path / "data")
+        stored = ws.query("SELECT * FROM raw_blocks ORDER BY ALL").to_pylist()
+    formats = sorted(p.name for p in (tmp_path / "data" / "raw_blocks").iterdir())
+    assert len(formats) == 2 and all(f.startswith("format=") for f in formats)
+    files = f"{tmp_path}/data/raw_blocks/**/*.parquet"
+    read = duckdb.sql(f"SELECT * FROM read_parquet('{files}', hive_partitioning = true)")
+    rows = [dict(zip(read.columns, row, strict=True)) for row in read.fetchall()]
+    assert sorted(({c: row[c] for c in stored[0]} for row in rows), key=repr) == sorted(stored, key=repr)
+
+
+def test_an_export_that_fails_part_way_leaves_the_folder_as_it_was(workspace: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from sociable.store import dataset
+
+    with sociable.open(workspace, read_only=True) as ws:
+        ws.export_dataset(tmp_path / "data")
+        before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+        real = dataset._write_by_value
+
+        def full_disk(*args: object, **kwargs: object) -> None:
+            real(*args, **kwargs)  # type: ignore[arg-type]
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(dataset, "_write_by_value", full_disk)
+        with pytest.raises(OSError, match="No space left"):
+            ws.export_dataset(tmp_path / "data", force=True)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+    assert read_manifest(str(tmp_path / "data")).counts()["posts"] == 1000

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,12 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "list_members": ("SELECT * FROM list_members", ()),
     "raw_blocks": ("SELECT * FROM raw_blocks", ("format",)),
 }
+# Tables of large rows, with the rows per Parquet row group: a raw block is up to a few MB of
+# compressed records, and DuckDB's partitioned writer held a 10M-post workspace's 2 GB of blocks
+# in memory whatever the row group size, and ran out of it. These are written one partition value
+# at a time, each to one file in the same hive layout (`format=twitter-v1/data_0.parquet`).
+ROW_GROUP_ROWS = {"raw_blocks": 8}
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.-]+")
 ADDED_COLUMNS = ("day",)
 """Columns a dataset adds for its partitions; readers drop them so every table has the workspace's columns."""
 
@@ -64,22 +71,40 @@ class Manifest:
 
 
 def write_dataset(con: duckdb.DuckDBPyConnection, target: str | os.PathLike[str], force: bool = False) -> Manifest:
-    """Write every table the analyses read under `target`, then its manifest (written last: its presence means done)."""
+    """Write every table the analyses read under `target`, then its manifest (written last: its presence means done).
+
+    The tables are written into a folder beside `target` and moved into place only when all are
+    written, so an export that fails part way (a full disk, memory) leaves `target` as it was.
+    """
     folder = Path(target)
     if folder.exists() and any(folder.iterdir()):
         if not force:
             raise SociableError(f"{folder} already holds files; choose an empty folder or add --force to replace it.")
         if not (folder / MANIFEST).exists():
             raise SociableError(f"{folder} holds files but is not a sociable dataset; choose an empty folder.")
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        manifest = _write_tables(con, partial)
+        if folder.exists():
+            shutil.rmtree(folder)
+        partial.rename(folder)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return manifest
+
+
+def _write_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> Manifest:
     tables: dict[str, dict[str, Any]] = {}
     for name, (sql, partitions) in TABLES.items():
         rows = int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
         place = folder / name
         place.mkdir()
         quoted = str(place).replace("'", "''")
-        if rows and partitions:
+        if rows and partitions and name in ROW_GROUP_ROWS:
+            _write_by_value(con, sql, partitions, place, ROW_GROUP_ROWS[name])
+        elif rows and partitions:
             con.execute(f"COPY ({sql}) TO '{quoted}' (FORMAT parquet, PARTITION_BY ({', '.join(partitions)}))")
         else:  # an empty table is one file that still carries the columns
             con.execute(f"COPY ({sql}) TO '{quoted}/part-0.parquet' (FORMAT parquet)")
@@ -87,6 +112,21 @@ def write_dataset(con: duckdb.DuckDBPyConnection, target: str | os.PathLike[str]
     manifest = Manifest(SCHEMA_VERSION, datetime.now(UTC).isoformat(timespec="seconds"), tables)
     (folder / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def _write_by_value(con: duckdb.DuckDBPyConnection, sql: str, partitions: tuple[str, ...], place: Path,
+                    group_rows: int) -> None:
+    """One COPY per partition value, into the folders DuckDB's PARTITION_BY would make."""
+    columns = ", ".join(partitions)
+    for values in con.execute(f"SELECT DISTINCT {columns} FROM ({sql}) ORDER BY ALL").fetchall():
+        if not all(isinstance(v, str) and _PLAIN_VALUE.fullmatch(v) for v in values):
+            raise SociableError(f"cannot name a dataset folder after the value {values!r} of {columns}")
+        folder = place.joinpath(*(f"{c}={v}" for c, v in zip(partitions, values, strict=True)))
+        folder.mkdir(parents=True)
+        quoted = str(folder / "data_0.parquet").replace("'", "''")
+        where = " AND ".join(f"{c} = ?" for c in partitions)
+        con.execute(f"COPY (SELECT * EXCLUDE ({columns}) FROM ({sql}) WHERE {where}) TO '{quoted}' "
+                    f"(FORMAT parquet, ROW_GROUP_SIZE {group_rows})", list(values))
 
 
 def read_manifest(location: str) -> Manifest:
