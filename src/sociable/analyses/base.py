@@ -261,8 +261,11 @@ class Result:
 
     # -- conversions
 
-    def to_json(self) -> dict[str, Any]:
-        """One JSON document: the documented shape every `--json` prints (docs/analyses.md)."""
+    def to_json(self, tables: bool = True) -> dict[str, Any]:
+        """One JSON document: the documented shape every `--json` prints (docs/analyses.md).
+
+        With ``tables=False`` the tables are left empty, for a writer that streams their rows.
+        """
         return {
             "analysis": self.name,
             "title": self.title,
@@ -270,7 +273,8 @@ class Result:
             "scope": self.scope.to_dict(),
             "options": {key: _jsonable(value) for key, value in self.options.items()},
             "facts": {key: _jsonable(value) for key, value in self.facts().items()},
-            "tables": {key: [_jsonable_row(row) for row in value.to_pylist()] for key, value in self.tables().items()},
+            "tables": {key: [_jsonable_row(row) for row in value.to_pylist()] for key, value in self.tables().items()}
+            if tables else {},
             "notes": list(self.notes),
             "measures": [{"name": m.name, "definition": m.definition} for m in self.measures],
         }
@@ -313,6 +317,13 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
+
+
+def jsonable_rows(table: pa.Table, rows_at_once: int = 20_000) -> Iterator[dict[str, Any]]:
+    """A table's rows as JSON-ready dicts, a batch at a time (a large table is never a list of dicts at once)."""
+    for batch in table.to_batches(max_chunksize=rows_at_once):
+        for row in batch.to_pylist():
+            yield _jsonable_row(row)
 
 
 def _jsonable_row(row: dict[str, Any]) -> dict[str, Any]:

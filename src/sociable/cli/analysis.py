@@ -20,7 +20,7 @@ import typer
 from sociable.analyses.base import AnalysisSpec, Option, registered_analyses
 from sociable.cli.app import app, console, engine_of, open_workspace, workspace_path
 from sociable.cli.progress import working
-from sociable.cli.render import check_table_output, print_result, result_json, write_table
+from sociable.cli.render import check_table_output, print_result, write_result_json, write_table
 from sociable.cli.scope import (
     CollectionsOption,
     KindsOption,
@@ -161,7 +161,7 @@ def run_command(ctx: typer.Context, spec: AnalysisSpec, values: dict[str, Any]) 
         write_table(result.main_table(), values["output"], force=values["force"],
                     protect=(workspace_path(ctx),))
     if values["as_json"]:
-        sys.stdout.write(result_json(result) + "\n")
+        write_result_json(result, sys.stdout)
         return
     print_result(console, result, values["limit"])
     if kept:
