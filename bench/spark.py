@@ -8,9 +8,9 @@ workspace with roles kept and then written as a dataset (`sociable export datase
 then runs as a user runs it, in its own process, one after the other: `sociable -w WS NAME -c bench
 --json` on DuckDB, and `sociable --engine spark --data DATASET NAME -c bench --json` on Spark (local
 mode, --master local[N], driver memory --driver-memory). Figures are wall seconds and the largest
-peak resident set: the larger of wait4's figure and the summed resident set of the process and
+peak resident set: the larger of GNU time's figure and the summed resident set of the process and
 all its descendants sampled every quarter second (PySpark's JVM is a child nobody waits for, so
-wait4 alone misses it); the Spark
+time alone misses it); the Spark
 figures include starting the JVM, which is timed alone as `start` (the JVM, the dataset's tables
 registered, and the feedback analysis, one small query). Both runs' --json documents are compared (counts exactly,
 measures to 1e-9) and the table says whether they agree.
@@ -60,20 +60,28 @@ class Failed(Exception):
 
 
 def timed_json(argv: list[str], env: dict[str, str]) -> tuple[float, float, Any]:
-    """Wall seconds, peak RSS (MB) and the --json document of one command."""
-    with tempfile.TemporaryFile() as out:
+    """Wall seconds, peak RSS (MB) and the --json document of one command.
+
+    The command runs under GNU time, whose own figure is the command's largest resident set: wait4's
+    figure for a child of this process would start from this process's own, since Linux carries
+    the high-water mark of a forked copy across exec, and this process holds the last documents.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as peak:
         started = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, env=env)
+        process = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", peak.name, *argv], stdout=out, stderr=err,
+                                   env=env)
         tree = TreePeak(process.pid)
-        _, status, usage = os.wait4(process.pid, 0)
+        status = process.wait()
         seconds = time.perf_counter() - started
         tree_mb = tree.stop()
-        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        if os.waitstatus_to_exitcode(status):
-            raise Failed(f"{' '.join(argv[3:])} failed after {seconds:.0f} s: {errors[-2000:]}")
+        if status:
+            err.seek(0)
+            errors = err.read().decode(errors="replace")
+            raise Failed(f"{' '.join(argv[3:])} failed after {seconds:.0f} s: {errors[-4000:]}")
+        own_mb = int(Path(peak.name).read_text().split()[-1]) / 1024
         out.seek(0)
         document = compact(json.loads(out.read())) if argv[-1] == "--json" else None
-    return seconds, max(usage.ru_maxrss / 1024, tree_mb), document
+    return seconds, max(own_mb, tree_mb), document
 
 
 def compact(document: dict[str, Any]) -> dict[str, Any]:
