@@ -288,4 +288,27 @@ def generate(seed: int = 17, per_kind: int = 60) -> list[dict[str, str]]:
             handle = _handle_from(name) if rng.random() < 0.7 else f"{place.replace(' ', '')}{subtype[:3].upper()}"
             rows.append({"handle": handle, "display_name": name, "bio": bio, "role": "organisation",
                          "subtype": subtype, "sector": sector})
+    rows += _name_only(rng, per_kind)
+    return rows
+
+
+def _name_only(rng: random.Random, per_kind: int) -> list[dict[str, str]]:
+    """Profiles with no bio: staff whose title is in the handle or name ("Jas_RN", "Dr James White",
+    "Nurse Amy"), and people with a plain name."""
+    rows: list[dict[str, str]] = []
+    for _ in range(per_kind * 2):
+        kind = rng.choice(PROFESSIONALS)
+        title = rng.choice([t for t in kind.titles if len(t) <= 12] or list(kind.titles)).split(",")[0]
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        short = title.replace(" ", "")
+        handle, name = rng.choice([(f"{first}_{short}", f"{first} {last}"), (f"{short}{first}", first),
+                                   (f"{first}{last[0]}{short}", f"{first} {last[0]}"),
+                                   (f"{first}{last}", f"{title} {first}"), (f"{first.lower()}{last.lower()}",
+                                                                           f"{first} {last}, {short}")])
+        rows.append({"handle": handle[:15], "display_name": name, "bio": "", "role": "professional",
+                     "subtype": kind.subtype, "sector": kind.sector})
+    for _ in range(per_kind * 2):
+        name, handle = _person_name(rng)
+        rows.append({"handle": handle, "display_name": name, "bio": "", "role": "person", "subtype": "public",
+                     "sector": "unknown"})
     return rows

@@ -82,6 +82,19 @@ def test_nothing_to_go_on_stays_unknown() -> None:
         assert (got.role, got.subtype, got.sector, got.confidence) == ("unknown", None, "unknown", 0.0)
 
 
+def test_a_name_alone_labels_only_when_it_reads_as_a_person() -> None:
+    got = classify_account("kim_p", "Kim Parr", "")
+    assert (got.role, got.subtype, got.role_source) == ("person", "public", "model")
+    assert got.evidence == ('name:"Kim"(name only)',) and 0.5 < got.confidence < 1
+    # a title in the handle, too short to count in a bio-less organisation's handle, marks a professional here
+    nurse = classify_account("Jas_RN", "Jas King", "")
+    assert (nurse.role, nurse.subtype, nurse.sector, nurse.evidence) == (
+        "professional", "nurse", "health", ('handle:"RN"(name only)',))
+    assert nurse.confidence < 0.7, "a title in a handle is weaker than one in a bio"
+    # an acronym is not a person's name, and a short capital in an acronym handle is not a title
+    assert classify_account("QNIorg", "QNI", "").role == "unknown"
+
+
 def test_label_carries_source_confidence_and_evidence() -> None:
     got = label("Student nurse, second year. Views my own.")
     assert (got.role_source, got.sector_source) == ("rule", "rule")
@@ -190,10 +203,10 @@ def _accounts() -> pa.Table:
 def test_classify_accounts_labels_every_row() -> None:
     labels = classify_accounts(_accounts())
     assert labels.column_names[: len(LABEL_COLUMNS)] == list(LABEL_COLUMNS)
-    # "Dog walker." says a person wrote it; an empty bio and a first name say nothing at all
-    assert labels.column("role").to_pylist() == ["organisation", "professional", "unknown", "person"]
-    assert labels.column("subtype").to_pylist()[:2] == ["council", "nurse"]
-    assert labels.column("evidence").to_pylist()[2] == []
+    # "Dog walker." says a person wrote it; an empty bio with a first name is an individual by the name alone
+    assert labels.column("role").to_pylist() == ["organisation", "professional", "person", "person"]
+    assert labels.column("subtype").to_pylist()[:3] == ["council", "nurse", "public"]
+    assert labels.column("evidence").to_pylist()[2] == ['name:"Kim"(name only)']
 
 
 def test_classify_accounts_needs_ids() -> None:
@@ -260,7 +273,7 @@ def test_roles_is_a_registered_analysis() -> None:
 def test_roles_counts_labels_and_the_store_keeps_them(workspace: Workspace) -> None:
     _fill(workspace)
     result = roles(workspace)
-    assert result.facts() == {"accounts": 4, "labelled": 3, "unknown": 1, "manual": 0, "manual_unmatched": 0}
+    assert result.facts() == {"accounts": 4, "labelled": 4, "unknown": 0, "manual": 0, "manual_unmatched": 0}
     assert workspace.scalar("select count(*) from labels") == 0, "the analysis only reads"
     workspace.save_labels(result.labels)
     stored = workspace.query("select account_id, role, subtype, role_source from labels order by account_id")
@@ -271,7 +284,7 @@ def test_roles_counts_labels_and_the_store_keeps_them(workspace: Workspace) -> N
         "role_source": "rule",
     }
     by_role = {r["role"]: r["accounts"] for r in result.by_role.to_pylist()}
-    assert by_role == {"unknown": 1, "organisation": 1, "professional": 1, "person": 1}
+    assert by_role == {"organisation": 1, "professional": 1, "person": 2}
     assert sum(r["accounts"] for r in result.by_sector.to_pylist()) == 4
     assert {m.name for m in result.measures} >= {"role", "subtype", "sector", "confidence"}
     assert result.shown_tables() == ["by_role", "by_subtype", "by_sector"]
@@ -295,7 +308,7 @@ def test_roles_run_on_a_read_only_workspace(workspace: Workspace) -> None:
     _fill(workspace)
     workspace.close()
     with sociable.open(workspace.path, read_only=True) as shared:
-        assert roles(shared).labelled == 3
+        assert roles(shared).labelled == 4
 
 
 def test_manual_labels_win_and_are_kept(workspace: Workspace, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sociable.text.sentiment import CLASSES, classify_sentiment, features, hashed_words, measured, model
+from sociable.text.sentiment import CLASSES, HASH_BUCKETS, classify_sentiment, features, hashed_words, measured, model
 
 
 def test_plain_feelings_are_read() -> None:
@@ -34,7 +34,7 @@ def test_features_match_the_model() -> None:
 
 
 def test_hashed_words_are_unit_rows_and_see_word_order() -> None:
-    a, b = hashed_words(["not good at all", "good, not at all"])
+    a, b = hashed_words(["not good at all", "good, not at all"], HASH_BUCKETS)
     assert float(np.linalg.norm(a)) == pytest.approx(1.0)
     assert not np.array_equal(a, b)  # the pairs differ even though the words are the same
 

@@ -120,7 +120,8 @@ def _features(readings: list[_Reading], lex: Lexicon) -> np.ndarray:
 
 RULE_TRUST = 0.7  # a vocabulary label this sure stands...
 MODEL_OVERRULES = 0.9  # ...unless the model gives another role at least this probability
-NAME_ONLY = 0.9  # with nothing but a name, only an organisation this sure is labelled
+NAME_ONLY = 0.9  # with nothing but a name, an organisation is labelled only this sure...
+NAME_ONLY_INDIVIDUAL = 0.3  # ...and an individual only when the chance of an organisation is below this
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +183,23 @@ def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lex
     rule = _rule_label(r, lex)
     role, probability = scores.best()
     if not r.cues and not _WORDS.search(r.texts["bio"]):
-        # nothing said about the account: only a name the model is sure belongs to an organisation
-        if scores.organisation < NAME_ONLY:
+        # nothing said about the account but its name: label it only when the model is sure from the name
+        if scores.organisation >= NAME_ONLY:
+            role, probability = "organisation", scores.organisation
+        elif (scores.organisation < NAME_ONLY_INDIVIDUAL and (title := _handle_title(r, lex)) is not None
+              and _name_word(r)):
+            # an individual whose handle carries a title ("Jas_RN", "DrJames"): a professional, less sure
+            subtype = title.group.subtype or "unspecified"
+            return RoleLabel("professional", None if subtype == "unspecified" else subtype,
+                             _sector(lex, "professional", subtype, [title], r.texts), "rule", "rule",
+                             round((1 - scores.organisation) * title.weight, 3), (f'handle:"{title.text}"(name only)',))
+        elif scores.organisation < NAME_ONLY_INDIVIDUAL and (word := _name_word(r)):
+            role, probability = max((scores.professional, "professional"), (scores.person, "person"))[::-1]
+            subtype, _ = roles_model.subtype(role, x)
+            return RoleLabel(role, None if subtype == "unspecified" else subtype, "unknown", "model", "model",
+                             round(probability, 3), (f'name:"{word}"(name only)',))
+        else:
             return RoleLabel("unknown", None, "unknown", "rule", "rule", 0.0, _describe(r.cues + r.markers))
-        role, probability = "organisation", scores.organisation
     elif scores.organisation < 0.5 and role == "organisation":
         role, probability = max((scores.professional, "professional"), (scores.person, "person"))[::-1]
     elif scores.organisation >= 0.5:
@@ -204,6 +218,26 @@ def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lex
     sector = _sector(lex, role, subtype, support, r.texts)
     return RoleLabel(role, None if subtype == "unspecified" else subtype, sector, "model", "model",
                      round(probability, 3), evidence)
+
+
+# Words in a display name that say nothing about who holds the account.
+_PLACEHOLDER_NAMES = frozenset({"user", "account", "anon", "anonymous", "guest", "default", "profile", "test",
+                                "twitter", "bluesky", "bsky", "mastodon", "social", "none", "null", "unknown"})
+
+
+def _handle_title(r: _Reading, lex: Lexicon) -> Evidence | None:
+    """A professional's short title in the handle ("RN" in "Jas_RN"), which alone is too ambiguous to count."""
+    found = [e for e in lex.find("cue", "handle", r.texts["handle"], short_caps=True) if e.group.role == "professional"]
+    return max(found, key=lambda e: e.weight) if found else None
+
+
+def _name_word(r: _Reading) -> str | None:
+    """The first word of the display name (or, without one, the handle) that could be part of a name: letters,
+    not a placeholder such as "user" in "user8372", not an acronym such as "QNI"."""
+    for word in _WORDS.findall(r.texts["name"] or r.texts["handle"]):
+        if word.lower() not in _PLACEHOLDER_NAMES and not word.isupper():
+            return word
+    return None
 
 
 # Markers too common to explain a label on their own ("we", "my"): they count, but are not shown.

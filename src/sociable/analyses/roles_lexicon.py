@@ -134,15 +134,19 @@ class Lexicon:
     patterns: Mapping[tuple[str, str], re.Pattern[str]]  # (kind, field) -> combined pattern, no groups
     terms: Mapping[tuple[str, str], Mapping[str, tuple[_Term, ...]]]  # same key -> prefix -> terms
 
-    def find(self, kind: str, field: str, text: str) -> list[Evidence]:
-        """Every cue of one kind in one field's text, longest phrase first where they overlap."""
+    def find(self, kind: str, field: str, text: str, *, short_caps: bool = False) -> list[Evidence]:
+        """Every cue of one kind in one field's text, longest phrase first where they overlap.
+
+        Short capitals in a handle ("RN", "Dr") are left out as too ambiguous on their own; with
+        `short_caps` only those are given (for a profile with nothing else to go on)."""
         pattern = self.patterns.get((kind, field))
         if pattern is None or not text:
             return []
         found: list[Evidence] = []
         for match in pattern.finditer(text):
             group = self._group_of(kind, field, text, match)
-            if field == "handle" and group.case_sensitive and len(match.group(0)) < 3:
+            short = field == "handle" and group.case_sensitive and len(match.group(0)) < 3
+            if short != short_caps:
                 continue  # "QNIorg" is not a Queen's Nurse: short capitals in handles are too ambiguous
             factor = self.field_factors.get(group.role, {}).get(field, 1.0) if kind != "sector" else 1.0
             weight, modifier = group.weight * factor, None

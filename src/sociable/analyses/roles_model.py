@@ -1,6 +1,7 @@
 """The learned part of roles: small heads over sentence vectors of the bio and the name, plus the
 vocabulary's own scores as features.
 
+Every head reads the same row: the two vectors, the vocabulary's scores and hashed words and pairs.
 Two heads decide the role: ``roles-org`` (organisation or individual: trained on the public Humanizr
 bios and our own) and ``roles-pro`` (professional or person, among individuals: trained on our own
 labelled bios). Three more (``roles-subtype-<role>``) give a subtype when the vocabulary names none.
@@ -17,11 +18,13 @@ from functools import cache
 
 import numpy as np
 
-from sociable.text import Head, embed, load_head
+from sociable.text import Head, dimensions, embed, load_head
+from sociable.text.hashing import hashed_words
 
 LEXICON_FEATURES = ("organisation", "professional", "person_patient", "person_carer", "person_public",
                     "corporate", "individual", "self_described", "has_bio", "cue_count")
 FEATURE_SCALE = 2.0  # the vocabulary's scores sit in [0, 1]; this keeps them as loud as the vectors
+HASH_BUCKETS = 2048  # hashed words and word pairs, for the bio and for the name and handle each
 ORG_HEAD, PRO_HEAD = "roles-org", "roles-pro"
 SUBTYPE_HEADS = {"organisation": "roles-subtype-organisation", "professional": "roles-subtype-professional",
                  "person": "roles-subtype-person"}
@@ -55,9 +58,13 @@ def profile_text(handle_words: str, name: str) -> str:
 
 
 def features(bios: Sequence[str], names: Sequence[str], lexicon: np.ndarray) -> np.ndarray:
-    """The feature rows: bio vector, name-and-handle vector, and the vocabulary's scores (scaled)."""
+    """The feature rows: bio vector, name-and-handle vector, the vocabulary's scores (scaled), then the
+    hashed words and pairs of the bio and of the name and handle (exact words the vectors blur: "inc",
+    "official", "ltd", a first name)."""
     lexicon = np.asarray(lexicon, dtype=np.float32).reshape(len(bios), len(LEXICON_FEATURES))
-    return np.hstack([embed(list(bios)), embed(list(names)), lexicon * FEATURE_SCALE]).astype(np.float32)
+    return np.hstack([embed(list(bios)), embed(list(names)), lexicon * FEATURE_SCALE,
+                      hashed_words(list(bios), HASH_BUCKETS), hashed_words(list(names), HASH_BUCKETS)]
+                     ).astype(np.float32)
 
 
 @cache
@@ -100,7 +107,7 @@ def deciding_words(role: str, bio: str, name: str, vectors: dict[str, np.ndarray
     else:
         head, chosen, other = pro_head, role, "person" if role == "professional" else "professional"
     direction = head.weights[:, head.classes.index(chosen)] - head.weights[:, head.classes.index(other)]
-    dims = (direction.shape[0] - len(LEXICON_FEATURES)) // 2
+    dims = dimensions()
     known = vectors if vectors is not None else word_vectors([bio, name])
     found: list[tuple[float, str, str]] = []
     for field, text, part in (("bio", bio, direction[:dims]), ("name", name, direction[dims: 2 * dims])):

@@ -9,10 +9,8 @@ its measured accuracy is in the data card ``models/sentiment.md`` and in docs/va
 
 from __future__ import annotations
 
-import itertools
 import re
 import threading
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from sociable.text.hashing import hashed_words
 from sociable.text.heads import Head, load_head
 from sociable.text.static import embed
 
@@ -32,7 +31,6 @@ MEASURED = ("macro-averaged recall {recall:.2f} and accuracy {accuracy:.2f} on t
             "sentiment test split (VADER: {vader_recall:.2f} and {vader_accuracy:.2f})")
 
 _CLEAN = re.compile(r"https?://\S+|@\w+")
-_TOKEN = re.compile(r"[a-z][a-z'’]*|[!?]|[^\s\w]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,22 +73,10 @@ def vader_scores(texts: Sequence[str]) -> np.ndarray:
     return np.array([[r["neg"], r["neu"], r["pos"], r["compound"]] for r in rows], dtype=np.float32).reshape(-1, 4)
 
 
-def hashed_words(texts: Sequence[str], buckets: int = HASH_BUCKETS) -> np.ndarray:
-    """Words and word pairs hashed into buckets (crc32), each row scaled to unit length."""
-    out = np.zeros((len(texts), buckets), dtype=np.float32)
-    for row, text in enumerate(texts):
-        words = _TOKEN.findall(text.lower())
-        grams = {zlib.crc32(g.encode("utf-8")) % buckets for g in words + [f"{a} {b}" for a, b in
-                                                                          itertools.pairwise(words)]}
-        if grams:
-            out[row, list(grams)] = 1.0 / np.sqrt(len(grams))
-    return out
-
-
 def features(texts: Sequence[str | None]) -> np.ndarray:
     """The head's feature rows: sentence vector, VADER's scores (scaled), hashed words and pairs."""
     cleaned = [clean(t) for t in texts]
-    return np.hstack([embed(cleaned), vader_scores(cleaned) * VADER_SCALE, hashed_words(cleaned)])
+    return np.hstack([embed(cleaned), vader_scores(cleaned) * VADER_SCALE, hashed_words(cleaned, HASH_BUCKETS)])
 
 
 def model() -> Head:
