@@ -30,3 +30,8 @@ def test_a_command_that_writes_is_refused(sample: Any, spark: Any) -> None:
     assert isinstance(result.exception, SociableError)
     assert str(result.exception).startswith("`screen` changes the workspace, and the Spark engine only reads a "
                                             "dataset: run it on the DuckDB workspace")
+
+
+def test_the_session_keeps_its_progress_bar_off_stderr(spark: Any) -> None:
+    # the bar would interleave with sociable's own output; the session started by the fixture kept the default
+    assert spark.conf.get("spark.ui.showConsoleProgress") == "false"

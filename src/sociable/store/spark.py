@@ -63,7 +63,8 @@ def spark_session(master: str | None = None, config: Mapping[str, str] | None = 
     builder = SparkSession.builder.appName("sociable")
     if master:
         builder = builder.master(master)
-    for key, value in {**SPARK_CONFIG, **(config or {})}.items():
+    # Spark's console progress bar would interleave with sociable's own output on stderr; a config may turn it on.
+    for key, value in {"spark.ui.showConsoleProgress": "false", **SPARK_CONFIG, **(config or {})}.items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
