@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sociable.safety import check, check_many
-from sociable.safety.corpus import CATEGORIES, CorpusError, corpus, part, read_corpus, split_of
+from sociable.safety.corpus import CATEGORIES, CorpusError, Example, corpus, part, read_corpus, split_of
 from sociable.safety.findings import FLAGS
 from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence_spans
 
@@ -132,23 +132,38 @@ def test_output_shape_is_unchanged() -> None:
                for f in data["findings"])
 
 
-def test_heldout_figures() -> None:
-    """The corpus part nothing was tuned on keeps the figures measured when the model was made.
+def _written_apart(example: Example) -> bool:
+    """Posts of the `apart_*.jsonl` files: written later, by writers briefed on what the head missed."""
+    return example.source.rsplit(" of ", 1)[-1].startswith("apart_")
 
-    These guard against regressions at the measured level (flag F1 0.77, near misses flagged 6.8 %);
-    the project's targets (0.85 and 5 %) are not met yet, see docs/validity.md.
-    """
-    rows = part("heldout")
-    results = list(check_many((r.id, r.text) for r in rows))
+
+def _heldout_flags(rows: list[Example], learned: bool = True) -> tuple[float, float, int]:
+    """Flag F1, the share of near misses flagged, and the flags that were right."""
+    results = list(check_many(((r.id, r.text) for r in rows), learned=learned))
     flagged = [any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings) for res in results]
     tp = sum(1 for r, f in zip(rows, flagged, strict=True) if r.labels and f)
     fp = sum(1 for r, f in zip(rows, flagged, strict=True) if not r.labels and f)
     fn = sum(1 for r, f in zip(rows, flagged, strict=True) if r.labels and not f)
-    f1 = 2 * tp / (2 * tp + fp + fn)
     near = [f for r, f in zip(rows, flagged, strict=True) if r.kind == "near miss"]
-    rules_only = [any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings)
-                  for res in check_many(((r.id, r.text) for r in rows), learned=False)]
-    rules_tp = sum(1 for r, f in zip(rows, rules_only, strict=True) if r.labels and f)
+    return 2 * tp / (2 * tp + fp + fn), sum(near) / len(near), tp
+
+
+def test_heldout_figures() -> None:
+    """The corpus part nothing was tuned on keeps the figures measured when the model was made.
+
+    These guard against regressions at the measured level (docs/validity.md): flag F1 0.744 and near
+    misses flagged 4.6 % on the first writing, flag F1 0.595 and 6.0 % on the posts written apart; the
+    project's targets (0.85 and 5 %) are not met yet.
+    """
+    rows = part("heldout")
+    first = [r for r in rows if not _written_apart(r)]
+    apart = [r for r in rows if _written_apart(r)]
+    f1, near, tp = _heldout_flags(first)
+    _, _, rules_tp = _heldout_flags(first, learned=False)
     assert f1 >= 0.72, f1
-    assert sum(near) / len(near) <= 0.07
+    assert near <= 0.07
     assert tp >= 2 * rules_tp  # the head at least doubles what the rules alone catch
+    assert len(apart) > 150
+    apart_f1, apart_near, _ = _heldout_flags(apart)
+    assert apart_f1 >= 0.55, apart_f1
+    assert apart_near <= 0.07
