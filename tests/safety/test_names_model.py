@@ -57,6 +57,7 @@ def test_may_name_is_cheap_and_quiet_on_everyday_capitals() -> None:
         ("Discharged Agnieszka home today after six weeks with us", "Agnieszka"),
         ("Our patient Priya Raman was transferred to the stroke unit", "Priya Raman"),
         ("Mr Okonkwo on ward 12 refused his insulin again", "Mr Okonkwo"),
+        ("Guess who's back in bay 3, bed 2 on Heron ward... Mrs Kemi Atkinson, third time", "Mrs Kemi Atkinson"),
     ],
 )
 def test_patients_are_named(text: str, name: str) -> None:

@@ -124,8 +124,9 @@ def lexicon() -> dict[str, frozenset[str]]:
     return {name: frozenset(words) for name, words in sections.items()}
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s")
-_SENTENCE_START = re.compile(r"(?<=[.!?\n])\s")
+# An ellipsis ("on the ward... Mrs K") is a pause, not the end of a sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])(?<!\.\.)\s")
+_SENTENCE_START = re.compile(r"(?<=[.!?\n])(?<!\.\.)\s")
 
 
 def who(scan: Scan, start: int, end: int) -> str:
