@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import math
 import os
 import secrets
 import stat
@@ -207,13 +208,15 @@ class Sessions:
         self._guard = threading.Lock()
 
     def new(self, signed_in: bool = False) -> Session:
-        return Session(secrets.token_urlsafe(18), signed_in, int(self.clock()) + self.lifetime)
+        return Session(secrets.token_urlsafe(18), signed_in, math.ceil(self.clock()) + self.lifetime)
 
     def cookie(self, session: Session) -> str:
         """The Set-Cookie header value for a session."""
         flag = "1" if session.signed_in else "0"
         value = f"{session.id}.{session.expires}.{flag}.{self._mac('session', session.id, session.expires, flag)}"
-        max_age = max(0, session.expires - int(self.clock()))
+        # rounded up, as `new` rounds its start: a new session's cookie carries the whole lifetime even when a
+        # second ticks over between the two readings of the clock
+        max_age = max(0, math.ceil(session.expires - self.clock()))
         return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict"
 
     def read(self, value: str | None) -> Session | None:
