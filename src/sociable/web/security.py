@@ -214,9 +214,9 @@ class Sessions:
         """The Set-Cookie header value for a session."""
         flag = "1" if session.signed_in else "0"
         value = f"{session.id}.{session.expires}.{flag}.{self._mac('session', session.id, session.expires, flag)}"
-        # rounded up, as `new` rounds its start: a new session's cookie carries the whole lifetime even when a
-        # second ticks over between the two readings of the clock
-        max_age = max(0, math.ceil(session.expires - self.clock()))
+        # rounded up, as `new` rounds its start, and never above the lifetime: a new session's cookie carries the
+        # whole lifetime even when a second ticks over between the two readings of the clock
+        max_age = max(0, min(self.lifetime, math.ceil(session.expires - self.clock())))
         return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict"
 
     def read(self, value: str | None) -> Session | None:
