@@ -132,9 +132,11 @@ def test_output_shape_is_unchanged() -> None:
                for f in data["findings"])
 
 
-def _written_apart(example: Example) -> bool:
-    """Posts of the `apart_*.jsonl` files: written later, by writers briefed on what the head missed."""
-    return example.source.rsplit(" of ", 1)[-1].startswith("apart_")
+def _written_apart(example: Example) -> str:
+    """Which writing a post is from: "first", or the round written apart ("a": `apart_*.jsonl`, "b":
+    `apart_b_*.jsonl`), by writers briefed on what the head missed."""
+    name = example.source.rsplit(" of ", 1)[-1]
+    return "b" if name.startswith("apart_b_") else "a" if name.startswith("apart_") else "first"
 
 
 def _heldout_flags(rows: list[Example], learned: bool = True) -> tuple[float, float, int]:
@@ -151,19 +153,21 @@ def _heldout_flags(rows: list[Example], learned: bool = True) -> tuple[float, fl
 def test_heldout_figures() -> None:
     """The corpus part nothing was tuned on keeps the figures measured when the model was made.
 
-    These guard against regressions at the measured level (docs/validity.md): flag F1 0.744 and near
-    misses flagged 4.6 % on the first writing, flag F1 0.595 and 6.0 % on the posts written apart; the
-    project's targets (0.85 and 5 %) are not met yet.
+    These guard against regressions at the measured level (docs/validity.md): flag F1 0.758 and near
+    misses flagged 4.6 % on the first writing; 0.621 and 6.0 % on the first round written apart; 0.679
+    and 10.8 % (4 of 37) on the second. The project's targets (0.85 and 5 %) are not met yet.
     """
     rows = part("heldout")
-    first = [r for r in rows if not _written_apart(r)]
-    apart = [r for r in rows if _written_apart(r)]
-    f1, near, tp = _heldout_flags(first)
-    _, _, rules_tp = _heldout_flags(first, learned=False)
+    by = {w: [r for r in rows if _written_apart(r) == w] for w in ("first", "a", "b")}
+    f1, near, tp = _heldout_flags(by["first"])
+    _, _, rules_tp = _heldout_flags(by["first"], learned=False)
     assert f1 >= 0.72, f1
     assert near <= 0.07
     assert tp >= 2 * rules_tp  # the head at least doubles what the rules alone catch
-    assert len(apart) > 150
-    apart_f1, apart_near, _ = _heldout_flags(apart)
-    assert apart_f1 >= 0.55, apart_f1
-    assert apart_near <= 0.07
+    assert len(by["a"]) > 150 and len(by["b"]) > 90
+    a_f1, a_near, _ = _heldout_flags(by["a"])
+    assert a_f1 >= 0.55, a_f1
+    assert a_near <= 0.07
+    b_f1, b_near, _ = _heldout_flags(by["b"])
+    assert b_f1 >= 0.62, b_f1
+    assert b_near <= 0.12
