@@ -93,6 +93,11 @@ def test_a_name_alone_labels_only_when_it_reads_as_a_person() -> None:
     assert nurse.confidence < 0.7, "a title in a handle is weaker than one in a bio"
     # an acronym is not a person's name, and a short capital in an acronym handle is not a title
     assert classify_account("QNIorg", "QNI", "").role == "unknown"
+    # a title the handle denies or puts in the past is no title
+    for handle in ("NotAnRN_Jas", "exRN_Jas"):
+        assert classify_account(handle, "Jas", "").role == "person", handle
+    # without a display name the handle is the name, and the evidence says so
+    assert classify_account("kimparr", None, None).evidence == ('handle:"kimparr"(name only)',)
 
 
 def test_label_carries_source_confidence_and_evidence() -> None:

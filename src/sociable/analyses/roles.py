@@ -47,7 +47,8 @@ __all__ = ["LABEL_COLUMNS", "LABEL_SCHEMA", "RoleLabel", "RolesResult", "assign_
 TITLE = "Roles and sectors"
 DESCRIPTION = "Who is an organisation, a professional or a person, and in which sector."
 MEASURES = (
-    Measure("role", "organisation, professional, person, or unknown when the profile says nothing (no bio, no cue)."),
+    Measure("role", "organisation, professional, person, or unknown when the profile says nothing the model can "
+                    "be sure of (no bio, no cue, a name that places no one)."),
     Measure(
         "subtype", "the kind of organisation, profession or person (e.g. nhs_trust, nurse, carer); empty if unstated."
     ),
@@ -89,8 +90,9 @@ def classify_profiles(
 
     The model decides organisation when P(organisation) >= 0.5, else the likelier of professional and
     person. A label the vocabulary is sure of (confidence >= RULE_TRUST) stands unless the model gives
-    another role MODEL_OVERRULES or more. A profile with no bio and no cue stays unknown, unless the
-    model is sure (NAME_ONLY) from the name and handle that it is an organisation.
+    another role MODEL_OVERRULES or more. A profile with no bio and no cue is labelled from its name only
+    when the model is sure: an organisation (NAME_ONLY), or an individual (below NAME_ONLY_INDIVIDUAL) whose
+    name has a word that could be a name; otherwise it stays unknown.
     """
     lex = lexicon or load_lexicon()
     readings = [_read(h, n, b, lex) for h, n, b in zip(handles, names, bios, strict=True)]
@@ -193,11 +195,15 @@ def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lex
             return RoleLabel("professional", None if subtype == "unspecified" else subtype,
                              _sector(lex, "professional", subtype, [title], r.texts), "rule", "rule",
                              round((1 - scores.organisation) * title.weight, 3), (f'handle:"{title.text}"(name only)',))
-        elif scores.organisation < NAME_ONLY_INDIVIDUAL and (word := _name_word(r)):
-            role, probability = max((scores.professional, "professional"), (scores.person, "person"))[::-1]
-            subtype, _ = roles_model.subtype(role, x)
-            return RoleLabel(role, None if subtype == "unspecified" else subtype, "unknown", "model", "model",
-                             round(probability, 3), (f'name:"{word}"(name only)',))
+        elif scores.organisation < NAME_ONLY_INDIVIDUAL and (named := _name_word(r)):
+            # a name says who is an individual, not their job or their kind: a person unless the model is sure
+            # (MODEL_OVERRULES) the name is a professional's; no subtype beyond that, no sector
+            role, probability = "person", scores.person
+            if scores.professional >= MODEL_OVERRULES * (1 - scores.organisation):
+                role, probability = "professional", scores.professional
+            field_, word = named
+            return RoleLabel(role, "public" if role == "person" else None, "unknown", "model", "model",
+                             round(probability, 3), (f'{field_}:"{word}"(name only)',))
         else:
             return RoleLabel("unknown", None, "unknown", "rule", "rule", 0.0, _describe(r.cues + r.markers))
     elif scores.organisation < 0.5 and role == "organisation":
@@ -227,16 +233,18 @@ _PLACEHOLDER_NAMES = frozenset({"user", "account", "anon", "anonymous", "guest",
 
 def _handle_title(r: _Reading, lex: Lexicon) -> Evidence | None:
     """A professional's short title in the handle ("RN" in "Jas_RN"), which alone is too ambiguous to count."""
-    found = [e for e in lex.find("cue", "handle", r.texts["handle"], short_caps=True) if e.group.role == "professional"]
+    found = [e for e in lex.find("cue", "handle", r.texts["handle"], short_caps=True)
+             if e.group.role == "professional" and e.modifier is None and e.weight > 0]  # not "exRN", "NotAnRN"
     return max(found, key=lambda e: e.weight) if found else None
 
 
-def _name_word(r: _Reading) -> str | None:
-    """The first word of the display name (or, without one, the handle) that could be part of a name: letters,
-    not a placeholder such as "user" in "user8372", not an acronym such as "QNI"."""
-    for word in _WORDS.findall(r.texts["name"] or r.texts["handle"]):
+def _name_word(r: _Reading) -> tuple[str, str] | None:
+    """The field and first word of the display name (or, without one, the handle) that could be part of a
+    name: letters, not a placeholder such as "user" in "user8372", not an acronym such as "QNI"."""
+    field_ = "name" if r.texts["name"].strip() else "handle"
+    for word in _WORDS.findall(r.texts[field_]):
         if word.lower() not in _PLACEHOLDER_NAMES and not word.isupper():
-            return word
+            return field_, word
     return None
 
 

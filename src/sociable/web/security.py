@@ -26,14 +26,13 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import math
 import os
 import secrets
 import stat
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -187,6 +186,9 @@ class Session:
     id: str
     signed_in: bool
     expires: int
+    # the second a new session was made in (not in its cookie): its first cookie carries the whole lifetime even
+    # when the clock ticks into the next second before the cookie is written
+    started: int | None = field(default=None, compare=False)
 
 
 class Sessions:
@@ -208,15 +210,15 @@ class Sessions:
         self._guard = threading.Lock()
 
     def new(self, signed_in: bool = False) -> Session:
-        return Session(secrets.token_urlsafe(18), signed_in, math.ceil(self.clock()) + self.lifetime)
+        now = int(self.clock())
+        return Session(secrets.token_urlsafe(18), signed_in, now + self.lifetime, started=now)
 
     def cookie(self, session: Session) -> str:
         """The Set-Cookie header value for a session."""
         flag = "1" if session.signed_in else "0"
         value = f"{session.id}.{session.expires}.{flag}.{self._mac('session', session.id, session.expires, flag)}"
-        # rounded up, as `new` rounds its start, and never above the lifetime: a new session's cookie carries the
-        # whole lifetime even when a second ticks over between the two readings of the clock
-        max_age = max(0, min(self.lifetime, math.ceil(session.expires - self.clock())))
+        now = session.started if session.started is not None else int(self.clock())
+        max_age = max(0, session.expires - now)
         return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict"
 
     def read(self, value: str | None) -> Session | None:
