@@ -188,24 +188,11 @@ def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lex
         # nothing said about the account but its name: label it only when the model is sure from the name
         if scores.organisation >= NAME_ONLY:
             role, probability = "organisation", scores.organisation
-        elif (scores.organisation < NAME_ONLY_INDIVIDUAL and (title := _handle_title(r, lex)) is not None
-              and _name_word(r)):
-            # an individual whose handle carries a title ("Jas_RN", "DrJames"): a professional, less sure
-            subtype = title.group.subtype or "unspecified"
-            return RoleLabel("professional", None if subtype == "unspecified" else subtype,
-                             _sector(lex, "professional", subtype, [title], r.texts), "rule", "rule",
-                             round((1 - scores.organisation) * title.weight, 3), (f'handle:"{title.text}"(name only)',))
-        elif scores.organisation < NAME_ONLY_INDIVIDUAL and (named := _name_word(r)):
-            # a name says who is an individual, not their job or their kind: a person unless the model is sure
-            # (MODEL_OVERRULES) the name is a professional's; no subtype beyond that, no sector
-            role, probability = "person", scores.person
-            if scores.professional >= MODEL_OVERRULES * (1 - scores.organisation):
-                role, probability = "professional", scores.professional
-            field_, word = named
-            return RoleLabel(role, "public" if role == "person" else None, "unknown", "model", "model",
-                             round(probability, 3), (f'{field_}:"{word}"(name only)',))
         else:
-            return RoleLabel("unknown", None, "unknown", "rule", "rule", 0.0, _describe(r.cues + r.markers))
+            named = _name_word(r) if scores.organisation < NAME_ONLY_INDIVIDUAL else None
+            if named is None:
+                return RoleLabel("unknown", None, "unknown", "rule", "rule", 0.0, _describe(r.cues + r.markers))
+            return _individual_by_name(r, scores, lex, named)
     elif scores.organisation < 0.5 and role == "organisation":
         role, probability = max((scores.professional, "professional"), (scores.person, "person"))[::-1]
     elif scores.organisation >= 0.5:
@@ -224,6 +211,26 @@ def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lex
     sector = _sector(lex, role, subtype, support, r.texts)
     return RoleLabel(role, None if subtype == "unspecified" else subtype, sector, "model", "model",
                      round(probability, 3), evidence)
+
+
+def _individual_by_name(r: _Reading, scores: roles_model.RoleScores, lex: Lexicon,
+                        named: tuple[str, str]) -> RoleLabel:
+    """An account with nothing but a name, which the model is sure is an individual's."""
+    title = _handle_title(r, lex)
+    if title is not None:
+        # a title in the handle ("Jas_RN", "DrJames"): a professional, less sure than a title in a bio
+        subtype = title.group.subtype or "unspecified"
+        return RoleLabel("professional", None if subtype == "unspecified" else subtype,
+                         _sector(lex, "professional", subtype, [title], r.texts), "rule", "rule",
+                         round((1 - scores.organisation) * title.weight, 3), (f'handle:"{title.text}"(name only)',))
+    # a name says who is an individual, not their job or their kind: a person unless the model is sure
+    # (MODEL_OVERRULES) the name is a professional's; no subtype beyond that, no sector
+    role, probability = "person", scores.person
+    if scores.professional >= MODEL_OVERRULES * (1 - scores.organisation):
+        role, probability = "professional", scores.professional
+    field_, word = named
+    return RoleLabel(role, "public" if role == "person" else None, "unknown", "model", "model",
+                     round(probability, 3), (f'{field_}:"{word}"(name only)',))
 
 
 # Words in a display name that say nothing about who holds the account.
