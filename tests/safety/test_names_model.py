@@ -170,6 +170,34 @@ def test_redaction_takes_every_name_whoever_it_is() -> None:
     assert redact("my name is Ama Owusu") == "my name is [NAME]"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a middle initial makes a name of words nobody listed
+        ("Referral letter signed by Oluwaseun T Adeyemi yesterday", "Referral letter signed by [NAME] yesterday"),
+        ("Forms from Wiktoria K. Zielińska arrived", "Forms from [NAME] arrived"),
+        # ... but not a vitamin, a plan or a ward
+        ("Low Vitamin D Levels again", "Low Vitamin D Levels again"),
+        # a post written in lower case names its author in lower case
+        ("hi all, my name is tomasz nowak and i'm new here", "hi all, my name is [NAME] and i'm new here"),
+        ("everyone calls me bash", "everyone calls me [NAME]"),
+        # a name at the head of an address is a person, the street under it is not
+        ("Send it to:\nGrazyna Wozniak  14 Mill Lane  Leeds", "Send it to:\n[NAME]  14 Mill Lane  Leeds"),
+    ],
+)
+def test_redaction_reads_name_shapes(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_a_person_the_model_calls_an_organisation_is_still_a_person() -> None:
+    from sociable.safety.names import _person_mislabelled
+
+    assert _person_mislabelled(Entity("org", 0, 13, "Hanna Ukkonen"))
+    assert not _person_mislabelled(Entity("org", 0, 19, "Russell Investments"))
+    assert not _person_mislabelled(Entity("place", 0, 13, "Victoria Park"))
+    assert not _person_mislabelled(Entity("person", 0, 13, "Hanna Ukkonen"))
+
+
 def test_check_many_gives_the_same_results_as_check() -> None:
     rows = [json.loads(line) for line in NAMES_SET.read_text(encoding="utf-8").splitlines()]
     pairs = [(r["id"], r["text"]) for r in rows]

@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 
 from sociable.safety.lexicon import guarded
-from sociable.safety.ner import Entity, entities, may_name
+from sociable.safety.ner import EVERYDAY, Entity, entities, may_name
 from sociable.safety.prefilter import Guard, Scan, as_scan
 from sociable.safety.recognisers import Hit
 
@@ -17,6 +17,20 @@ _CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿĀ-ž]+(?:['’-][A-ZÀ-ÖØ-ÞĀ-Ž]
 _TITLED = Guard(re.compile(rf"\b{_TITLE}\.?\s+(?:{_CAP}(?:\s+{_CAP})?|[A-Z](?:\.|\b)(?:\s?[A-Z]\b\.?)?)"))
 _FULL = re.compile(rf"\b({_CAP})(?=\s+({_CAP})\b)")
 _WORD = re.compile(rf"\b({_CAP})\b")
+# A given name, a middle initial and a surname ("Shane M Culp", "Faina D. Yefremova"): the initial
+# makes it a name whether or not the words are known ones.
+_INITIALLED = re.compile(rf"(?<![\w@#])({_CAP})\s([A-ZÀ-ÖØ-Þ])\.?\s({_CAP})(?![\w@#])")
+# Capitalised words that take a letter after them without being a name: "Vitamin D Levels", "Plan B".
+_LETTER_AFTER = frozenset(
+    [
+        "Vitamin", "Hepatitis", "Hep", "Type", "Plan", "Part", "Section", "Schedule", "Annex", "Appendix", "Grade",
+        "Class", "Group", "Category", "Level", "Stage", "Phase", "Step", "Block", "Unit", "Ward", "Bay", "Bed",
+        "Room", "Floor", "Wing", "Zone", "Team", "Area", "Site", "Building", "Gate", "Terminal", "Platform",
+        "Route", "Option", "Item", "Question", "Exhibit", "Model", "Series", "Size", "Strep", "Influenza",
+        "Flu", "Covid", "Form", "Box", "Apartment", "Apt", "Suite", "Flat", "Studio", "Channel", "Radio", "Line",
+        "Lot", "Row", "Seat", "Sector", "Division", "Tier", "Band", "Key", "Star", "Pool", "League", "Cup",
+    ]
+)
 
 # Words that tie a name to someone receiving care. Strong ones do so on their own; weak ones (a
 # death, a family, "again") also fit news and everyday life, so they count only in a post about care.
@@ -180,7 +194,9 @@ def _full(scan: Scan, words: dict[str, frozenset[str]], strict: bool) -> Iterato
     given, surnames, not_surname = words["given"], words["surname"], words["not_surname"]
     for m in _FULL.finditer(text):
         first, second = m.group(1), m.group(2)
-        if first not in given or second in not_surname or (second in given and second not in surnames):
+        if first not in given or second in not_surname or second in _STREET_END or (
+            second in given and second not in surnames
+        ):
             continue
         if _TITLED.pattern.match(text, max(0, m.start() - 5)) or text[max(0, m.start() - 4) : m.start()].strip() in {
             "Mr",
@@ -193,6 +209,23 @@ def _full(scan: Scan, words: dict[str, frozenset[str]], strict: bool) -> Iterato
         end = m.end(2)
         if _keep(scan, m.start(), end, strict):
             yield Hit("name", m.start(), end, text[m.start() : end])
+
+
+@cache
+def _initial_stop() -> frozenset[str]:
+    return lexicon()["not_surname"] | _NOT_PERSON_WORDS | _STREET_END | _LETTER_AFTER | EVERYDAY
+
+
+def _initialled(scan: Scan, words: dict[str, frozenset[str]], strict: bool) -> Iterator[Hit]:
+    """Names with a middle initial ("Shane M Culp"), known words or not."""
+    text = scan.text
+    stop = _initial_stop()
+    for m in _INITIALLED.finditer(text):
+        first, last = m.group(1), m.group(3)
+        if first in stop or last in stop or (m.group(2) in {"A", "I"} and text[m.end(2) : m.end(2) + 1] != "."):
+            continue
+        if _keep(scan, m.start(), m.end(), strict):
+            yield Hit("name", m.start(), m.end(), m.group())
 
 
 def _single_linked(scan: Scan, start: int, end: int) -> bool:
@@ -228,9 +261,26 @@ _NOT_PERSON_WORDS = frozenset(
         "Company", "Co", "Group", "Solutions", "Orchestra", "Band", "Club", "Society", "Foundation", "Trust",
         "Council", "University", "College", "School", "Institute", "Agency", "Partners", "Associates", "Systems",
         "Technologies", "Bank", "Press", "Records", "Studios", "Street", "Str", "Str.", "Road", "Avenue", "Lane",
-        "Place", "Square", "Way", "Gasse", "Strasse", "Str.", "Tales", "Pleasures"
+        "Place", "Square", "Way", "Gasse", "Strasse", "Str.", "Tales", "Pleasures", "Investments", "Capital",
+        "Holdings", "Ventures", "Consulting", "Analytics", "Labs", "Media", "Services", "Health", "Healthcare",
+        "Clinic", "Pharmacy", "Hospital", "Hospitals", "Surgery", "Practice", "Partnership", "Network", "Alliance",
+        "Association", "Federation", "Collective", "Enterprises", "Industries", "International", "Global",
+        "Insurance", "Motors", "Airlines", "Foods", "Hotel", "Hotels", "Restaurant", "Cafe", "Bakery", "Church",
+        "Chapel", "Mosque", "Temple", "Synagogue", "Centre", "Center", "Museum", "Gallery", "Theatre", "Theater",
+        "Library", "Academy", "Nursery", "Hospice",
     ]
 )
+# Last words of street and place names that are not surnames ("Mathias Pass", "Monika Union").
+_STREET_END = frozenset(
+    [
+        "Pass", "Union", "Flat", "Flats", "Square", "Squares", "Crossing", "Heights", "Gardens", "Crescent",
+        "Terrace", "Mews", "Parkway", "Boulevard", "Blvd", "Trail", "Meadows", "Springs", "Plaza", "Harbor",
+        "Harbour", "Shores", "Junction", "Landing", "Loop", "Manor", "Orchard", "Pines", "Plains", "Prairie",
+        "Rapids", "Skyway", "Summit", "Turnpike", "Underpass", "Viaduct", "Village", "Vista", "Cliffs", "Forges",
+        "Estates", "Causeway", "Expressway", "Freeway", "Highway", "Ave", "Rd", "Circle", "Court", "Close", "Drive",
+    ]
+)
+_LINE_START = re.compile(r"(?:^|\n)[\s>]*$")
 _NEXT_TO_NUMBER = re.compile(r"\d[\s,.-]{0,2}$")
 _NUMBER_AFTER = re.compile(r"^[\s,.-]{0,2}\d")
 
@@ -243,12 +293,14 @@ def _plausible(scan: Scan, entity: Entity, words: dict[str, frozenset[str]]) -> 
         return False
     if parts[0] in words["not_surname"] or parts[-1] in words["not_surname"]:
         return False
-    if any(p in _NOT_PERSON_WORDS for p in parts):
+    if any(p in _NOT_PERSON_WORDS for p in parts) or (len(parts) > 1 and parts[-1] in _STREET_END):
         return False
     text = scan.text
-    if _NEXT_TO_NUMBER.search(text[max(0, entity.start - 3) : entity.start]) or _NUMBER_AFTER.match(
-        text[entity.end : entity.end + 3]
-    ):
+    if _NEXT_TO_NUMBER.search(text[max(0, entity.start - 3) : entity.start]):
+        return False
+    if _NUMBER_AFTER.match(text[entity.end : entity.end + 3]) and not (
+        len(parts) > 1 and _LINE_START.search(text[: entity.start])
+    ):  # "Holmatun 45" is a street; "Debra Neal  3536 Hoog St" at the head of an address is a person
         return False
     if all(p[:1].islower() for p in parts):
         return any(p.capitalize() in words["given"] for p in parts)
@@ -258,7 +310,8 @@ def _plausible(scan: Scan, entity: Entity, words: dict[str, frozenset[str]]) -> 
 # Words that introduce a name: "my name is", "Name:", "called", "Hi"/"Dear" at the start of a message.
 _NAME_CUE = guarded(
     r"(?:\b(?:my name is|my name'?s|name is|(?:first|last|maiden|middle|full) name(?: is)?|surname(?: is)?|name:"
-    r"|called|named|known as)\s*[?:,-]?\s*|(?:^|[.!?\n]\s*)(?:hi|hello|hey|dear|thanks|thank you)\s+)"
+    r"|called|named|(?:call|calls) me|known as)\s*[?:,-]?\s*"
+    r"|(?:^|[.!?\n]\s*)(?:hi|hello|hey|dear|thanks|thank you)\s+)"
     r"(?P<name>(?-i:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+(?:\s+(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+|[A-Z]\.?(?!\w))){0,2}))"
 )
 
@@ -270,8 +323,18 @@ def _cued(scan: Scan) -> Iterator[Hit]:
         if value.split()[0] in lexicon()["not_surname"]:
             continue
         yield Hit("name", m.start("name"), m.end("name"), value)
+    if scan.text.islower():
+        for m in _LOWER_CUE.finditer(scan):
+            yield Hit("name", m.start("name"), m.end("name"), m.group("name"))
 
 
+# In a post written all in lower case, the words after a cue: "my name is borna jerković", "call me mika".
+_LOWER_CUE = guarded(
+    r"\b(?:my name is|my name'?s|(?:first|last|maiden|full) name is|surname is|(?:call|calls|called) me|named)\s+"
+    r"(?P<name>[a-zß-öø-ÿ][\w'’-]+(?:\s+(?![a-z]{1,3}\b)(?!(?:but|and|from|with|here|there|please|again)\b)"
+    r"[a-zß-öø-ÿ][\w'’-]+)?)"
+)
+_NEXT_WORD = re.compile(r"[ \t]+([\w.]+)")
 _LOWER_WORD = re.compile(r"\b[a-zß-öø-ÿ]{3,}\b")
 # Given names that are also everyday lower-case words.
 _EVERYDAY_LOWER = frozenset(
@@ -309,12 +372,58 @@ def _given_anywhere(scan: Scan, words: dict[str, frozenset[str]]) -> Iterator[Hi
     for m in _WORD.finditer(text):
         word = m.group(1)
         if word in given and word not in ambiguous:
+            following = _NEXT_WORD.match(text, m.end())
+            if following and following.group(1) in _STREET_END | _NOT_PERSON_WORDS:  # "Alexander Flat"
+                continue
             yield Hit("name", m.start(), m.end(), word)
+
+
+@cache
+def census_given() -> frozenset[str]:
+    """Given names of the US 1990 census (the `names` package's lists, the commonest that make up 90% of
+    people), without those that are everyday words. Used to tell a person the model took for an
+    organisation or a place ("Hanna Ukkonen", "Terence Vassiliev") from one."""
+    import names as census
+
+    folder = resources.files(census)
+    found: set[str] = set()
+    for sheet in ("dist.male.first", "dist.female.first"):
+        for line in folder.joinpath(sheet).read_text(encoding="ascii").splitlines():
+            parts = line.split()
+            if len(parts) == 4 and float(parts[2]) <= 90.0:
+                found.add(parts[0].capitalize())
+    words = lexicon()
+    return frozenset(found - words["ambiguous"] - words["not_surname"] - EVERYDAY) | words["given"]
+
+
+def _person_mislabelled(entity: Entity) -> bool:
+    """An organisation or place of two or three words that starts with a given name and has no word of an
+    organisation, a street or a place in it: the small model's commonest mistake with foreign names."""
+    parts = entity.text.split()
+    return (
+        entity.label != "person"
+        and 2 <= len(parts) <= 3
+        and parts[0] in census_given()
+        and all(p[:1].isupper() and p not in _NOT_PERSON_WORDS and p not in _STREET_END for p in parts)
+        and parts[-1] not in _BUILDING_END
+    )
+
+
+# Last words that make a surname-like word a building or a place when the model says it is one ("Morris Hall").
+_BUILDING_END = frozenset(
+    [
+        "Hall", "House", "Hill", "Hills", "Park", "Green", "Field", "Fields", "Wood", "Woods", "Tower", "Towers",
+        "Lodge", "Villa", "Castle", "Abbey", "Bridge", "Gate", "Cross", "Market", "Station", "Arena", "Stadium",
+        "Point", "Port", "Mill", "Mills", "Dale", "Vale", "Brook", "Ford", "Bay", "Beach", "Island", "Lake",
+    ]
+)
 
 
 def _modelled(scan: Scan, found: tuple[Entity, ...], words: dict[str, frozenset[str]], strict: bool) -> Iterator[Hit]:
     """People the named-entity model found, kept when (strict) they are tied to someone's care."""
     for entity in found:
+        if entity.label != "person" and _person_mislabelled(entity):
+            entity = Entity("person", entity.start, entity.end, entity.text)
         if entity.label != "person" or not _plausible(scan, entity, words):
             continue
         if not strict:
@@ -353,7 +462,7 @@ def person_names(
     words = lexicon()
     hits: list[Hit] = []
     if not strict or _CARE_LINK.possible(scan) or _STRONG_LINK.possible(scan):
-        hits += [*_titled(scan, strict), *_full(scan, words, strict)]
+        hits += [*_titled(scan, strict), *_full(scan, words, strict), *_initialled(scan, words, strict)]
     if _SINGLE_LINK.possible(scan) or _SINGLE_AFTER.possible(scan) or _AGE_AFTER.possible(scan):
         hits += _single(scan, words)
     if found is None and model and (may_name(scan.text) if not strict else needs_model(scan)):

@@ -34,7 +34,7 @@ _BATCH = 64
 
 # Capitalised words; a text with none but these everyday ones names nobody the model would find.
 _CAPITALISED = re.compile(r"(?<![\w@#])[A-Z][^\W\d_]*[a-z][^\W\d_]*")
-_EVERYDAY = frozenset(
+EVERYDAY = frozenset(
     [
         "The", "A", "An", "I", "I'm", "I've", "I'll", "It", "It's", "Its", "This", "That", "These", "Those",
         "There", "Here", "We", "Our", "Us", "You", "Your", "My", "Me", "He", "She", "His", "Her", "They", "Their",
@@ -96,7 +96,7 @@ def available() -> bool:
 
 def may_name(text: str) -> bool:
     """A cheap test: could the text name anyone (a capitalised word other than everyday ones)?"""
-    return any(m.group() not in _EVERYDAY for m in _CAPITALISED.finditer(text))
+    return any(m.group() not in EVERYDAY for m in _CAPITALISED.finditer(text))
 
 
 # Words the model sometimes takes into a name: greetings and thanks before it.
