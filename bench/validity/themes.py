@@ -10,7 +10,8 @@ removed first. sociable chooses k itself (its stated rule: the best silhouette f
 Measures (defined here, printed beside a reference measured in the same run):
 * NMI: normalised mutual information between themes and the known topics (1 = the same grouping).
 * purity: share of posts whose theme's most common topic is their own.
-* silhouette: mean cosine silhouette of the themes on the sentence vectors (separation, -1..1).
+* silhouette: mean cosine silhouette of the grouping on the sentence vectors themes are made from
+  (all-MiniLM-L6-v2 in context; separation, -1..1).
 * name coverage: share of each theme's posts that use at least one of its name terms (do the names
   describe the posts?), averaged over posts.
 * name overlap: share of name terms that name more than one theme (lower is better: distinct names).
@@ -28,7 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from sociable.text import embed
-from sociable.text.themes import BASIC_STOPWORDS, _terms, find_themes, name_groups, silhouette
+from sociable.text import themes as themes_module
+from sociable.text.contextual import embed_contextual
+from sociable.text.themes import _NOISE, BASIC_STOPWORDS, _terms, find_themes, name_groups, silhouette
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO, COMMIT = "cardiffnlp/tweeteval", "4fbd22cd78421f05b1ecdb4fc5725bc7a7bd8f66"
@@ -86,10 +89,18 @@ def reference(texts: list[str], terms: list[set[str]], k: int) -> tuple[np.ndarr
     return assign, name_groups(terms, assign, k)
 
 
-def ours(texts: list[str], k: int | None) -> tuple[np.ndarray, list[tuple[str, ...]], int, float | None, float]:
-    start = time.perf_counter()
-    found = find_themes(texts, k=k)
-    seconds = time.perf_counter() - start
+def ours(texts: list[str], k: int | None, static: bool = False) -> tuple[np.ndarray, list[tuple[str, ...]], int,
+                                                                       float | None, float]:
+    """sociable's themes; static=True places posts by the averaged word-piece table instead (the earlier themes)."""
+    saved = themes_module.embed_contextual
+    if static:
+        themes_module.embed_contextual = embed
+    try:
+        start = time.perf_counter()
+        found = find_themes(texts, k=k)
+        seconds = time.perf_counter() - start
+    finally:
+        themes_module.embed_contextual = saved
     assign = np.full(len(texts), -1)
     for theme in found.themes:
         assign[list(theme.members)] = theme.rank - 1
@@ -99,7 +110,7 @@ def ours(texts: list[str], k: int | None) -> tuple[np.ndarray, list[tuple[str, .
 def main() -> None:
     texts, topics = read_stance()
     print(f"{len(texts):,} tweets, {len(TARGETS)} known topics: {dict(Counter(topics))}\n")
-    vectors = embed(texts)
+    vectors = embed_contextual([_NOISE.sub(" ", t) for t in texts])  # silhouettes in the space themes are made in
     terms = [_terms(t, BASIC_STOPWORDS) for t in texts]
     assign, names, k, chosen_by, speed = ours(texts, None)
     print(f"k chosen by the rule: {k} (mean silhouette on the sample {chosen_by:.3f}); {speed:,.0f} posts/s\n")
@@ -113,6 +124,13 @@ def main() -> None:
     print(f"| sociable themes, k = known topics | {known} | {measure(fixed, topics, vectors, terms, fixed_names)} |")
     ref5, ref5_names = reference(texts, terms, known)
     print(f"| TF-IDF + k-means, k = known topics | {known} | {measure(ref5, topics, vectors, terms, ref5_names)} |")
+    old, old_names, old_k, _, old_speed = ours(texts, None, static=True)
+    print(f"| earlier themes (averaged word pieces), k by the rule | {old_k} | "
+          f"{measure(old, topics, vectors, terms, old_names)} |")
+    old5, old5_names, _, _, _ = ours(texts, known, static=True)
+    print(f"| earlier themes (averaged word pieces), k = known topics | {known} | "
+          f"{measure(old5, topics, vectors, terms, old5_names)} |")
+    print(f"\nspeed: {speed:,.0f} posts/s (earlier themes {old_speed:,.0f} posts/s), choice of k included")
     found = find_themes(texts)
     print("\nsociable's themes:")
     for theme in found.themes:

@@ -196,6 +196,9 @@ def test_a_person_the_model_calls_an_organisation_is_still_a_person() -> None:
     assert not _person_mislabelled(Entity("org", 0, 19, "Russell Investments"))
     assert not _person_mislabelled(Entity("place", 0, 13, "Victoria Park"))
     assert not _person_mislabelled(Entity("person", 0, 13, "Hanna Ukkonen"))
+    assert _person_mislabelled(Entity("org", 0, 5, "Scott"))
+    assert not _person_mislabelled(Entity("place", 0, 6, "France"))  # a given name too, but the model says place
+    assert redact("She named him Tomasz") == "She named him [NAME]"
 
 
 def test_check_many_gives_the_same_results_as_check() -> None:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sociable.store import Workspace
 
 SENTIMENT_LIMIT = 100_000  # at most this many posts are scored; a larger set is sampled (seeded)
-THEMES_LIMIT = 20_000  # at most this many posts are grouped into themes; a larger set is sampled (seeded)
+THEMES_LIMIT = 3_000  # at most this many posts are grouped (the transformer reads each); a larger set is sampled
 MAX_THEMES = 8
 QUEUE_STATUSES = ("overdue", "open")
 
@@ -49,9 +49,10 @@ MEASURES: tuple[Measure, ...] = (
                               "probability of negative (−1 most negative, +1 most positive)."),
     Measure("positive_share", "Share of posts the sentiment model reads as positive (its most likely class)."),
     Measure("negative_share", "Share of posts the sentiment model reads as negative (its most likely class)."),
-    Measure("theme", "A group of posts with similar meaning (sentence vectors grouped by k-means; k from 2 to 8 "
-                     "chosen by the best silhouette), named by its most distinctive words and word pairs (c-TF-IDF)."),
-    Measure("theme_posts", "Posts in the window that belong to the theme."),
+    Measure("theme", "A group of posts with similar meaning (all-MiniLM-L6-v2 sentence vectors grouped by "
+                     "k-means; k from 2 to 8 chosen by the best silhouette), named by its most distinctive words "
+                     "and word pairs (c-TF-IDF); at most 3,000 posts, a seeded sample of a larger window."),
+    Measure("theme_posts", "Posts in the window (or its sample) that belong to the theme."),
     Measure("theme_share", "Share of the grouped posts that belong to the theme."),
     Measure("cohesion", "Mean cosine similarity of the theme's posts to its centre (1 = all say the same thing)."),
     Measure("asks", "Posts about the target that ask a question, make a request or complain, found by the "

@@ -310,7 +310,7 @@ def _plausible(scan: Scan, entity: Entity, words: dict[str, frozenset[str]]) -> 
 # Words that introduce a name: "my name is", "Name:", "called", "Hi"/"Dear" at the start of a message.
 _NAME_CUE = guarded(
     r"(?:\b(?:my name is|my name'?s|name is|(?:first|last|maiden|middle|full) name(?: is)?|surname(?: is)?|name:"
-    r"|called|named|(?:call|calls) me|known as)\s*[?:,-]?\s*"
+    r"|(?:called|named)(?: (?:me|him|her|them))?|(?:call|calls) me|known as)\s*[?:,-]?\s*"
     r"|(?:^|[.!?\n]\s*)(?:hi|hello|hey|dear|thanks|thank you)\s+)"
     r"(?P<name>(?-i:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+(?:\s+(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+|[A-Z]\.?(?!\w))){0,2}))"
 )
@@ -400,6 +400,9 @@ def _person_mislabelled(entity: Entity) -> bool:
     """An organisation or place of two or three words that starts with a given name and has no word of an
     organisation, a street or a place in it: the small model's commonest mistake with foreign names."""
     parts = entity.text.split()
+    if len(parts) == 1:  # a given name alone the model calls an organisation ("Scott is very reliable")
+        word = parts[0]
+        return entity.label == "org" and word in census_given() and word not in _BUILDING_END | _STREET_END
     return (
         entity.label != "person"
         and 2 <= len(parts) <= 3

@@ -1,7 +1,11 @@
 """Themes: posts grouped by meaning, each group named by its distinctive words.
 
-Posts are placed by their sentence vectors (``embed``) and grouped by spherical k-means (k-means++
-starts, seeded, so the same posts give the same themes). The number of themes k is chosen by a
+Posts are placed by their sentence vectors and grouped by spherical k-means (k-means++ starts,
+seeded, so the same posts give the same themes). The vectors are all-MiniLM-L6-v2's own, the
+transformer read in context (``embed_contextual``): on public tweets of five known topics they
+recover the topics far better than the averaged word-piece table (normalised mutual information
+0.38 against 0.14 at k = 5, docs/validity.md), at a few hundred posts a second, so callers group a
+seeded sample of a large set. The number of themes k is chosen by a
 stated rule: every k from 2 to ``max_themes`` (and at most one theme per ``MIN_THEME_POSTS`` posts)
 is tried on a seeded sample of at most ``SAMPLE`` posts, and the k with the highest mean silhouette
 (cosine) wins. A theme is named by its most distinctive words and word pairs, scored as in
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sociable.text.static import embed
+from sociable.text.contextual import embed_contextual
 
 MIN_THEME_POSTS = 10  # a theme needs at least this many posts on average
 FEW_POSTS = 20  # below this, all posts form one theme (there is too little to divide)
@@ -73,11 +77,11 @@ def find_themes(texts: Sequence[str | None], *, stopwords: Collection[str] = (),
 
     `k` fixes the number of themes instead of choosing it (for comparisons with a known number).
     """
-    vectors = embed([_NOISE.sub(" ", t or "") for t in texts])
-    placed = np.flatnonzero(np.linalg.norm(vectors, axis=1) > 0)
+    cleaned = [_NOISE.sub(" ", t or "") for t in texts]
+    placed = np.array([i for i, text in enumerate(cleaned) if _WORD.search(text.lower())], dtype=int)
     if len(placed) < 3:
         return Themes((), 0, None, len(placed))
-    x = vectors[placed]
+    x = embed_contextual([cleaned[int(i)] for i in placed])
     rng = np.random.default_rng(seed)
     if k is None:
         k, silhouette = choose_k(x, max_themes, rng)
