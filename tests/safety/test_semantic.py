@@ -11,6 +11,7 @@ import pytest
 from sociable.safety import check, check_many
 from sociable.safety.corpus import CATEGORIES, CorpusError, Example, corpus, part, read_corpus, split_of
 from sociable.safety.findings import FLAGS
+from sociable.safety.prefilter import Scan
 from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence_spans
 
 # Posts written for these tests (not in the corpus), each with the categories it should raise.
@@ -72,11 +73,31 @@ def test_model_file_matches_its_features_and_has_a_card() -> None:
     from sociable.text import dimensions
     from sociable.text.static import MODEL_DIR
 
-    assert learned.head.dims == dimensions() + learned.spec.lexical_dims
+    assert learned.spec.contextual and learned.gate is not None
+    assert learned.gate.dims == dimensions() + learned.spec.lexical_dims
+    assert learned.head.dims == learned.gate.dims + 384  # all-MiniLM-L6-v2's vector follows the cheap features
+    assert np.all((learned.bars > 0) & (learned.bars <= 1))
 
     card = (MODEL_DIR / f"{MODEL_NAME}.md").read_text(encoding="utf-8")
     assert "Trained on" in card and "held-out" in card
     assert set(category_texts()) == set(CATEGORIES)
+
+
+def test_the_gate_sends_few_ordinary_posts_to_the_transformer() -> None:
+    from sociable.safety.semantic import cheap_features, rule_hits
+
+    learned = model()
+    posts = ["Lovely sunny walk with the dog before my long day", "Anyone watching the match tonight?",
+             "New rota is out, I'm on nights again next week", "Coffee first, then the ward round",
+             "Proud of our team for the award last night", "Reminder: the staff canteen closes at 3 today"]
+    scans = [Scan(p) for p in posts]
+    hits = rule_hits(scans)
+    gate = learned.gate.scores(cheap_features(scans, hits, learned.spec))
+    assert not (gate >= learned.bars).any(axis=1).any()
+    flagged = Scan("Bay 4 is a zoo tonight, the confused ones screaming like animals, honestly they belong in a kennel")
+    score = learned.gate.scores(cheap_features([flagged], rule_hits([flagged]), learned.spec))
+    assert (score >= learned.bars).any()
+
 
 
 @pytest.mark.parametrize(("text", "category"), FLAGGED)
@@ -134,9 +155,11 @@ def test_output_shape_is_unchanged() -> None:
 
 def _written_apart(example: Example) -> str:
     """Which writing a post is from: "first", or the round written apart ("a": `apart_*.jsonl`, "b":
-    `apart_b_*.jsonl`), by writers briefed on what the head missed."""
+    `apart_b_*.jsonl`, "c": `apart_c_*.jsonl`), by writers briefed on what the head missed."""
     name = example.source.rsplit(" of ", 1)[-1]
-    return "b" if name.startswith("apart_b_") else "a" if name.startswith("apart_") else "first"
+    if name.startswith(("apart_b_", "apart_c_")):
+        return name[6]
+    return "a" if name.startswith("apart_") else "first"
 
 
 def _heldout_flags(rows: list[Example], learned: bool = True) -> tuple[float, float, int]:

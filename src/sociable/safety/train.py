@@ -3,7 +3,8 @@
 Reads the labelled corpus (data/corpus), fits one logistic head per category R3–R13 on its train
 and dev parts, chooses the regularisation, the weight of the lexical features, a threshold per
 category and the floor a rule's phrase needs on out-of-fold scores of those parts, and writes
-`text/models/safety-categories.npz` with its data card (`safety-categories.md`). The held-out part
+`text/models/safety-categories.npz` with its data card (`safety-categories.md`) and the gate that
+decides which posts the transformer reads (`safety-categories-gate.npz`). The held-out part
 is scored once, after every choice, for the card; nothing is chosen on it. The run is deterministic:
 the same corpus gives the same weights. Training needs scikit-learn (`pip install -e '.[train]'`); using the
 model needs NumPy only.
@@ -27,7 +28,16 @@ from sociable.safety.checker import prepare
 from sociable.safety.corpus import CATEGORIES, SPLITS, Example, corpus
 from sociable.safety.prefilter import Scan
 from sociable.safety.rules import RuleHit, run_rules
-from sociable.safety.semantic import CUE_LISTS, HASH_BUCKETS, MODEL_NAME, FeatureSpec, lexical_features, unnamed
+from sociable.safety.semantic import (
+    CUE_LISTS,
+    GATE_NAME,
+    HASH_BUCKETS,
+    MODEL_NAME,
+    FeatureSpec,
+    contextual_vectors,
+    lexical_features,
+    unnamed,
+)
 
 C_GRID = (16.0,)
 SCALE_GRID = (1.0,)
@@ -40,6 +50,7 @@ BACKGROUND_TASKS = ("emoji", "emotion", "irony", "hate", "offensive")
 BACKGROUND_PER_TASK = 2000
 FOLDS = 5  # cuts are chosen on out-of-fold scores of train + dev (see _fit)
 NEAR_MISS_CAP = 0.03  # near misses flagged above this share cost the objective dearly
+GATE_KEEP = 0.99  # out of fold, this share of the posts the head raises for a category passes the gate
 
 
 @dataclass
@@ -53,6 +64,7 @@ class Prepared:
     truth: np.ndarray  # examples x categories, 0/1
     rule_fired: np.ndarray  # examples x categories: a rule of that category fired
     split: np.ndarray
+    contextual: np.ndarray  # the transformer's vector of each post
 
 
 def background_tweets() -> list[str]:
@@ -86,16 +98,37 @@ def prepare_corpus(examples: Sequence[Example], background: Sequence[str] = ()) 
     fired = np.array([[any(h.rule.category == c for h in post) for c in CATEGORIES] for post in hits], dtype=bool)
     split = np.array([e.split for e in examples] + ["background"] * len(extra))
     vectors = embed([unnamed(e.text) for e in everything])  # as the checker reads them: handles as @user
-    return Prepared(everything, vectors, scans, hits, truth, fired, split)
+    contextual = contextual_vectors([e.text for e in everything])
+    return Prepared(everything, vectors, scans, hits, truth, fired, split, contextual)
 
 
 def _spec(scale: float) -> FeatureSpec:
     # The rules are not features: a rule's phrase is weighed against the head's own view (its floor).
-    return FeatureSpec(CUE_LISTS, (), HASH_BUCKETS, scale)
+    return FeatureSpec(CUE_LISTS, (), HASH_BUCKETS, scale, contextual=True)
 
 
 def _features(data: Prepared, spec: FeatureSpec) -> np.ndarray:
-    return np.hstack([data.vectors, lexical_features(data.scans, data.hits, spec)]).astype(np.float32)
+    parts = [data.vectors, lexical_features(data.scans, data.hits, spec)]
+    if spec.contextual:
+        parts.append(data.contextual)
+    return np.hstack(parts).astype(np.float32)
+
+
+def gate_bars(gate: np.ndarray, raised: np.ndarray) -> np.ndarray:
+    """Per category, the gate score that GATE_KEEP of the posts the head raises reach (out of fold); 1.0 (only
+    a rule's phrase lets a post through) for a category the head raised on no post."""
+    bars = np.ones(raised.shape[1])
+    for j in range(raised.shape[1]):
+        mine = gate[raised[:, j], j]
+        if len(mine):
+            bars[j] = float(np.quantile(mine, 1.0 - GATE_KEEP))
+    return bars
+
+
+def gate_mix(gate: np.ndarray, head: np.ndarray, fired: np.ndarray, bars: np.ndarray) -> np.ndarray:
+    """What the checker computes: the head's probabilities for posts through the gate, the gate's for the rest."""
+    through: np.ndarray = np.asarray((gate >= bars).any(axis=1) | fired.any(axis=1))
+    return np.where(through[:, None], head, gate)
 
 
 def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -155,7 +188,10 @@ class Fit:
     thresholds: np.ndarray
     floors: np.ndarray
     dev_score: float  # the objective on the out-of-fold scores of train + dev
+    gate: Any
+    bars: np.ndarray
     out_of_fold: np.ndarray | None = None
+    passed: float = 0.0  # share of train + dev posts the gate let through, out of fold
 
 
 def _fold_of(example_id: str) -> int:
@@ -174,26 +210,35 @@ def _fit(data: Prepared, c: float, scale: float) -> Fit:
     from sociable.text import train_head
 
     spec = _spec(scale)
-    x = _features(data, spec)
+    cheap = spec.cheap()
+    x, x_cheap = _features(data, spec), _features(data, cheap)
     pooled = (data.split == "train") | (data.split == "dev")
     background = data.split == "background"
     folds = np.array([_fold_of(e.id) if keep else -1 for e, keep in zip(data.examples, pooled, strict=True)])
 
-    def fitted(rows: np.ndarray) -> Any:
+    def fitted(rows: np.ndarray, features: np.ndarray, used: FeatureSpec, name: str) -> Any:
         labels = [list(e.labels) for e, keep in zip(data.examples, rows, strict=True) if keep]
-        return train_head(MODEL_NAME, x[rows], labels, CATEGORIES, kind="sigmoid", c=c, balanced=True,
-                          meta={"features": spec.to_meta()})
+        return train_head(name, features[rows], labels, CATEGORIES, kind="sigmoid", c=c, balanced=True,
+                          meta={"features": used.to_meta()})
 
     proba = np.zeros((len(data.examples), len(CATEGORIES)), dtype=np.float64)
+    gate = np.zeros_like(proba)
     for fold in range(FOLDS):
         held = folds == fold
-        proba[held] = fitted((pooled & ~held) | background).scores(x[held])
+        rows = (pooled & ~held) | background
+        proba[held] = fitted(rows, x, spec, MODEL_NAME).scores(x[held])
+        gate[held] = fitted(rows, x_cheap, cheap, GATE_NAME).scores(x_cheap[held])
     truth, fired = data.truth[pooled], data.rule_fired[pooled]
     near = np.array([e.kind == "near miss" for e, keep in zip(data.examples, pooled, strict=True) if keep])
     thresholds, floors = choose_cuts(proba[pooled], fired, truth, near)
-    score = objective(decide(proba[pooled], fired, thresholds, floors), truth, near)
-    fit = Fit(c, scale, fitted(pooled | background), thresholds.astype(np.float32), floors.astype(np.float32), score)
-    fit.out_of_fold = proba
+    raised = proba[pooled] >= thresholds
+    bars = gate_bars(gate[pooled], raised)
+    mixed = gate_mix(gate, proba, data.rule_fired, bars)  # what the checker computes: the figures are of these
+    score = objective(decide(mixed[pooled], fired, thresholds, floors), truth, near)
+    through = ((gate[pooled] >= bars).any(axis=1) | fired.any(axis=1)).mean()
+    fit = Fit(c, scale, fitted(pooled | background, x, spec, MODEL_NAME), thresholds.astype(np.float32),
+              floors.astype(np.float32), score, fitted(pooled | background, x_cheap, cheap, GATE_NAME),
+              bars.astype(np.float32), mixed, float(through))
     return fit
 
 
@@ -206,7 +251,9 @@ def scores(data: Prepared, fit: Fit, split: str) -> dict[str, Any]:
         proba = fit.out_of_fold[rows]
     else:
         rows = data.split == split
-        proba = fit.head.scores(_features(data, FeatureSpec.from_meta(fit.head.meta["features"]))[rows])
+        spec = FeatureSpec.from_meta(fit.head.meta["features"])
+        proba = gate_mix(fit.gate.scores(_features(data, spec.cheap())[rows]),
+                         fit.head.scores(_features(data, spec)[rows]), data.rule_fired[rows], fit.bars)
     pred = decide(proba, data.rule_fired[rows], fit.thresholds, fit.floors)
     truth = data.truth[rows]
     per = {}
@@ -243,9 +290,18 @@ def _card(fit: Fit, data: Prepared, figures: dict[str, dict[str, Any]], grid: li
         f"# {MODEL_NAME}: the checker's learned categories R3–R13",
         "",
         "One-vs-rest logistic regression (scikit-learn, class weights balanced) over the static sentence",
-        "vector of `sociable.text.embed` (distilled from all-MiniLM-L6-v2) and cheap lexical features: the",
+        "vector of `sociable.text.embed` (distilled from all-MiniLM-L6-v2), cheap lexical features (the",
         f"checker's word lists present ({len(CUE_LISTS)}), an @-mention, and",
-        f"hashed lower-cased words and word pairs ({HASH_BUCKETS} buckets, scaled by {fit.scale}).",
+        f"hashed lower-cased words and word pairs, {HASH_BUCKETS} buckets, scaled by {fit.scale}), and the",
+        "contextual sentence vector of all-MiniLM-L6-v2 itself (`sociable.text.contextual`, run by ONNX Runtime).",
+        "",
+        f"A gate (`{GATE_NAME}.npz`, the same regression over the cheap features alone) decides which posts",
+        "the transformer reads: a post passes when the gate scores any category at that category's bar, or a",
+        f"rule's phrase is in it. Each bar lets {GATE_KEEP:.0%} of the train and dev posts the head raises for the",
+        f"category through, out of fold; {fit.passed:.1%} of all train and dev posts passed. Bars: "
+        + ", ".join(f"{c} {b:.3f}" for c, b in zip(CATEGORIES, fit.bars, strict=True)) + ".",
+        "Posts held back keep the gate's probabilities. Thresholds and floors are chosen on the head's",
+        "out-of-fold scores, the bars after them; the figures below are of the mixed scores the checker uses.",
         "Made by `python -m sociable.safety.train` (deterministic) from the corpus in "
         f"`src/sociable/safety/data/corpus/` (SHA-256 of its files `{_corpus_digest()}`).",
         "",
@@ -313,12 +369,16 @@ def train(out_dir: Path | None = None, quiet: bool = False) -> Path:
             fit = _fit(data, c, scale)
             fits.append(fit)
             if not quiet:
-                print(f"C={c} scale={scale}: cross-validated objective {fit.dev_score:.3f}", file=sys.stderr)
+                print(f"C={c} scale={scale}: cross-validated objective {fit.dev_score:.3f}, "
+                      f"{fit.passed:.1%} through the gate", file=sys.stderr)
     best = max(fits, key=lambda f: (round(f.dev_score, 4), -f.c))
     head = best.head
     meta = dict(head.meta) | {"rule_floors": {c: float(f) for c, f in zip(CATEGORIES, best.floors, strict=True)},
                               "c": best.c, "corpus_posts": int((data.split != "background").sum()),
-                              "background_tweets": int((data.split == "background").sum())}
+                              "background_tweets": int((data.split == "background").sum()),
+                              "gate": GATE_NAME,
+                              "gate_bars": {c: float(b) for c, b in zip(CATEGORIES, best.bars, strict=True)},
+                              "gate_passed": round(best.passed, 4)}
     figures = {s: scores(data, best, s) for s in ("cv", "heldout")}
     meta["figures"] = figures
     from dataclasses import replace
@@ -328,6 +388,7 @@ def train(out_dir: Path | None = None, quiet: bool = False) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{MODEL_NAME}.npz"
     save_head(final, path)
+    save_head(best.gate, folder / f"{GATE_NAME}.npz")
     grid = [(f.c, f.scale, f.dev_score) for f in fits]
     (folder / f"{MODEL_NAME}.md").write_text(_card(best, data, figures, grid), encoding="utf-8")
     if not quiet:
