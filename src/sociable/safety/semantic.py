@@ -16,7 +16,8 @@ The head also reads the post's contextual vector (all-MiniLM-L6-v2 run in contex
 is not "their own culture looks after some". The transformer reads a hundred or more posts a
 second, not thousands, so a gate decides which posts it reads: a second head over the cheap
 features alone (`safety-categories-gate.npz`), with a bar per category set so that, out of fold,
-99 % of the posts the head raises for the category pass (about 2 % of public tweets do). A post passes when the gate scores any
+99 % of the posts the head raises for the category pass (about 2 % of public tweets do).
+A post passes when the gate scores any
 category at its bar or a rule's phrase is in it; the rest keep the gate's probabilities, all below
 the bars and so far below the thresholds.
 """
