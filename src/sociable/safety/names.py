@@ -373,7 +373,7 @@ def _given_anywhere(scan: Scan, words: dict[str, frozenset[str]]) -> Iterator[Hi
         word = m.group(1)
         if word in given and word not in ambiguous:
             following = _NEXT_WORD.match(text, m.end())
-            if following and following.group(1) in _STREET_END | _NOT_PERSON_WORDS:  # "Alexander Flat"
+            if following and (following.group(1) in _STREET_END or following.group(1) in _NOT_PERSON_WORDS):
                 continue
             yield Hit("name", m.start(), m.end(), word)
 
@@ -402,7 +402,8 @@ def _person_mislabelled(entity: Entity) -> bool:
     parts = entity.text.split()
     if len(parts) == 1:  # a given name alone the model calls an organisation ("Scott is very reliable")
         word = parts[0]
-        return entity.label == "org" and word in census_given() and word not in _BUILDING_END | _STREET_END
+        return (entity.label == "org" and word in census_given() and word not in _BUILDING_END
+                and word not in _STREET_END)
     return (
         entity.label != "person"
         and 2 <= len(parts) <= 3
