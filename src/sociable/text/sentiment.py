@@ -1,8 +1,9 @@
 """Sentiment of short social posts: negative, neutral or positive.
 
-A trained head (``sentiment``) reads three kinds of feature: the post's sentence vector, VADER's four
-scores (a lexicon with rules for negation, intensifiers, emoji and capitals, which the vector lacks:
-it knows no word order), and hashed words and word pairs. It was trained on the SemEval-2017 Task 4A
+A trained head (``sentiment``) reads four kinds of feature: the post's averaged sentence vector, the
+transformer's own sentence vector (all-MiniLM-L6-v2 run in context, which reads word order: "not
+bad at all" is not "bad"), VADER's four scores (a lexicon with rules for negation, intensifiers,
+emoji and capitals), and hashed words and word pairs. It was trained on the SemEval-2017 Task 4A
 training tweets (the data TweetEval's sentiment task is made from) by ``bench/train/sentiment.py``;
 its measured accuracy is in the data card ``models/sentiment.md`` and in docs/validity.md.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from sociable.text.contextual import embed_contextual
 from sociable.text.hashing import hashed_words
 from sociable.text.heads import Head, load_head
 from sociable.text.static import embed
@@ -74,9 +76,11 @@ def vader_scores(texts: Sequence[str]) -> np.ndarray:
 
 
 def features(texts: Sequence[str | None]) -> np.ndarray:
-    """The head's feature rows: sentence vector, VADER's scores (scaled), hashed words and pairs."""
+    """The head's feature rows: averaged and contextual sentence vectors, VADER's scores (scaled), hashed
+    words and pairs."""
     cleaned = [clean(t) for t in texts]
-    return np.hstack([embed(cleaned), vader_scores(cleaned) * VADER_SCALE, hashed_words(cleaned, HASH_BUCKETS)])
+    return np.hstack([embed(cleaned), embed_contextual(cleaned), vader_scores(cleaned) * VADER_SCALE,
+                      hashed_words(cleaned, HASH_BUCKETS)])
 
 
 def model() -> Head:
