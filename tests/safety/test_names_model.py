@@ -248,6 +248,16 @@ def test_redaction_takes_names_the_sentence_marks(text: str, expected: str) -> N
     assert redact(text) == expected
 
 
+def test_redaction_takes_the_speakers_of_a_transcript() -> None:
+    text = "Sarah: is that you?\nOluwadamilare: yes, running late\nSarah: again?"
+    assert redact(text) == "[NAME]: is that you?\n[NAME]: yes, running late\n[NAME]: again?"
+    assert redact("mary: where are my keys\nkalani: in the car") == "[NAME]: where are my keys\n[NAME]: in the car"
+    # roles and labels are not speakers' names
+    transcript = "Me: any pain today?\nPatient: only when I laugh"
+    assert redact(transcript) == transcript
+    assert redact("Update: Sarah: all fine") == "Update: [NAME]: all fine"
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -64,6 +64,7 @@ _LIVES = re.compile(rf"(?<![\w@#]){_NAME}\s+(?:lives|lived|grew up|was born|is s
 _ADDRESSED = re.compile(
     rf"(?:^|\n)[ \t]*{_NAME},[ \t]+(?=(?i:can|could|would|will|do|did|have|are|is|please|I|you|we)\b)"
 )
+_SPEAKER = re.compile(rf"(?m)^[ \t>]*(?P<name>{_CAP}|{_LOW}{{2,}})[ \t]*:[ \t]*(?=[^\s/])")
 
 
 def _fits(word: str, stop: frozenset[str]) -> bool:
@@ -92,3 +93,16 @@ def cued(text: str, stop: frozenset[str], known: frozenset[str], found: tuple[En
                     continue
                 if not (firm and _labelled(start, end, found)):
                     yield Hit("name", start, end, value)
+
+
+def speakers(text: str, known: frozenset[str], stop: frozenset[str]) -> list[Hit]:
+    """The speakers of a transcript ("Ines: hello"): a known given name always, and any other word when
+    two lines or more speak and one speaker is a known given name."""
+    lines = [m for m in _SPEAKER.finditer(text) if _fits(m.group("name").capitalize(), stop)]
+    if text.islower():
+        lines = [m for m in lines if m.group("name").islower()]
+    else:
+        lines = [m for m in lines if m.group("name")[0].isupper()]
+    named = [m for m in lines if m.group("name").capitalize() in known]
+    chosen = lines if named and len(lines) >= 2 else named
+    return [Hit("name", m.start("name"), m.end("name"), m.group("name")) for m in chosen]
