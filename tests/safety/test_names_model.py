@@ -258,6 +258,17 @@ def test_redaction_takes_the_speakers_of_a_transcript() -> None:
     assert redact("Update: Sarah: all fine") == "Update: [NAME]: all fine"
 
 
+def test_redaction_takes_names_listed_beside_a_name() -> None:
+    assert redact("Thanks to Jennifer, Oluwadamilare and Bartosz for today") == (
+        "Thanks to [NAME], [NAME] and [NAME] for today"
+    )
+    assert redact("we had 5 round: jennifer, tavita, kalani, ngozi and michael.") == (
+        "we had 5 round: [NAME], [NAME], [NAME], [NAME] and [NAME]."
+    )
+    # a list of words in lower case is not a list of names because one of them is
+    assert redact("me and jennifer, ugh, what a shift") == "me and [NAME], ugh, what a shift"
+
+
 @pytest.mark.parametrize(
     "text",
     [

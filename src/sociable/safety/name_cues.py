@@ -106,3 +106,72 @@ def speakers(text: str, known: frozenset[str], stop: frozenset[str]) -> list[Hit
     named = [m for m in lines if m.group("name").capitalize() in known]
     chosen = lines if named and len(lines) >= 2 else named
     return [Hit("name", m.start("name"), m.end("name"), m.group("name")) for m in chosen]
+
+
+_JOIN_AFTER = re.compile(r"(?:[ \t]*,[ \t]*(?:(?:and|&)[ \t]+)?|[ \t]+(?:and|&)[ \t]+)([^\W\d_][\w'’-]*)")
+_JOIN_BEFORE = re.compile(r"([^\W\d_][\w'’-]*)(?:[ \t]*,[ \t]*|[ \t]+(?:and|&)[ \t]+)$")
+# What may follow a word in a list of names: the list goes on or ends. In lower case any word can
+# follow "and" ("adam and went home"), so a list word there is followed by this.
+_LIST_GOES_ON = re.compile(r"[ \t]*(?:$|[,.;:!?)\"”]|(?:and|&)[ \t])")
+# A capitalised word or a number beside a list word makes it part of a longer name: "Hall Orchestra",
+# "Loveland Technologies", "Civis Analytics".
+_CAPITAL_NEXT = re.compile(r"[ \t]+[A-ZÀ-ÖØ-Þ\d]|[ \t]*\d")
+_CAPITAL_BEFORE = re.compile(r"(?:[A-ZÀ-ÖØ-Þ\d][\w'’.-]*|\d)[ \t]+$")
+
+
+def _list_word(text: str, start: int, end: int, stop: frozenset[str], known: frozenset[str] | None) -> str:
+    """What the word at start:end is in a list: "name", "other", or "longer" (part of a longer name,
+    which makes the list one of things); `known` is the given names for a post in lower case."""
+    word = text[start:end]
+    if known is not None:
+        if not _fits(word.capitalize(), stop) or not word.isalpha() or _LIST_GOES_ON.match(text, end) is None:
+            return "other"
+        between_commas = "," in text[max(0, start - 3) : start] or text[end : end + 1] == ","
+        return "name" if word.capitalize() in known or between_commas else "other"
+    if not (word[:1].isupper() and word[1:2].islower()):
+        return "other"
+    if _CAPITAL_NEXT.match(text, end) or _CAPITAL_BEFORE.search(text[max(0, start - 30) : start]):
+        return "longer"
+    return "name" if _fits(word, stop) and word.isalpha() else "other"
+
+
+def _beside(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The words joined to start:end by a comma or "and", after it and before it."""
+    spans = []
+    after = _JOIN_AFTER.match(text, end)
+    if after:
+        spans.append((after.start(1), after.end(1)))
+    offset = max(0, start - 40)
+    before = _JOIN_BEFORE.search(text[offset:start])
+    if before:
+        spans.append((offset + before.start(1), offset + before.end(1)))
+    return spans
+
+
+def conjuncts(
+    text: str, hits: list[Hit], stop: frozenset[str], known: frozenset[str], found: tuple[Entity, ...] = ()
+) -> list[Hit]:
+    """Words listed beside a name already found ("Nowak, Okafor and Hughes", "ines, tomasz and kofi"):
+    a list of names goes on with names. A list with a longer name of a thing in it ("Clark, Romero and
+    Hall Orchestra") is a list of things; the model's places and organisations are not taken; in lower
+    case only a known given name or a word between commas ("ines, tomasz, kofi") is."""
+    lower = known if text.islower() else None
+    seen = {(h.start, h.end) for h in hits}
+    out: list[Hit] = []
+    for hit in hits:
+        todo, group, longer = [(hit.start, hit.end)], [], False
+        while todo:
+            for span in _beside(text, *todo.pop()):
+                if span in seen or span in group:
+                    continue
+                kind = _list_word(text, *span, stop, lower)
+                longer = longer or kind == "longer"
+                if kind == "name" and not _labelled(*span, found):
+                    group.append(span)
+                    todo.append(span)
+        if lower is not None and len(group) < 2:  # "sarah, ugh, what a shift": two words make no list
+            group = [span for span in group if text[span[0] : span[1]].capitalize() in lower]
+        if not longer:
+            seen.update(group)
+            out += [Hit("name", s, e, text[s:e]) for s, e in group]
+    return out

@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 
 from sociable.safety.lexicon import guarded
-from sociable.safety.name_cues import ROLE_WORDS, cued, speakers
+from sociable.safety.name_cues import ROLE_WORDS, conjuncts, cued, speakers
 from sociable.safety.ner import EVERYDAY, Entity, entities, may_name
 from sociable.safety.prefilter import Guard, Scan, as_scan
 from sociable.safety.recognisers import Hit
@@ -485,6 +485,7 @@ def person_names(
         stop = _cue_stop()
         hits += [*_cued(scan), *_given_anywhere(scan, words), *cued(scan.text, stop, census_given(), found or ())]
         hits += speakers(scan.text, census_given(), stop)
+        hits += conjuncts(scan.text, hits, stop, census_given(), found or ())
         hits += _repeated(scan, hits, words)
     if len(hits) < 2:
         return hits
