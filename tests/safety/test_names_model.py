@@ -229,3 +229,64 @@ def test_names_set(half: str) -> None:
     precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
     assert precision >= 0.9 and recall >= 0.9, (half, tp, fp, fn)
     assert found / spans >= 0.9, (half, found, spans)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the sentence says who is a person, whether or not anyone listed the word
+        ('"Not again," said Oluwadamilare to Bartosz', '"Not again," said [NAME] to [NAME]'),
+        ("She shouted at Tavita: come back!", "She shouted at [NAME]: come back!"),
+        ("Picked up my daughter Ngozi from school", "Picked up my daughter [NAME] from school"),
+        ("It was Bartosz's wife who rang", "It was [NAME]'s wife who rang"),
+        ("Please ask for ms. Adaeze at the desk", "Please ask for ms. [NAME] at the desk"),
+        ("Kalani lives on the corner of our street", "[NAME] lives on the corner of our street"),
+        ("Dorothea, could you send me the rota?", "[NAME], could you send me the rota?"),
+    ],
+)
+def test_redaction_takes_names_the_sentence_marks(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_redaction_takes_the_speakers_of_a_transcript() -> None:
+    text = "Sarah: is that you?\nOluwadamilare: yes, running late\nSarah: again?"
+    assert redact(text) == "[NAME]: is that you?\n[NAME]: yes, running late\n[NAME]: again?"
+    assert redact("mary: where are my keys\nkalani: in the car") == "[NAME]: where are my keys\n[NAME]: in the car"
+    # roles and labels are not speakers' names
+    transcript = "Me: any pain today?\nPatient: only when I laugh"
+    assert redact(transcript) == transcript
+    assert redact("Update: Sarah: all fine") == "Update: [NAME]: all fine"
+
+
+def test_redaction_takes_names_listed_beside_a_name() -> None:
+    assert redact("Thanks to Jennifer, Oluwadamilare and Bartosz for today") == (
+        "Thanks to [NAME], [NAME] and [NAME] for today"
+    )
+    assert redact("we had 5 round: jennifer, tavita, kalani, ngozi and michael.") == (
+        "we had 5 round: [NAME], [NAME], [NAME], [NAME] and [NAME]."
+    )
+    # a list of words in lower case is not a list of names because one of them is
+    assert redact("me and jennifer, ugh, what a shift") == "me and [NAME], ugh, what a shift"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sister, can you cover bay 3?",
+        "Matron, please sign the off duty",
+        "told Matron and Sister about it",
+        "said Mum to Dad on the way in",
+        "Thanks to Theatre and Recovery for today",
+        "Jennifer and Ward 4 were slammed tonight",
+        "he told Bexhill Hospital about the fall",
+        "Vodafone, can you fix my signal please",
+        "Boris said Google is down again",
+        "The Clark, Romero and Hall Orchestra played on the ward",
+    ],
+)
+def test_cues_leave_roles_places_and_firms_alone(text: str) -> None:
+    redacted = redact(text)
+    for word in ("Sister", "Matron", "Mum", "Dad", "Theatre", "Recovery", "Ward 4", "Bexhill Hospital", "Vodafone",
+                 "Google", "Hall Orchestra"):
+        if word in text:
+            assert word in redacted, redacted

@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 
 from sociable.safety.lexicon import guarded
+from sociable.safety.name_cues import ROLE_WORDS, conjuncts, cued, speakers
 from sociable.safety.ner import EVERYDAY, Entity, entities, may_name
 from sociable.safety.prefilter import Guard, Scan, as_scan
 from sociable.safety.recognisers import Hit
@@ -216,6 +217,11 @@ def _initial_stop() -> frozenset[str]:
     return lexicon()["not_surname"] | _NOT_PERSON_WORDS | _STREET_END | _LETTER_AFTER | EVERYDAY
 
 
+@cache
+def _cue_stop() -> frozenset[str]:
+    return _initial_stop() | _BUILDING_END
+
+
 def _initialled(scan: Scan, words: dict[str, frozenset[str]], strict: bool) -> Iterator[Hit]:
     """Names with a middle initial ("Shane M Culp"), known words or not."""
     text = scan.text
@@ -294,6 +300,8 @@ def _plausible(scan: Scan, entity: Entity, words: dict[str, frozenset[str]]) -> 
     if parts[0] in words["not_surname"] or parts[-1] in words["not_surname"]:
         return False
     if any(p in _NOT_PERSON_WORDS for p in parts) or (len(parts) > 1 and parts[-1] in _STREET_END):
+        return False
+    if all(p in ROLE_WORDS for p in parts):  # "Matron", "Mum": a role, whoever holds it
         return False
     text = scan.text
     if _NEXT_TO_NUMBER.search(text[max(0, entity.start - 3) : entity.start]):
@@ -474,7 +482,10 @@ def person_names(
     if found:
         hits += _modelled(scan, found, words, strict)
     if not strict:
-        hits += [*_cued(scan), *_given_anywhere(scan, words)]
+        stop = _cue_stop()
+        hits += [*_cued(scan), *_given_anywhere(scan, words), *cued(scan.text, stop, census_given(), found or ())]
+        hits += speakers(scan.text, census_given(), stop)
+        hits += conjuncts(scan.text, hits, stop, census_given(), found or ())
         hits += _repeated(scan, hits, words)
     if len(hits) < 2:
         return hits
