@@ -56,7 +56,7 @@ def context_blocks(items: list[Example]) -> dict[str, np.ndarray]:
 
 
 CANDIDATES: tuple[tuple[str, tuple[str, ...], float, float], ...] = (
-    ("words + cues (shipped)", (), 1e-3, 0.5),
+    ("words + cues (shipped before December 2026)", (), 1e-3, 0.5),
     ("words + cues, no class weighting", (), 1e-3, 0.0),
     ("+ sentence vectors", ("vectors",), 1e-3, 0.5),
     ("+ thread vectors", ("thread vectors",), 1e-3, 0.5),

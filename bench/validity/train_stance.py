@@ -15,7 +15,9 @@ Run: `PYTHONPATH=src python bench/validity/train_stance.py`.
 from __future__ import annotations
 
 import itertools
+import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from rumoureval import COMMIT, Example, data_folder, examples
 
-from sociable.analyses.stance.features import Vocabulary, featurise
+from sociable.analyses.stance.features import Vocabulary, featurise, thread_vectors
 from sociable.analyses.stance.model import STANCES, WEIGHTS, StanceModel, softmax, train
 
 GRID_L2 = (1e-3,)
@@ -34,15 +36,34 @@ MACRO_F1_FLOOR = 0.52
 
 
 def labels_of(items: list[Example]) -> np.ndarray:
-    return np.array([STANCES.index(e.stance) for e in items])
+    return np.array([STANCES.index(e.stance) for e in items], dtype=np.int64)
 
 
-EMBEDDED = False  # sentence vectors (sociable.text) lost out of fold (stance_candidates.py): off
+OURS = Path(__file__).with_name("stance_health_train.jsonl")  # our own reactions, for training only
+
+
+def our_examples(path: Path = OURS) -> list[Example]:
+    """Our health-and-care reactions written for training (not the evaluation set, stance_health.jsonl);
+    a reaction to the claim itself has the claim as its parent, as in a RumourEval thread."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Example(r["id"], r["text"], r["target_text"], r.get("parent_text") or r["target_text"], r["stance"],
+                    r["claim"], "ours") for r in rows]
+
+
+# The rule's choice among the candidates (stance_candidates.py): the transformer's thread vectors.
+VECTORS = "contextual thread"
 
 
 def matrix(vocabulary: Vocabulary, items: list[Example]) -> np.ndarray:
+    """Words and cues (the columns that depend on the fold's vocabulary)."""
     return featurise(vocabulary, [e.text for e in items], [e.target_text for e in items],
-                     [e.parent_text for e in items], EMBEDDED)
+                     [e.parent_text for e in items])
+
+
+def vectors_of(items: list[Example]) -> np.ndarray:
+    """The sentence-vector columns of VECTORS (the same in every fold: computed once)."""
+    return thread_vectors(VECTORS, [e.text for e in items], [e.target_text for e in items],
+                          [e.parent_text for e in items])
 
 
 def macro_f1(y: np.ndarray, p: np.ndarray) -> float:
@@ -55,18 +76,22 @@ def macro_f1(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def out_of_fold(items: list[Example], l2: float, power: float, extra: np.ndarray | None = None) -> np.ndarray:
+def out_of_fold(items: list[Example], l2: float, power: float, extra: np.ndarray | None = None,
+                added: Sequence[Example] = (), added_extra: np.ndarray | None = None) -> np.ndarray:
     """Log-probabilities of every example from a model that did not see its event (with `extra`, columns
-    appended to every example's features)."""
+    appended to every example's features; `added` examples, with `added_extra`, join every fold's training)."""
     y = labels_of(items)
+    y_added = labels_of(list(added))
     logp = np.zeros((len(items), len(STANCES)))
     for event in sorted({e.event for e in items}):
         held = np.array([e.event == event for e in items])
-        vocabulary = Vocabulary.fit(e.text for e, h in zip(items, held, strict=True) if not h)
-        x = matrix(vocabulary, items)
+        vocabulary = Vocabulary.fit([*(e.text for e, h in zip(items, held, strict=True) if not h),
+                                     *(e.text for e in added)])
+        x, x_added = matrix(vocabulary, items), matrix(vocabulary, list(added))
         if extra is not None:
             x = np.hstack([x, extra])
-        w, b = train(x[~held], y[~held], l2=l2, class_power=power)
+            x_added = np.hstack([x_added, added_extra]) if added_extra is not None else x_added
+        w, b = train(np.vstack([x[~held], x_added]), np.concatenate([y[~held], y_added]), l2=l2, class_power=power)
         logp[held] = np.log(softmax(x[held] @ w + b) + 1e-12)
     return logp
 
@@ -94,11 +119,14 @@ def tune_offsets(logp: np.ndarray, y: np.ndarray) -> np.ndarray:
 def main() -> None:
     folder = data_folder()
     items = examples("train", folder) + examples("dev", folder)
+    ours = our_examples()
     y = labels_of(items)
-    print(f"train + dev: {len(items)} labelled tweets over {len({e.event for e in items})} events")
+    print(f"train + dev: {len(items)} labelled tweets over {len({e.event for e in items})} events; "
+          f"{len(ours)} of our health-and-care reactions join every fold's training")
+    extra, ours_extra = vectors_of(items), vectors_of(ours)
     results = []
     for l2, power in itertools.product(GRID_L2, GRID_POWER):
-        logp = out_of_fold(items, l2, power)
+        logp = out_of_fold(items, l2, power, extra, ours, ours_extra)
         p = np.argmax(logp, axis=1)
         results.append((macro_f1(y, p), float(np.mean(p == y)), l2, power, logp))
         print(f"  l2={l2:g} class_power={power:g}: out-of-fold accuracy {np.mean(p == y):.3f} "
@@ -109,9 +137,11 @@ def main() -> None:
     chosen = dict(zip(STANCES, offsets.round(2).tolist(), strict=True))
     print(f"chosen l2={l2:g} class_power={power:g}; offsets {chosen}: "
           f"out-of-fold accuracy {np.mean(tuned == y):.3f} macro-F1 {macro_f1(y, tuned):.3f}")
-    vocabulary = Vocabulary.fit(e.text for e in items)
-    w, b = train(matrix(vocabulary, items), y, l2=l2, class_power=power)
-    model = StanceModel(vocabulary, w, b, offsets, embedded=EMBEDDED)
+    everything = items + ours
+    vocabulary = Vocabulary.fit(e.text for e in everything)
+    w, b = train(np.hstack([matrix(vocabulary, everything), np.vstack([extra, ours_extra])]), labels_of(everything),
+                 l2=l2, class_power=power)
+    model = StanceModel(vocabulary, w, b, offsets, vectors=VECTORS)
     model.save(WEIGHTS)
     print(f"wrote {WEIGHTS} ({WEIGHTS.stat().st_size:,} bytes; {len(vocabulary.terms):,} n-grams) "
           f"from RumourEval 2017 train+dev at commit {COMMIT}")

@@ -143,10 +143,36 @@ class Vocabulary:
         return cls(tuple(sorted(kept)))
 
 
+VECTOR_KINDS = ("none", "sentence", "contextual thread")
+
+
+def thread_vectors(kind: str, texts: Sequence[str], targets: Sequence[str | None],
+                   parents: Sequence[str | None]) -> np.ndarray:
+    """Columns from sentence vectors, by `kind`: "sentence" is the reaction's averaged vector and it minus the
+    claim's (sociable.text.embed); "contextual thread" is the transformer's vector of the reaction and its
+    products with the claim's and the parent's (the claim's when it answers the claim), each text read once."""
+    if kind == "none" or not len(texts):
+        return np.zeros((len(texts), 0), dtype=np.float32)
+    if kind == "sentence":
+        own, claim = embed([t or "" for t in texts]), embed([t or "" for t in targets])
+        return np.hstack([own, own - claim]).astype(np.float32)
+    if kind != "contextual thread":
+        raise ValueError(f"unknown stance vectors {kind!r}; expected one of {', '.join(VECTOR_KINDS)}")
+    from sociable.text.contextual import embed_contextual
+
+    claims = [t or "" for t in targets]
+    answered = [p if p is not None else c for p, c in zip(parents, claims, strict=True)]
+    distinct = list(dict.fromkeys([*(t or "" for t in texts), *claims, *answered]))
+    row = {text: i for i, text in enumerate(distinct)}
+    vectors = embed_contextual(distinct)
+    own, claim, parent = (vectors[[row[t or ""] for t in group]] for group in (texts, claims, answered))
+    return np.hstack([own, own * claim, own * parent]).astype(np.float32)
+
+
 def featurise(vocabulary: Vocabulary, texts: Sequence[str], targets: Sequence[str | None],
-              parents: Sequence[str | None], embedded: bool = False) -> np.ndarray:
-    """One row per reaction: its n-grams (binary, L2-normalised), its cues, and with `embedded` the
-    sentence vector of the reaction and the reaction's vector minus the claim's (sociable.text); float32."""
+              parents: Sequence[str | None], vectors: str = "none") -> np.ndarray:
+    """One row per reaction: its n-grams (binary, L2-normalised), its cues, then `thread_vectors` of `vectors`;
+    float32."""
     index = {term: i for i, term in enumerate(vocabulary.terms)}
     width = len(index)
     matrix = np.zeros((len(texts), width + len(CUE_NAMES)), dtype=np.float32)
@@ -155,8 +181,6 @@ def featurise(vocabulary: Vocabulary, texts: Sequence[str], targets: Sequence[st
         if columns:
             matrix[row, columns] = 1.0 / np.sqrt(len(columns))
         matrix[row, width:] = cues(text or "", target, parent)
-    if not embedded or not len(texts):
+    if vectors == "none":
         return matrix
-    own = embed([text or "" for text in texts])
-    claim = embed([target or "" for target in targets])
-    return np.hstack([matrix, own, own - claim]).astype(np.float32)
+    return np.hstack([matrix, thread_vectors(vectors, texts, targets, parents)])

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from sociable.analyses.stance.features import CUE_NAMES, Vocabulary, featurise
+from sociable.analyses.stance.features import CUE_NAMES, VECTOR_KINDS, Vocabulary, featurise
 from sociable.errors import SociableError
 
 STANCES: tuple[str, ...] = ("support", "deny", "query", "comment")
@@ -36,14 +37,14 @@ class StanceModel:
     bias: np.ndarray
     offsets: np.ndarray
     classes: tuple[str, ...] = STANCES
-    embedded: bool = False  # whether the features end with sentence vectors (sociable.text.embed)
+    vectors: str = "none"  # which sentence vectors end the features (features.VECTOR_KINDS)
 
     def probabilities(self, texts: Sequence[str], targets: Sequence[str | None],
                       parents: Sequence[str | None]) -> np.ndarray:
         """Class probabilities (n × classes), before the tuned offsets."""
         if not texts:
             return np.zeros((0, len(self.classes)), dtype=np.float64)
-        x = featurise(self.vocabulary, texts, targets, parents, self.embedded)
+        x = featurise(self.vocabulary, texts, targets, parents, self.vectors)
         return softmax(x.astype(np.float64) @ self.weights + self.bias)
 
     def predict(self, texts: Sequence[str], targets: Sequence[str | None],
@@ -57,7 +58,7 @@ class StanceModel:
         np.savez_compressed(path, vocabulary=np.array(self.vocabulary.terms, dtype=np.str_),
                             cues=np.array(CUE_NAMES, dtype=np.str_), weights=self.weights.astype(np.float32),
                             bias=self.bias.astype(np.float32), offsets=self.offsets.astype(np.float32),
-                            classes=np.array(self.classes, dtype=np.str_), embedded=np.array(self.embedded))
+                            classes=np.array(self.classes, dtype=np.str_), vectors=np.array(self.vectors))
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -76,10 +77,20 @@ def read_model(path: Path) -> StanceModel:
             return StanceModel(Vocabulary(tuple(str(t) for t in data["vocabulary"])),
                                data["weights"].astype(np.float64), data["bias"].astype(np.float64),
                                data["offsets"].astype(np.float64), tuple(str(c) for c in data["classes"]),
-                               bool(data["embedded"]) if "embedded" in data else False)
+                               _vectors(data))
     except (OSError, KeyError, ValueError) as exc:
         raise StanceModelMissing(f"the stance model {path} could not be read ({exc}); reinstall sociable or "
                                  "retrain it with bench/validity/train_stance.py.") from None
+
+
+def _vectors(data: Any) -> str:
+    """The file's vector kind (older files say only whether they end with averaged sentence vectors)."""
+    if "vectors" in data:
+        kind = str(data["vectors"])
+        if kind not in VECTOR_KINDS:
+            raise ValueError(f"unknown sentence vectors {kind!r}")
+        return kind
+    return "sentence" if "embedded" in data and bool(data["embedded"]) else "none"
 
 
 @cache
