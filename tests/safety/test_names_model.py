@@ -290,3 +290,17 @@ def test_cues_leave_roles_places_and_firms_alone(text: str) -> None:
                  "Google", "Hall Orchestra"):
         if word in text:
             assert word in redacted, redacted
+
+
+@pytest.mark.parametrize("text", [
+    "Ramadan Mubarak to all our patients observing 🌙 if you take regular medicines, ask our pharmacist about fasting",
+    "Eid Mubarak to every patient and family on Ward 6 from all the staff",
+    "Happy Diwali to our patients and their families from the renal unit 🪔",
+])
+def test_a_festival_greeting_to_patients_is_no_name(text: str) -> None:
+    assert not [f for f in check(text).findings if f.category == "R1"]
+
+
+def test_a_titled_surname_that_is_also_a_greeting_is_still_a_name() -> None:
+    assert any(f.category == "R1" and f.text == "Mr Mubarak"
+               for f in check("Mr Mubarak in bed 4 was discharged today, lovely man").findings)

@@ -274,6 +274,10 @@ _NOT_PERSON_WORDS = frozenset(
         "Insurance", "Motors", "Airlines", "Foods", "Hotel", "Hotels", "Restaurant", "Cafe", "Bakery", "Church",
         "Chapel", "Mosque", "Temple", "Synagogue", "Centre", "Center", "Museum", "Gallery", "Theatre", "Theater",
         "Library", "Academy", "Nursery", "Hospice",
+        # festivals and greetings ("Ramadan Mubarak", "Eid Mubarak", "Happy Diwali")
+        "Ramadan", "Ramadhan", "Eid", "Diwali", "Deepavali", "Hanukkah", "Chanukah", "Christmas", "Xmas", "Easter",
+        "Vaisakhi", "Baisakhi", "Navratri", "Passover", "Pesach", "Kwanzaa", "Nowruz", "Hashanah", "Kippur",
+        "Thanksgiving", "Halloween",
     ]
 )
 # Last words of street and place names that are not surnames ("Mathias Pass", "Monika Union").
