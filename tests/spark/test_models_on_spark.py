@@ -41,4 +41,6 @@ def test_sentiment_on_executors_matches_one_process(duck: Any, on_spark: Any) ->
     there = {row["post_id"]: row for row in sentiment_on_spark(on_spark, on_spark.scope(**DAY)).to_pylist()}
     assert len(here) > 20 and here.keys() == there.keys()
     assert {key: read.label for key, read in here.items()} == {key: row["label"] for key, row in there.items()}
-    assert all(abs(here[key].score - there[key]["score"]) <= 1e-9 for key in here)
+    # The transformer's float32 sums run in another order when other posts share a batch, which moves a score
+    # by up to about 1e-6 (measured: one post alone against 300 together); scores are shown to four places.
+    assert all(abs(here[key].score - there[key]["score"]) <= 1e-5 for key in here)
