@@ -155,9 +155,10 @@ def test_output_shape_is_unchanged() -> None:
 
 def _written_apart(example: Example) -> str:
     """Which writing a post is from: "first", or the round written apart ("a": `apart_*.jsonl`, "b":
-    `apart_b_*.jsonl`, "c": `apart_c_*.jsonl`), by writers briefed on what the head missed."""
+    `apart_b_*.jsonl`, "c": `apart_c_*.jsonl`, "d": `apart_d_*.jsonl`), by writers briefed on what
+    the head missed (d: on every category and its near misses, without seeing the model or corpus)."""
     name = example.source.rsplit(" of ", 1)[-1]
-    if name.startswith(("apart_b_", "apart_c_")):
+    if name.startswith(("apart_b_", "apart_c_", "apart_d_")):
         return name[6]
     return "a" if name.startswith("apart_") else "first"
 
@@ -176,27 +177,28 @@ def _heldout_flags(rows: list[Example], learned: bool = True) -> tuple[float, fl
 def test_heldout_figures() -> None:
     """The corpus part nothing was tuned on keeps the figures measured when the model was made.
 
-    These guard against regressions at the measured level (docs/validity.md), with the head that reads
-    the transformer's vector: flag F1 0.819 and near misses 5.8 % on the first writing; 0.769 and 7.5 %
-    on the first round written apart; 0.685 and 13.5 % (5 of 37) on the second; 0.556 and 15.6 % (7 of
-    45) on the third. Flag F1 rose on every writing and near misses with it (the head before: 0.758,
-    0.621, 0.679 and 0.444 flag F1; 4.6, 6.0, 10.8 and 4.4 % near misses); the project's targets
-    (0.85 and 5 %) are not met yet.
+    These guard against regressions at the measured level (docs/validity.md), with the head trained
+    after the fourth round written apart, the posts in organisations' voice and more accounts of
+    refusals: flag F1 and near misses 0.811 and 6.4 % on the first writing; 0.739 and 6.0 % on the
+    first round written apart; 0.709 and 8.1 % (3 of 37) on the second; 0.590 and 15.6 % (7 of 45)
+    on the third; 0.653 and 8.8 % (5 of 57) on the fourth; 0.730 and 8.0 % over all 1,103. The head
+    before it, on the same posts: 0.733 and 8.6 % over all (near misses fewer or the same on every
+    writing but the first; flag F1 higher on the second and third rounds, lower on the first round
+    and the fourth). The project's targets (0.85 and 5 %) are not met yet.
     """
     rows = part("heldout")
-    by = {w: [r for r in rows if _written_apart(r) == w] for w in ("first", "a", "b", "c")}
+    by = {w: [r for r in rows if _written_apart(r) == w] for w in ("first", "a", "b", "c", "d")}
     f1, near, tp = _heldout_flags(by["first"])
     _, _, rules_tp = _heldout_flags(by["first"], learned=False)
     assert f1 >= 0.79, f1
     assert near <= 0.07
     assert tp >= 2 * rules_tp  # the head at least doubles what the rules alone catch
-    assert len(by["a"]) > 150 and len(by["b"]) > 90 and len(by["c"]) > 150
-    a_f1, a_near, _ = _heldout_flags(by["a"])
-    assert a_f1 >= 0.74, a_f1
-    assert a_near <= 0.09
-    b_f1, b_near, _ = _heldout_flags(by["b"])
-    assert b_f1 >= 0.65, b_f1
-    assert b_near <= 0.14
-    c_f1, c_near, _ = _heldout_flags(by["c"])
-    assert c_f1 >= 0.53, c_f1
-    assert c_near <= 0.16
+    assert len(by["a"]) > 150 and len(by["b"]) > 90 and len(by["c"]) > 150 and len(by["d"]) > 120
+    for writing, least_f1, most_near in (("a", 0.72, 0.07), ("b", 0.69, 0.09), ("c", 0.57, 0.16),
+                                         ("d", 0.63, 0.09)):
+        apart_f1, apart_near, _ = _heldout_flags(by[writing])
+        assert apart_f1 >= least_f1, (writing, apart_f1)
+        assert apart_near <= most_near, (writing, apart_near)
+    all_f1, all_near, _ = _heldout_flags(rows)
+    assert all_f1 >= 0.72, all_f1
+    assert all_near <= 0.08, all_near
