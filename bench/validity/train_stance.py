@@ -1,4 +1,4 @@
-"""Train the stance model on RumourEval 2017 train + dev only, and write src/.../stance/stance.npz.
+"""Train the stance model on RumourEval 2017 train + dev and our health-and-care reactions; write stance.npz.
 
 Tuning never sees the test split: the penalty and class weighting were chosen by leave-one-event-out
 cross-validation over the train and dev events (L2 1e-3/3e-3 × class power 0/0.5/1 with words and
@@ -8,7 +8,9 @@ full grid (support, deny and query each from -1 to 2 by 0.1; comment fixed at 0)
 highest out-of-fold accuracy among those whose out-of-fold macro-F1 is at least MACRO_F1_FLOOR (0.52,
 a margin above 0.50 because the test split is another set of events). The same rule ranks the
 candidate feature sets in bench/validity/stance_candidates.py, fixed before any was scored.
-Then the model is fitted on all of train + dev.
+Our 605 health-and-care reactions written for training (stance_health_train.jsonl; never the 252 we
+score on) join the training of every fold and are never scored out of fold. Then the model is fitted
+on all of train + dev and ours.
 Run: `PYTHONPATH=src python bench/validity/train_stance.py`.
 """
 
@@ -89,8 +91,11 @@ def out_of_fold(items: list[Example], l2: float, power: float, extra: np.ndarray
                                      *(e.text for e in added)])
         x, x_added = matrix(vocabulary, items), matrix(vocabulary, list(added))
         if extra is not None:
+            if added and added_extra is None:
+                raise ValueError("the added examples need their extra columns too")
             x = np.hstack([x, extra])
-            x_added = np.hstack([x_added, added_extra]) if added_extra is not None else x_added
+            x_added = np.hstack([x_added, added_extra if added_extra is not None
+                                 else np.zeros((0, extra.shape[1]), dtype=np.float32)])
         w, b = train(np.vstack([x[~held], x_added]), np.concatenate([y[~held], y_added]), l2=l2, class_power=power)
         logp[held] = np.log(softmax(x[held] @ w + b) + 1e-12)
     return logp

@@ -304,3 +304,14 @@ def test_a_festival_greeting_to_patients_is_no_name(text: str) -> None:
 def test_a_titled_surname_that_is_also_a_greeting_is_still_a_name() -> None:
     assert any(f.category == "R1" and f.text == "Mr Mubarak"
                for f in check("Mr Mubarak in bed 4 was discharged today, lovely man").findings)
+
+
+def test_labels_heading_lines_of_data_are_no_speakers() -> None:
+    for text in ("Red: 2 wards\nAmber: 3 wards\nGreen: all the rest", "Jan: 120\nFeb: 98\nMar: 143",
+                 "Maria: morning all\nUpdate: bay 4 is closed to admissions"):
+        redacted = redact(text)
+        for line in text.splitlines():
+            label = line.split(":")[0]
+            if label != "Maria":
+                assert any(row.startswith(f"{label}:") for row in redacted.splitlines()), redacted
+    assert redact("Maria: morning all\nUpdate: bay 4 is closed").startswith("[")

@@ -64,7 +64,14 @@ _LIVES = re.compile(rf"(?<![\w@#]){_NAME}\s+(?:lives|lived|grew up|was born|is s
 _ADDRESSED = re.compile(
     rf"(?:^|\n)[ \t]*{_NAME},[ \t]+(?=(?i:can|could|would|will|do|did|have|are|is|please|I|you|we)\b)"
 )
-_SPEAKER = re.compile(rf"(?m)^[ \t>]*(?P<name>{_CAP}|{_LOW}{{2,}})[ \t]*:[ \t]*(?=[^\s/])")
+_SPEAKER = re.compile(rf"(?m)^[ \t>]*(?P<name>{_CAP}|{_LOW}{{2,}})[ \t]*:[ \t]*(?=[^\s/\d])")
+# Labels that head a line of data, not a speaker ("Red: 2 wards", "Jan: 120", "Update: …").
+_LABEL_WORDS = (
+    "red amber green blue black white grey gray yellow orange purple pink gold silver jan feb mar apr may jun jul "
+    "aug sep sept oct nov dec january february march april june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun update "
+    "note status total edit ps re fwd q a summary morning evening night today tonight")
+_LABELS = frozenset(_LABEL_WORDS.split())
 
 
 def _fits(word: str, stop: frozenset[str]) -> bool:
@@ -98,7 +105,8 @@ def cued(text: str, stop: frozenset[str], known: frozenset[str], found: tuple[En
 def speakers(text: str, known: frozenset[str], stop: frozenset[str]) -> list[Hit]:
     """The speakers of a transcript ("Ines: hello"): a known given name always, and any other word when
     two lines or more speak and one speaker is a known given name."""
-    lines = [m for m in _SPEAKER.finditer(text) if _fits(m.group("name").capitalize(), stop)]
+    lines = [m for m in _SPEAKER.finditer(text)
+             if _fits(m.group("name").capitalize(), stop) and m.group("name").lower() not in _LABELS]
     if text.islower():
         lines = [m for m in lines if m.group("name").islower()]
     else:

@@ -111,8 +111,11 @@ def _add_stances(rows: list[dict[str, Any]]) -> None:
     model = load_model()
     claims = [by_i[row["root_i"]]["text"] for row in worded]
     parents = [by_i[row["parent_i"]]["text"] if row["parent_i"] in by_i else None for row in worded]
-    to_claim, claim_conf = model.predict([r["text"] for r in worded], claims, parents)
-    to_parent, parent_conf = model.predict([r["text"] for r in worded], parents, parents)
+    texts = [r["text"] for r in worded]
+    # One call for both targets: the model reads each distinct text (with the transformer) once.
+    stances, confidences = model.predict(texts + texts, claims + parents, parents + parents)
+    n = len(worded)
+    to_claim, claim_conf, to_parent, parent_conf = stances[:n], confidences[:n], stances[n:], confidences[n:]
     for row, s, c, ps, pc in zip(worded, to_claim, claim_conf, to_parent, parent_conf, strict=True):
         row.update(stance=s, confidence=round(c, 3), stance_to_parent=ps, parent_confidence=round(pc, 3))
     for row in rows:

@@ -85,7 +85,8 @@ def find_stance(ws: Workspace, scope: Scope, *, top: int, min_size: int) -> Stan
                         mix=mix, reaction_count=total, cascade_count=int(order.size),
                         stances={s: counts[s] for s in STANCES},
                         notes=("Stance is predicted by a model trained on RumourEval 2017 (English tweets about "
-                               "breaking news); read it as an estimate, and check the reactions that matter.",))
+                               "breaking news) and 605 health-and-care reactions we wrote; read it as an estimate, "
+                               "and check the reactions that matter.",))
 
 
 def classify_pairs(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

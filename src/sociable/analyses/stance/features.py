@@ -5,7 +5,8 @@ with links, mentions and numbers folded into one token each), cues that carry st
 wording (question marks and question openers, negation and denial words, support words and
 agreeing openers ("yes", "same", "true"), hedging words, links, length), and how it relates to
 the claim and to its parent (word overlap, whether it replies to the claim itself, whether it is
-the claim). The vocabulary and cue lists are data
+the claim), and, as the model file says (`thread_vectors`), sentence vectors of the reaction, the
+claim and the parent. The vocabulary and cue lists are data
 kept with the weights, so a model file is complete in itself.
 """
 

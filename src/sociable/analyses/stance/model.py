@@ -1,7 +1,8 @@
 """The stance model: a multinomial logistic regression over `features.featurise`, kept as a small .npz.
 
 `load_model()` reads the weights that ship beside this module (stance.npz, made by
-bench/validity/train_stance.py from RumourEval 2017 train and dev; see STANCE_CARD.md) once.
+bench/validity/train_stance.py from RumourEval 2017 train and dev and our health-and-care reactions;
+see STANCE_CARD.md) once.
 `predict` gives each reaction a stance (support, deny, query, comment) and the probability the
 model gave it. `train` fits the weights with numpy alone (full-batch gradient descent with Adam,
 L2 penalty, optional class weights), so training needs nothing the package does not already need.
