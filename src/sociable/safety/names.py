@@ -495,7 +495,8 @@ def person_names(
         return hits
     kept: list[Hit] = []
     for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
-        if all(hit.end <= k.start or hit.start >= k.end for k in kept):
+        # Kept hits do not overlap and come in order, so only the last can overlap a later one.
+        if not kept or hit.start >= kept[-1].end:
             kept.append(hit)
     return kept
 
