@@ -315,3 +315,8 @@ def test_labels_heading_lines_of_data_are_no_speakers() -> None:
             if label != "Maria":
                 assert any(row.startswith(f"{label}:") for row in redacted.splitlines()), redacted
     assert redact("Maria: morning all\nUpdate: bay 4 is closed").startswith("[")
+
+
+def test_a_list_of_names_is_followed_to_its_end() -> None:
+    redacted = redact("said Nowak to Okafor, Hughes and Jones")
+    assert "Nowak" not in redacted and "Okafor" not in redacted and "Jones" not in redacted, redacted

@@ -168,15 +168,18 @@ def conjuncts(
     out: list[Hit] = []
     for hit in hits:
         todo, group, longer = [(hit.start, hit.end)], [], False
+        visited = {(hit.start, hit.end)}
         while todo:
             for span in _beside(text, *todo.pop()):
-                if span in seen or span in group:
+                if span in seen or span in visited:
                     continue
+                visited.add(span)
                 kind = _list_word(text, *span, stop, lower)
                 longer = longer or kind == "longer"
-                if kind == "name" and not _labelled(*span, found):
-                    group.append(span)
+                if kind == "name":  # the list goes on past a word the model calls a place or firm
                     todo.append(span)
+                    if not _labelled(*span, found):
+                        group.append(span)
         if lower is not None and len(group) < 2:  # "sarah, ugh, what a shift": two words make no list
             group = [span for span in group if text[span[0] : span[1]].capitalize() in lower]
         if not longer:
