@@ -32,7 +32,7 @@ from sociable.text.themes import find_themes
 if TYPE_CHECKING:
     from sociable.store import Workspace
 
-# At most this many posts are scored (the transformer reads each, a few hundred a second); a larger set is
+# At most this many posts are scored (the transformer reads each, about two hundred a second); a larger set is
 # sampled (seeded): a share over 20,000 posts is within a point of the whole window's, 19 times in 20.
 SENTIMENT_LIMIT = 20_000
 THEMES_LIMIT = 3_000  # at most this many posts are grouped (the transformer reads each); a larger set is sampled
