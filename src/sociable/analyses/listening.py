@@ -48,7 +48,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("new_voices", "Voices talking about the target for the first time in the data (no earlier post about it)."),
     Measure("returning_voices", "Voices that had talked about the target in an earlier period."),
     Measure("mean_sentiment", "Mean sentiment score of the posts: the model's probability of positive minus its "
-                              "probability of negative (−1 most negative, +1 most positive)."),
+                              "probability of negative (−1 most negative, +1 most positive); at most 20,000 posts, "
+                              "a seeded sample of a larger window."),
     Measure("positive_share", "Share of posts the sentiment model reads as positive (its most likely class)."),
     Measure("negative_share", "Share of posts the sentiment model reads as negative (its most likely class)."),
     Measure("theme", "A group of posts with similar meaning (all-MiniLM-L6-v2 sentence vectors grouped by "
