@@ -152,11 +152,16 @@ def features(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], spec: Fea
     return np.hstack([cheap, contextual_vectors([scan.text for scan in scans])]).astype(np.float32)
 
 
+def through_gate(gate_proba: np.ndarray, bars: np.ndarray, ruled: np.ndarray) -> np.ndarray:
+    """Which posts the transformer reads: the gate scores a category at its bar, or a rule's phrase is in it."""
+    return np.asarray((gate_proba >= bars).any(axis=1) | ruled)
+
+
 def gated(cheap: np.ndarray, texts: Sequence[str], ruled: np.ndarray, gate: Any, head: Any,
           bars: np.ndarray) -> np.ndarray:
     """The head's probabilities where the gate lets a post through (or a rule fired), the gate's elsewhere."""
     proba: np.ndarray = np.asarray(gate.scores(cheap), dtype=np.float32)
-    through = np.flatnonzero((proba >= bars).any(axis=1) | ruled)
+    through = np.flatnonzero(through_gate(proba, bars, ruled))
     if len(through):
         full = np.hstack([cheap[through], contextual_vectors([texts[int(i)] for i in through])])
         proba[through] = head.scores(full)

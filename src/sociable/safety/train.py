@@ -36,6 +36,7 @@ from sociable.safety.semantic import (
     FeatureSpec,
     contextual_vectors,
     lexical_features,
+    through_gate,
     unnamed,
 )
 
@@ -127,8 +128,7 @@ def gate_bars(gate: np.ndarray, raised: np.ndarray) -> np.ndarray:
 
 def gate_mix(gate: np.ndarray, head: np.ndarray, fired: np.ndarray, bars: np.ndarray) -> np.ndarray:
     """What the checker computes: the head's probabilities for posts through the gate, the gate's for the rest."""
-    through: np.ndarray = np.asarray((gate >= bars).any(axis=1) | fired.any(axis=1))
-    return np.where(through[:, None], head, gate)
+    return np.where(through_gate(gate, bars, np.asarray(fired.any(axis=1)))[:, None], head, gate)
 
 
 def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -235,7 +235,7 @@ def _fit(data: Prepared, c: float, scale: float) -> Fit:
     bars = gate_bars(gate[pooled], raised)
     mixed = gate_mix(gate, proba, data.rule_fired, bars)  # what the checker computes: the figures are of these
     score = objective(decide(mixed[pooled], fired, thresholds, floors), truth, near)
-    through = ((gate[pooled] >= bars).any(axis=1) | fired.any(axis=1)).mean()
+    through = through_gate(gate[pooled], bars, np.asarray(fired.any(axis=1))).mean()
     fit = Fit(c, scale, fitted(pooled | background, x, spec, MODEL_NAME), thresholds.astype(np.float32),
               floors.astype(np.float32), score, fitted(pooled | background, x_cheap, cheap, GATE_NAME),
               bars.astype(np.float32), mixed, float(through))
