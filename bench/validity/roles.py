@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 import time
 from collections import Counter
@@ -71,6 +72,15 @@ def holdout() -> None:
         print(f"  {r['role']:>12} -> {g.role:<12} {r['display_name']!r}: {r['bio'][:70]!r} {list(g.evidence)[:3]}")
 
 
+# Humanizr's health-and-care part: bios with one of these words (fixed before the subset was scored; "care"
+# also catches "don't care", kept so that the choice of words is not tuned to the result).
+HEALTH_WORDS = re.compile(
+    r"\b(nhs|health\w*|hospital\w*|nurs\w*|doctors?|dr|md|rn|gp|medic\w*|physician\w*|surgeon\w*|clinic\w*|"
+    r"patients?|care|carers?|caring|pharmac\w*|dentist\w*|dental|midwi\w*|paramedic\w*|therap\w*|psychiatr\w*|"
+    r"psycholog\w*|mental|wellbeing|wellness|social work\w*|hospices?|disab\w*|autism|dementia|cancer|diabet\w*|"
+    r"vaccin\w*)\b", re.IGNORECASE)
+
+
 def humanizr(folds: int) -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -108,6 +118,19 @@ def humanizr(folds: int) -> None:
     print(f"| sociable (model + vocabulary) | {sum(both) / len(truth):.3f} | {sum(covered) / len(truth):.3f} | "
           f"{sum(both) / max(sum(covered), 1):.3f} |")
     print(f"| TF-IDF + logistic regression | {float((tfidf_got == truth).mean()):.3f} | 1.000 | – |")
+    health = np.array([bool(HEALTH_WORDS.search(r["bio"] or "")) for r in public_rows])
+    organisations = int(truth[health].sum())
+    print(f"\n### Its health-and-care bios ({int(health.sum())} whose bio has a health or care word: "
+          f"{organisations} organisations, {int(health.sum()) - organisations} individuals; same folds)\n")
+    print("| classifier | accuracy (all) | coverage | accuracy where labelled |")
+    print("|---|---|---|---|")
+    sub_covered = int(np.array(covered)[health].sum())
+    sub_both = int(np.array(both)[health].sum())
+    print(f"| sociable (model + vocabulary) | {sub_both / health.sum():.3f} | {sub_covered / health.sum():.3f} | "
+          f"{sub_both / max(sub_covered, 1):.3f} |")
+    print(f"| TF-IDF + logistic regression | {float((tfidf_got == truth)[health].mean()):.3f} | 1.000 | – |")
+    majority = max(organisations, int(health.sum()) - organisations) / health.sum()
+    print(f"| majority class | {majority:.3f} | 1.000 | – |")
 
 
 def speed() -> None:
