@@ -12,6 +12,7 @@ import sociable.cli  # noqa: F401  (registers the commands)
 from sociable.analyses.classify import Tally, UnknownKind, classify_lines
 from sociable.cli import app
 from sociable.errors import UnreadableFile
+from sociable.safety.semantic import model
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "classify"
 
@@ -53,7 +54,15 @@ def test_safety_gives_the_checkers_result() -> None:
     rows, _, code = run("safety", "-f", str(FIXTURES / "posts.jsonl"), "--json", "--profession", "nurse")
     assert code == 0
     assert rows[4]["id"] == "s5" and rows[4]["verdict"] in ("think again", "do not post")
-    assert rows[2] == {"id": "s3", "verdict": "ok", "findings": []}
+    quiet = dict(rows[2])
+    scores = quiet.pop("scores")
+    assert quiet == {"id": "s3", "verdict": "ok", "findings": []}
+    # the learned head's probability per category, as the checker weighs it: a quiet post is below every threshold
+    head = model()
+    assert list(scores) == list(head.classes) == [f"R{n}" for n in range(3, 14)]
+    assert all(0.0 <= scores[c] < t for c, t in zip(head.classes, head.thresholds, strict=True))
+    learned = {f["category"] for f in rows[4]["findings"]} & set(head.classes)
+    assert all(scores[c] >= float(head.floors[head.classes.index(c)]) for c in learned)
 
 
 def test_readable_lines_without_json(tmp_path: Path) -> None:

@@ -137,6 +137,7 @@ def _results(kind: str, items: list[_Item], profession: str | None) -> list[dict
 
         read = classify_sentiment([i.fields["text"] for i in items])
         return [{"id": i.id, **r.to_dict()} for i, r in zip(items, read, strict=True)]
-    from sociable.safety import check
+    from sociable.safety import check_many
 
-    return [check(i.fields["text"], profession, id=i.id).to_dict() for i in items]
+    return [r.to_dict() | {"scores": dict(r.scores)}
+            for r in check_many(((i.id, i.fields["text"]) for i in items), profession)]

@@ -67,7 +67,8 @@ def classify_safety(
         str | None, typer.Option("--profession", "-p", help="Cite this profession's bodies (nurse, social worker…).")
     ] = None,
 ) -> None:
-    """Safe-practice check of each text ({"id", "text"}): the verdict and findings of `sociable check`."""
+    """Safe-practice check of each text ({"id", "text"}): the verdict and findings of `sociable check`, and
+    "scores", the learned head's probability for each category R3–R13 before its thresholds."""
     if profession is not None:
         from sociable.safety import catalogue
 

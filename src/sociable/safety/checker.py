@@ -195,7 +195,9 @@ def _result(
         findings.append(jigsaw)
     findings += _category_findings(scan, profession, hits, proba)
     merged = _merge(findings) if findings else ()
-    return CheckResult(id=item_id, text=scan.text, verdict=worst(merged), findings=merged)
+    scores = () if proba is None else tuple((c, round(float(p), 4)) for c, p in zip(model().classes, proba,
+                                                                                  strict=True))
+    return CheckResult(id=item_id, text=scan.text, verdict=worst(merged), findings=merged, scores=scores)
 
 
 def check(text: str, profession: str | None = None, *, id: str | None = None, learned: bool = True) -> CheckResult:

@@ -50,6 +50,9 @@ class CheckResult:
     text: str
     verdict: Verdict
     findings: tuple[Finding, ...]
+    # The learned head's probability for each category R3–R13, before its thresholds (empty when the
+    # learned categories were left out); not part of the stable schema, given by `sociable classify safety`.
+    scores: tuple[tuple[str, float], ...] = ()
 
     @property
     def flagged(self) -> bool:
