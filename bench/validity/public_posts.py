@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/validity/public_posts.py                # every TweetEval test and validation tweet
     .venv/bin/python bench/validity/public_posts.py --show R1 R2   # print the flagged tweets of some categories
+    .venv/bin/python bench/validity/public_posts.py --review       # the same in review mode
 
 Reads the test and validation splits of every TweetEval task (cardiffnlp/tweeteval, commit
 4fbd22cd78421f05b1ecdb4fc5725bc7a7bd8f66) from `$SOCIABLE_DATA/cardiffnlp+tweeteval/datasets`
@@ -52,6 +53,7 @@ def load() -> list[tuple[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--show", nargs="*", default=(), help="print the flagged tweets of these categories")
+    parser.add_argument("--review", action="store_true", help="check in review mode (check(..., review=True))")
     args = parser.parse_args()
     from sociable.safety import check, check_many
     from sociable.safety.findings import FLAGS
@@ -61,14 +63,14 @@ def main() -> None:
     pipeline()
     check("warm up: Mrs K in bed 4")
     started, cpu = time.perf_counter(), time.process_time()
-    results = list(check_many((str(i), text) for i, (_, text) in enumerate(rows)))
+    results = list(check_many(((str(i), text) for i, (_, text) in enumerate(rows)), review=args.review))
     batch_rate = len(rows) / (time.perf_counter() - started)
     batch_cpu = len(rows) / (time.process_time() - cpu)
 
     times = []
     for _, text in rows[:20000:2]:  # changed by a space, so the names model's memory of the batch is no help
         t0 = time.process_time()
-        check(text + " ")
+        check(text + " ", review=args.review)
         times.append(time.process_time() - t0)
     times.sort()
 
@@ -77,7 +79,8 @@ def main() -> None:
     flagged_ordinary = [task for task, _ in flagged if task not in ABUSE_TASKS]
     categories = Counter(f.category for _, r in flagged for f in {f.category: f for f in r.findings
                                                                    if f.severity in FLAGS}.values())
-    print(f"TweetEval test + validation, commit {COMMIT[:10]}: {len(rows):,} distinct tweets")
+    mode = " (review mode)" if args.review else ""
+    print(f"TweetEval test + validation, commit {COMMIT[:10]}: {len(rows):,} distinct tweets{mode}")
     print(f"flagged: {len(flagged):,} ({100 * len(flagged) / len(rows):.3f} %)")
     print(f"flagged without the hate and offensive tasks: {len(flagged_ordinary):,} of {len(ordinary):,} "
           f"({100 * len(flagged_ordinary) / len(ordinary):.3f} %)")

@@ -61,3 +61,19 @@ def test_missing_file_is_a_sentence(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", "--file", str(tmp_path / "nope.txt")])
     assert result.exit_code != 0
     assert "there is no file at" in str(result.exception)
+
+
+def test_review_mode_flags_what_the_default_leaves_and_says_why() -> None:
+    from sociable.safety import check
+    from sociable.safety.corpus import CATEGORIES, part
+
+    text = next(r.text for r in part("heldout") if r.labels and not check(r.text).flagged
+                and check(r.text, review=True).flagged)
+    quiet = runner.invoke(app, ["check", text, "--json"])
+    reviewed = runner.invoke(app, ["check", text, "--json", "--review"])
+    assert quiet.exit_code == 0 and reviewed.exit_code == 0
+    assert json.loads(quiet.stdout)["verdict"] == "ok"
+    learned = [f for f in json.loads(reviewed.stdout)["findings"] if f["category"] in CATEGORIES]
+    assert len(learned) == 1 and learned[0]["principles"] and text[learned[0]["start"]:learned[0]["end"]]
+    human = runner.invoke(app, ["check", text, "--review"])
+    assert "Review" in human.stdout and "likeliest" in human.stdout

@@ -14,6 +14,10 @@ from sociable.safety.findings import FLAGS
 from sociable.safety.prefilter import Scan
 from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence_spans
 
+# Review mode on the held-out part when its head was made: flag F1 and the share of near misses flagged
+# (the default on the same posts: 0.730 and 8.0 %).
+REVIEW_FIGURES = (0.828, 0.121)
+
 # Posts written for these tests (not in the corpus), each with the categories it should raise.
 FLAGGED = [
     ("our new band 6 is a useless lazy cow and everyone on the ward knows it", "R7"),
@@ -163,9 +167,9 @@ def _written_apart(example: Example) -> str:
     return "a" if name.startswith("apart_") else "first"
 
 
-def _heldout_flags(rows: list[Example], learned: bool = True) -> tuple[float, float, int]:
+def _heldout_flags(rows: list[Example], learned: bool = True, review: bool = False) -> tuple[float, float, int]:
     """Flag F1, the share of near misses flagged, and the flags that were right."""
-    results = list(check_many(((r.id, r.text) for r in rows), learned=learned))
+    results = list(check_many(((r.id, r.text) for r in rows), learned=learned, review=review))
     flagged = [any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings) for res in results]
     tp = sum(1 for r, f in zip(rows, flagged, strict=True) if r.labels and f)
     fp = sum(1 for r, f in zip(rows, flagged, strict=True) if not r.labels and f)
@@ -202,3 +206,24 @@ def test_heldout_figures() -> None:
     all_f1, all_near, _ = _heldout_flags(rows)
     assert all_f1 >= 0.72, all_f1
     assert all_near <= 0.08, all_near
+
+
+def test_review_mode_finds_more_and_says_so() -> None:
+    """Review mode on the held-out part: more of what should be flagged is found, at the cost of more near
+    misses asked about (figures measured when the review head was made: REVIEW_FIGURES)."""
+    rows = part("heldout")
+    f1, _, tp = _heldout_flags(rows)
+    review_f1, review_near, review_tp = _heldout_flags(rows, review=True)
+    assert review_tp > tp and review_f1 > f1 + 0.03, (f1, review_f1)
+    assert review_f1 >= REVIEW_FIGURES[0] - 0.01 and review_near <= REVIEW_FIGURES[1] + 0.01, (review_f1, review_near)
+    # a post only review mode flags: the same finding shape, a real span, its category's principles
+    for row in rows:
+        quiet, reviewed = check(row.text), check(row.text, review=True)
+        if not quiet.flagged and reviewed.flagged:
+            extra = [f for f in reviewed.findings if f.kind == "review"]
+            assert len(extra) == 1 and extra[0].category in CATEGORIES
+            assert row.text[extra[0].start:extra[0].end] == extra[0].text and extra[0].text.strip()
+            assert extra[0].principles and extra[0].suggestion
+            break
+    else:
+        raise AssertionError("review mode flagged nothing the default left quiet")

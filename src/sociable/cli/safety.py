@@ -36,7 +36,7 @@ def _read(path: Path) -> str:
         raise UnreadableFile(f"{path} could not be read as UTF-8 text ({exc}); save it as plain text.") from exc
 
 
-def _batch(text: str, source: str, profession: str | None) -> Iterator[dict[str, Any]]:
+def _batch(text: str, source: str, profession: str | None, review: bool = False) -> Iterator[dict[str, Any]]:
     """One result (or one error) per non-blank line of a JSON Lines file of {"id", "text"} objects."""
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -60,7 +60,7 @@ def _batch(text: str, source: str, profession: str | None) -> Iterator[dict[str,
             }
             continue
         item_id = item.get("id")
-        yield check(item["text"], profession, id=None if item_id is None else str(item_id)).to_dict()
+        yield check(item["text"], profession, id=None if item_id is None else str(item_id), review=review).to_dict()
 
 
 def _show(result: CheckResult) -> None:
@@ -81,6 +81,9 @@ def _show(result: CheckResult) -> None:
             note = " (see the body's current guidance)" if p.secondary else ""
             console.print(f"  {pid} ({escape(p.body_name)}): {escape(p.text)}{note}")
         console.print(f"  Try: {escape(f.suggestion)}")
+        if f.kind == "review":
+            console.print("  (Review mode: no category reached its threshold, but the post as a whole reads like "
+                          "one that is flagged; the category is the likeliest.)")
 
 
 @app.command("check")
@@ -98,13 +101,17 @@ def check_command(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any post is flagged or any input line is unreadable.")
     ] = False,
+    review: Annotated[
+        bool, typer.Option("--review", help="Review mode: find more of what should be flagged, and ask about more "
+                                            "harmless posts (docs/safety.md has the figures).")
+    ] = False,
 ) -> None:
     """Check a draft post for safe professional practice before publishing it."""
     if (text is None) == (file is None):
         raise typer.BadParameter("give the draft as TEXT or with --file, not both and not neither.")
     catalogue().bodies_for(profession)
     if file is not None and file.suffix.lower() in {".jsonl", ".ndjson"}:
-        results = list(_batch(_read(file), file.name, profession))
+        results = list(_batch(_read(file), file.name, profession, review))
         for row in results:
             if as_json:
                 console.print(orjson.dumps(row).decode("utf-8"), markup=False, highlight=False)
@@ -114,7 +121,7 @@ def check_command(
         failed = any(r["verdict"] in {None, "think again", "do not post"} for r in results)
     else:
         draft = _read(file) if file is not None else text or ""
-        result = check(draft, profession)
+        result = check(draft, profession, review=review)
         if as_json:
             console.print(result.to_json(), markup=False, highlight=False)
         else:

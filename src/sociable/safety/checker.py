@@ -9,6 +9,7 @@ sentence it fired on as the span. `check_many` embeds posts in batches, so scree
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from functools import cache
 from itertools import islice
 
@@ -23,7 +24,7 @@ from sociable.safety.ner import entities_many
 from sociable.safety.prefilter import Scan
 from sociable.safety.recognisers import Hit, identifiers
 from sociable.safety.rules import RuleHit, rules
-from sociable.safety.semantic import SemanticModel, category_texts, model, rule_hits
+from sociable.safety.semantic import SemanticModel, category_texts, model, review_head, rule_hits
 
 # Rules kept even where the head would rule their category out: calling people to pile on a named
 # target ("let's all flood @X's mentions") needs no judgement beyond the rule's own target check.
@@ -141,11 +142,27 @@ def _rule_finding(hit: RuleHit, profession: str | None) -> Finding:
 
 
 def _category_findings(
-    scan: Scan, profession: str | None, hits: Sequence[RuleHit], proba: np.ndarray | None
+    scan: Scan, profession: str | None, hits: Sequence[RuleHit], proba: np.ndarray | None,
+    review: float | None = None,
 ) -> list[Finding]:
-    """R3–R13: rules the head does not rule out, and what the head raises on its own (None: rules only)."""
+    """R3–R13: rules the head does not rule out, and what the head raises on its own (None: rules only); in
+    review mode (`review`: the review head's probability), a post left quiet that the review head flags."""
     if proba is None:
         return [_rule_finding(hit, profession) for hit in hits]
+    learned = model()
+    findings = _decided(scan, profession, hits, proba)
+    if review is not None and review >= float(review_head().thresholds[0]) and not any(
+            f.category in learned.classes for f in findings):
+        allowed = [j for j, c in enumerate(learned.classes)
+                   if not any(has(scan, name) for name in category_texts()[c].unless)]
+        if allowed:
+            category = learned.classes[max(allowed, key=lambda j: float(proba[j]))]
+            findings.append(replace(_model_finding(scan.text, category, profession), kind="review"))
+    return findings
+
+
+def _decided(scan: Scan, profession: str | None, hits: Sequence[RuleHit], proba: np.ndarray) -> list[Finding]:
+    """The category decisions: each category's rules and threshold."""
     learned = model()
     findings: list[Finding] = []
     for j, category in enumerate(learned.classes):
@@ -187,23 +204,27 @@ def _merge(findings: list[Finding]) -> tuple[Finding, ...]:
 
 
 def _result(
-    scan: Scan, profession: str | None, item_id: str | None, hits: Sequence[RuleHit], proba: np.ndarray | None
+    scan: Scan, profession: str | None, item_id: str | None, hits: Sequence[RuleHit], proba: np.ndarray | None,
+    review: float | None = None,
 ) -> CheckResult:
     findings: list[Finding] = _identifier_findings(scan, profession)
     jigsaw = _jigsaw_finding(scan, profession)
     if jigsaw is not None:
         findings.append(jigsaw)
-    findings += _category_findings(scan, profession, hits, proba)
+    findings += _category_findings(scan, profession, hits, proba, review)
     merged = _merge(findings) if findings else ()
     scores = () if proba is None else tuple((c, round(float(p), 4)) for c, p in zip(model().classes, proba,
                                                                                   strict=True))
     return CheckResult(id=item_id, text=scan.text, verdict=worst(merged), findings=merged, scores=scores)
 
 
-def check(text: str, profession: str | None = None, *, id: str | None = None, learned: bool = True) -> CheckResult:
+def check(text: str, profession: str | None = None, *, id: str | None = None, learned: bool = True,
+          review: bool = False) -> CheckResult:
     """Check one draft post; the verdict is the most severe finding ("ok" when there are none).
 
-    `learned=False` leaves the learned categories out (recognisers and rules only).
+    `learned=False` leaves the learned categories out (recognisers and rules only). `review=True` is
+    review mode: every post is read by the transformer, and a post the categories leave quiet is also
+    flagged when the review head thinks it should be (more found, more near misses asked about).
     """
     if not isinstance(text, str):
         raise TypeError(f"check() needs the post as text, not {type(text).__name__}.")
@@ -211,15 +232,19 @@ def check(text: str, profession: str | None = None, *, id: str | None = None, le
     catalogue().bodies_for(profession)
     scan = Scan(text)
     hits = rule_hits([scan])
+    if learned and review:
+        both, flag = model().review([scan], hits)
+        return _result(scan, profession, id, hits[0], both[0], float(flag[0]))
     proba = model().probabilities([scan], hits)[0] if learned else None
     return _result(scan, profession, id, hits[0], proba)
 
 
 def check_many(
     items: Iterable[tuple[str, str]], profession: str | None = None, *, learned: bool = True,
-    batch: int = BATCH_POSTS,
+    batch: int = BATCH_POSTS, review: bool = False,
 ) -> Iterator[CheckResult]:
-    """Check many posts, given as (id, text) pairs, lazily and in order (embedded `batch` at a time)."""
+    """Check many posts, given as (id, text) pairs, lazily and in order (embedded `batch` at a time);
+    `learned` and `review` as for `check`."""
     prepare()
     catalogue().bodies_for(profession)
     pairs = iter(items)
@@ -232,7 +257,13 @@ def check_many(
             entities_many(named)
         scans = [Scan(text) for _, text in chunk]
         hits = rule_hits(scans)
-        proba = model().probabilities(scans, hits) if learned else None
+        flags: np.ndarray | None = None
+        proba: np.ndarray | None = None
+        if learned and review:
+            proba, flags = model().review(scans, hits)
+        elif learned:
+            proba = model().probabilities(scans, hits)
         for row, ((item_id, _), scan) in enumerate(zip(chunk, scans, strict=True)):
-            yield _result(scan, profession, item_id, hits[row], None if proba is None else proba[row])
+            yield _result(scan, profession, item_id, hits[row], None if proba is None else proba[row],
+                          None if flags is None else float(flags[row]))
 

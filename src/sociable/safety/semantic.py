@@ -40,6 +40,7 @@ from sociable.safety.rules import RuleHit, run_rules
 
 MODEL_NAME = "safety-categories"
 GATE_NAME = "safety-categories-gate"
+REVIEW_NAME = "safety-review"
 
 # The checker's word lists a post is described by (each present or not); kept in the model's card.
 CUE_LISTS: tuple[str, ...] = (
@@ -214,6 +215,15 @@ class SemanticModel:
         cheap = cheap_features(scans, hits, self.spec)
         return gated(cheap, [scan.text for scan in scans], ruled, self.gate, self.head, self.bars)
 
+    def review(self, scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]]) -> tuple[np.ndarray, np.ndarray]:
+        """Review mode: every post read by the transformer (no gate); the category probabilities and the review
+        head's probability that the post should be flagged at all."""
+        if not scans:
+            return np.zeros((0, len(self.classes)), dtype=np.float32), np.zeros(0, dtype=np.float32)
+        x = features(scans, hits, self.spec)
+        return np.asarray(self.head.scores(x), dtype=np.float32), np.asarray(review_head().scores(x)[:, 0],
+                                                                                dtype=np.float32)
+
     def best_sentence(self, text: str, category: str) -> tuple[int, int]:
         """The span of the sentence the head scores highest for a category (the whole post if one)."""
         spans = sentence_spans(text)
@@ -263,6 +273,15 @@ def model() -> SemanticModel:
     head = load_head(MODEL_NAME)
     gate = head.meta.get("gate")
     return SemanticModel(head, load_head(str(gate)) if gate else None)
+
+
+@cache
+def review_head() -> Any:
+    """The review head (`safety-review.npz`, made by `python -m sociable.safety.train_review`), loaded once;
+    its threshold is ``thresholds[0]``."""
+    from sociable.text import load_head
+
+    return load_head(REVIEW_NAME)
 
 
 def rule_hits(scans: Sequence[Scan | str]) -> list[list[RuleHit]]:
