@@ -61,7 +61,7 @@ def main() -> None:
 
     rows = load()
     pipeline()
-    check("warm up: Mrs K in bed 4")
+    check("warm up: Mrs K in bed 4", review=args.review)
     started, cpu = time.perf_counter(), time.process_time()
     results = list(check_many(((str(i), text) for i, (_, text) in enumerate(rows)), review=args.review))
     batch_rate = len(rows) / (time.perf_counter() - started)

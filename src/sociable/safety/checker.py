@@ -153,10 +153,9 @@ def _category_findings(
     findings = _decided(scan, profession, hits, proba)
     if review is not None and review >= float(review_head().thresholds[0]) and not any(
             f.category in learned.classes for f in findings):
-        allowed = [j for j, c in enumerate(learned.classes)
-                   if not any(has(scan, name) for name in category_texts()[c].unless)]
-        if allowed:
-            category = learned.classes[max(allowed, key=lambda j: float(proba[j]))]
+        category = learned.classes[int(np.argmax(proba))]
+        # the likeliest category, unless its own words rule it out (as they would a head finding)
+        if not any(has(scan, name) for name in category_texts()[category].unless):
             findings.append(replace(_model_finding(scan.text, category, profession), kind="review"))
     return findings
 
@@ -228,6 +227,8 @@ def check(text: str, profession: str | None = None, *, id: str | None = None, le
     """
     if not isinstance(text, str):
         raise TypeError(f"check() needs the post as text, not {type(text).__name__}.")
+    if review and not learned:
+        raise ValueError("review mode needs the learned categories: leave learned=True")
     prepare()
     catalogue().bodies_for(profession)
     scan = Scan(text)
@@ -245,6 +246,8 @@ def check_many(
 ) -> Iterator[CheckResult]:
     """Check many posts, given as (id, text) pairs, lazily and in order (embedded `batch` at a time);
     `learned` and `review` as for `check`."""
+    if review and not learned:
+        raise ValueError("review mode needs the learned categories: leave learned=True")
     prepare()
     catalogue().bodies_for(profession)
     pairs = iter(items)

@@ -52,7 +52,7 @@ class CheckResult:
     findings: tuple[Finding, ...]
     # The learned head's probability for each category R3–R13, before its thresholds (empty when the
     # learned categories were left out); not part of the stable schema, given by `sociable classify safety`.
-    scores: tuple[tuple[str, float], ...] = ()
+    scores: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     @property
     def flagged(self) -> bool:

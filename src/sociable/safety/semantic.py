@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from sociable.errors import SociableError
 from sociable.safety.lexicon import cue, load_yaml
 from sociable.safety.prefilter import Scan, as_scan
 from sociable.safety.rules import RuleHit, run_rules
@@ -220,9 +221,12 @@ class SemanticModel:
         head's probability that the post should be flagged at all."""
         if not scans:
             return np.zeros((0, len(self.classes)), dtype=np.float32), np.zeros(0, dtype=np.float32)
+        head = review_head()
+        if head.meta.get("features") != self.head.meta["features"]:
+            raise SociableError("the review head was made for other features than the category head; retrain it "
+                                "with `python -m sociable.safety.train_review`")
         x = features(scans, hits, self.spec)
-        return np.asarray(self.head.scores(x), dtype=np.float32), np.asarray(review_head().scores(x)[:, 0],
-                                                                                dtype=np.float32)
+        return np.asarray(self.head.scores(x), dtype=np.float32), np.asarray(head.scores(x)[:, 0], dtype=np.float32)
 
     def best_sentence(self, text: str, category: str) -> tuple[int, int]:
         """The span of the sentence the head scores highest for a category (the whole post if one)."""

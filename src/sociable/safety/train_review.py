@@ -12,8 +12,10 @@ scores highest.
 The threshold is chosen on out-of-fold scores of the corpus's train and dev parts (the folds of
 `sociable.safety.train`; the category heads are refitted per fold with the shipped settings and read
 with the shipped thresholds and floors), by a rule fixed before any was scored: the highest flag F1
-among thresholds that flag at most REVIEW_NEAR_CAP of the near misses. The held-out part is scored
-once, for the card. Needs the `train` extra and, for the background tweets, TweetEval in `.data/`.
+among thresholds that flag at most REVIEW_NEAR_CAP of the near misses (when none does, the highest
+threshold). The held-out part is scored for the card with `train.decide`, which leaves out the
+checker's vetoes ("unless" words, a phrase's own sentence); `check_many(..., review=True)` gives the
+figures in docs/safety.md. Needs the `train` extra and, for the background tweets, TweetEval in `.data/`.
 """
 
 from __future__ import annotations
@@ -26,14 +28,13 @@ from typing import Any
 import numpy as np
 
 from sociable.safety.corpus import CATEGORIES, corpus
-from sociable.safety.semantic import REVIEW_NAME
+from sociable.safety.semantic import REVIEW_NAME, FeatureSpec
 from sociable.safety.train import (
     FOLDS,
     Prepared,
     _f1,
     _features,
     _fold_of,
-    _spec,
     background_tweets,
     decide,
     prepare_corpus,
@@ -69,7 +70,7 @@ def train_review(out_dir: Path | None = None, quiet: bool = False) -> Path:
     floors = np.array([float(floors_meta.get(c, 0.0)) for c in CATEGORIES])
     c = float(shipped.meta.get("c", 16.0))
     data = prepare_corpus(corpus(), background_tweets())
-    spec = _spec(1.0)
+    spec = FeatureSpec.from_meta(shipped.meta["features"])  # the review head reads what the category head reads
     x = _features(data, spec)
     pooled = (data.split == "train") | (data.split == "dev")
     background = data.split == "background"
@@ -135,7 +136,8 @@ def _card(threshold: float, cv: dict[str, float], heldout: dict[str, float], can
         "",
         f"Threshold **{threshold}**: the highest out-of-fold flag F1 among thresholds that flag at most",
         f"{REVIEW_NEAR_CAP:.0%} of near misses (category heads refitted per fold, read with the shipped thresholds",
-        "and floors). The held-out part was scored once, after the choice.", "",
+        "and floors). The held-out figures below use the training script's decisions, without the checker's",
+        "vetoes; docs/safety.md gives those of `check_many(..., review=True)`.", "",
         "| split | precision | recall | flag F1 | near misses flagged | ordinary flagged |",
         "|---|---|---|---|---|---|",
         row("out of fold (train + dev)", cv), row("held out", heldout), "",
