@@ -19,7 +19,7 @@ from sociable.cli.render import result_json
 from sociable.cli.scope import CollectionsOption, KindsOption, PlatformsOption, SinceOption, UntilOption, cli_scope
 from sociable.errors import UnreadableFile
 from sociable.reports.exports.files import check_output, protected_paths
-from sociable.safety import CheckResult, catalogue, check
+from sociable.safety import CheckResult, catalogue, check, check_many
 
 if TYPE_CHECKING:
     from sociable.analyses.safety import SafetyResult
@@ -37,30 +37,31 @@ def _read(path: Path) -> str:
 
 
 def _batch(text: str, source: str, profession: str | None, review: bool = False) -> Iterator[dict[str, Any]]:
-    """One result (or one error) per non-blank line of a JSON Lines file of {"id", "text"} objects."""
+    """One result (or one error) per non-blank line of a JSON Lines file of {"id", "text"} objects, in order;
+    the readable lines are checked together (`check_many`), as screening does."""
+    rows: list[dict[str, Any] | tuple[str | None, str]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             item = orjson.loads(line)
         except orjson.JSONDecodeError:
-            yield {
-                "id": None,
-                "line": number,
-                "verdict": None,
-                "error": f'line {number} of {source} is not JSON; write one {{"id", "text"}} object per line',
-            }
+            rows.append({"id": None, "line": number, "verdict": None,
+                         "error": f'line {number} of {source} is not JSON; write one {{"id", "text"}} object per line'})
             continue
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            yield {
-                "id": None,
-                "line": number,
-                "verdict": None,
-                "error": f'line {number} of {source} needs an object with a "text" string',
-            }
+            rows.append({"id": None, "line": number, "verdict": None,
+                         "error": f'line {number} of {source} needs an object with a "text" string'})
             continue
         item_id = item.get("id")
-        yield check(item["text"], profession, id=None if item_id is None else str(item_id), review=review).to_dict()
+        rows.append((None if item_id is None else str(item_id), item["text"]))
+    results = check_many(((row[0] or "", row[1]) for row in rows if isinstance(row, tuple)), profession,
+                         review=review)
+    for row in rows:
+        if isinstance(row, dict):
+            yield row
+        else:
+            yield next(results).to_dict() | {"id": row[0]}
 
 
 def _show(result: CheckResult) -> None:
