@@ -217,6 +217,19 @@ def _result(
     return CheckResult(id=item_id, text=scan.text, verdict=worst(merged), findings=merged, scores=scores)
 
 
+def _modes(learned: bool, review: bool) -> None:
+    if review and not learned:
+        raise ValueError("review mode needs the learned categories: leave learned=True")
+
+
+def _learned(scans: Sequence[Scan], hits: Sequence[Sequence[RuleHit]], learned: bool,
+             review: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The category probabilities of each post (None: rules only) and, in review mode, the review head's."""
+    if review:
+        return model().review(scans, hits)
+    return (model().probabilities(scans, hits) if learned else None), None
+
+
 def check(text: str, profession: str | None = None, *, id: str | None = None, learned: bool = True,
           review: bool = False) -> CheckResult:
     """Check one draft post; the verdict is the most severe finding ("ok" when there are none).
@@ -227,17 +240,14 @@ def check(text: str, profession: str | None = None, *, id: str | None = None, le
     """
     if not isinstance(text, str):
         raise TypeError(f"check() needs the post as text, not {type(text).__name__}.")
-    if review and not learned:
-        raise ValueError("review mode needs the learned categories: leave learned=True")
+    _modes(learned, review)
     prepare()
     catalogue().bodies_for(profession)
     scan = Scan(text)
     hits = rule_hits([scan])
-    if learned and review:
-        both, flag = model().review([scan], hits)
-        return _result(scan, profession, id, hits[0], both[0], float(flag[0]))
-    proba = model().probabilities([scan], hits)[0] if learned else None
-    return _result(scan, profession, id, hits[0], proba)
+    proba, flags = _learned([scan], hits, learned, review)
+    return _result(scan, profession, id, hits[0], None if proba is None else proba[0],
+                   None if flags is None else float(flags[0]))
 
 
 def check_many(
@@ -246,8 +256,7 @@ def check_many(
 ) -> Iterator[CheckResult]:
     """Check many posts, given as (id, text) pairs, lazily and in order (embedded `batch` at a time);
     `learned` and `review` as for `check`."""
-    if review and not learned:
-        raise ValueError("review mode needs the learned categories: leave learned=True")
+    _modes(learned, review)
     prepare()
     catalogue().bodies_for(profession)
     pairs = iter(items)
@@ -260,12 +269,7 @@ def check_many(
             entities_many(named)
         scans = [Scan(text) for _, text in chunk]
         hits = rule_hits(scans)
-        flags: np.ndarray | None = None
-        proba: np.ndarray | None = None
-        if learned and review:
-            proba, flags = model().review(scans, hits)
-        elif learned:
-            proba = model().probabilities(scans, hits)
+        proba, flags = _learned(scans, hits, learned, review)
         for row, ((item_id, _), scan) in enumerate(zip(chunk, scans, strict=True)):
             yield _result(scan, profession, item_id, hits[row], None if proba is None else proba[row],
                           None if flags is None else float(flags[row]))
