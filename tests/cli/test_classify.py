@@ -65,6 +65,25 @@ def test_safety_gives_the_checkers_result() -> None:
     assert all(scores[c] >= float(head.floors[head.classes.index(c)]) for c in learned)
 
 
+def test_safety_in_review_mode_flags_what_the_default_leaves(tmp_path: Path) -> None:
+    from sociable.safety import check
+    from sociable.safety.corpus import part
+
+    texts = [r.text for r in part("heldout") if r.labels and check(r.text).verdict == "ok"
+             and any(f.kind == "review" for f in check(r.text, review=True).findings)][:3]
+    path = tmp_path / "drafts.jsonl"
+    path.write_bytes(b"".join(orjson.dumps({"id": n, "text": t}) + b"\n" for n, t in enumerate(texts)))
+    quiet, _, _ = run("safety", "-f", str(path), "--json")
+    reviewed, _, code = run("safety", "-f", str(path), "--json", "--review")
+    assert code == 0 and len(texts) == 3
+    assert [row["verdict"] for row in quiet] == ["ok"] * 3
+    for n, (row, text) in enumerate(zip(reviewed, texts, strict=True)):
+        expected = check(text, review=True).to_dict() | {"id": str(n)}
+        assert {k: row[k] for k in expected} == expected and row["verdict"] != "ok"
+    with pytest.raises(UnknownKind, match="review mode is for safety"):
+        list(classify_lines("roles", ['{"id": 1, "bio": "Nurse"}'], "x.jsonl", review=True))
+
+
 def test_readable_lines_without_json(tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text('{"id": 7, "name": "Holby City Council", "bio": "News from the council."}\n[1]\n', encoding="utf-8")

@@ -91,10 +91,13 @@ def _parse(kind: str, number: int, line: str, source: str) -> _Item | dict[str, 
 
 
 def classify_lines(kind: str, lines: Iterable[str], source: str, *, profession: str | None = None,
-                   tally: Tally | None = None) -> Iterator[dict[str, Any]]:
-    """One result (or one error) per non-blank line, in order; `tally` counts them as they go."""
+                   tally: Tally | None = None, review: bool = False) -> Iterator[dict[str, Any]]:
+    """One result (or one error) per non-blank line, in order; `tally` counts them as they go. `review`
+    checks safety in review mode (`sociable.safety.check`)."""
     if kind not in KINDS:
         raise UnknownKind(f"sociable cannot classify {kind!r}; choose one of {', '.join(KINDS)}.")
+    if review and kind != "safety":
+        raise UnknownKind(f"review mode is for safety, not {kind}.")
     count = tally if tally is not None else Tally()
     pending: list[_Item | dict[str, Any]] = []
     for number, line in enumerate(lines, start=1):
@@ -103,15 +106,15 @@ def classify_lines(kind: str, lines: Iterable[str], source: str, *, profession: 
         count.lines += 1
         pending.append(_parse(kind, number, line, source))
         if len(pending) >= BATCH:
-            yield from _judge(kind, pending, profession, count)
+            yield from _judge(kind, pending, profession, count, review)
             pending = []
-    yield from _judge(kind, pending, profession, count)
+    yield from _judge(kind, pending, profession, count, review)
 
 
 def _judge(kind: str, batch: list[_Item | dict[str, Any]], profession: str | None,
-           tally: Tally) -> Iterator[dict[str, Any]]:
+           tally: Tally, review: bool) -> Iterator[dict[str, Any]]:
     items = [b for b in batch if isinstance(b, _Item)]
-    results = iter(_results(kind, items, profession))
+    results = iter(_results(kind, items, profession, review))
     for entry in batch:
         if isinstance(entry, _Item):
             tally.classified += 1
@@ -121,7 +124,7 @@ def _judge(kind: str, batch: list[_Item | dict[str, Any]], profession: str | Non
             yield entry
 
 
-def _results(kind: str, items: list[_Item], profession: str | None) -> list[dict[str, Any]]:
+def _results(kind: str, items: list[_Item], profession: str | None, review: bool) -> list[dict[str, Any]]:
     if not items:
         return []
     if kind == "roles":
@@ -140,4 +143,4 @@ def _results(kind: str, items: list[_Item], profession: str | None) -> list[dict
     from sociable.safety import check_many
 
     return [r.to_dict() | {"scores": dict(r.scores)}
-            for r in check_many(((i.id, i.fields["text"]) for i in items), profession)]
+            for r in check_many(((i.id, i.fields["text"]) for i in items), profession, review=review)]

@@ -34,9 +34,10 @@ def _summary(row: dict[str, Any], kind: str) -> str:
     return row["verdict"] + (f" ({categories})" if categories else "")
 
 
-def _run(kind: str, file: Path, as_json: bool, profession: str | None = None) -> None:
+def _run(kind: str, file: Path, as_json: bool, profession: str | None = None, review: bool = False) -> None:
     tally = Tally()
-    for row in classify_lines(kind, read_lines(file), file.name, profession=profession, tally=tally):
+    for row in classify_lines(kind, read_lines(file), file.name, profession=profession, tally=tally,
+                              review=review):
         if as_json:
             console.print(orjson.dumps(row).decode("utf-8"), markup=False, highlight=False)
         else:
@@ -66,6 +67,10 @@ def classify_safety(
     profession: Annotated[
         str | None, typer.Option("--profession", "-p", help="Cite this profession's bodies (nurse, social worker…).")
     ] = None,
+    review: Annotated[
+        bool, typer.Option("--review", help="Review mode, as `sociable check --review`: finds more of what should "
+                           "be flagged, asks about more near misses, and reads every text with the transformer.")
+    ] = False,
 ) -> None:
     """Safe-practice check of each text ({"id", "text"}): the verdict and findings of `sociable check`, and
     "scores", the learned head's probability for each category R3–R13 before its thresholds."""
@@ -73,4 +78,4 @@ def classify_safety(
         from sociable.safety import catalogue
 
         catalogue().bodies_for(profession)
-    _run("safety", file, as_json, profession)
+    _run("safety", file, as_json, profession, review)
