@@ -142,6 +142,10 @@ OTHER_PROS = [
                                         "Porter at the hospital",
                                         "Psychotherapist", "Health coach", "Public health practitioner"),
          ("in the NHS", "at the local hospital", ""), ("wellbeing",)),
+    # teachers are professionals in the education sector, as in our labelled sets ("Primary school teacher")
+    Kind("professional", "", "education", ("Teacher", "Primary school teacher", "Secondary school teacher",
+                                           "Teaching assistant", "Headteacher", "SENCo", "Retired teacher"),
+         ("at a primary school", "in a secondary school", ""), ("SEND", "early years")),
 ]
 PERSONS = [
     Kind("person", "patient", "health",
@@ -159,7 +163,7 @@ PERSONS = [
           "Kinship carer", "Foster carer", "Sandwich carer", "Caring for my partner with MND"), ("",),
          ("carers' rights", "SEND", "respite")),
 ]
-PUBLIC_TITLES = ("Mum of three", "Dad", "Grandad", "Football fan", "Teacher", "Accountant", "Software developer",
+PUBLIC_TITLES = ("Mum of three", "Dad", "Grandad", "Football fan", "Accountant", "Software developer",
                  "Marketing manager", "Lawyer", "Electrician", "Plumber", "Student", "Retired", "Musician", "Writer",
                  "Photographer", "Chef", "Barista", "Estate agent", "Shop owner", "Artist", "Engineer", "Farmer",
                  "Gamer", "Podcast addict", "Traveller", "Bus driver", "Hairdresser", "Designer", "Data analyst",

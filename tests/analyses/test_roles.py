@@ -51,6 +51,8 @@ def label(bio: str, name: str = "", handle: str = "") -> RoleLabel:
         ("Carer at a residential home for older people.", ("professional", "care_worker", "social_care")),
         ("Lived experience of bipolar disorder. Writing about services.", ("person", "patient", "health")),
         ("Registered manager of a care home for 40 residents.", ("professional", "manager", "social_care")),
+        ("Retired teacher. Gardening, grandkids and local news.", ("professional", None, "education")),
+        ("Retired. Gardening, grandkids and local news.", ("person", "public", "unknown")),
     ],
 )
 def test_hard_cases_in_bios(bio: str, expected: tuple[str, str | None, str]) -> None:

@@ -97,7 +97,7 @@ PERSON_BIOS: dict[str, tuple[str, ...]] = {
     ),
     "public": (
         "Dad. {place} born and bred. Football and moaning about buses.",
-        "Retired teacher. Gardening, grandkids and local news.",
+        "Retired. Gardening, grandkids and local news.",
         "Just a person with opinions {emoji}",
         "{place} resident. Community volunteer.",
     ),
