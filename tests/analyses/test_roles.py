@@ -78,34 +78,6 @@ def test_names_and_handles_count(handle: str, name: str, bio: str, expected: tup
     assert (got.role, got.subtype) == expected, got.evidence
 
 
-@pytest.mark.parametrize(
-    ("handle", "name", "bio", "expected"),
-    [
-        # a clinic, a shop or an agency named for a profession is the business, not the professional
-        ("harrogatephysio", "Harrogate Physio", "Sports injury and back pain clinic in Harrogate. Book online.",
-         ("organisation", "health")),
-        ("thepharmacistbristol", "The Pharmacist Bristol", "Independent pharmacy on Gloucester Road. Flu jabs now.",
-         ("organisation", "health")),
-        ("nurseagencyuk", "Nurse Agency UK", "Shifts for RGNs and RMNs across the North West. Apply today.",
-         ("organisation", "business")),
-        ("carejobsyorks", "Care Jobs Yorkshire", "Carer and support worker vacancies across Yorkshire. DM your CV.",
-         ("organisation", "business")),
-        ("kestonpodiatry", "Keston Podiatry", "Nail surgery, verrucas and diabetic foot checks. Home visits.",
-         ("organisation", "health")),
-        ("midwives_direct", "Midwives Direct", "Independent midwifery care across Kent. Call us for a chat.",
-         ("organisation", "health")),
-        # ...while a professional who names the trade in a bio, or speaks as themselves, stays one
-        ("sarahjphysio", "Sarah Jones Physio", "MSK physio in Leeds. Views my own.", ("professional", "health")),
-        ("physio_jen", "Physio Jen", "Running, gin and dogs.", ("professional", "health")),
-        ("nursekelly", "Kelly", "Band 5 nurse on a surgical ward. We're hiring, DM me!", ("professional", "health")),
-    ],
-)
-def test_a_business_named_for_a_profession_is_an_organisation(handle: str, name: str, bio: str,
-                                                               expected: tuple[str, str]) -> None:
-    got = classify_account(handle, name, bio)
-    assert (got.role, got.sector) == expected, got
-
-
 def test_nothing_to_go_on_stays_unknown() -> None:
     for handle, name, bio in [(None, None, None), ("user8372", "user8372", ""), ("", "🌻", "🌊🌊")]:
         got = classify_account(handle, name, bio)

@@ -144,18 +144,7 @@ def _read(handle: str | None, display_name: str | None, bio: str | None, lex: Le
     markers = _distinct([e for field, text in texts.items() for e in lex.find("marker", field, text)])
     corporate = _noisy_or(e.weight for e in markers if e.group.role == "corporate")
     individual = _noisy_or(e.weight for e in markers if e.group.role == "individual")
-    scores = _subtype_scores(cues)
-    if _named_for_a_trade(cues, corporate, individual):
-        scores = {key: score for key, score in scores.items() if key[0] != "professional"}
-    return _Reading(texts, cues, markers, corporate, individual, scores)
-
-
-def _named_for_a_trade(cues: list[Evidence], corporate: float, individual: float) -> bool:
-    """A profession named only in the display name or handle of an account whose bio speaks as a business
-    ("Harrogate Physio": "Sports injury clinic. Book online."): the account is the practice, shop or agency,
-    so the title is no evidence of a professional; what the account is, the model decides."""
-    titles = [e for e in cues if e.group.role == "professional" and e.weight > 0]
-    return bool(titles) and all(e.field != "bio" for e in titles) and corporate >= 0.5 and individual == 0.0
+    return _Reading(texts, cues, markers, corporate, individual, _subtype_scores(cues))
 
 
 def _lexicon_features(r: _Reading, lex: Lexicon) -> list[float]:
