@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 
 import orjson
@@ -69,8 +70,8 @@ def test_safety_in_review_mode_flags_what_the_default_leaves(tmp_path: Path) -> 
     from sociable.safety import check
     from sociable.safety.corpus import part
 
-    texts = [r.text for r in part("heldout") if r.labels and check(r.text).verdict == "ok"
-             and any(f.kind == "review" for f in check(r.text, review=True).findings)][:3]
+    texts = list(islice((r.text for r in part("heldout") if r.labels and check(r.text).verdict == "ok"
+                         and any(f.kind == "review" for f in check(r.text, review=True).findings)), 3))
     path = tmp_path / "drafts.jsonl"
     path.write_bytes(b"".join(orjson.dumps({"id": n, "text": t}) + b"\n" for n, t in enumerate(texts)))
     quiet, _, _ = run("safety", "-f", str(path), "--json")

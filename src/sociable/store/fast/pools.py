@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with(parent: int) -> None:
+def _start_worker(parent: int) -> None:
     gc.freeze()  # what the parent made is the parent's to collect
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):  # without prctl it still ends with the pool
@@ -36,4 +36,4 @@ def _die_with(parent: int) -> None:
 def forked_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` forked processes that die with this one."""
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_die_with, initargs=(os.getpid(),))
+                               initializer=_start_worker, initargs=(os.getpid(),))
