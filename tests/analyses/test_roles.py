@@ -78,6 +78,21 @@ def test_names_and_handles_count(handle: str, name: str, bio: str, expected: tup
     assert (got.role, got.subtype) == expected, got.evidence
 
 
+def test_a_masthead_is_a_capitalised_title_not_the_word() -> None:
+    """"Post", "Times" and "Echo" name a newspaper only as a title: "post-op" and "at times" are not news."""
+    for handle, name, bio, expected in [
+        ("theatre_amy", "Amy", "Recovery & post-op care. Theatre practitioner.", ("professional", "ahp")),
+        ("PostOpPete", "Pete", "Recovering from knee surgery, post-op diary.", ("person", None)),
+        ("nurse_tina", "Tina", "Mental health nurse. Struggling at times, honest always.", ("professional", "nurse")),
+        ("YorksPost", "The Yorkshire Post", "Yorkshire's national newspaper.", ("organisation", "media")),
+        ("HolbyEcho", "Holby Echo", "News, sport and what's on.", ("organisation", "media")),
+    ]:
+        got = classify_account(handle, name, bio)
+        assert got.role == expected[0] and (expected[1] is None or got.subtype == expected[1]), (bio, got)
+        if got.role != "organisation":
+            assert not any(e.lower().startswith(('bio:"post"', 'bio:"times"')) for e in got.evidence), got.evidence
+
+
 def test_nothing_to_go_on_stays_unknown() -> None:
     for handle, name, bio in [(None, None, None), ("user8372", "user8372", ""), ("", "🌻", "🌊🌊")]:
         got = classify_account(handle, name, bio)
