@@ -93,6 +93,17 @@ def test_a_masthead_is_a_capitalised_title_not_the_word() -> None:
             assert not any(e.lower().startswith(('bio:"post"', 'bio:"times"')) for e in got.evidence), got.evidence
 
 
+def test_the_longer_phrase_wins_even_when_it_starts_with_a_choice() -> None:
+    """A term written as a choice of first words ("(?:carer|caring) for my [a-z]+") beats a shorter term at the
+    same place ("carer"), as a plainly written longer phrase does."""
+    lex = load_lexicon()
+    assert [e.text for e in lex.find("cue", "bio", "Carer for my dad since 2019")] == ["Carer for my dad"]
+    appointments = lex.find("cue", "bio", "Always at doctor appointments with mum.")
+    assert [(e.text, e.group.role) for e in appointments] == [("doctor appointments", "ignore"), ("mum", "person")]
+    optional = lex.find("cue", "bio", "Work for the local NHS trust")  # "(?:I )?work(?:s|ing)? ..." without the I
+    assert [e.text for e in optional] == ["Work for the local NHS"]
+
+
 def test_nothing_to_go_on_stays_unknown() -> None:
     for handle, name, bio in [(None, None, None), ("user8372", "user8372", ""), ("", "🌻", "🌊🌊")]:
         got = classify_account(handle, name, bio)

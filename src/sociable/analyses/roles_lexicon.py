@@ -273,10 +273,11 @@ def _combine(
     """One group-free alternation per (kind, field), longer terms first so the longer phrase wins a tie,
     and the terms themselves in the same order to tell afterwards which one matched."""
     buckets: dict[tuple[str, str], list[tuple[str, int, str, int]]] = {}
-    for term, index, case, fields in terms:
-        body = term if case else f"(?i:{term})"
-        for field in fields:
-            buckets.setdefault((groups[index].kind, field), []).append((_prefix(term), len(term), body, index))
+    for written, index, case, fields in terms:
+        for term in _branches(written):
+            body = term if case else f"(?i:{term})"
+            for field in fields:
+                buckets.setdefault((groups[index].kind, field), []).append((_prefix(term), len(term), body, index))
     patterns = {
         key: re.compile(_dispatch([(p, n, rf"{b}(?!\w)") for p, n, b, _ in alts])) for key, alts in buckets.items()
     }
@@ -287,6 +288,76 @@ def _combine(
             by_prefix.setdefault(prefix, []).append(_Term(order, re.compile(rf"(?:{body})(?!\w)"), index))
         ordered[key] = {prefix: tuple(found) for prefix, found in by_prefix.items()}
     return patterns, ordered
+
+
+def _branches(term: str) -> list[str]:
+    """A term's alternatives, each starting with what it starts with: "(?:carer|caring) for my [a-z]+" becomes
+    "carer for my [a-z]+" and "caring for my [a-z]+", and "(?:I )?work at" becomes "I work at" and "work at".
+    Each then sits under its own first letters in the dispatch, beside the shorter terms it must beat
+    ("carer"); a term left starting with a pattern is tried after the lettered ones at the same place."""
+    out: list[str] = []
+    for alternative in _split_top(term):
+        if not alternative.startswith("(?:"):
+            out.append(alternative)
+            continue
+        close = _closing(alternative)
+        inner, rest = alternative[3:close], alternative[close + 1 :]
+        if rest[:1] in ("*", "+", "{") or rest[:2] == "??":
+            out.append(alternative)
+            continue
+        optional = rest[:1] == "?"
+        rest = rest[1:] if optional else rest
+        for choice in _split_top(inner):
+            out.extend(_branches(choice + rest))
+        if optional and rest:
+            out.extend(_branches(rest))
+    return out
+
+
+def _split_top(pattern: str) -> list[str]:
+    """A pattern split at its top-level "|" (not inside a group, a character class or after a backslash)."""
+    parts, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _closing(pattern: str) -> int:
+    """Where the group that opens a pattern closes."""
+    depth, in_class, i = 0, False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError(f"unbalanced group in {pattern!r}")
 
 
 def _prefix(term: str) -> str:
