@@ -8,7 +8,7 @@ handful of scans however many terms the vocabulary holds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -316,30 +316,21 @@ def _branches(term: str) -> list[str]:
 
 def _split_top(pattern: str) -> list[str]:
     """A pattern split at its top-level "|" (not inside a group, a character class or after a backslash)."""
-    parts, depth, in_class, start, i = [], 0, False, 0, 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    parts.append(pattern[start:])
-    return parts
+    cuts = [i for i, ch, depth in _structure(pattern) if ch == "|" and depth == 0]
+    return [pattern[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(pattern)], strict=True)]
 
 
 def _closing(pattern: str) -> int:
     """Where the group that opens a pattern closes."""
+    for i, ch, depth in _structure(pattern):
+        if ch == ")" and depth == 0:
+            return i
+    raise ValueError(f"unbalanced group in {pattern!r}")
+
+
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each "(", ")" and "|" of a pattern that is not escaped or in a character class, with the depth of
+    groups around it (a ")" is given the depth it returns to)."""
     depth, in_class, i = 0, False, 0
     while i < len(pattern):
         ch = pattern[i]
@@ -350,14 +341,10 @@ def _closing(pattern: str) -> int:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        elif ch in "()|":
+            depth += (ch == "(") - (ch == ")")
+            yield i, ch, depth if ch != "(" else depth - 1
         i += 1
-    raise ValueError(f"unbalanced group in {pattern!r}")
 
 
 def _prefix(term: str) -> str:
