@@ -53,6 +53,9 @@ def label(bio: str, name: str = "", handle: str = "") -> RoleLabel:
         ("Registered manager of a care home for 40 residents.", ("professional", "manager", "social_care")),
         ("Retired teacher. Gardening, grandkids and local news.", ("professional", None, "education")),
         ("Retired. Gardening, grandkids and local news.", ("person", "public", "unknown")),
+        ("Youth worker. Football coach.", ("professional", None, "education")),
+        ("Housing officer for a city council. Views mine.", ("professional", None, "housing")),
+        ("Recovery & post-op care. Theatre practitioner.", ("professional", "ahp", "health")),
     ],
 )
 def test_hard_cases_in_bios(bio: str, expected: tuple[str, str | None, str]) -> None:
