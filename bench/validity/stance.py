@@ -4,7 +4,10 @@ The shipped model was trained and tuned on train + dev only (bench/validity/trai
 this script only reads the test split. References, printed beside our figures: the majority class
 ("comment", measured here on the same split), and the best SemEval-2017 Task 8 system (Turing,
 accuracy 0.784; Derczynski et al. 2017). Then the same model on our own labelled health-and-care
-reactions (bench/validity/stance_health.jsonl), written by the project, and the model's speed. Run:
+reactions (bench/validity/stance_health.jsonl), written by the project, on the held-out half of a second
+writing done apart (bench/validity/stance_health_apart.jsonl: its writer saw neither the model nor our other
+reactions; a second reader labelled every reaction blind, and the figures are also given on the reactions both
+labelled alike), and the model's speed. Run:
 `PYTHONPATH=src python bench/validity/stance.py`.
 """
 
@@ -24,6 +27,7 @@ from sociable.analyses.stance.model import STANCES, load_model
 
 BEST_SEMEVAL_ACCURACY = 0.784
 HEALTH = Path(__file__).with_name("stance_health.jsonl")
+APART = Path(__file__).with_name("stance_health_apart.jsonl")  # a second writing, done apart; a second reader's labels
 SPEED_COPIES = 20  # the test split 20 times over, for a steady reactions/s (once when the transformer reads it:
 # a model with sentence vectors reads each distinct text once, so copies would not be read again)
 
@@ -64,10 +68,15 @@ def main() -> None:
     started = time.perf_counter()
     load_model().predict([e.text for e in many], [e.target_text for e in many], [e.parent_text for e in many])
     print(f"  speed: {len(many) / (time.perf_counter() - started):,.0f} reactions/s ({len(many):,} reactions)")
-    items = [json.loads(row) for row in HEALTH.read_text().splitlines() if row.strip()]
-    report("Our health-and-care reactions (bench/validity/stance_health.jsonl)", [i["stance"] for i in items],
-           [i["text"] for i in items], [i["target_text"] for i in items],
-           [i.get("parent_text") or i["target_text"] for i in items])
+    for path in (HEALTH, APART):
+        items = [json.loads(row) for row in path.read_text().splitlines() if row.strip()]
+        report(f"Our health-and-care reactions (bench/validity/{path.name})", [i["stance"] for i in items],
+               [i["text"] for i in items], [i["target_text"] for i in items],
+               [i.get("parent_text") or i["target_text"] for i in items])
+        agreed = [i for i in items if i.get("second_reading", i["stance"]) == i["stance"]]
+        if len(agreed) < len(items):
+            report("  those both readers labelled alike", [i["stance"] for i in agreed], [i["text"] for i in agreed],
+                   [i["target_text"] for i in agreed], [i.get("parent_text") or i["target_text"] for i in agreed])
 
 
 if __name__ == "__main__":

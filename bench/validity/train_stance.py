@@ -41,13 +41,17 @@ def labels_of(items: list[Example]) -> np.ndarray:
     return np.array([STANCES.index(e.stance) for e in items], dtype=np.int64)
 
 
-OURS = Path(__file__).with_name("stance_health_train.jsonl")  # our own reactions, for training only
+# our own reactions, for training only: the first writing's training part, and half the claims of a second
+# writing done apart (stance_health_apart_train.jsonl; its other half, stance_health_apart.jsonl, is scored)
+OURS = (Path(__file__).with_name("stance_health_train.jsonl"), Path(__file__).with_name("stance_health_apart_train.jsonl"))
 
 
-def our_examples(path: Path = OURS) -> list[Example]:
-    """Our health-and-care reactions written for training (not the evaluation set, stance_health.jsonl);
-    a reaction to the claim itself has the claim as its parent, as in a RumourEval thread."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def our_examples(paths: Sequence[Path] = OURS) -> list[Example]:
+    """Our health-and-care reactions written for training (not the evaluation sets, stance_health.jsonl and
+    stance_health_apart.jsonl); a reaction to the claim itself has the claim as its parent, as in a RumourEval
+    thread."""
+    rows = [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
     return [Example(r["id"], r["text"], r["target_text"], r.get("parent_text") or r["target_text"], r["stance"],
                     r["claim"], "ours") for r in rows]
 
