@@ -3,7 +3,8 @@
 Each candidate is the shipped logistic regression (bench/validity/train_stance.py) over the words and
 cues of `sociable.analyses.stance.features`, alone or with thread context in the spirit of the best
 SemEval-2017 systems: sentence vectors (`sociable.text.embed`) of the reaction and their difference
-from, or product with, the claim's and the parent's; the parent's and the claim's own cues and the
+from, or product with, the claim's and the parent's; the transformer's vector of the reaction read together
+with its parent, and with the claim, as one text ("pair vectors"); the parent's and the claim's own cues and the
 reaction's cosine similarity to each. Every candidate is scored by leave-one-event-out
 cross-validation; its offsets are those with the highest out-of-fold accuracy among those with
 out-of-fold macro-F1 >= 0.52 (`train_stance.tune_offsets`). The rule, fixed before any candidate was
@@ -52,6 +53,11 @@ def context_blocks(items: list[Example]) -> dict[str, np.ndarray]:
     own, claim, parent = (embed_contextual(texts) for texts in ([e.text for e in items], targets, parents))
     blocks["contextual vectors"] = np.hstack([own, own - claim])
     blocks["contextual thread vectors"] = np.hstack([own, own * claim, own * parent])
+    # the reaction read together with its parent, and with the claim, as one text: the transformer sees both
+    paired = [embed_contextual([f"{e.text} [SEP] {other}" for e, other in zip(items, others, strict=True)])
+              for others in (parents, targets)]
+    blocks["contextual pair vectors"] = np.hstack(paired)
+    blocks["contextual pair differences"] = np.hstack([p - own for p in paired])
     return blocks
 
 
@@ -68,6 +74,9 @@ CANDIDATES: tuple[tuple[str, tuple[str, ...], float, float], ...] = (
     ("+ contextual vectors", ("contextual vectors",), 1e-3, 0.5),
     ("+ contextual thread vectors", ("contextual thread vectors",), 1e-3, 0.5),
     ("+ parent and claim cues + contextual thread vectors", ("context", "contextual thread vectors"), 1e-3, 0.5),
+    ("+ contextual thread vectors + pair vectors", ("contextual thread vectors", "contextual pair vectors"), 1e-3, 0.5),
+    ("+ contextual thread vectors + pair differences", ("contextual thread vectors", "contextual pair differences"),
+     1e-3, 0.5),
 )
 
 
