@@ -73,10 +73,13 @@ def main() -> None:
         report(f"Our health-and-care reactions (bench/validity/{path.name})", [i["stance"] for i in items],
                [i["text"] for i in items], [i["target_text"] for i in items],
                [i.get("parent_text") or i["target_text"] for i in items])
-        agreed = [i for i in items if i.get("second_reading", i["stance"]) == i["stance"]]
-        if len(agreed) < len(items):
-            report("  those both readers labelled alike", [i["stance"] for i in agreed], [i["text"] for i in agreed],
-                   [i["target_text"] for i in agreed], [i.get("parent_text") or i["target_text"] for i in agreed])
+        parts = {f"  writing {w}": [i for i in items if i.get("writing") == w]
+                 for w in sorted({i["writing"] for i in items if "writing" in i})}
+        parts["  those a second reader labelled alike"] = [i for i in items if i.get("second_reading") == i["stance"]]
+        for title, part in parts.items():
+            if part and len(part) < len(items):
+                report(title, [i["stance"] for i in part], [i["text"] for i in part], [i["target_text"] for i in part],
+                       [i.get("parent_text") or i["target_text"] for i in part])
 
 
 if __name__ == "__main__":

@@ -41,9 +41,9 @@ def labels_of(items: list[Example]) -> np.ndarray:
     return np.array([STANCES.index(e.stance) for e in items], dtype=np.int64)
 
 
-# our own reactions, for training only: the first writing's training part, and half the claims of a second
-# writing done apart (stance_health_apart_train.jsonl; its other half, stance_health_apart.jsonl, is scored)
-OURS = (Path(__file__).with_name("stance_health_train.jsonl"), Path(__file__).with_name("stance_health_apart_train.jsonl"))
+# our own reactions, for training only: the first writing's training part, and half the claims of each of three
+# writings done apart (stance_health_apart_train.jsonl; the other halves, stance_health_apart.jsonl, are scored)
+OURS = tuple(Path(__file__).with_name(f"stance_health{part}train.jsonl") for part in ("_", "_apart_"))
 
 
 def our_examples(paths: Sequence[Path] = OURS) -> list[Example]:
