@@ -8,7 +8,11 @@
 2. Humanizr (tweetpie/twitter-account-classification, humanizr_balanced.csv, organisation vs
    individual): k-fold cross-validation, each fold's heads trained on our profiles and the other
    folds, beside TF-IDF + logistic regression on the same folds (bio, name and handle).
-3. Speed: profiles labelled per second by `classify_profiles`.
+3. Real bios: RumourEval 2017's tweet authors (autoreleasefool/rumoureval, fetched into .data/) whose bio has
+   a health or care word, never trained on, labelled blind by a reader apart
+   (bench/validity/data/rumoureval_bios_labels.csv, keyed by user id; the bios stay in .data/): role,
+   professional vs person, subtype, beside the vocabulary alone and the majority class.
+4. Speed: profiles labelled per second by `classify_profiles`.
 """
 
 from __future__ import annotations
@@ -133,6 +137,70 @@ def humanizr(folds: int) -> None:
     print(f"| majority class | {majority:.3f} | 1.000 | – |")
 
 
+REAL = ROOT / "bench" / "validity" / "data" / "rumoureval_bios_labels.csv"
+
+
+def rumoureval_profiles() -> dict[str, dict[str, str]]:
+    """Every tweet author's profile in RumourEval 2017's thread files, by user id (the first one seen)."""
+    sys.path.insert(0, str(ROOT / "bench" / "validity"))
+    import orjson
+    from rumoureval import data_folder
+
+    profiles: dict[str, dict[str, str]] = {}
+    for path in sorted(data_folder().rglob("*.json")):
+        if "annotations" in str(path) or path.name in ("structure.json", "urls.json"):
+            continue
+        tweet = orjson.loads(path.read_bytes())
+        user = tweet.get("user") if isinstance(tweet, dict) else None
+        if isinstance(user, dict):
+            key = str(user.get("id_str") or user.get("id"))
+            profiles.setdefault(key, {"handle": user.get("screen_name") or "", "display_name": user.get("name") or "",
+                                      "bio": user.get("description") or ""})
+    return profiles
+
+
+def real_bios() -> None:
+    """RumourEval's tweet authors whose bio has a health or care word: real bios written by others, never trained
+    on, labelled by a reader who saw neither the model nor its output (labels in REAL, keyed by user id)."""
+    with REAL.open(encoding="utf-8", newline="") as handle:
+        truth = list(csv.DictReader(handle))
+    profiles = rumoureval_profiles()
+    missing = [t["user_id"] for t in truth if t["user_id"] not in profiles]
+    if missing:
+        raise SystemExit(f"{len(missing)} labelled authors are not in the RumourEval copy (first: {missing[0]})")
+    rows = [profiles[t["user_id"]] for t in truth]
+    got = classify_profiles([r["handle"] for r in rows], [r["display_name"] for r in rows], [r["bio"] for r in rows])
+    _, rules = training.profile_features([r["handle"] for r in rows], [r["display_name"] for r in rows],
+                                         [r["bio"] for r in rows])
+    print(f"\n## Real bios: RumourEval 2017's authors with a health or care word ({len(rows)}: "
+          f"{dict(Counter(t['role'] for t in truth))}; {sum(t['health'] == 'true' for t in truth)} health or care "
+          "stakeholders by the reader)\n")
+    print("| classifier | part | profiles | accuracy (all) | coverage | accuracy where labelled | professional vs "
+          "person (individuals) | subtype (professionals) |")
+    print("|---|---|---|---|---|---|---|---|")
+    parts = {"all": [True] * len(rows), "health or care stakeholders": [t["health"] == "true" for t in truth],
+             "those the reader was sure of": [t["sure"] == "true" for t in truth]}
+    for name, labels in (("sociable (model + vocabulary)", got), ("vocabulary alone (before)", rules)):
+        for part, keep in parts.items():
+            t_part = [t for t, k in zip(truth, keep, strict=True) if k]
+            g_part = [g for g, k in zip(labels, keep, strict=True) if k]
+            acc, cov, sure = _score([t["role"] for t in t_part], [g.role for g in g_part])
+            people = [(t, g) for t, g in zip(t_part, g_part, strict=True) if t["role"] != "organisation"]
+            split = sum(t["role"] == g.role for t, g in people) / max(len(people), 1)
+            pros = [(t, g) for t, g in zip(t_part, g_part, strict=True) if t["role"] == "professional"]
+            sub = sum((g.subtype or "none") == t["subtype"] for t, g in pros if g.role == "professional")
+            print(f"| {name} | {part} | {len(t_part)} | {acc:.3f} | {cov:.3f} | {sure:.3f} | {split:.3f} "
+                  f"({len(people)}) | {sub / max(len(pros), 1):.3f} ({len(pros)}) |")
+    for part, keep in parts.items():
+        roles = [t["role"] for t, k in zip(truth, keep, strict=True) if k]
+        top, count = Counter(roles).most_common(1)[0]
+        print(f"| majority class ({top}) | {part} | {len(roles)} | {count / len(roles):.3f} | 1.000 | – | – | – |")
+    wrong = [(t, r, g) for t, r, g in zip(truth, rows, got, strict=True) if g.role != t["role"]]
+    print(f"\n{len(wrong)} wrong or unlabelled:")
+    for t, r, g in wrong:
+        print(f"  {t['role']:>12} -> {g.role:<12} {r['bio'][:80]!r} {list(g.evidence)[:3]}")
+
+
 def speed() -> None:
     rows = read_holdout() * 20
     args = ([r["handle"] for r in rows], [r["display_name"] for r in rows], [r["bio"] for r in rows])
@@ -148,6 +216,7 @@ def main() -> None:
     parser.add_argument("--skip-humanizr", action="store_true")
     args = parser.parse_args()
     holdout()
+    real_bios()
     if not args.skip_humanizr:
         humanizr(args.folds)
     speed()
