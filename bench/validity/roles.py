@@ -7,7 +7,9 @@
    (the rules before the model) and the majority class.
 2. Humanizr (tweetpie/twitter-account-classification, humanizr_balanced.csv, organisation vs
    individual): k-fold cross-validation, each fold's heads trained on our profiles and the other
-   folds, beside TF-IDF + logistic regression on the same folds (bio, name and handle).
+   folds, beside TF-IDF + logistic regression on the same folds (bio, name and handle); on its 170
+   health-and-care bios, also organisation / professional / person as a reader apart labelled them blind
+   (bench/validity/data/humanizr_health_labels.csv, keyed by username), errors not printed.
 3. Real bios: RumourEval 2017's tweet authors (autoreleasefool/rumoureval, fetched into .data/) whose bio has
    a health or care word, never trained on, labelled blind by a reader apart
    (bench/validity/data/rumoureval_bios_labels.csv, keyed by user id; the bios stay in .data/): role,
@@ -135,6 +137,34 @@ def humanizr(folds: int) -> None:
     print(f"| TF-IDF + logistic regression | {float((tfidf_got == truth)[health].mean()):.3f} | 1.000 | – |")
     majority = max(organisations, int(health.sum()) - organisations) / health.sum()
     print(f"| majority class | {majority:.3f} | 1.000 | – |")
+    three_roles(public_rows, ours_got)
+
+
+HUMANIZR_HEALTH = ROOT / "bench" / "validity" / "data" / "humanizr_health_labels.csv"
+
+
+def three_roles(public_rows: list[dict[str, str]], got: list[str]) -> None:
+    """Organisation, professional or person on Humanizr's health-and-care bios, as a reader apart labelled them
+    blind (HUMANIZR_HEALTH, keyed by username), against the cross-validated roles above."""
+    with HUMANIZR_HEALTH.open(encoding="utf-8", newline="") as handle:
+        truth = {row["handle"]: row for row in csv.DictReader(handle)}
+    pairs = [(truth[r["handle"]], g) for r, g in zip(public_rows, got, strict=True) if r["handle"] in truth]
+    if len(pairs) != len(truth):
+        raise SystemExit(f"{len(truth) - len(pairs)} labelled Humanizr profiles are not in the data set")
+    print(f"\n### The same bios, organisation / professional / person as a reader apart labelled them ({len(pairs)}: "
+          f"{dict(Counter(t['role'] for t, _ in pairs))})\n")
+    print("| classifier | part | profiles | accuracy (all) | coverage | professional vs person (individuals) |")
+    print("|---|---|---|---|---|---|")
+    for part, keep in (("all", lambda t: True), ("health or care stakeholders", lambda t: t["health"] == "true"),
+                       ("those the reader was sure of", lambda t: t["sure"] == "true")):
+        chosen = [(t, g) for t, g in pairs if keep(t)]
+        acc, cov, _ = _score([t["role"] for t, _ in chosen], [g for _, g in chosen])
+        people = [(t, g) for t, g in chosen if t["role"] != "organisation"]
+        split = sum(t["role"] == g for t, g in people) / max(len(people), 1)
+        top, count = Counter(t["role"] for t, _ in chosen).most_common(1)[0]
+        print(f"| sociable (model + vocabulary, cross-validated) | {part} | {len(chosen)} | {acc:.3f} | {cov:.3f} | "
+              f"{split:.3f} ({len(people)}) |")
+        print(f"| majority class ({top}) | {part} | {len(chosen)} | {count / len(chosen):.3f} | 1.000 | – |")
 
 
 REAL = ROOT / "bench" / "validity" / "data" / "rumoureval_bios_labels.csv"

@@ -107,6 +107,28 @@ def test_the_longer_phrase_wins_even_when_it_starts_with_a_choice() -> None:
     assert [e.text for e in optional] == ["Work for the local NHS"]
 
 
+@pytest.mark.parametrize(
+    ("bio", "expected"),
+    [
+        ("Peds doc. Mom x3.", ("professional", "doctor")),
+        ("Médico pediatra en Caracas", ("professional", "doctor")),
+        ("Enfermera en Madrid", ("professional", "nurse")),
+        ("Krankenschwester in Berlin", ("professional", "nurse")),
+        ("PA-C, orthopedics", ("professional", None)),
+        ("LMFT in private practice", ("professional", None)),
+        ("Medical laboratory scientist", ("professional", "ahp")),
+    ],
+)
+def test_us_and_international_titles(bio: str, expected: tuple[str, str | None]) -> None:
+    got = label(bio)
+    assert (got.role, got.subtype, got.sector) == (*expected, "health"), got.evidence
+
+
+def test_a_managing_director_is_not_a_doctor() -> None:
+    got = label("MD of a marketing agency. Dad, runner.")
+    assert got.subtype != "doctor" and not any('"MD"' in e for e in got.evidence), got.evidence
+
+
 def test_nothing_to_go_on_stays_unknown() -> None:
     for handle, name, bio in [(None, None, None), ("user8372", "user8372", ""), ("", "🌻", "🌊🌊")]:
         got = classify_account(handle, name, bio)
