@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT / "bench" / "train"))
 
 import roles as training  # noqa: E402
 
-from sociable.analyses import roles_model  # noqa: E402
 from sociable.analyses.roles import classify_profiles  # noqa: E402
 from sociable.analyses.roles_lexicon import handle_words  # noqa: E402
 
@@ -99,22 +98,16 @@ def humanizr(folds: int) -> None:
     texts = [f"{r['bio']} {r['display_name']} {handle_words(r['handle'])}" for r in public_rows]
     ours_got: list[str] = [""] * len(truth)
     tfidf_got = np.zeros(len(truth), dtype=bool)
-    original = (roles_model.heads, roles_model.load_head)
-    try:
-        for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=7).split(texts, truth):
-            heads = training.train(ours, public.take(train_idx), {})
-            roles_model.heads = lambda h=heads: (h[roles_model.ORG_HEAD], h[roles_model.PRO_HEAD])  # type: ignore
-            roles_model.load_head = lambda name, h=heads: h[name]  # type: ignore
+    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=7).split(texts, truth):
+        with training.using(training.train(ours, public.take(train_idx), {}, training.individual_labels("train"))):
             labels = classify_profiles([public.handles[i] for i in test_idx], [public.names[i] for i in test_idx],
                                        [public.bios[i] for i in test_idx])
-            for i, label in zip(test_idx, labels, strict=True):
-                ours_got[i] = label.role
-            vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
-            x_train = vectoriser.fit_transform([texts[i] for i in train_idx])
-            model = LogisticRegression(C=10, max_iter=2000).fit(x_train, truth[train_idx])
-            tfidf_got[test_idx] = model.predict(vectoriser.transform([texts[i] for i in test_idx]))
-    finally:
-        roles_model.heads, roles_model.load_head = original  # type: ignore[assignment]
+        for i, label in zip(test_idx, labels, strict=True):
+            ours_got[i] = label.role
+        vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+        x_train = vectoriser.fit_transform([texts[i] for i in train_idx])
+        model = LogisticRegression(C=10, max_iter=2000).fit(x_train, truth[train_idx])
+        tfidf_got[test_idx] = model.predict(vectoriser.transform([texts[i] for i in test_idx]))
     covered = [g != "unknown" for g in ours_got]
     right = [(g == "organisation") == t for g, t in zip(ours_got, truth, strict=True)]
     both = [r and c for r, c in zip(right, covered, strict=True)]
