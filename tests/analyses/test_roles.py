@@ -124,6 +124,11 @@ def test_us_and_international_titles(bio: str, expected: tuple[str, str | None])
     assert (got.role, got.subtype, got.sector) == (*expected, "health"), got.evidence
 
 
+def test_a_title_to_be_is_an_aspiration_but_to_be_honest_is_not() -> None:
+    assert label("Nurse to be. 22. Coffee.").role == "person"
+    assert (label("I am a nurse to be honest, ward 7 nights").subtype) == "nurse"
+
+
 def test_a_managing_director_is_not_a_doctor() -> None:
     got = label("MD of a marketing agency. Dad, runner.")
     assert got.subtype != "doctor" and not any('"MD"' in e for e in got.evidence), got.evidence
