@@ -6,8 +6,8 @@ this script only reads the test split. References, printed beside our figures: t
 accuracy 0.784; Derczynski et al. 2017). Then the same model on our own labelled health-and-care
 reactions (bench/validity/stance_health.jsonl), written by the project, on the held-out half of a second
 writing done apart (bench/validity/stance_health_apart.jsonl: its writer saw neither the model nor our other
-reactions; a second reader labelled every reaction blind, and the figures are also given on the reactions both
-labelled alike), and the model's speed. Run:
+reactions; second readers labelled the scored reactions blind, and the figures are also given on the reactions
+both labelled alike), and the model's speed. Run:
 `PYTHONPATH=src python bench/validity/stance.py`.
 """
 
