@@ -4,8 +4,8 @@ The shipped model was trained and tuned on train + dev only (bench/validity/trai
 this script only reads the test split. References, printed beside our figures: the majority class
 ("comment", measured here on the same split), and the best SemEval-2017 Task 8 system (Turing,
 accuracy 0.784; Derczynski et al. 2017). Then the same model on our own labelled health-and-care
-reactions (bench/validity/stance_health.jsonl), written by the project, on the held-out half of a second
-writing done apart (bench/validity/stance_health_apart.jsonl: its writer saw neither the model nor our other
+reactions (bench/validity/stance_health.jsonl), written by the project, on the held-out halves of three
+writings done apart (bench/validity/stance_health_apart.jsonl: their writers saw neither the model nor our other
 reactions; second readers labelled the scored reactions blind, and the figures are also given on the reactions
 both labelled alike), and the model's speed. Run:
 `PYTHONPATH=src python bench/validity/stance.py`.
@@ -27,7 +27,7 @@ from sociable.analyses.stance.model import STANCES, load_model
 
 BEST_SEMEVAL_ACCURACY = 0.784
 HEALTH = Path(__file__).with_name("stance_health.jsonl")
-APART = Path(__file__).with_name("stance_health_apart.jsonl")  # a second writing, done apart; a second reader's labels
+APART = Path(__file__).with_name("stance_health_apart.jsonl")  # three writings done apart, with second readings
 SPEED_COPIES = 20  # the test split 20 times over, for a steady reactions/s (once when the transformer reads it:
 # a model with sentence vectors reads each distinct text once, so copies would not be read again)
 
