@@ -134,6 +134,26 @@ def test_a_managing_director_is_not_a_doctor() -> None:
     assert got.subtype != "doctor" and not any('"MD"' in e for e in got.evidence), got.evidence
 
 
+def test_patterns_the_expansion_does_not_follow_are_kept_whole() -> None:
+    from sociable.analyses.roles_lexicon import _branches
+
+    assert _branches("(?:carer|caring) for my [a-z]+") == ["carer for my [a-z]+", "caring for my [a-z]+"]
+    assert _branches("(?:I )?work at") == ["I work at", "work at"]
+    for whole in ("(?:senior |junior )?+nurse", "(?:a|b)+c", "(?:a|b){2}c"):
+        assert _branches(whole) == [whole]
+    assert _branches("(?:[]|]|x)nurse") == ["[]|]nurse", "xnurse"]  # a "]" first in a class is a character
+
+
+def test_look_alikes_of_new_titles_are_not_professionals() -> None:
+    for bio in ("Mum to a wonderful boy with DMD", "Centro Médico San José, Madrid",
+                "Saw my family doc today and I am fuming", "Retrained as a nurse to be there for people"):
+        got = label(bio)
+        assert not (got.role == "professional" and got.sector == "health" and got.subtype != "nurse"), (bio, got)
+    assert label("Retrained as a nurse to be there for people").subtype == "nurse"
+    assert label("MD at UCSF. Views my own.").subtype == "doctor"
+    assert all("Times" not in e and "Post" not in e for e in label("Times are hard. Post Doc researcher.").evidence)
+
+
 def test_nothing_to_go_on_stays_unknown() -> None:
     for handle, name, bio in [(None, None, None), ("user8372", "user8372", ""), ("", "🌻", "🌊🌊")]:
         got = classify_account(handle, name, bio)

@@ -295,6 +295,16 @@ def _branches(term: str) -> list[str]:
     "carer for my [a-z]+" and "caring for my [a-z]+", and "(?:I )?work at" becomes "I work at" and "work at".
     Each then sits under its own first letters in the dispatch, beside the shorter terms it must beat
     ("carer"); a term left starting with a pattern is tried after the lettered ones at the same place."""
+    try:
+        out = _expanded(term)
+        for branch in out:
+            re.compile(branch)
+    except (ValueError, re.error):
+        return [term]  # a pattern this reading does not follow is kept whole, as written
+    return out
+
+
+def _expanded(term: str) -> list[str]:
     out: list[str] = []
     for alternative in _split_top(term):
         if not alternative.startswith("(?:"):
@@ -302,15 +312,15 @@ def _branches(term: str) -> list[str]:
             continue
         close = _closing(alternative)
         inner, rest = alternative[3:close], alternative[close + 1 :]
-        if rest[:1] in ("*", "+", "{") or rest[:2] == "??":
+        if rest[:1] in ("*", "+", "{") or rest[:2] in ("??", "?+"):
             out.append(alternative)
             continue
         optional = rest[:1] == "?"
         rest = rest[1:] if optional else rest
         for choice in _split_top(inner):
-            out.extend(_branches(choice + rest))
+            out.extend(_expanded(choice + rest))
         if optional and rest:
-            out.extend(_branches(rest))
+            out.extend(_expanded(rest))
     return out
 
 
@@ -341,6 +351,9 @@ def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
+            i += 1 + (pattern[i + 1 : i + 2] == "^")
+            i += pattern[i : i + 1] == "]"  # a "]" first in a class is one of its characters
+            continue
         elif ch in "()|":
             depth += (ch == "(") - (ch == ")")
             yield i, ch, depth if ch != "(" else depth - 1
