@@ -86,9 +86,8 @@ def find_stance(ws: Workspace, scope: Scope, *, top: int, min_size: int) -> Stan
                         stances={s: counts[s] for s in STANCES},
                         notes=("Stance is predicted by a model trained on RumourEval 2017 (English tweets about "
                                "breaking news) and 1,261 health-and-care reactions; on health-and-care threads "
-                               "written by others it is right about two times in three (accuracy 0.65, "
-                               "docs/cascades.md), so read the mix as an estimate and check the reactions that "
-                               "matter.",))
+                               "written by others it is right about two times in three (accuracy 0.65), so read "
+                               "the mix as an estimate and check the reactions that matter.",))
 
 
 def classify_pairs(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
