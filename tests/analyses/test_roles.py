@@ -154,6 +154,26 @@ def test_look_alikes_of_new_titles_are_not_professionals() -> None:
     assert all("Times" not in e and "Post" not in e for e in label("Times are hard. Post Doc researcher.").evidence)
 
 
+@pytest.mark.parametrize(
+    ("bio", "expected"),
+    [
+        ("Comms lead @NorthbridgeNHS. Mum.", ("professional", None, "health")),
+        ("Data analyst at Holby Hospitals NHS Trust", ("professional", None, "health")),
+        ("Press officer for the local council", ("professional", None, "local_government")),
+        ("Pharmacy technician, Leeds", ("professional", None, "health")),
+        ("Mother, R.N., author", ("professional", "nurse", "health")),
+    ],
+)
+def test_jobs_at_a_health_or_council_employer(bio: str, expected: tuple[str, str | None, str]) -> None:
+    got = label(bio, name="Sam Reid")
+    assert (got.role, got.subtype, got.sector) == expected, got.evidence
+
+
+def test_a_health_word_in_a_shop_is_not_a_health_employer() -> None:
+    got = label("Sales assistant at a health food shop", name="Sam Reid")
+    assert got.role != "professional" and got.sector != "health", got.evidence
+
+
 def test_nothing_to_go_on_stays_unknown() -> None:
     for handle, name, bio in [(None, None, None), ("user8372", "user8372", ""), ("", "🌻", "🌊🌊")]:
         got = classify_account(handle, name, bio)
