@@ -134,6 +134,15 @@ def humanizr(folds: int) -> None:
 
 
 HUMANIZR_HEALTH = ROOT / "bench" / "validity" / "data" / "humanizr_health_labels.csv"
+# the parts of a set labelled by a reader apart that each table reports
+PARTS = (("all", lambda t: True), ("health or care stakeholders", lambda t: t["health"] == "true"),
+         ("those the reader was sure of", lambda t: t["sure"] == "true"))
+
+
+def _professional_vs_person(truth: list[str], got: list[str]) -> tuple[float, int]:
+    """Among those the reader called individuals, the share given the reader's role, and how many there are."""
+    people = [(t, g) for t, g in zip(truth, got, strict=True) if t != "organisation"]
+    return sum(t == g for t, g in people) / max(len(people), 1), len(people)
 
 
 def three_roles(public_rows: list[dict[str, str]], got: list[str]) -> None:
@@ -148,15 +157,13 @@ def three_roles(public_rows: list[dict[str, str]], got: list[str]) -> None:
           f"{dict(Counter(t['role'] for t, _ in pairs))})\n")
     print("| classifier | part | profiles | accuracy (all) | coverage | professional vs person (individuals) |")
     print("|---|---|---|---|---|---|")
-    for part, keep in (("all", lambda t: True), ("health or care stakeholders", lambda t: t["health"] == "true"),
-                       ("those the reader was sure of", lambda t: t["sure"] == "true")):
+    for part, keep in PARTS:
         chosen = [(t, g) for t, g in pairs if keep(t)]
         acc, cov, _ = _score([t["role"] for t, _ in chosen], [g for _, g in chosen])
-        people = [(t, g) for t, g in chosen if t["role"] != "organisation"]
-        split = sum(t["role"] == g for t, g in people) / max(len(people), 1)
+        split, people = _professional_vs_person([t["role"] for t, _ in chosen], [g for _, g in chosen])
         top, count = Counter(t["role"] for t, _ in chosen).most_common(1)[0]
         print(f"| sociable (model + vocabulary, cross-validated) | {part} | {len(chosen)} | {acc:.3f} | {cov:.3f} | "
-              f"{split:.3f} ({len(people)}) |")
+              f"{split:.3f} ({people}) |")
         print(f"| majority class ({top}) | {part} | {len(chosen)} | {count / len(chosen):.3f} | 1.000 | – |")
 
 
@@ -182,16 +189,21 @@ def rumoureval_profiles() -> dict[str, dict[str, str]]:
     return profiles
 
 
-def real_bios() -> None:
-    """RumourEval's tweet authors whose bio has a health or care word: real bios written by others, never trained
-    on, labelled by a reader who saw neither the model nor its output (labels in REAL, keyed by user id)."""
+def read_real_bios() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The reader's labels in REAL and the profiles they label, in the same order."""
     with REAL.open(encoding="utf-8", newline="") as handle:
         truth = list(csv.DictReader(handle))
     profiles = rumoureval_profiles()
     missing = [t["user_id"] for t in truth if t["user_id"] not in profiles]
     if missing:
         raise SystemExit(f"{len(missing)} labelled authors are not in the RumourEval copy (first: {missing[0]})")
-    rows = [profiles[t["user_id"]] for t in truth]
+    return truth, [profiles[t["user_id"]] for t in truth]
+
+
+def real_bios() -> None:
+    """RumourEval's tweet authors whose bio has a health or care word: real bios written by others, never trained
+    on, labelled by a reader who saw neither the model nor its output (labels in REAL, keyed by user id)."""
+    truth, rows = read_real_bios()
     got = classify_profiles([r["handle"] for r in rows], [r["display_name"] for r in rows], [r["bio"] for r in rows])
     _, rules = training.profile_features([r["handle"] for r in rows], [r["display_name"] for r in rows],
                                          [r["bio"] for r in rows])
@@ -201,21 +213,18 @@ def real_bios() -> None:
     print("| classifier | part | profiles | accuracy (all) | coverage | accuracy where labelled | professional vs "
           "person (individuals) | subtype (professionals) |")
     print("|---|---|---|---|---|---|---|---|")
-    parts = {"all": [True] * len(rows), "health or care stakeholders": [t["health"] == "true" for t in truth],
-             "those the reader was sure of": [t["sure"] == "true" for t in truth]}
     for name, labels in (("sociable (model + vocabulary)", got), ("vocabulary alone (before)", rules)):
-        for part, keep in parts.items():
-            t_part = [t for t, k in zip(truth, keep, strict=True) if k]
-            g_part = [g for g, k in zip(labels, keep, strict=True) if k]
+        for part, keep in PARTS:
+            t_part = [t for t in truth if keep(t)]
+            g_part = [g for t, g in zip(truth, labels, strict=True) if keep(t)]
             acc, cov, sure = _score([t["role"] for t in t_part], [g.role for g in g_part])
-            people = [(t, g) for t, g in zip(t_part, g_part, strict=True) if t["role"] != "organisation"]
-            split = sum(t["role"] == g.role for t, g in people) / max(len(people), 1)
+            split, people = _professional_vs_person([t["role"] for t in t_part], [g.role for g in g_part])
             pros = [(t, g) for t, g in zip(t_part, g_part, strict=True) if t["role"] == "professional"]
             sub = sum((g.subtype or "none") == t["subtype"] for t, g in pros if g.role == "professional")
             print(f"| {name} | {part} | {len(t_part)} | {acc:.3f} | {cov:.3f} | {sure:.3f} | {split:.3f} "
-                  f"({len(people)}) | {sub / max(len(pros), 1):.3f} ({len(pros)}) |")
-    for part, keep in parts.items():
-        roles = [t["role"] for t, k in zip(truth, keep, strict=True) if k]
+                  f"({people}) | {sub / max(len(pros), 1):.3f} ({len(pros)}) |")
+    for part, keep in PARTS:
+        roles = [t["role"] for t in truth if keep(t)]
         top, count = Counter(roles).most_common(1)[0]
         print(f"| majority class ({top}) | {part} | {len(roles)} | {count / len(roles):.3f} | 1.000 | – | – | – |")
     wrong = [(t, r, g) for t, r, g in zip(truth, rows, got, strict=True) if g.role != t["role"]]

@@ -72,10 +72,8 @@ def real_bios() -> tuple[list[str], list[dict[str, str]]]:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    with module.REAL.open(encoding="utf-8", newline="") as handle:
-        truth = list(csv.DictReader(handle))
-    profiles = module.rumoureval_profiles()
-    return [t["role"] for t in truth], [profiles[t["user_id"]] for t in truth]
+    truth, rows = module.read_real_bios()
+    return [t["role"] for t in truth], rows
 
 
 if __name__ == "__main__":
