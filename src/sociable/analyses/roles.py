@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,6 +30,7 @@ from sociable.analyses.roles_lexicon import (
     ROLES,
     SECTORS,
     SUBTYPES,
+    CueGroup,
     Evidence,
     Lexicon,
     handle_words,
@@ -138,10 +140,39 @@ class _Reading:
     scores: dict[tuple[str, str], float]
 
 
+# A display name that is a given name, alone or with an initial or a surname ("Debbie", "Sam O.", "Ann Walsh"):
+# a person speaks, whatever the bio's "our NHS" suggests. Given names come from the checker's list of UK names.
+GIVEN_NAME = CueGroup("marker", "individual", None, 0.6, None)
+_NAME_WORDS = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+@cache
+def _given_names() -> tuple[frozenset[str], frozenset[str]]:
+    """UK given names, and those that are also everyday words ("Hope", "Will"), from the checker's list."""
+    from sociable.safety.names import lexicon as name_lexicon
+
+    names = name_lexicon()
+    return names["given"], names.get("ambiguous", frozenset())
+
+
+def _given_name(display_name: str) -> Evidence | None:
+    """The given-name marker for a display name that is one (an everyday word alone is not: "Hope")."""
+    words = _NAME_WORDS.findall(display_name)
+    given, ambiguous = _given_names()
+    if not 1 <= len(words) <= 2 or words[0] not in given | ambiguous:
+        return None
+    if (len(words) == 1 and words[0] in ambiguous) or (len(words) == 2 and not words[1][:1].isupper()):
+        return None
+    return Evidence("name", words[0], GIVEN_NAME, GIVEN_NAME.weight, "given name")
+
+
 def _read(handle: str | None, display_name: str | None, bio: str | None, lex: Lexicon) -> _Reading:
     texts = {"bio": bio or "", "name": display_name or "", "handle": handle_words(handle)}
     cues = _distinct([e for field, text in texts.items() for e in lex.find("cue", field, text)])
     markers = _distinct([e for field, text in texts.items() for e in lex.find("marker", field, text)])
+    given = _given_name(texts["name"])
+    if given is not None:
+        markers.append(given)
     corporate = _noisy_or(e.weight for e in markers if e.group.role == "corporate")
     individual = _noisy_or(e.weight for e in markers if e.group.role == "individual")
     return _Reading(texts, cues, markers, corporate, individual, _subtype_scores(cues))
