@@ -171,7 +171,7 @@ def _read(handle: str | None, display_name: str | None, bio: str | None, lex: Le
     cues = _distinct([e for field, text in texts.items() for e in lex.find("cue", field, text)])
     markers = _distinct([e for field, text in texts.items() for e in lex.find("marker", field, text)])
     given = _given_name(texts["name"])
-    if given is not None:
+    if given is not None and not any(e.field == "name" and e.group.role == "organisation" for e in cues):
         markers.append(given)
     corporate = _noisy_or(e.weight for e in markers if e.group.role == "corporate")
     individual = _noisy_or(e.weight for e in markers if e.group.role == "individual")
