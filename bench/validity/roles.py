@@ -19,7 +19,12 @@
    labelled by its writer and again blind by a second reader. Writing (a) has never been read for errors;
    of writing (b), the rows marked `errors_read` (every other row) had their errors read and fixed, and only
    their errors are printed.
-5. Speed: profiles labelled per second by `classify_profiles`.
+5. Real bios of people who tweeted about a COVID-19 vaccine (Gabriel Preda's public-domain "Pfizer Vaccine
+   Tweets" as copied in PedroFrey/Pfizer-BioNTech-vaccine, fetched into .data/): 250 drawn at random (seed 7)
+   from the authors whose bio has a health or care word, labelled blind by two readers apart
+   (bench/validity/data/vaccine_bios_labels.csv, keyed by a tweet id; the bios stay in .data/); never read for
+   errors before their first score.
+6. Speed: profiles labelled per second by `classify_profiles`.
 """
 
 from __future__ import annotations
@@ -273,6 +278,54 @@ def apart() -> None:
         print(f"  {r['role']:>12} -> {g.role:<12} {r['display_name']!r}: {r['bio'][:70]!r} {list(g.evidence)[:3]}")
 
 
+VACCINE_REPOSITORY, VACCINE_COMMIT = "PedroFrey/Pfizer-BioNTech-vaccine", "bef813d5d6347533290b5997a06310eb6e451e2f"
+VACCINE_LABELS = ROOT / "bench" / "validity" / "data" / "vaccine_bios_labels.csv"
+
+
+def vaccine_profiles() -> dict[str, dict[str, str]] | None:
+    """Each tweet's author profile (display name, bio) by tweet id, or None when the data set is not in .data/."""
+    path = training.data_folder() / "PedroFrey+Pfizer-BioNTech-vaccine" / "vaccination_tweets.csv"
+    if not path.is_file():
+        print(f"\n(The vaccine tweets are not at {path}: clone https://github.com/{VACCINE_REPOSITORY} at "
+              f"{VACCINE_COMMIT} there to score them.)")
+        return None
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["id"]: {"handle": "", "display_name": row["user_name"], "bio": row["user_description"]}
+                for row in csv.DictReader(handle)}
+
+
+def vaccine_bios() -> None:
+    """Real bios of vaccine tweeters with a health or care word, labelled blind by two readers apart: role by
+    each reader, and on those both labelled alike, beside the vocabulary alone and the majority class."""
+    profiles = vaccine_profiles()
+    if profiles is None:
+        return
+    with VACCINE_LABELS.open(encoding="utf-8", newline="") as handle:
+        truth = list(csv.DictReader(handle))
+    rows = [profiles[t["tweet_id"]] for t in truth]
+    args = ([r["handle"] for r in rows], [r["display_name"] for r in rows], [r["bio"] for r in rows])
+    got = classify_profiles(*args)
+    _, rules = training.profile_features(*args)
+    agreed = [t["role"] == t["second_role"] for t in truth]
+    print(f"\n## Real bios: vaccine tweeters with a health or care word ({len(truth)}: first reader "
+          f"{dict(Counter(t['role'] for t in truth))}; the readers agree on {sum(agreed)})\n")
+    print("| classifier | labels | profiles | accuracy (all) | coverage | professional vs person (individuals) |")
+    print("|---|---|---|---|---|---|")
+    parts = (("first reader", "role", lambda i: True), ("second reader", "second_role", lambda i: True),
+             ("both readers alike", "role", lambda i: agreed[i]),
+             ("both alike and both sure", "role", lambda i: agreed[i] and truth[i]["sure"] == truth[i]["second_sure"]
+              == "yes"))
+    for name, labels in (("sociable (model + vocabulary)", got), ("vocabulary alone (before)", rules)):
+        for part, column, keep in parts:
+            chosen = [i for i in range(len(truth)) if keep(i)]
+            t_roles, g_roles = [truth[i][column] for i in chosen], [labels[i].role for i in chosen]
+            acc, cov, _ = _score(t_roles, g_roles)
+            split, people = _professional_vs_person(t_roles, g_roles)
+            print(f"| {name} | {part} | {len(chosen)} | {acc:.3f} | {cov:.3f} | {split:.3f} ({people}) |")
+    top, count = Counter(t["role"] for t in truth).most_common(1)[0]
+    print(f"| majority class ({top}) | first reader | {len(truth)} | {count / len(truth):.3f} | 1.000 | – |")
+
+
 def speed() -> None:
     rows = read_holdout() * 20
     args = ([r["handle"] for r in rows], [r["display_name"] for r in rows], [r["bio"] for r in rows])
@@ -290,6 +343,7 @@ def main() -> None:
     holdout()
     apart()
     real_bios()
+    vaccine_bios()
     if not args.skip_humanizr:
         humanizr(args.folds)
     speed()
