@@ -22,8 +22,8 @@
 5. Real bios of people who tweeted about a COVID-19 vaccine (Gabriel Preda's public-domain "Pfizer Vaccine
    Tweets" as copied in PedroFrey/Pfizer-BioNTech-vaccine, fetched into .data/): 250 drawn at random (seed 7)
    from the authors whose bio has a health or care word, labelled blind by two readers apart
-   (bench/validity/data/vaccine_bios_labels.csv, keyed by a tweet id; the bios stay in .data/); never read for
-   errors before their first score.
+   (bench/validity/data/vaccine_bios_labels.csv, keyed by a tweet id; the bios stay in .data/); scored first
+   before any error was read, then the errors of every other one (`errors_read`) were read.
 6. Speed: profiles labelled per second by `classify_profiles`.
 """
 
@@ -314,7 +314,9 @@ def vaccine_bios() -> None:
     parts = (("first reader", "role", lambda i: True), ("second reader", "second_role", lambda i: True),
              ("both readers alike", "role", lambda i: agreed[i]),
              ("both alike and both sure", "role", lambda i: agreed[i] and truth[i]["sure"] == truth[i]["second_sure"]
-              == "yes"))
+              == "yes"),
+             ("both alike, errors never read", "role", lambda i: agreed[i] and truth[i]["errors_read"] == "no"),
+             ("both alike, errors read", "role", lambda i: agreed[i] and truth[i]["errors_read"] == "yes"))
     for name, labels in (("sociable (model + vocabulary)", got), ("vocabulary alone (before)", rules)):
         for part, column, keep in parts:
             chosen = [i for i in range(len(truth)) if keep(i)]

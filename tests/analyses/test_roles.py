@@ -502,3 +502,49 @@ def test_cli_roles_and_label(workspace: Workspace, tmp_path: Path) -> None:
 def test_short_manual_rows_are_padded(tmp_path: Path) -> None:
     rows = read_manual_labels(_write(tmp_path, "handle,role,subtype,sector\nkim,person\n")).to_pylist()
     assert [(r["handle"], r["role"], r["subtype"], r["sector"]) for r in rows] == [("kim", "person", None, None)]
+
+
+@pytest.mark.parametrize(
+    ("name", "bio", "expected"),
+    [
+        # jobs outside the sectors are the public's; the same jobs at a health employer or a council are staff
+        ("Kim", "Marketing manager at a software company", ("person", "public")),
+        ("Dan", "IT consultant. Cloud, coffee, cycling.", ("person", "public")),
+        ("Gaz", "Plumber. Gas Safe registered. Eastmoor & surrounds.", ("person", "public")),
+        ("Kim", "Marketing manager at Leeds Teaching Hospitals NHS Trust", ("professional", "manager")),
+        ("Ravi", "Developer at NHS Digital", ("professional", None)),
+        ("Ali", "Electrician for Leeds City Council", ("professional", None)),
+        ("Sue", "IT manager at St George's Hospital", ("professional", "manager")),
+        ("Pat", "Milk bank manager at Southmead Hospital", ("professional", "manager")),
+        ("Jo", "Shop manager for St Wilfrid's Hospice", ("professional", "manager")),
+        ("Lee", "Finance director at an NHS trust", ("professional", "manager")),
+        ("Tom", "Night porter at the Royal Oak. Pints and football.", ("person", "public")),
+        ("Paul", "Porter at the Royal. Taking patients where they need to go since 1999.", ("professional", None)),
+        ("Anne", "Chaplain at St Christopher's Hospice", ("professional", None)),
+        ("Sam", "ED reg. Resus > sleep.", ("professional", "doctor")),
+        ("Amy", "999 call handler.", ("professional", None)),
+        ("Bo", "Fellow of the Royal College of Physicians", ("professional", "doctor")),
+        ("MaFer", "Internal Medicine | Neph fellow", ("professional", "doctor")),
+        # a job beats "recovering from"; someone else's recovery or worker is not the author's
+        ("Raj", "Pharmacist. Recovering from burnout.", ("professional", None)),
+        ("Pete", "Recovering from knee surgery, post-op diary.", ("person", "patient")),
+        ("Lyn", "Full-time carer for my husband, who is recovering from a stroke", ("person", "carer")),
+        ("Kat", "Mum to a little boy recovering from heart surgery", ("person", "public")),
+        ("Rach", "Brought up by a district nurse so I know a thing or two about bandages", ("person", "public")),
+        ("Carl", "I used to work for the NHS. Now I just complain about it.", ("person", "public")),
+        ("Danny", "I have a learning disability. I like buses. I wrote this with my support worker",
+         ("person", "patient")),
+        ("Bill", "Stroke survivor. Thank you to the SALT team at Kelsby Royal", ("person", "patient")),
+        ("Viv", "Proud to be your district nurse in Hull", ("professional", "nurse")),
+        # an organisation named like a person is still an organisation
+        ("Marie Curie", "Care and support through terminal illness. Registered charity.", ("organisation", "charity")),
+        ("Rose Cottage", "Nursing home in Devon", ("organisation", "care_provider")),
+        ("James Paget", "News from James Paget University Hospitals NHS Foundation Trust",
+         ("organisation", "nhs_trust")),
+        ("Sunbeam Holidays", "Holidays for kids recovering from cancer. Registered charity 1234567",
+         ("organisation", "charity")),
+    ],
+)
+def test_jobs_relatives_and_named_organisations(name: str, bio: str, expected: tuple[str, str | None]) -> None:
+    got = classify_account("", name, bio)
+    assert got.role == expected[0] and (expected[1] is None or got.subtype == expected[1]), got

@@ -147,22 +147,24 @@ _NAME_WORDS = re.compile(r"[^\W\d_][\w'’.-]*")
 
 
 @cache
-def _given_names() -> tuple[frozenset[str], frozenset[str]]:
-    """UK given names, and those that are also everyday words ("Hope", "Will"), from the checker's list."""
+def _given_names() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """UK given names, those that are also everyday words ("Hope", "Will"), and surnames: the checker's lists."""
     from sociable.safety.names import lexicon as name_lexicon
 
     names = name_lexicon()
-    return names["given"], names.get("ambiguous", frozenset())
+    return names["given"], names.get("ambiguous", frozenset()), names.get("surname", frozenset())
 
 
 def _given_name(display_name: str) -> Evidence | None:
     """The given-name marker for a display name that is one (an everyday word alone is not: "Hope")."""
     words = _NAME_WORDS.findall(display_name)
-    given, ambiguous = _given_names()
+    given, ambiguous, surnames = _given_names()
     if not 1 <= len(words) <= 2 or words[0] not in given | ambiguous:
         return None
     if (len(words) == 1 and words[0] in ambiguous) or (len(words) == 2 and not words[1][:1].isupper()):
         return None
+    if len(words) == 2 and words[0] in ambiguous and len(words[1].rstrip(".")) > 1 and words[1] not in surnames:
+        return None  # "Rose Cottage", "Grace Care": an everyday word, then not a surname
     return Evidence("name", words[0], GIVEN_NAME, GIVEN_NAME.weight, "given name")
 
 
@@ -171,7 +173,8 @@ def _read(handle: str | None, display_name: str | None, bio: str | None, lex: Le
     cues = _distinct([e for field, text in texts.items() for e in lex.find("cue", field, text)])
     markers = _distinct([e for field, text in texts.items() for e in lex.find("marker", field, text)])
     given = _given_name(texts["name"])
-    if given is not None and not any(e.field == "name" and e.group.role == "organisation" for e in cues):
+    # "Marie Curie | Registered charity", "Rose Cottage | Nursing home": an organisation's own name, not a person's
+    if given is not None and not any(e.group.role == "organisation" and e.modifier != "referenced" for e in cues):
         markers.append(given)
     corporate = _noisy_or(e.weight for e in markers if e.group.role == "corporate")
     individual = _noisy_or(e.weight for e in markers if e.group.role == "individual")
