@@ -548,3 +548,9 @@ def test_short_manual_rows_are_padded(tmp_path: Path) -> None:
 def test_jobs_relatives_and_named_organisations(name: str, bio: str, expected: tuple[str, str | None]) -> None:
     got = classify_account("", name, bio)
     assert got.role == expected[0] and (expected[1] is None or got.subtype == expected[1]), got
+
+
+def test_styled_letters_read_as_plain_ones() -> None:
+    """Display names in mathematical bold or full-width letters ("𝐌𝐃", "ＮＨＳ") say what the plain letters say."""
+    assert classify_account("", "𝐇𝐢𝐬𝐡𝐚𝐦 𝐁𝐚𝐡𝐦𝐚𝐝, 𝐌𝐃", "Pathology. Views my own.").subtype == "doctor"
+    assert classify_account("", "Ｎｏｒｔｈｍｏｏｒ ＮＨＳ Ｆｏｕｎｄａｔｉｏｎ Ｔｒｕｓｔ", "News and jobs.").role == "organisation"

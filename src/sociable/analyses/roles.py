@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -159,7 +160,7 @@ def _given_name(display_name: str) -> Evidence | None:
     """The given-name marker for a display name that is one (an everyday word alone is not: "Hope")."""
     words = _NAME_WORDS.findall(display_name)
     given, ambiguous, surnames = _given_names()
-    if not 1 <= len(words) <= 2 or words[0] not in given | ambiguous:
+    if not 1 <= len(words) <= 2 or (words[0] not in given and words[0] not in ambiguous):
         return None
     if (len(words) == 1 and words[0] in ambiguous) or (len(words) == 2 and not words[1][:1].isupper()):
         return None
@@ -169,7 +170,9 @@ def _given_name(display_name: str) -> Evidence | None:
 
 
 def _read(handle: str | None, display_name: str | None, bio: str | None, lex: Lexicon) -> _Reading:
-    texts = {"bio": bio or "", "name": display_name or "", "handle": handle_words(handle)}
+    # NFKC: styled letters ("𝐌𝐃", "ＮＨＳ") read as the plain ones they stand for
+    texts = {"bio": unicodedata.normalize("NFKC", bio or ""), "name": unicodedata.normalize("NFKC", display_name or ""),
+             "handle": handle_words(handle)}
     cues = _distinct([e for field, text in texts.items() for e in lex.find("cue", field, text)])
     markers = _distinct([e for field, text in texts.items() for e in lex.find("marker", field, text)])
     given = _given_name(texts["name"])
