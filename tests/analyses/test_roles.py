@@ -525,6 +525,9 @@ def test_short_manual_rows_are_padded(tmp_path: Path) -> None:
         ("Amy", "999 call handler.", ("professional", None)),
         ("Bo", "Fellow of the Royal College of Physicians", ("professional", "doctor")),
         ("MaFer", "Internal Medicine | Neph fellow", ("professional", "doctor")),
+        ("Di", "Mum. Loves pathology podcasts and true crime", ("person", "public")),
+        ("Gus", "Interested in Psychiatry and philosophy", ("person", "public")),
+        ("Vic", "Award-winning journo and author", ("professional", None)),
         # a job beats "recovering from"; someone else's recovery or worker is not the author's
         ("Raj", "Pharmacist. Recovering from burnout.", ("professional", None)),
         ("Pete", "Recovering from knee surgery, post-op diary.", ("person", "patient")),
@@ -553,4 +556,5 @@ def test_jobs_relatives_and_named_organisations(name: str, bio: str, expected: t
 def test_styled_letters_read_as_plain_ones() -> None:
     """Display names in mathematical bold or full-width letters ("𝐌𝐃", "ＮＨＳ") say what the plain letters say."""
     assert classify_account("", "𝐇𝐢𝐬𝐡𝐚𝐦 𝐁𝐚𝐡𝐦𝐚𝐝, 𝐌𝐃", "Pathology. Views my own.").subtype == "doctor"
-    assert classify_account("", "Ｎｏｒｔｈｍｏｏｒ ＮＨＳ Ｆｏｕｎｄａｔｉｏｎ Ｔｒｕｓｔ", "News and jobs.").role == "organisation"
+    trust = "Ｎｏｒｔｈｍｏｏｒ ＮＨＳ Ｔｒｕｓｔ"
+    assert classify_account("", trust, "News and jobs.").role == "organisation"
