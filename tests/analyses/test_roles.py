@@ -528,6 +528,18 @@ def test_short_manual_rows_are_padded(tmp_path: Path) -> None:
         ("Di", "Mum. Loves pathology podcasts and true crime", ("person", "public")),
         ("Gus", "Interested in Psychiatry and philosophy", ("person", "public")),
         ("Vic", "Award-winning journo and author", ("professional", None)),
+        ("Sarah", "Proud NHS worker's wife. Dog mum.", ("person", "public")),
+        ("Jo", "Mum of two. My mum, a health worker, inspired me.", ("person", "public")),
+        ("Sarah", "Thank you to every health worker out there. Mum.", ("person", "public")),
+        ("Bean There Cafe", "Free coffee for any NHS worker in uniform!", ("organisation", None)),
+        ("Sarah", "Recovering from a stroke. My clinician is brilliant.", ("person", "patient")),
+        ("GlucoPal", "Clinician-designed app for people with diabetes.", ("organisation", None)),
+        ("Sarah", "I don't work in social care but my heart is in it.", ("person", "public")),
+        ("Tom", "Lab technician at a brewery", ("person", "public")),
+        ("Sarah", "Retired health worker. Grandma.", ("professional", None)),
+        ("Journo Resources", "Helping you get into journalism. Jobs, funding and advice.", ("organisation", None)),
+        ("Sunny Days", "ℹ️ Info for families. Support for local people.", ("organisation", None)),
+        ("Sarah", "Teacher. I have a disability.", ("professional", None)),
         # a job beats "recovering from"; someone else's recovery or worker is not the author's
         ("Raj", "Pharmacist. Recovering from burnout.", ("professional", None)),
         ("Pete", "Recovering from knee surgery, post-op diary.", ("person", "patient")),
@@ -551,6 +563,8 @@ def test_short_manual_rows_are_padded(tmp_path: Path) -> None:
 def test_jobs_relatives_and_named_organisations(name: str, bio: str, expected: tuple[str, str | None]) -> None:
     got = classify_account("", name, bio)
     assert got.role == expected[0] and (expected[1] is None or got.subtype == expected[1]), got
+    if bio.startswith("Retired health worker"):
+        assert got.subtype is None and got.sector == "health", got  # no subtype the vocabulary did not give
 
 
 def test_styled_letters_read_as_plain_ones() -> None:

@@ -169,9 +169,18 @@ def _given_name(display_name: str) -> Evidence | None:
     return Evidence("name", words[0], GIVEN_NAME, GIVEN_NAME.weight, "given name")
 
 
+# Styled letters: mathematical bold, italic, script... ("𝐌𝐃") and full-width forms ("ＮＨＳ"); not symbols such as
+# "ℹ" or "Ⓘ", which NFKC would also turn into a letter.
+_STYLED = re.compile("[\U0001D400-\U0001D7FF\uFF01-\uFF5E]+")
+
+
+def _plain_letters(text: str) -> str:
+    """Styled letters read as the plain ones they stand for (NFKC on those characters only)."""
+    return _STYLED.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+
+
 def _read(handle: str | None, display_name: str | None, bio: str | None, lex: Lexicon) -> _Reading:
-    # NFKC: styled letters ("𝐌𝐃", "ＮＨＳ") read as the plain ones they stand for
-    texts = {"bio": unicodedata.normalize("NFKC", bio or ""), "name": unicodedata.normalize("NFKC", display_name or ""),
+    texts = {"bio": _plain_letters(bio or ""), "name": _plain_letters(display_name or ""),
              "handle": handle_words(handle)}
     cues = _distinct([e for field, text in texts.items() for e in lex.find("cue", field, text)])
     markers = _distinct([e for field, text in texts.items() for e in lex.find("marker", field, text)])
@@ -240,7 +249,7 @@ def _decide(r: _Reading, scores: roles_model.RoleScores, x: np.ndarray, lex: Lex
         return RoleLabel(rule.role, rule.subtype, rule.sector, "rule", "rule", rule.confidence, evidence)
     words = roles_model.deciding_words(role, r.texts["bio"], r.texts["name"], vectors)
     evidence = _evidence(r, role, words)
-    if rule.role == role and rule.subtype is not None:
+    if rule.role == role:  # the vocabulary's subtype, none included ("Retired health worker": no subtype)
         return RoleLabel(role, rule.subtype, rule.sector, "model", rule.sector_source, round(probability, 3),
                          evidence)
     subtype, _ = roles_model.subtype(role, x)
