@@ -24,7 +24,8 @@
    from the authors whose bio has a health or care word, labelled blind by two readers apart
    (bench/validity/data/vaccine_bios_labels.csv, keyed by a tweet id; the bios stay in .data/); scored first
    before any error was read, then the errors of every other one (`errors_read`) were read; a second draw of
-   200 from the other authors (`draw` 2, seed 8), labelled the same way after the fixes, was never read.
+   200 from the other authors (`draw` 2, seed 8), labelled the same way after the fixes, was scored once before
+   any error was read, then half of its errors were read too.
 6. Speed: profiles labelled per second by `classify_profiles`.
 """
 
@@ -322,7 +323,11 @@ def vaccine_bios() -> None:
               lambda i: first[i] and agreed[i] and truth[i]["errors_read"] == "no"),
              ("first draw, both alike, errors read", "role",
               lambda i: first[i] and agreed[i] and truth[i]["errors_read"] == "yes"),
-             ("second draw (never read), both alike", "role", lambda i: not first[i] and agreed[i]),
+             ("second draw, both alike", "role", lambda i: not first[i] and agreed[i]),
+             ("second draw, both alike, errors never read", "role",
+              lambda i: not first[i] and agreed[i] and truth[i]["errors_read"] == "no"),
+             ("second draw, both alike, errors read", "role",
+              lambda i: not first[i] and agreed[i] and truth[i]["errors_read"] == "yes"),
              ("never read (both draws), both alike", "role", lambda i: agreed[i] and truth[i]["errors_read"] == "no"))
     for name, labels in (("sociable (model + vocabulary)", got), ("vocabulary alone (before)", rules)):
         for part, column, keep in parts:

@@ -540,6 +540,10 @@ def test_short_manual_rows_are_padded(tmp_path: Path) -> None:
         ("Journo Resources", "Helping you get into journalism. Jobs, funding and advice.", ("organisation", None)),
         ("Sunny Days", "ℹ️ Info for families. Support for local people.", ("organisation", None)),
         ("Sarah", "Teacher. I have a disability.", ("professional", None)),
+        ("Jo", "Clinical specialist in Respiratory Physiotherapy. Sports-mad mum of 2!", ("professional", "ahp")),
+        ("Becca", "Becca is a post doctoral fellow in a kidney research lab", ("professional", "researcher")),
+        ("Jay", "Branch Secretary, UNISON Health Branch. All views my own.", ("professional", None)),
+        ("Lisa", "Sales Professional Healthcare/Pharmaceutical/Medical Devices", ("person", "public")),
         # a job beats "recovering from"; someone else's recovery or worker is not the author's
         ("Raj", "Pharmacist. Recovering from burnout.", ("professional", None)),
         ("Pete", "Recovering from knee surgery, post-op diary.", ("person", "patient")),
