@@ -58,24 +58,42 @@ def parents_of(tree: object, parent: str | None = None) -> dict[str, str | None]
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """One thread folder read whole: its tweets (Twitter's JSON objects) by id, the source's id and each tweet's
+    parent id (from structure.json)."""
+
+    folder: Path
+    tweets: dict[str, dict]
+    source: str
+    parents: dict[str, str | None]
+
+
+def threads(split_folder: Path) -> Iterator[Thread]:
+    """Every thread below a split's folder, read whole."""
+    for thread in thread_folders(split_folder):
+        tweets = {}
+        for sub in ("source-tweet", "replies"):
+            for file in sorted((thread / sub).glob("*.json")):
+                tweet = json.loads(file.read_text())
+                tweets[str(tweet["id_str"])] = tweet
+        source = next(p.stem for p in (thread / "source-tweet").glob("*.json"))
+        yield Thread(thread, tweets, source, parents_of(json.loads((thread / "structure.json").read_text())))
+
+
 def examples(split: str, folder: Path | None = None) -> list[Example]:
     """Every labelled tweet of a split (train, dev or test) with its claim and parent texts."""
     folder = folder or data_folder()
     labels: dict[str, str] = json.loads((folder / f"{split}-annotations" / "subtaskA.json").read_text())
     found: list[Example] = []
-    for thread in thread_folders(folder / split):
-        tweets = {}
-        for sub in ("source-tweet", "replies"):
-            for file in sorted((thread / sub).glob("*.json")):
-                tweet = json.loads(file.read_text())
-                tweets[str(tweet["id_str"])] = tweet["text"]
-        source = next(p.stem for p in (thread / "source-tweet").glob("*.json"))
-        parents = parents_of(json.loads((thread / "structure.json").read_text()))
-        event = thread.parent.name if split != "test" else "test"
-        for tweet_id, text in tweets.items():
+    for thread in threads(folder / split):
+        texts = {tweet_id: tweet["text"] for tweet_id, tweet in thread.tweets.items()}
+        event = thread.folder.parent.name if split != "test" else "test"
+        for tweet_id, text in texts.items():
             if tweet_id not in labels:
                 continue
-            parent = parents.get(tweet_id)
-            parent_text = None if tweet_id == source else tweets.get(parent or "", tweets[source])
-            found.append(Example(tweet_id, text, tweets[source], parent_text, labels[tweet_id], thread.name, event))
+            parent = thread.parents.get(tweet_id)
+            parent_text = None if tweet_id == thread.source else texts.get(parent or "", texts[thread.source])
+            found.append(Example(tweet_id, text, texts[thread.source], parent_text, labels[tweet_id],
+                                 thread.folder.name, event))
     return found

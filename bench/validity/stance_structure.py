@@ -13,7 +13,6 @@ split is never read. Run: `PYTHONPATH=src python bench/validity/stance_structure
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from rumoureval import data_folder, examples, parents_of, thread_folders
+from rumoureval import data_folder, examples, threads
 from train_stance import GRID_L2, GRID_POWER, labels_of, macro_f1, our_examples, out_of_fold, tune_offsets, vectors_of
 
 TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
@@ -39,14 +38,8 @@ def thread_columns(folder: Path, splits: tuple[str, ...] = ("train", "dev")) -> 
     """{tweet id: (tree columns, author columns)} for every tweet of the splits' threads."""
     found: dict[str, tuple[list, list]] = {}
     for split in splits:
-        for thread in thread_folders(folder / split):
-            tweets = {}
-            for sub in ("source-tweet", "replies"):
-                for file in (thread / sub).glob("*.json"):
-                    tweet = json.loads(file.read_text())
-                    tweets[str(tweet["id_str"])] = tweet
-            source = next(p.stem for p in (thread / "source-tweet").glob("*.json"))
-            parents = parents_of(json.loads((thread / "structure.json").read_text()))
+        for thread in threads(folder / split):
+            tweets, source, parents = thread.tweets, thread.source, thread.parents
             replies: dict[str, int] = {}
             for parent in parents.values():
                 if parent:
