@@ -25,7 +25,9 @@
    (bench/validity/data/vaccine_bios_labels.csv, keyed by a tweet id; the bios stay in .data/); scored first
    before any error was read, then the errors of every other one (`errors_read`) were read; a second draw of
    200 from the other authors (`draw` 2, seed 8), labelled the same way after the fixes, was scored once before
-   any error was read, then half of its errors were read too.
+   any error was read, then half of its errors were read too; a third draw of 200 from the authors left
+   (`draw` 3, seed 9; authors told apart by name and account creation time), the same way, scored once at
+   53477b1 before any error was read.
 6. Speed: profiles labelled per second by `classify_profiles`.
 """
 
@@ -37,6 +39,7 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -314,21 +317,19 @@ def vaccine_bios() -> None:
     print("| classifier | labels | profiles | accuracy (all) | coverage | professional vs person (individuals) |")
     print("|---|---|---|---|---|---|")
     first = [t["draw"] == "1" for t in truth]
-    parts = (("first draw, first reader", "role", lambda i: first[i]),
-             ("first draw, second reader", "second_role", lambda i: first[i]),
-             ("first draw, both readers alike", "role", lambda i: first[i] and agreed[i]),
-             ("first draw, both alike and both sure", "role",
-              lambda i: first[i] and agreed[i] and truth[i]["sure"] == truth[i]["second_sure"] == "yes"),
-             ("first draw, both alike, errors never read", "role",
-              lambda i: first[i] and agreed[i] and truth[i]["errors_read"] == "no"),
-             ("first draw, both alike, errors read", "role",
-              lambda i: first[i] and agreed[i] and truth[i]["errors_read"] == "yes"),
-             ("second draw, both alike", "role", lambda i: not first[i] and agreed[i]),
-             ("second draw, both alike, errors never read", "role",
-              lambda i: not first[i] and agreed[i] and truth[i]["errors_read"] == "no"),
-             ("second draw, both alike, errors read", "role",
-              lambda i: not first[i] and agreed[i] and truth[i]["errors_read"] == "yes"),
-             ("never read (both draws), both alike", "role", lambda i: agreed[i] and truth[i]["errors_read"] == "no"))
+    parts: list[tuple[str, str, Callable[[int], bool]]] = [
+        ("first draw, first reader", "role", lambda i: first[i]),
+        ("first draw, second reader", "second_role", lambda i: first[i]),
+        ("first draw, both alike and both sure", "role",
+         lambda i: first[i] and agreed[i] and truth[i]["sure"] == truth[i]["second_sure"] == "yes")]
+    for draw, ordinal in (("1", "first"), ("2", "second"), ("3", "third")):
+        parts += [(f"{ordinal} draw, both alike", "role", lambda i, d=draw: truth[i]["draw"] == d and agreed[i]),
+                  (f"{ordinal} draw, both alike, errors never read", "role",
+                   lambda i, d=draw: truth[i]["draw"] == d and agreed[i] and truth[i]["errors_read"] == "no"),
+                  (f"{ordinal} draw, both alike, errors read", "role",
+                   lambda i, d=draw: truth[i]["draw"] == d and agreed[i] and truth[i]["errors_read"] == "yes")]
+    parts.append(("never read (all draws), both alike", "role",
+                  lambda i: agreed[i] and truth[i]["errors_read"] == "no"))
     for name, labels in (("sociable (model + vocabulary)", got), ("vocabulary alone (before)", rules)):
         for part, column, keep in parts:
             chosen = [i for i in range(len(truth)) if keep(i)]
@@ -337,7 +338,7 @@ def vaccine_bios() -> None:
             split, people = _professional_vs_person(t_roles, g_roles)
             print(f"| {name} | {part} | {len(chosen)} | {acc:.3f} | {cov:.3f} | {split:.3f} ({people}) |")
     top, count = Counter(t["role"] for t in truth).most_common(1)[0]
-    print(f"| majority class ({top}) | first reader, both draws | {len(truth)} | {count / len(truth):.3f} "
+    print(f"| majority class ({top}) | first reader, all draws | {len(truth)} | {count / len(truth):.3f} "
           "| 1.000 | – |")
 
 
