@@ -576,3 +576,32 @@ def test_styled_letters_read_as_plain_ones() -> None:
     assert classify_account("", "𝐇𝐢𝐬𝐡𝐚𝐦 𝐁𝐚𝐡𝐦𝐚𝐝, 𝐌𝐃", "Pathology. Views my own.").subtype == "doctor"
     trust = "Ｎｏｒｔｈｍｏｏｒ ＮＨＳ Ｔｒｕｓｔ"
     assert classify_account("", trust, "News and jobs.").role == "organisation"
+
+
+@pytest.mark.parametrize(
+    ("name", "bio", "expected"),
+    [
+        # words run together in a hashtag or a name are read apart; "McDonald" and "PhD" are left alone
+        ("Pam", "🔬MedLabScientist💜 gardener, dog mum", ("professional", "ahp")),
+        ("Sam", "#ICUNurse and proud", ("professional", "nurse")),
+        ("Tom McDonald", "PhDStudent? No. Plumber.", ("person", "public")),
+        # the sciences of health, and any other trained "-ologist", but not a mixologist or an astrologist
+        ("Christine Albino", "Pharmacologist and Clinical Research Professional. My tweets are my own.",
+         ("professional", "researcher")),
+        ("Lynn", "Neuropsychologist, nature lover, scuba diver, Zumba addict", ("professional", None)),
+        ("Ben", "Cytologist. Cake. Cats.", ("professional", None)),
+        ("Dee", "Mixologist at a cocktail bar, dog mum", ("person", "public")),
+        ("Ama", "Astrologist ✨ Aries. Mum of two.", ("person", "public")),
+        ("Kemi", "MPH | Public Health | Disease Investigator 🕵🏾", ("professional", None)),
+        # a named title beats the "-ologist" pattern that also covers it
+        ("Raj", "Cardiologist, dad of two", ("professional", "doctor")),
+        ("Jo", "Audiologist at the Royal", ("professional", "ahp")),
+        # UK job titles: a social work grade, an integrated care lead, working across the NHS
+        ("Sean", "Senior practitioner, children in care team @BrackenfordASC", ("professional", "social_worker")),
+        ("Liam", "Integrated care lead, Pellingstead. Health and care in one room.", ("professional", "manager")),
+        ("Tony", "Carers' champion working across the NHS, council and charities. Views mine.", ("professional", None)),
+    ],
+)
+def test_run_together_words_and_trained_specialists(name: str, bio: str, expected: tuple[str, str | None]) -> None:
+    got = classify_account("", name, bio)
+    assert got.role == expected[0] and (expected[1] is None or got.subtype == expected[1]), got

@@ -162,8 +162,10 @@ class Lexicon:
         start, end = match.span()
         by_prefix = self.terms[(kind, field)]
         head = match.group(0)[:2].lower()
-        candidates = [*by_prefix.get("", ()), *by_prefix.get(head[:1], ()), *by_prefix.get(head, ())]
-        for term in sorted(candidates, key=lambda t: t.order):
+        # in the order the alternation tries them: terms under both first letters, then the first letter, then
+        # terms that start with a pattern ("[a-z]+ologist" after "pharmacologist"), each longest first
+        buckets = (by_prefix.get(head, ()), by_prefix.get(head[:1], ()) if len(head) > 1 else (), by_prefix.get("", ()))
+        for term in (t for bucket in buckets for t in sorted(bucket, key=lambda t: t.order)):
             found = term.pattern.match(text, start)
             if found is not None and found.end() == end:
                 return self.groups[term.group]
