@@ -581,27 +581,38 @@ def test_styled_letters_read_as_plain_ones() -> None:
 @pytest.mark.parametrize(
     ("name", "bio", "expected"),
     [
-        # words run together in a hashtag or a name are read apart; "McDonald" and "PhD" are left alone
-        ("Pam", "🔬MedLabScientist💜 gardener, dog mum", ("professional", "ahp")),
-        ("Sam", "#ICUNurse and proud", ("professional", "nurse")),
-        ("Tom McDonald", "PhDStudent? No. Plumber.", ("person", "public")),
-        # the sciences of health, and any other trained "-ologist", but not a mixologist or an astrologist
+        # the sciences of health; clinical ones are doctors; not jokes, hobbies or jobs outside the sectors
         ("Christine Albino", "Pharmacologist and Clinical Research Professional. My tweets are my own.",
          ("professional", "researcher")),
         ("Lynn", "Neuropsychologist, nature lover, scuba diver, Zumba addict", ("professional", None)),
-        ("Ben", "Cytologist. Cake. Cats.", ("professional", None)),
-        ("Dee", "Mixologist at a cocktail bar, dog mum", ("person", "public")),
-        ("Ama", "Astrologist ✨ Aries. Mum of two.", ("person", "public")),
         ("Kemi", "MPH | Public Health | Disease Investigator 🕵🏾", ("professional", None)),
-        # a named title beats the "-ologist" pattern that also covers it
         ("Raj", "Cardiologist, dad of two", ("professional", "doctor")),
+        ("Ana", "Hematologist and mum", ("professional", "doctor")),
+        ("Priya", "Consultant microbiologist, NHS", ("professional", "doctor")),
         ("Jo", "Audiologist at the Royal", ("professional", "ahp")),
+        ("Dee", "Chief Snackologist & mum of 2", ("person", "public")),
+        ("Ama", "Amateur mycologist, forager, mum of two", ("person", "public")),
+        ("Vic", "Horologist - watch and clock repairs", ("person", None)),
+        ("Al", "#NotAnEpidemiologist but I read the papers. Plumber.", ("person", "public")),
+        ("Ed", "Biochemist at a brewery, dad of two", ("person", "public")),
+        ("Sue", "Former #StaffNurse, now novelist", ("person", "public")),
+        ("Bea", "Lurking on #NurseTwitter. Accountant.", ("person", "public")),
+        ("Hugh Pym BBCNews", "Health editor", ("professional", None)),
         # UK job titles: a social work grade, an integrated care lead, working across the NHS
         ("Sean", "Senior practitioner, children in care team @BrackenfordASC", ("professional", "social_worker")),
+        ("Nia", "Senior practitioner nurse, district nursing team", ("professional", "nurse")),
+        ("Oli", "Senior Practitioner - Yoga and meditation", ("person", None)),
         ("Liam", "Integrated care lead, Pellingstead. Health and care in one room.", ("professional", "manager")),
-        ("Tony", "Carers' champion working across the NHS, council and charities. Views mine.", ("professional", None)),
+        ("Medigold", "Occupational health provider working across the NHS and private sector", ("organisation", None)),
+        ("Jade", "Admin at a hospital", ("professional", None)),
     ],
 )
-def test_run_together_words_and_trained_specialists(name: str, bio: str, expected: tuple[str, str | None]) -> None:
+def test_health_sciences_and_uk_titles(name: str, bio: str, expected: tuple[str, str | None]) -> None:
     got = classify_account("", name, bio)
     assert got.role == expected[0] and (expected[1] is None or got.subtype == expected[1]), got
+
+
+def test_nursery_nurses_and_early_years_staff_work_in_education() -> None:
+    for bio in ("Nursery nurse, mum of 3", "Senior practitioner, early years nursery", "Early years practitioner"):
+        got = classify_account("", "Al", bio)
+        assert (got.role, got.subtype, got.sector) == ("professional", None, "education"), (bio, got)

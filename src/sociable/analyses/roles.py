@@ -179,25 +179,10 @@ def _plain_letters(text: str) -> str:
     return _STYLED.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
 
 
-# Words run together in a hashtag or a name ("#MedLabScientist", "NHSEngland"): a capital that starts a word of
-# three or more letters after a word of three or more ("Med", "Lab"; not "McDonald", "PhD", "iPhone").
-_JOINED = re.compile(r"(?<=[A-Za-z][a-z]{2})(?=[A-Z][a-z]{2})|(?<=[A-Z]{3})(?=[A-Z][a-z]{2})")
-
-
-def _find(lex: Lexicon, kind: str, field: str, text: str) -> list[Evidence]:
-    """The vocabulary's hits in a text, and in the same text with words run together set apart."""
-    found = lex.find(kind, field, text)
-    apart = _JOINED.sub(" ", text) if field != "handle" else text
-    if apart != text:
-        spans = {e.text.lower() for e in found}
-        found += [e for e in lex.find(kind, field, apart) if e.text.lower() not in spans]
-    return found
-
-
 def _read(handle: str | None, display_name: str | None, bio: str | None, lex: Lexicon) -> _Reading:
     texts = {"bio": _plain_letters(bio or ""), "name": _plain_letters(display_name or ""),
              "handle": handle_words(handle)}
-    cues = _distinct([e for field, text in texts.items() for e in _find(lex, "cue", field, text)])
+    cues = _distinct([e for field, text in texts.items() for e in lex.find("cue", field, text)])
     markers = _distinct([e for field, text in texts.items() for e in lex.find("marker", field, text)])
     given = _given_name(texts["name"])
     # "Marie Curie | Registered charity", "Rose Cottage | Nursing home": an organisation's own name, not a person's
