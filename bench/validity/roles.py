@@ -27,7 +27,8 @@
    200 from the other authors (`draw` 2, seed 8), labelled the same way after the fixes, was scored once before
    any error was read, then half of its errors were read too; a third draw of 200 from the authors left
    (`draw` 3, seed 9; authors told apart by name and account creation time), the same way, scored once at
-   53477b1 before any error was read.
+   53477b1 before any error was read, then half of its errors were read; a fourth draw of 200 (`draw` 4, seed
+   10), the same way, scored once at 9a7da94 before any error was read.
 6. Speed: profiles labelled per second by `classify_profiles`.
 """
 
@@ -322,7 +323,7 @@ def vaccine_bios() -> None:
         ("first draw, second reader", "second_role", lambda i: first[i]),
         ("first draw, both alike and both sure", "role",
          lambda i: first[i] and agreed[i] and truth[i]["sure"] == truth[i]["second_sure"] == "yes")]
-    for draw, ordinal in (("1", "first"), ("2", "second"), ("3", "third")):
+    for draw, ordinal in (("1", "first"), ("2", "second"), ("3", "third"), ("4", "fourth")):
         parts += [(f"{ordinal} draw, both alike", "role", lambda i, d=draw: truth[i]["draw"] == d and agreed[i]),
                   (f"{ordinal} draw, both alike, errors never read", "role",
                    lambda i, d=draw: truth[i]["draw"] == d and agreed[i] and truth[i]["errors_read"] == "no"),
