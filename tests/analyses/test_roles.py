@@ -605,20 +605,17 @@ def test_styled_letters_read_as_plain_ones() -> None:
         ("Liam", "Integrated care lead, Pellingstead. Health and care in one room.", ("professional", "manager")),
         ("Medigold", "Occupational health provider working across the NHS and private sector", ("organisation", None)),
         ("Jade", "Admin at a hospital", ("professional", None)),
-        # from the fourth draw of real bios: work in health care, leading a hospital team, NHS with # or @
-        ("Buttercup", "mother of a yellow lab. wife of a PI. work in healthcare.", ("professional", None)),
-        ("Sam", "work in healthcare recruitment. Dad.", ("person", None)),
-        ("Helen", "Mum and proud to lead Team Pharmacy at Milton Keynes University Hospital. Views my own",
-         ("professional", None)),
+        # from the fourth draw of real bios: an NHS employer written with an article, a hashtag or a handle, play
+        # specialists; not hospitality, a relative's job or an NHS supplier
         ("Tracey", "Local radio news. Proper job - I work for an #NHS community team in Surrey.",
          ("professional", None)),
         ("Jeff", "Clinical Hypnotherapist & work in the @NHSuk. Lifelong @LFC fan", ("professional", None)),
-        ("Alanna", "Health Play Specialist / CCLS, Great Ormond Street Hospital", ("professional", None)),
-        ("Valeria", "Oncohematology, Bone marrow transplantation - clinical fellow", ("professional", "doctor")),
-        ("Joanna", "Always laugh - it's cheap medicine. MPharm, my own views", ("professional", None)),
-        ("Recovery Roadie", "Mental health tweets. Recovering from #BPD. Lived exp of addiction",
-         ("person", "patient")),
-        ("Dr. Thasarat", "Dr. Thasarat Is In | And Find Her Passion When She's Out", ("professional", None)),
+        ("Alanna", "Health Play Specialist, Great Ormond Street Hospital", ("professional", None)),
+        ("Amy", "Chef. I work in hospitality.", ("person", "public")),
+        ("Kim", "Hubby works for the #NHS. Mum of 2.", ("person", "public")),
+        ("Raj", "I work for an NHS supplier. Dad, runner.", ("person", "public")),
+        ("Amy", "Married to a man who works for an NHS trust", ("person", "public")),
+        ("Amy", "I'd love to work for the #NHS one day", ("person", "public")),
     ],
 )
 def test_health_sciences_and_uk_titles(name: str, bio: str, expected: tuple[str, str | None]) -> None:
