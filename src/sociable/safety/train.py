@@ -42,6 +42,9 @@ from sociable.safety.semantic import (
 
 C_GRID = (16.0,)
 SCALE_GRID = (1.0,)
+# How many times a near miss counts when the head is fitted: near misses are written to sit close to a flag, and
+# counted once they are a few hundred negatives among thousands (bench/validity/safety_near_weights.py)
+NEAR_WEIGHT_GRID = (1.0, 2.0, 4.0, 8.0)
 THRESHOLDS = tuple(round(float(t), 3) for t in np.arange(0.10, 0.96, 0.025))
 FLOORS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)  # a rule never stands against a head sure it is wrong
 TWEETEVAL = ("cardiffnlp+tweeteval", "4fbd22cd78421f05b1ecdb4fc5725bc7a7bd8f66")
@@ -192,6 +195,7 @@ class Fit:
     bars: np.ndarray
     out_of_fold: np.ndarray | None = None
     passed: float = 0.0  # share of train + dev posts the gate let through, out of fold
+    near_weight: float = 1.0  # how many times a near miss counted in the head's fit
 
 
 def _fold_of(example_id: str) -> int:
@@ -199,7 +203,7 @@ def _fold_of(example_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"fold:{example_id}".encode()).digest()[:4], "big") % FOLDS
 
 
-def _fit(data: Prepared, c: float, scale: float) -> Fit:
+def _fit(data: Prepared, c: float, scale: float, near_weight: float = 1.0) -> Fit:
     """Weights on train + dev; thresholds and floors chosen on out-of-fold scores of the same posts.
 
     Each of FOLDS heads is fitted without one fold of the train and dev posts and scores that fold,
@@ -216,10 +220,13 @@ def _fit(data: Prepared, c: float, scale: float) -> Fit:
     background = data.split == "background"
     folds = np.array([_fold_of(e.id) if keep else -1 for e, keep in zip(data.examples, pooled, strict=True)])
 
+    counts = np.array([near_weight if e.kind == "near miss" else 1.0 for e in data.examples])
+
     def fitted(rows: np.ndarray, features: np.ndarray, used: FeatureSpec, name: str) -> Any:
         labels = [list(e.labels) for e, keep in zip(data.examples, rows, strict=True) if keep]
+        weights = counts[rows] if name == MODEL_NAME else None  # the gate keeps every post at one
         return train_head(name, features[rows], labels, CATEGORIES, kind="sigmoid", c=c, balanced=True,
-                          meta={"features": used.to_meta()})
+                          meta={"features": used.to_meta()}, sample_weight=weights)
 
     proba = np.zeros((len(data.examples), len(CATEGORIES)), dtype=np.float64)
     gate = np.zeros_like(proba)
@@ -238,7 +245,7 @@ def _fit(data: Prepared, c: float, scale: float) -> Fit:
     through = through_gate(gate[pooled], bars, np.asarray(fired.any(axis=1))).mean()
     fit = Fit(c, scale, fitted(pooled | background, x, spec, MODEL_NAME), thresholds.astype(np.float32),
               floors.astype(np.float32), score, fitted(pooled | background, x_cheap, cheap, GATE_NAME),
-              bars.astype(np.float32), mixed, float(through))
+              bars.astype(np.float32), mixed, float(through), near_weight)
     return fit
 
 
@@ -281,7 +288,8 @@ def _corpus_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def _card(fit: Fit, data: Prepared, figures: dict[str, dict[str, Any]], grid: list[tuple[float, float, float]]) -> str:
+def _card(fit: Fit, data: Prepared, figures: dict[str, dict[str, Any]],
+          grid: list[tuple[float, float, float, float]]) -> str:
     ours = [(e, str(split)) for e, split in zip(data.examples, data.split, strict=True) if split != "background"]
     background = len(data.examples) - len(ours)
     counts = Counter((split, e.kind) for e, split in ours)
@@ -324,13 +332,14 @@ def _card(fit: Fit, data: Prepared, figures: dict[str, dict[str, Any]], grid: li
         "hate / not offensive) were added to `train` as ordinary posts, so that everyday public text is seen",
         "as quiet. They are used for fitting only; TweetEval's test splits are only measured.",
         "",
-        "Weights were fitted on `train` and `dev` together. The regularisation C and the lexical scale (grid C",
-        f"{list(C_GRID)}, scale {list(SCALE_GRID)}), a threshold per category and the floor a rule's phrase",
+        "Weights were fitted on `train` and `dev` together. The regularisation C, the lexical scale and how many",
+        f"times a near miss counts in the head's fit (grid C {list(C_GRID)}, scale {list(SCALE_GRID)}, near misses",
+        f"{list(NEAR_WEIGHT_GRID)}), a threshold per category and the floor a rule's phrase",
         f"needs were chosen on out-of-fold scores of those posts ({FOLDS} folds by a hash of the id: each post",
         "scored by a head fitted without its fold), by coordinate ascent on one objective: post-level flag F1",
         "plus half the macro F1 over categories, less a heavy penalty for near misses flagged beyond",
         f"{NEAR_MISS_CAP:.0%}. `heldout` was never fitted or chosen on.",
-        f"Chosen: C = {fit.c}, lexical scale = {fit.scale}.",
+        f"Chosen: C = {fit.c}, lexical scale = {fit.scale}, near misses counted {fit.near_weight:g} times.",
         "",
         "| category | threshold | rule floor | cross-validated P / R / F1 | held-out P / R / F1 (support) |",
         "|---|---|---|---|---|",
@@ -348,8 +357,8 @@ def _card(fit: Fit, data: Prepared, figures: dict[str, dict[str, Any]], grid: li
                      f"{f['near_miss_fpr']:.3f} | {f['ordinary_fpr']:.3f} |")
     lines += ["", "The held-out figures were measured once, after every choice above; `bench/validity/safety.py`",
               "measures them again beside the rules alone and on public tweets.", "",
-              "Grid (C, lexical scale, cross-validated objective): "
-              + ", ".join(f"({c}, {s}, {f:.3f})" for c, s, f in grid) + ".", "",
+              "Grid (C, lexical scale, near-miss weight, cross-validated objective): "
+              + ", ".join(f"({c}, {s}, {w:g}, {f:.3f})" for c, s, w, f in grid) + ".", "",
               "## Limits", "",
               "The corpus was written by one team, so held-out posts share its authors' habits; expect lower",
               "figures on other people's writing. English only. The head judges one post at a time: it cannot",
@@ -366,15 +375,17 @@ def train(out_dir: Path | None = None, quiet: bool = False) -> Path:
     fits = []
     for c in C_GRID:
         for scale in SCALE_GRID:
-            fit = _fit(data, c, scale)
-            fits.append(fit)
-            if not quiet:
-                print(f"C={c} scale={scale}: cross-validated objective {fit.dev_score:.3f}, "
-                      f"{fit.passed:.1%} through the gate", file=sys.stderr)
-    best = max(fits, key=lambda f: (round(f.dev_score, 4), -f.c))
+            for near_weight in NEAR_WEIGHT_GRID:
+                fit = _fit(data, c, scale, near_weight)
+                fits.append(fit)
+                if not quiet:
+                    print(f"C={c} scale={scale} near misses x{near_weight:g}: cross-validated objective "
+                          f"{fit.dev_score:.3f}, {fit.passed:.1%} through the gate", file=sys.stderr)
+    best = max(fits, key=lambda f: (round(f.dev_score, 4), -f.c, -f.near_weight))
     head = best.head
     meta = dict(head.meta) | {"rule_floors": {c: float(f) for c, f in zip(CATEGORIES, best.floors, strict=True)},
-                              "c": best.c, "corpus_posts": int((data.split != "background").sum()),
+                              "c": best.c, "near_miss_weight": best.near_weight,
+                              "corpus_posts": int((data.split != "background").sum()),
                               "background_tweets": int((data.split == "background").sum()),
                               "gate": GATE_NAME,
                               "gate_bars": {c: float(b) for c, b in zip(CATEGORIES, best.bars, strict=True)},
@@ -389,7 +400,7 @@ def train(out_dir: Path | None = None, quiet: bool = False) -> Path:
     path = folder / f"{MODEL_NAME}.npz"
     save_head(final, path)
     save_head(best.gate, folder / f"{GATE_NAME}.npz")
-    grid = [(f.c, f.scale, f.dev_score) for f in fits]
+    grid = [(f.c, f.scale, f.near_weight, f.dev_score) for f in fits]
     (folder / f"{MODEL_NAME}.md").write_text(_card(best, data, figures, grid), encoding="utf-8")
     if not quiet:
         for s, f in figures.items():

@@ -10,9 +10,9 @@ decisions leave quiet is flagged when this head reaches its threshold, under the
 scores highest.
 
 The threshold is chosen on out-of-fold scores of the corpus's train and dev parts (the folds of
-`sociable.safety.train`; the category heads are refitted per fold with the shipped settings and read
-with the shipped thresholds and floors), by a rule fixed before any was scored: the highest flag F1
-among thresholds that flag at most REVIEW_NEAR_CAP of the near misses (when none does, the highest
+`sociable.safety.train`; the category heads are refitted per fold with the shipped settings, near-miss
+weight included, and read with the shipped thresholds and floors), by a rule fixed before any was scored:
+the highest flag F1 among thresholds that flag at most REVIEW_NEAR_CAP of the near misses (when none does, the highest
 threshold). The held-out part is scored for the card with `train.decide`, which leaves out the
 checker's vetoes ("unless" words, a phrase's own sentence); `check_many(..., review=True)` gives the
 figures in docs/safety.md. Needs the `train` extra and, for the background tweets, TweetEval in `.data/`.
@@ -69,6 +69,7 @@ def train_review(out_dir: Path | None = None, quiet: bool = False) -> Path:
     thresholds = np.asarray(shipped.thresholds, dtype=np.float64)
     floors = np.array([float(floors_meta.get(c, 0.0)) for c in CATEGORIES])
     c = float(shipped.meta.get("c", 16.0))
+    near_weight = float(shipped.meta.get("near_miss_weight", 1.0))
     data = prepare_corpus(corpus(), background_tweets())
     spec = FeatureSpec.from_meta(shipped.meta["features"])  # the review head reads what the category head reads
     x = _features(data, spec)
@@ -77,11 +78,13 @@ def train_review(out_dir: Path | None = None, quiet: bool = False) -> Path:
     folds = np.array([_fold_of(e.id) if keep else -1 for e, keep in zip(data.examples, pooled, strict=True)])
     categories = [list(e.labels) for e in data.examples]
     flags = [["flag"] if e.labels else [] for e in data.examples]
+    counts = np.array([near_weight if e.kind == "near miss" else 1.0 for e in data.examples])
 
     def fitted(rows: np.ndarray, labels: list[list[str]], classes: tuple[str, ...], name: str) -> Any:
         chosen = [label for label, keep in zip(labels, rows, strict=True) if keep]
+        weights = counts[rows] if name == MODEL_NAME else None  # the category heads as shipped were fitted
         return train_head(name, x[rows], chosen, classes, kind="sigmoid", c=c, balanced=True,
-                          meta={"features": spec.to_meta()})
+                          meta={"features": spec.to_meta()}, sample_weight=weights)
 
     proba = np.zeros((len(x), len(CATEGORIES)))
     flag = np.zeros(len(x))

@@ -119,8 +119,10 @@ def train_head(
     c: float = 1.0,
     balanced: bool = True,
     meta: dict[str, Any] | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> Head:
-    """Fit logistic regression (multinomial for softmax, one per class for sigmoid); deterministic."""
+    """Fit logistic regression (multinomial for softmax, one per class for sigmoid); deterministic. `sample_weight`
+    counts some rows more than others (beside the balanced class weights)."""
     try:
         from sklearn.linear_model import LogisticRegression
     except ImportError as exc:
@@ -131,7 +133,7 @@ def train_head(
         index = {c_: i for i, c_ in enumerate(classes)}
         y = np.array([index[label] for label in labels])  # type: ignore[index]
         model = LogisticRegression(C=c, max_iter=2000, class_weight=weight)
-        model.fit(features, y)
+        model.fit(features, y, sample_weight=sample_weight)
         weights = np.zeros((features.shape[1], len(classes)))
         bias = np.zeros(len(classes))
         present = list(model.classes_)
@@ -151,6 +153,6 @@ def train_head(
                 bias[j] = -1e4 if y.max() == 0 else 1e4
                 continue
             model = LogisticRegression(C=c, max_iter=2000, class_weight=weight)
-            model.fit(features, y)
+            model.fit(features, y, sample_weight=sample_weight)
             weights[:, j], bias[j] = model.coef_[0], model.intercept_[0]
     return Head(name, tuple(classes), weights.astype(np.float32), bias.astype(np.float32), kind, None, dict(meta or {}))

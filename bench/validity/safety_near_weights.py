@@ -1,0 +1,62 @@
+"""Tried: near misses weighed more in training, for the checker's categories (out of fold only).
+
+The head learns each category against every post that is not in it; a near miss (written to sit close
+to a flag and stay quiet) counts as one negative among thousands. Here near misses count 2, 4 or 8 times
+in every category's fit (scikit-learn's sample weights, beside the balanced class weights), on the same
+features and folds as `safety_heads.py`, and the post-level curve is compared: a post's score is its
+highest category probability; for each share of near misses allowed to be flagged, the cut that allows
+it and the flag precision, recall and F1 there. The held-out part is never read.
+Needs scikit-learn (`pip install -e '.[train]'`). Run:
+`SOCIABLE_DATA=.data PYTHONPATH=src python bench/validity/safety_near_weights.py`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from safety_heads import NEAR_SHARES, curve
+
+from sociable.safety import train
+from sociable.safety.corpus import CATEGORIES, corpus
+
+
+def weighted_logistic(x: np.ndarray, y: np.ndarray, held: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """One logistic regression per category (C = 16, classes balanced, as shipped) with sample weights."""
+    from sklearn.linear_model import LogisticRegression
+
+    out = np.zeros((len(held), len(CATEGORIES)))
+    for j in range(len(CATEGORIES)):
+        model = LogisticRegression(C=16.0, max_iter=2000, class_weight="balanced")
+        model.fit(x, y[:, j].astype(int), sample_weight=weight)
+        out[:, j] = model.predict_proba(held)[:, 1]
+    return out
+
+
+def main() -> None:
+    data = train.prepare_corpus(corpus(), train.background_tweets())
+    x = train._features(data, train._spec(1.0))
+    pooled = (data.split == "train") | (data.split == "dev")
+    near_all = np.array([e.kind == "near miss" for e in data.examples])
+    folds = np.array([train._fold_of(e.id) if keep else -1 for e, keep in zip(data.examples, pooled, strict=True)])
+    background = data.split == "background"
+    wanted = data.truth[pooled].any(axis=1)
+    near = near_all[pooled]
+    print(f"{int(pooled.sum()):,} train + dev posts scored out of fold ({int(near.sum()):,} near misses); "
+          "flag F1 (precision/recall) with this share of near misses flagged:")
+    print("| near misses counted | " + " | ".join(f"{share:.0%}" for share in NEAR_SHARES) + " | seconds |")
+    print("|---|" + "---|" * (len(NEAR_SHARES) + 1))
+    for factor in (1.0, 2.0, 4.0, 8.0):
+        started = time.perf_counter()
+        proba = np.zeros(data.truth.shape)
+        weight = np.where(near_all, factor, 1.0)
+        for fold in range(train.FOLDS):
+            held = folds == fold
+            rows = (pooled & ~held) | background
+            proba[held] = weighted_logistic(x[rows], data.truth[rows], x[held], weight[rows])
+        scores = proba[pooled].max(axis=1)
+        print(f"| {factor:g} times | {curve(scores, wanted, near)} | {time.perf_counter() - started:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
