@@ -73,3 +73,19 @@ def test_a_damaged_model_file_is_reported_not_raised_raw(tmp_path) -> None:
     bad.write_bytes(b"not a zip")
     with pytest.raises(SociableError, match="not a sociable model file"):
         read_head(bad)
+
+
+def test_sample_weights_count_some_rows_more() -> None:
+    """A row counted many times pulls the head its way; weights of one change nothing."""
+    x = np.array([[0.0], [1.0], [2.0], [3.0], [1.4], [1.6]])
+    labels = [[], [], ["flag"], ["flag"], ["flag"], []]
+    plain = train_head("toy", x, labels, ["flag"], kind="sigmoid", c=100.0)
+    ones = train_head("toy", x, labels, ["flag"], kind="sigmoid", c=100.0, sample_weight=np.ones(len(x)))
+    assert np.allclose(plain.scores(x), ones.scores(x))
+    heavy = train_head("toy", x, labels, ["flag"], kind="sigmoid", c=100.0,
+                       sample_weight=np.array([1.0, 1.0, 1.0, 1.0, 1.0, 20.0]))  # the negative at 1.6, twenty times
+    assert heavy.scores(x[5:])[0, 0] < plain.scores(x[5:])[0, 0]
+    softmax = train_head("toy", x, ["no", "no", "yes", "yes", "yes", "no"], ["no", "yes"],
+                         sample_weight=np.array([1.0, 1.0, 1.0, 1.0, 1.0, 20.0]))
+    assert softmax.scores(x[5:])[0, 1] < train_head("toy", x, ["no", "no", "yes", "yes", "yes", "no"],
+                                                    ["no", "yes"]).scores(x[5:])[0, 1]
