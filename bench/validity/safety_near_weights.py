@@ -20,18 +20,14 @@ from safety_heads import NEAR_SHARES, curve
 
 from sociable.safety import train
 from sociable.safety.corpus import CATEGORIES, corpus
+from sociable.text import train_head
 
 
 def weighted_logistic(x: np.ndarray, y: np.ndarray, held: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """One logistic regression per category (C = 16, classes balanced, as shipped) with sample weights."""
-    from sklearn.linear_model import LogisticRegression
-
-    out = np.zeros((len(held), len(CATEGORIES)))
-    for j in range(len(CATEGORIES)):
-        model = LogisticRegression(C=16.0, max_iter=2000, class_weight="balanced")
-        model.fit(x, y[:, j].astype(int), sample_weight=weight)
-        out[:, j] = model.predict_proba(held)[:, 1]
-    return out
+    """The shipped head (one logistic regression per category, C = 16, classes balanced) with sample weights."""
+    labels = [[c for c, wanted in zip(CATEGORIES, row, strict=True) if wanted] for row in y]
+    return train_head("trial", x, labels, CATEGORIES, kind="sigmoid", c=16.0, balanced=True,
+                      sample_weight=weight).scores(held)
 
 
 def main() -> None:

@@ -203,6 +203,11 @@ def _fold_of(example_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"fold:{example_id}".encode()).digest()[:4], "big") % FOLDS
 
 
+def near_miss_counts(data: Prepared, near_weight: float) -> np.ndarray:
+    """How many times each post counts in a category head's fit: a near miss `near_weight` times, the rest once."""
+    return np.array([near_weight if e.kind == "near miss" else 1.0 for e in data.examples])
+
+
 def _fit(data: Prepared, c: float, scale: float, near_weight: float = 1.0) -> Fit:
     """Weights on train + dev; thresholds and floors chosen on out-of-fold scores of the same posts.
 
@@ -220,7 +225,7 @@ def _fit(data: Prepared, c: float, scale: float, near_weight: float = 1.0) -> Fi
     background = data.split == "background"
     folds = np.array([_fold_of(e.id) if keep else -1 for e, keep in zip(data.examples, pooled, strict=True)])
 
-    counts = np.array([near_weight if e.kind == "near miss" else 1.0 for e in data.examples])
+    counts = near_miss_counts(data, near_weight)
 
     def fitted(rows: np.ndarray, features: np.ndarray, used: FeatureSpec, name: str) -> Any:
         labels = [list(e.labels) for e, keep in zip(data.examples, rows, strict=True) if keep]

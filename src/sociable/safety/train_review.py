@@ -37,6 +37,7 @@ from sociable.safety.train import (
     _fold_of,
     background_tweets,
     decide,
+    near_miss_counts,
     prepare_corpus,
 )
 
@@ -78,7 +79,7 @@ def train_review(out_dir: Path | None = None, quiet: bool = False) -> Path:
     folds = np.array([_fold_of(e.id) if keep else -1 for e, keep in zip(data.examples, pooled, strict=True)])
     categories = [list(e.labels) for e in data.examples]
     flags = [["flag"] if e.labels else [] for e in data.examples]
-    counts = np.array([near_weight if e.kind == "near miss" else 1.0 for e in data.examples])
+    counts = near_miss_counts(data, near_weight)
 
     def fitted(rows: np.ndarray, labels: list[list[str]], classes: tuple[str, ...], name: str) -> Any:
         chosen = [label for label, keep in zip(labels, rows, strict=True) if keep]
