@@ -28,7 +28,8 @@
    any error was read, then half of its errors were read too; a third draw of 200 from the authors left
    (`draw` 3, seed 9; authors told apart by name and account creation time), the same way, scored once at
    53477b1 before any error was read, then half of its errors were read; a fourth draw of 200 (`draw` 4, seed
-   10), the same way, scored once at 9a7da94 before any error was read.
+   10), the same way, scored once at 9a7da94 before any error was read; a fifth, the 147 authors left
+   (`draw` 5, seed 11), the same way, scored once at 9f82f72, its errors never read.
 6. Speed: profiles labelled per second by `classify_profiles`.
 """
 
@@ -323,7 +324,8 @@ def vaccine_bios() -> None:
         ("first draw, second reader", "second_role", lambda i: first[i]),
         ("first draw, both alike and both sure", "role",
          lambda i: first[i] and agreed[i] and truth[i]["sure"] == truth[i]["second_sure"] == "yes")]
-    for draw, ordinal in (("1", "first"), ("2", "second"), ("3", "third"), ("4", "fourth")):
+    for draw, ordinal in (("1", "first"), ("2", "second"), ("3", "third"), ("4", "fourth"),
+                           ("5", "fifth")):
         parts += [(f"{ordinal} draw, both alike", "role", lambda i, d=draw: truth[i]["draw"] == d and agreed[i]),
                   (f"{ordinal} draw, both alike, errors never read", "role",
                    lambda i, d=draw: truth[i]["draw"] == d and agreed[i] and truth[i]["errors_read"] == "no"),
@@ -334,6 +336,8 @@ def vaccine_bios() -> None:
     for name, labels in (("sociable (model + vocabulary)", got), ("vocabulary alone (before)", rules)):
         for part, column, keep in parts:
             chosen = [i for i in range(len(truth)) if keep(i)]
+            if not chosen:  # the fifth draw's errors were never read
+                continue
             t_roles, g_roles = [truth[i][column] for i in chosen], [labels[i].role for i in chosen]
             acc, cov, _ = _score(t_roles, g_roles)
             split, people = _professional_vs_person(t_roles, g_roles)
