@@ -1,4 +1,8 @@
-"""Tried: near misses weighed more in training, for the checker's categories (out of fold only).
+"""Near misses, and all posts that must stay quiet, weighed more in training (out of fold only).
+
+Near misses alone counted more were tried and not shipped (ordinary text flagged more); near misses,
+ordinary posts and background tweets counted four times together is what the shipped head does since
+December 2026 (`QUIET_WEIGHT_GRID` in `sociable.safety.train`, chosen on a fresh writing; docs/validity.md).
 
 The head learns each category against every post that is not in it; a near miss (written to sit close
 to a flag and stay quiet) counts as one negative among thousands. Here near misses count 2, 4 or 8

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 
 from sociable.safety import check, check_many
@@ -15,8 +16,8 @@ from sociable.safety.prefilter import Scan
 from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence_spans
 
 # Review mode on the held-out part when its head was made: flag F1 and the share of near misses flagged
-# (the default on the same posts: 0.724 and 7.5 %).
-REVIEW_FIGURES = (0.843, 0.137)
+# (the default on the same posts: 0.772 and 8.5 %).
+REVIEW_FIGURES = (0.852, 0.140)
 
 # Posts written for these tests (not in the corpus), each with the categories it should raise.
 FLAGGED = [
@@ -182,30 +183,52 @@ def _heldout_flags(rows: list[Example], learned: bool = True, review: bool = Fal
 def test_heldout_figures() -> None:
     """The corpus part nothing was tuned on keeps the figures measured when the model was made.
 
-    These guard against regressions at the measured level (docs/validity.md), with the head trained
-    after the fifth round written apart: flag F1 and near misses 0.804 and 7.0 % (11 of 157) on the
-    first writing; 0.731 and 6.0 % on the first round written apart; 0.691 and 10.8 % (4 of 37) on the
-    second; 0.580 and 11.1 % (5 of 45) on the third; 0.680 and 8.8 % (5 of 57) on the fourth; 0.710
-    and 2.6 % (1 of 38) on the fifth; 0.724 and 7.5 % over all 1,189. The head before it, on the same
-    posts: 0.727 and 7.5 % over all. The project's targets (0.85 and 5 %) are not met yet.
+    These guard against regressions at the measured level (docs/validity.md), with the head that counts
+    quiet posts four times: flag F1 and near misses 0.827 and 7.6 % (12 of 157) on the first writing;
+    0.806 and 6.0 % (4 of 67) on the first round written apart; 0.737 and 10.8 % (4 of 37) on the
+    second; 0.704 and 13.3 % (6 of 45) on the third; 0.680 and 12.3 % (7 of 57) on the fourth; 0.730
+    and 2.6 % (1 of 38) on the fifth; 0.772 and 8.5 % (34 of 401) over all 1,189. The head before it,
+    on the same posts: 0.724 and 7.5 % (30 of 401), so the near-miss bounds of the first, third and
+    fourth writings and of the whole were raised with it; on the fresh writing no head trains on
+    (test_fresh_writing_figures) near misses fell from 16 to 13 of 220. The project's targets (0.85
+    and 5 %) are not met yet.
     """
     rows = part("heldout")
     by = {w: [r for r in rows if _written_apart(r) == w] for w in ("first", "a", "b", "c", "d", "e")}
     f1, near, tp = _heldout_flags(by["first"])
     _, _, rules_tp = _heldout_flags(by["first"], learned=False)
-    assert f1 >= 0.79, f1
-    assert near <= 0.075
+    assert f1 >= 0.81, f1
+    assert near <= 0.08
     assert tp >= 2 * rules_tp  # the head at least doubles what the rules alone catch
     assert len(by["a"]) > 150 and len(by["b"]) > 90 and len(by["c"]) > 150 and len(by["d"]) > 120
     assert len(by["e"]) > 70
-    for writing, least_f1, most_near in (("a", 0.72, 0.07), ("b", 0.68, 0.11), ("c", 0.57, 0.12),
-                                         ("d", 0.67, 0.09), ("e", 0.69, 0.06)):
+    for writing, least_f1, most_near in (("a", 0.79, 0.07), ("b", 0.72, 0.11), ("c", 0.69, 0.14),
+                                         ("d", 0.67, 0.13), ("e", 0.72, 0.06)):
         apart_f1, apart_near, _ = _heldout_flags(by[writing])
         assert apart_f1 >= least_f1, (writing, apart_f1)
         assert apart_near <= most_near, (writing, apart_near)
     all_f1, all_near, _ = _heldout_flags(rows)
-    assert all_f1 >= 0.72, all_f1
-    assert all_near <= 0.08, all_near
+    assert all_f1 >= 0.76, all_f1
+    assert all_near <= 0.09, all_near
+
+
+FRESH = Path(__file__).parents[2] / "bench" / "validity" / "data" / "safety_apart_f.jsonl"
+
+
+def test_fresh_writing_figures() -> None:
+    """600 posts written apart that no head is trained on (bench/validity/safety_fresh.py): two writers
+    briefed only with the guidance's catalogue, a blind reader agreeing on 599 of 600. Measured when the
+    head was made: flag F1 0.818 with 13 of 220 near misses flagged (5.9 %) and 2 of 80 ordinary posts;
+    0.800 and 0.835 by writer. The head before it: 0.769 with 16 near misses."""
+    rows = [Example(r["id"], r["text"], tuple(r["labels"]), r["profession"], r["note"], f"writer {r['writer']}")
+            for r in map(orjson.loads, FRESH.read_bytes().splitlines())]
+    assert len(rows) == 600 and sum(1 for r in rows if r.kind == "near miss") == 220
+    f1, near, _ = _heldout_flags(rows)
+    assert f1 >= 0.81, f1
+    assert near <= 0.06, near
+    for writer in ("writer 1", "writer 2"):
+        by_f1, by_near, _ = _heldout_flags([r for r in rows if r.source == writer])
+        assert by_f1 >= 0.79 and by_near <= 0.08, (writer, by_f1, by_near)
 
 
 def test_review_mode_needs_the_learned_categories() -> None:

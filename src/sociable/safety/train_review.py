@@ -37,8 +37,8 @@ from sociable.safety.train import (
     _fold_of,
     background_tweets,
     decide,
-    near_miss_counts,
     prepare_corpus,
+    quiet_counts,
 )
 
 REVIEW_NEAR_CAP = 0.15  # review mode may ask about up to this share of near misses, out of fold
@@ -70,7 +70,7 @@ def train_review(out_dir: Path | None = None, quiet: bool = False) -> Path:
     thresholds = np.asarray(shipped.thresholds, dtype=np.float64)
     floors = np.array([float(floors_meta.get(c, 0.0)) for c in CATEGORIES])
     c = float(shipped.meta.get("c", 16.0))
-    near_weight = float(shipped.meta.get("near_miss_weight", 1.0))
+    quiet_weight = float(shipped.meta.get("quiet_weight", 1.0))
     data = prepare_corpus(corpus(), background_tweets())
     spec = FeatureSpec.from_meta(shipped.meta["features"])  # the review head reads what the category head reads
     x = _features(data, spec)
@@ -79,7 +79,7 @@ def train_review(out_dir: Path | None = None, quiet: bool = False) -> Path:
     folds = np.array([_fold_of(e.id) if keep else -1 for e, keep in zip(data.examples, pooled, strict=True)])
     categories = [list(e.labels) for e in data.examples]
     flags = [["flag"] if e.labels else [] for e in data.examples]
-    counts = near_miss_counts(data, near_weight)
+    counts = quiet_counts(data, quiet_weight)
 
     def fitted(rows: np.ndarray, labels: list[list[str]], classes: tuple[str, ...], name: str) -> Any:
         chosen = [label for label, keep in zip(labels, rows, strict=True) if keep]

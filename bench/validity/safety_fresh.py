@@ -1,0 +1,106 @@
+"""The checker on a writing it never trains on: 600 staff posts written apart (`data/safety_apart_f.jsonl`).
+
+Two writers, each briefed only with the guidance's risk catalogue (neither saw the model, the corpus or
+the other's posts), wrote 300 posts each: 150 to flag across R3–R13 (at least 12 a category), 110 near
+misses (close to a flag on the surface, acceptable under the catalogue) and 40 ordinary posts (about ten
+in an organisation's voice). A reader who had written none of them judged each writer's 300 blind; a
+post's categories are the union of the writer's and the reader's (docs/validity.md). The set lives
+outside the training corpus on purpose, so the figure stays one on text the head has not learnt from.
+
+    .venv/bin/python bench/validity/safety_fresh.py        # default and review mode, by writer
+    .venv/bin/python bench/validity/safety_fresh.py -v     # also every miss and false flag
+
+Prints flag precision / recall / F1 (a post is flagged when any R3–R13 finding says "think again" or
+"do not post"), the share of near misses and of ordinary posts flagged, and recall by category.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from sociable.safety import check_many  # noqa: E402
+from sociable.safety.corpus import CATEGORIES  # noqa: E402
+from sociable.safety.findings import FLAGS  # noqa: E402
+
+DATA = Path(__file__).parent / "data" / "safety_apart_f.jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    posts: int
+    precision: float
+    recall: float
+    f1: float
+    near: tuple[int, int]  # flagged, of
+    ordinary: tuple[int, int]
+    recall_by: dict[str, tuple[int, int]]
+
+    def line(self, name: str) -> str:
+        (nf, nn), (of, on) = self.near, self.ordinary
+        return (f"| {name} | {self.posts} | {self.precision:.3f} / {self.recall:.3f} / **{self.f1:.3f}** | "
+                f"{nf} of {nn} ({nf / nn:.1%}) | {of} of {on} |")
+
+
+def read(path: Path = DATA) -> list[dict]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def flagged(rows: list[dict], review: bool = False) -> list[bool]:
+    results = check_many(((r["id"], r["text"]) for r in rows), review=review)
+    return [any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings) for res in results]
+
+
+def figures(rows: list[dict], flags: list[bool]) -> Figures:
+    tp = sum(1 for r, f in zip(rows, flags, strict=True) if r["labels"] and f)
+    fp = sum(1 for r, f in zip(rows, flags, strict=True) if not r["labels"] and f)
+    fn = sum(1 for r, f in zip(rows, flags, strict=True) if r["labels"] and not f)
+    near = [f for r, f in zip(rows, flags, strict=True) if r["note"].startswith("near miss")]
+    ordinary = [f for r, f in zip(rows, flags, strict=True) if r["note"].startswith("ordinary")]
+    hit: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for r, f in zip(rows, flags, strict=True):
+        for c in r["labels"]:
+            total[c] += 1
+            hit[c] += f
+    return Figures(len(rows), tp / max(tp + fp, 1), tp / max(tp + fn, 1), 2 * tp / max(2 * tp + fp + fn, 1),
+                   (sum(near), len(near)), (sum(ordinary), len(ordinary)),
+                   {c: (hit[c], total[c]) for c in CATEGORIES})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and false flag")
+    args = parser.parse_args(argv)
+    rows = read()
+    print(f"{DATA.name}: {len(rows)} posts\n")
+    print("| mode, posts | posts | flag P / R / F1 | near misses flagged | ordinary posts flagged |")
+    print("|---|---|---|---|---|")
+    default = flagged(rows)
+    for review, flags in ((False, default), (True, flagged(rows, review=True))):
+        mode = "review mode" if review else "default"
+        for writer in (1, 2):
+            chosen = [i for i, r in enumerate(rows) if r["writer"] == writer]
+            print(figures([rows[i] for i in chosen], [flags[i] for i in chosen]).line(f"{mode}, writer {writer}"))
+        print(figures(rows, flags).line(f"{mode}, all"))
+    by = figures(rows, default).recall_by
+    print("\nrecall by category (default): " + ", ".join(f"{c} {h}/{n}" for c, (h, n) in by.items()))
+    if args.verbose:
+        for r, f in zip(rows, default, strict=True):
+            if bool(r["labels"]) != f:
+                print(f"{'missed' if r['labels'] else 'false flag'} {r['id']} {r['labels']}: {r['text']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
