@@ -1,17 +1,22 @@
-"""The checker on a writing it never trains on: 600 staff posts written apart (`data/safety_apart_f.jsonl`).
+"""The checker on writing it never trains on: 600 staff posts and 400 ordinary posts written apart.
 
 Two writers, each briefed only with the guidance's risk catalogue (neither saw the model, the corpus or
 the other's posts), wrote 300 posts each: 150 to flag across R3–R13 (at least 12 a category), 110 near
 misses (close to a flag on the surface, acceptable under the catalogue) and 40 ordinary posts (about ten
 in an organisation's voice). A reader who had written none of them judged each writer's 300 blind; a
-post's categories are the union of the writer's and the reader's (docs/validity.md). The set lives
-outside the training corpus on purpose, so the figure stays one on text the head has not learnt from.
+post's categories are the union of the writer's and the reader's (docs/validity.md). A third writer,
+briefed only to write everyday posts that break no standard, wrote 400 ordinary posts around health and
+care (`data/safety_ordinary_apart.jsonl`): 150 in organisations' voice, 150 by patients, carers,
+relatives and the public (complaints, thanks, opinions), 100 by staff about their own working life.
+Every flag on them is a false alarm. Both sets live outside the training corpus on purpose, so the
+figures stay ones on text the head has not learnt from.
 
     .venv/bin/python bench/validity/safety_fresh.py        # default and review mode, by writer
     .venv/bin/python bench/validity/safety_fresh.py -v     # also every miss and false flag
 
 Prints flag precision / recall / F1 (a post is flagged when any R3–R13 finding says "think again" or
-"do not post"), the share of near misses and of ordinary posts flagged, and recall by category.
+"do not post"), the share of near misses and of ordinary posts flagged, recall by category, and the
+share of the 400 ordinary posts flagged by voice.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from sociable.safety.corpus import CATEGORIES  # noqa: E402
 from sociable.safety.findings import FLAGS  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "safety_apart_f.jsonl"
+ORDINARY = Path(__file__).parent / "data" / "safety_ordinary_apart.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,19 @@ def main(argv: list[str] | None = None) -> int:
         for r, f in zip(rows, default, strict=True):
             if bool(r["labels"]) != f:
                 print(f"{'missed' if r['labels'] else 'false flag'} {r['id']} {r['labels']}: {r['text']}")
+    ordinary = read(ORDINARY)
+    print(f"\n{ORDINARY.name}: {len(ordinary)} ordinary posts, flagged (every one a false alarm):\n")
+    print("| voice | posts | default | review mode |")
+    print("|---|---|---|---|")
+    quiet, asked = flagged(ordinary), flagged(ordinary, review=True)
+    for voice in ("organisation", "public", "staff", None):
+        chosen = [i for i, r in enumerate(ordinary) if voice is None or r["voice"] == voice]
+        d, rv = sum(quiet[i] for i in chosen), sum(asked[i] for i in chosen)
+        print(f"| {voice or 'all'} | {len(chosen)} | {d} ({d / len(chosen):.1%}) | {rv} ({rv / len(chosen):.1%}) |")
+    if args.verbose:
+        for r, f in zip(ordinary, quiet, strict=True):
+            if f:
+                print(f"false flag {r['id']} ({r['voice']}): {r['text']}")
     return 0
 
 

@@ -52,6 +52,7 @@ CUE_LISTS: tuple[str, ...] = (
 )
 HASH_BUCKETS = 4096
 _MENTION = re.compile(r"(?<!\w)@\w+")
+_LINK = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\bt\.co/\S+", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 
@@ -85,9 +86,11 @@ class FeatureSpec:
 
 
 def unnamed(text: str) -> str:
-    """The text with every @handle written as "@user": a handle's spelling says nothing about safe practice,
-    and read as words it made the head fire on thank-you replies to some names and not others."""
-    return _MENTION.sub("@user", text)
+    """The text with every @handle written as "@user" and every link as "http://link": a handle's or a short
+    link's spelling says nothing about safe practice. Read as words, handles made the head fire on thank-you
+    replies to some names and not others, and a shortened link's random letters made it read an
+    organisation's "offices closed for staff training" reminder as a concern raised in public."""
+    return _MENTION.sub("@user", _LINK.sub("http://link", text))
 
 
 def _hashed(text: str, buckets: int) -> list[int]:
