@@ -250,11 +250,15 @@ def test_a_link_is_read_as_one_word() -> None:
     """A shortened link's letters are random: the head reads every link as the same word."""
     from sociable.safety.semantic import unnamed
 
-    assert unnamed("Closed Tuesday https://t.co/U7T4D6SZdG, see www.nhs.uk/x @Bob_1") == (
-        "Closed Tuesday http://link see http://link @user")
-    posts = ["Reminder: our offices in Eastmoor are closed on Tuesday for staff training. https://t.co/" + tail
-             for tail in ("zLjbhLS9oH", "qFsN1fxglQ", "Ab12Cd34Ef", "x")]
-    assert len({check(text).verdict for text in posts}) == 1
+    assert unnamed("Closed Tuesday https://t.co/U7T4D6SZdG, see www.nhs.uk/x (or bit.ly/3xYz). @Bob_1") == (
+        "Closed Tuesday http://link, see http://link (or http://link). @user")
+    for kept in ("email a@b.com", "e.g. this", "NHS.uk is good", "report.pdf", "3.5/10 would not"):
+        assert unnamed(kept) == kept
+    reminder = "Reminder: our offices in Eastmoor are closed on Tuesday for staff training. "
+    # (not pic.twitter.com/…: the word lists read the raw text, and a photo's link says a photo is attached)
+    posts = [reminder + link for link in ("https://t.co/zLjbhLS9oH", "https://t.co/Ab12Cd34Ef", "bit.ly/3xYzQ9",
+                                          "ow.ly/Kp2b50Rt", "lnkd.in/eXyZ12")]
+    assert {check(text).verdict for text in posts} == {check(reminder + "http://link").verdict}
 
 
 def test_review_mode_needs_the_learned_categories() -> None:

@@ -52,7 +52,10 @@ CUE_LISTS: tuple[str, ...] = (
 )
 HASH_BUCKETS = 4096
 _MENTION = re.compile(r"(?<!\w)@\w+")
-_LINK = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\bt\.co/\S+", re.IGNORECASE)
+# A link: with a scheme, from www., or a domain name and a path without either (bit.ly/…, pic.twitter.com/…);
+# punctuation after it is left to the sentence.
+_LINK = re.compile(r"(?:\bhttps?://|\bwww\.|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/)\S*?(?=[.,;:!?)\]}'\"»…]*(?:\s|$))",
+                   re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 

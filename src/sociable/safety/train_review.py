@@ -10,7 +10,7 @@ decisions leave quiet is flagged when this head reaches its threshold, under the
 scores highest.
 
 The threshold is chosen on out-of-fold scores of the corpus's train and dev parts (the folds of
-`sociable.safety.train`; the category heads are refitted per fold with the shipped settings, near-miss
+`sociable.safety.train`; the category heads are refitted per fold with the shipped settings, quiet
 weight included, and read with the shipped thresholds and floors), by a rule fixed before any was scored:
 the highest flag F1 among thresholds that flag at most REVIEW_NEAR_CAP of the near misses (when none does, the highest
 threshold). The held-out part is scored for the card with `train.decide`, which leaves out the
