@@ -83,7 +83,8 @@ def train_review(out_dir: Path | None = None, quiet: bool = False) -> Path:
 
     def fitted(rows: np.ndarray, labels: list[list[str]], classes: tuple[str, ...], name: str) -> Any:
         chosen = [label for label, keep in zip(labels, rows, strict=True) if keep]
-        weights = counts[rows] if name == MODEL_NAME else None  # the category heads as shipped were fitted
+        # the category heads are refitted as shipped (quiet posts counted more); the review head counts every post once
+        weights = counts[rows] if name == MODEL_NAME else None
         return train_head(name, x[rows], chosen, classes, kind="sigmoid", c=c, balanced=True,
                           meta={"features": spec.to_meta()}, sample_weight=weights)
 
