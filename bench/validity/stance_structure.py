@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 from rumoureval import data_folder, examples, threads
-from train_stance import GRID_L2, GRID_POWER, labels_of, macro_f1, our_examples, out_of_fold, tune_offsets, vectors_of
+from train_stance import GRID_L2, GRID_POWER, candidate_line, labels_of, our_examples, out_of_fold, vectors_of
 
 TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
 TREE = ("source", "depth 1", "depth 2", "depth 3+", "by the source's author", "by the parent's author",
@@ -88,12 +88,7 @@ def main() -> None:
     print(f"train + dev: {len(items)} labelled tweets; leave-one-event-out; offsets by the shipped rule")
     for name, extra, our_extra in candidates:
         logp = out_of_fold(items, GRID_L2[0], GRID_POWER[0], extra, ours, our_extra)
-        raw = np.argmax(logp, axis=1)
-        offsets = tune_offsets(logp, y)
-        tuned = np.argmax(logp + offsets, axis=1)
-        print(f"  {name:<32} no offsets {np.mean(raw == y):.3f} / {macro_f1(y, raw):.3f}   "
-              f"by the rule {np.mean(tuned == y):.3f} / {macro_f1(y, tuned):.3f}  "
-              f"(offsets {offsets[:3].round(1).tolist()})", flush=True)
+        print(candidate_line(name, logp, y), flush=True)
 
 
 if __name__ == "__main__":
