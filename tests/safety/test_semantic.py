@@ -17,7 +17,7 @@ from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence
 
 # Review mode on the held-out part when its head was made: flag F1 and the share of near misses flagged
 # (the default on the same posts: 0.781 and 8.4 %).
-REVIEW_FIGURES = (0.853, 0.132)
+REVIEW_FIGURES = (0.856, 0.148)
 
 # Posts written for these tests (not in the corpus), each with the categories it should raise.
 FLAGGED = [
@@ -166,7 +166,7 @@ def _written_apart(example: Example) -> str:
     every category, new voices, read blind by a second reader), or "i" (`ordinary_i.jsonl`: ordinary
     posts by organisations, staff and the public, written apart)."""
     name = example.source.rsplit(" of ", 1)[-1]
-    if name.startswith(("apart_b_", "apart_c_", "apart_d_", "apart_e_", "apart_g_", "apart_h_")):
+    if name.startswith(("apart_b_", "apart_c_", "apart_d_", "apart_e_", "apart_g_", "apart_h_", "apart_j_")):
         return name[6]
     if name.startswith("ordinary_i"):
         return "i"
@@ -188,36 +188,38 @@ def test_heldout_figures() -> None:
     """The corpus part nothing was tuned on keeps the figures measured when the model was made.
 
     These guard against regressions at the measured level (docs/validity.md), with the head that counts
-    quiet posts four times, reads links as one word and learnt from the seventh and eighth writings and
-    the ordinary posts of writing i: flag F1 and near misses 0.833 and 6.4 % (10 of 157) on the first
-    writing; 0.796 and 7.5 % (5 of 67) on the first round written apart; 0.737 and 10.8 % (4 of 37) on the
-    second; 0.678 and 11.1 % (5 of 45) on the third; 0.734 and 14.0 % (8 of 57) on the fourth; 0.769 and
-    2.6 % (1 of 38) on the fifth; 0.804 and 10.3 % (3 of 29) on the seventh; 0.783 and none of 26 on the
-    eighth; none of writing i's 41 ordinary posts flagged; 0.778 and 7.9 % (36 of 456) over all 1,415.
-    The head before, on the 1,288 posts it was measured on: 0.781 and 8.4 % (36 of 430), where this head
-    scores 0.778 and 8.4 %; it scored 0.754 and 8.1 % on the second round and 0.697 on the third, whose
-    bounds were lowered with this head because on the writing no head trains on
-    (test_fresh_writing_figures) flag F1 rose from 0.821 to 0.850 and near misses fell from 15 to 13 of
-    220. The project's targets (0.85 and 5 %) are not met on the held-out part.
+    quiet posts four times, reads links as one word and learnt from the seventh, eighth and ninth
+    writings and the ordinary posts of writing i: flag F1 and near misses 0.825 and 7.0 % (11 of 157) on
+    the first writing; 0.819 and 6.0 % (4 of 67) on the first round written apart; 0.714 and 10.8 % (4 of
+    37) on the second; 0.693 and 15.6 % (7 of 45) on the third; 0.736 and 10.5 % (6 of 57) on the fourth;
+    0.769 and 2.6 % (1 of 38) on the fifth; 0.860 and 3.4 % (1 of 29) on the seventh; 0.849 and none of 26
+    on the eighth; 0.800 and 6.0 % (3 of 50) on the ninth; none of writing i's 41 ordinary posts flagged;
+    0.788 and 7.3 % (37 of 506) over all 1,506. The head before it (5b4fa07), on the 1,415 posts it was
+    measured on: 0.778 and 7.9 % (36 of 456), where this head scores 0.788 and 7.5 %; it scored 0.833 and
+    6.4 % on the first writing, 0.737 on the second round and 11.1 % of near misses on the third, whose
+    bounds were loosened with this head because over the held-out part and on the writing no head trains
+    on (test_fresh_writing_figures: flag F1 0.850 to 0.867, near misses 13 to 10 of 220) it does better.
+    The project's targets (0.85 and 5 %) are not met on the held-out part.
     """
     rows = part("heldout")
-    by = {w: [r for r in rows if _written_apart(r) == w] for w in ("first", "a", "b", "c", "d", "e", "g", "h")}
+    by = {w: [r for r in rows if _written_apart(r) == w]
+          for w in ("first", "a", "b", "c", "d", "e", "g", "h", "j")}
     f1, near, tp = _heldout_flags(by["first"])
     _, _, rules_tp = _heldout_flags(by["first"], learned=False)
-    assert f1 >= 0.83, f1
-    assert near <= 0.07
+    assert f1 >= 0.82, f1
+    assert near <= 0.075
     assert tp >= 2 * rules_tp  # the head at least doubles what the rules alone catch
     assert len(by["a"]) > 150 and len(by["b"]) > 90 and len(by["c"]) > 150 and len(by["d"]) > 120
-    assert len(by["e"]) > 70 and len(by["g"]) > 90 and len(by["h"]) > 80
-    for writing, least_f1, most_near in (("a", 0.78, 0.08), ("b", 0.73, 0.11), ("c", 0.67, 0.14),
-                                         ("d", 0.72, 0.15), ("e", 0.75, 0.06), ("g", 0.79, 0.11),
-                                         ("h", 0.77, 0.08)):
+    assert len(by["e"]) > 70 and len(by["g"]) > 90 and len(by["h"]) > 80 and len(by["j"]) > 80
+    for writing, least_f1, most_near in (("a", 0.81, 0.08), ("b", 0.70, 0.11), ("c", 0.68, 0.16),
+                                         ("d", 0.72, 0.12), ("e", 0.75, 0.06), ("g", 0.85, 0.07),
+                                         ("h", 0.84, 0.08), ("j", 0.79, 0.07)):
         apart_f1, apart_near, _ = _heldout_flags(by[writing])
         assert apart_f1 >= least_f1, (writing, apart_f1)
         assert apart_near <= most_near, (writing, apart_near)
     all_f1, all_near, _ = _heldout_flags(rows)
-    assert all_f1 >= 0.77, all_f1
-    assert all_near <= 0.09, all_near
+    assert all_f1 >= 0.78, all_f1
+    assert all_near <= 0.08, all_near
 
 
 FRESH = Path(__file__).parents[2] / "bench" / "validity" / "data" / "safety_apart_f.jsonl"
@@ -226,18 +228,18 @@ FRESH = Path(__file__).parents[2] / "bench" / "validity" / "data" / "safety_apar
 def test_fresh_writing_figures() -> None:
     """600 posts written apart that no head is trained on (bench/validity/safety_fresh.py): two writers
     briefed only with the guidance's catalogue, a blind reader agreeing on 599 of 600. Measured when the
-    head was made: flag F1 0.850 with 13 of 220 near misses flagged (5.9 %) and 1 of 80 ordinary posts;
-    0.838 (4 of 110 near misses) and 0.861 (9 of 110) by writer. The head before the eighth writing: 0.821
-    with 15; the head of 73042a7: 0.769 with 16."""
+    head was made: flag F1 0.867 with 10 of 220 near misses flagged (4.5 %) and 1 of 80 ordinary posts;
+    0.854 (3 of 110 near misses) and 0.879 (7 of 110) by writer. The heads before: 0.850 with 13 (5b4fa07),
+    0.821 with 15 (9f98f1d), 0.769 with 16 (73042a7)."""
     rows = [Example(r["id"], r["text"], tuple(r["labels"]), r["profession"], r["note"], f"writer {r['writer']}")
             for r in map(orjson.loads, FRESH.read_bytes().splitlines())]
     assert len(rows) == 600 and sum(1 for r in rows if r.kind == "near miss") == 220
     f1, near, _ = _heldout_flags(rows)
-    assert f1 >= 0.84, f1
-    assert near <= 0.065, near
+    assert f1 >= 0.86, f1
+    assert near <= 0.05, near
     for writer in ("writer 1", "writer 2"):
         by_f1, by_near, _ = _heldout_flags([r for r in rows if r.source == writer])
-        assert by_f1 >= 0.83 and by_near <= 0.09, (writer, by_f1, by_near)
+        assert by_f1 >= 0.85 and by_near <= 0.07, (writer, by_f1, by_near)
 
 
 ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
@@ -245,13 +247,13 @@ ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
 
 def test_ordinary_posts_written_apart_stay_mostly_quiet() -> None:
     """400 everyday posts around health and care written apart (organisations, the public, staff), none of
-    them a breach: 12 flagged when the head was made (1, 8 and 3 by voice); the head before the eighth
-    writing: 12; the head of 73042a7: 9."""
+    them a breach: 14 flagged when the head was made (1, 10 and 3 by voice); the heads before: 12 (5b4fa07
+    and 9f98f1d), 9 (73042a7)."""
     rows = [orjson.loads(line) for line in ORDINARY.read_bytes().splitlines()]
     assert len(rows) == 400
     flagged = [r["voice"] for r, res in zip(rows, check_many((r["id"], r["text"]) for r in rows), strict=True)
                if any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings)]
-    assert len(flagged) <= 13, Counter(flagged)
+    assert len(flagged) <= 14, Counter(flagged)
     assert flagged.count("organisation") <= 2, Counter(flagged)
 
 
