@@ -16,7 +16,7 @@ from sociable.safety.prefilter import Scan
 from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence_spans
 
 # Review mode on the held-out part when its head was made: flag F1 and the share of near misses flagged
-# (the default on the same posts: 0.781 and 8.4 %).
+# (the default on the same posts: 0.788 and 7.3 %).
 REVIEW_FIGURES = (0.856, 0.148)
 
 # Posts written for these tests (not in the corpus), each with the categories it should raise.
@@ -160,10 +160,11 @@ def test_output_shape_is_unchanged() -> None:
 
 def _written_apart(example: Example) -> str:
     """Which writing a post is from: "first", or the round written apart ("a": `apart_*.jsonl`, "b":
-    `apart_b_*.jsonl`, "c", "d", "e", "g" and "h": `apart_c_*.jsonl` and so on), by writers briefed on what
-    the head missed (d, e, g and h: on every category and its near misses, without seeing the model or
-    corpus; g weighted to R6, R7, R11, R13 and with the public's complaints as ordinary posts; h across
-    every category, new voices, read blind by a second reader), or "i" (`ordinary_i.jsonl`: ordinary
+    `apart_b_*.jsonl`, "c", "d", "e", "g", "h" and "j": `apart_c_*.jsonl` and so on), by writers briefed
+    on what the head missed (d, e, g, h and j: on every category and its near misses, without seeing the
+    model or corpus; g weighted to R6, R7, R11, R13 and with the public's complaints as ordinary posts; h
+    across every category, new voices, read blind by a second reader; j mostly near misses, read blind
+    too), or "i" (`ordinary_i.jsonl`: ordinary
     posts by organisations, staff and the public, written apart)."""
     name = example.source.rsplit(" of ", 1)[-1]
     if name.startswith(("apart_b_", "apart_c_", "apart_d_", "apart_e_", "apart_g_", "apart_h_", "apart_j_")):
