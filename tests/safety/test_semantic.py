@@ -164,10 +164,10 @@ def _written_apart(example: Example) -> str:
     on what the head missed (d, e, g, h and j: on every category and its near misses, without seeing the
     model or corpus; g weighted to R6, R7, R11, R13 and with the public's complaints as ordinary posts; h
     across every category, new voices, read blind by a second reader; j mostly near misses, read blind
-    too), or "i" (`ordinary_i.jsonl`: ordinary
-    posts by organisations, staff and the public, written apart)."""
+    too), or "i" (`ordinary_i.jsonl`: ordinary posts by organisations, staff and the public, written
+    apart)."""
     name = example.source.rsplit(" of ", 1)[-1]
-    if name.startswith(("apart_b_", "apart_c_", "apart_d_", "apart_e_", "apart_g_", "apart_h_", "apart_j_")):
+    if name.startswith("apart_") and name[7:8] == "_":  # apart_<letter>_…; the first round is apart_r04…
         return name[6]
     if name.startswith("ordinary_i"):
         return "i"
