@@ -264,10 +264,10 @@ def check_many(
         for _, text in chunk:
             if not isinstance(text, str):
                 raise TypeError(f"check() needs the post as text, not {type(text).__name__}.")
-        named = [text for _, text in chunk if needs_model(text)]
+        scans = [Scan(text) for _, text in chunk]
+        named = [scan.text for scan in scans if needs_model(scan)]
         if named:  # the names model once per batch; each check below finds its post's entities remembered
             entities_many(named)
-        scans = [Scan(text) for _, text in chunk]
         hits = rule_hits(scans)
         proba, flags = _learned(scans, hits, learned, review)
         for row, ((item_id, _), scan) in enumerate(zip(chunk, scans, strict=True)):
