@@ -1,4 +1,4 @@
-"""The checker on writing it never trains on: 600 staff posts and 400 ordinary posts written apart.
+"""The checker on writing it never trains on: 600 and 1,200 staff posts and 400 ordinary posts written apart.
 
 Two writers, each briefed only with the guidance's risk catalogue (neither saw the model, the corpus or
 the other's posts), wrote 300 posts each: 150 to flag across R3–R13 (at least 12 a category), 110 near
@@ -8,11 +8,15 @@ post's categories are the union of the writer's and the reader's (docs/validity.
 briefed only to write everyday posts that break no standard, wrote 400 ordinary posts around health and
 care (`data/safety_ordinary_apart.jsonl`): 150 in organisations' voice, 150 by patients, carers,
 relatives and the public (complaints, thanks, opinions), 100 by staff about their own working life.
-Every flag on them is a false alarm. Both sets live outside the training corpus on purpose, so the
+Every flag on them is a false alarm. Later, after the 600 had been read for several choices, four more
+writers apart wrote 1,200 posts to the same plan (`data/safety_apart_m.jsonl`: per writer 150 to flag,
+13 or 14 a category, 110 near misses, 40 ordinary), each writer's 300 read blind by a reader of their
+own; the posts both agreed on are kept. These sets live outside the training corpus on purpose, so the
 figures stay ones on text the head has not learnt from.
 
     .venv/bin/python bench/validity/safety_fresh.py        # default and review mode, by writer
     .venv/bin/python bench/validity/safety_fresh.py -v     # also every miss and false flag
+    .venv/bin/python bench/validity/safety_fresh.py bench/validity/data/safety_apart_k.jsonl   # another set
 
 Prints flag precision / recall / F1 (a post is flagged when any R3–R13 finding says "think again" or
 "do not post"), the share of near misses and of ordinary posts flagged, recall by category, and the
@@ -39,6 +43,10 @@ from sociable.safety.corpus import CATEGORIES  # noqa: E402
 from sociable.safety.findings import FLAGS  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "safety_apart_f.jsonl"
+# 1,200 posts by four more writers apart, written after the 600 had been read for several choices, as a
+# cleaner set for the next ones: per writer 150 to flag (13 or 14 a category), 110 near misses (10 a
+# category) and 40 ordinary posts; each writer's 300 read blind by a reader of their own.
+SECOND = Path(__file__).parent / "data" / "safety_apart_m.jsonl"
 ORDINARY = Path(__file__).parent / "data" / "safety_ordinary_apart.jsonl"
 
 
@@ -54,8 +62,10 @@ class Figures:
 
     def line(self, name: str) -> str:
         (nf, nn), (of, on) = self.near, self.ordinary
+        near = f"{nf} of {nn} ({nf / nn:.1%})" if nn else "–"
+        ordinary = f"{of} of {on} ({of / on:.1%})" if on else "–"
         return (f"| {name} | {self.posts} | {self.precision:.3f} / {self.recall:.3f} / **{self.f1:.3f}** | "
-                f"{nf} of {nn} ({nf / nn:.1%}) | {of} of {on} |")
+                f"{near} | {ordinary} |")
 
 
 def read(path: Path = DATA) -> list[dict]:
@@ -87,26 +97,29 @@ def figures(rows: list[dict], flags: list[bool]) -> Figures:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and false flag")
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="other sets in the same shape (default: the 600 and the 1,200; data/ holds more)")
     args = parser.parse_args(argv)
-    rows = read()
-    print(f"{DATA.name}: {len(rows)} posts\n")
-    print("| mode, posts | posts | flag P / R / F1 | near misses flagged | ordinary posts flagged |")
-    print("|---|---|---|---|---|")
-    default = flagged(rows)
-    for review, flags in ((False, default), (True, flagged(rows, review=True))):
-        mode = "review mode" if review else "default"
-        for writer in (1, 2):
-            chosen = [i for i, r in enumerate(rows) if r["writer"] == writer]
-            print(figures([rows[i] for i in chosen], [flags[i] for i in chosen]).line(f"{mode}, writer {writer}"))
-        print(figures(rows, flags).line(f"{mode}, all"))
-    by = figures(rows, default).recall_by
-    print("\nrecall by category (default): " + ", ".join(f"{c} {h}/{n}" for c, (h, n) in by.items()))
-    if args.verbose:
-        for r, f in zip(rows, default, strict=True):
-            if bool(r["labels"]) != f:
-                print(f"{'missed' if r['labels'] else 'false flag'} {r['id']} {r['labels']}: {r['text']}")
+    for path in args.files or (DATA, SECOND):
+        rows = read(path)
+        print(f"{path.name}: {len(rows)} posts\n")
+        print("| mode, posts | posts | flag P / R / F1 | near misses flagged | ordinary posts flagged |")
+        print("|---|---|---|---|---|")
+        default = flagged(rows)
+        for review, flags in ((False, default), (True, flagged(rows, review=True))):
+            mode = "review mode" if review else "default"
+            for writer in sorted({r["writer"] for r in rows}):
+                chosen = [i for i, r in enumerate(rows) if r["writer"] == writer]
+                print(figures([rows[i] for i in chosen], [flags[i] for i in chosen]).line(f"{mode}, writer {writer}"))
+            print(figures(rows, flags).line(f"{mode}, all"))
+        by = figures(rows, default).recall_by
+        print("\nrecall by category (default): " + ", ".join(f"{c} {h}/{n}" for c, (h, n) in by.items()) + "\n")
+        if args.verbose:
+            for r, f in zip(rows, default, strict=True):
+                if bool(r["labels"]) != f:
+                    print(f"{'missed' if r['labels'] else 'false flag'} {r['id']} {r['labels']}: {r['text']}")
     ordinary = read(ORDINARY)
-    print(f"\n{ORDINARY.name}: {len(ordinary)} ordinary posts, flagged (every one a false alarm):\n")
+    print(f"{ORDINARY.name}: {len(ordinary)} ordinary posts, flagged (every one a false alarm):\n")
     print("| voice | posts | default | review mode |")
     print("|---|---|---|---|")
     quiet, asked = flagged(ordinary), flagged(ordinary, review=True)

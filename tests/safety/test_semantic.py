@@ -224,6 +224,22 @@ def test_heldout_figures() -> None:
 
 
 FRESH = Path(__file__).parents[2] / "bench" / "validity" / "data" / "safety_apart_f.jsonl"
+SECOND = FRESH.with_name("safety_apart_m.jsonl")
+
+
+def _holds_on_writing_apart(path: Path, posts: int, near_misses: int, least_f1: float, most_near: float,
+                            writer_f1: float, writer_near: float) -> None:
+    """A set written apart (one post a line, with its writer) keeps flag F1 and near misses flagged at the
+    measured level, overall and for each writer."""
+    rows = [Example(r["id"], r["text"], tuple(r["labels"]), r["profession"], r["note"], f"writer {r['writer']}")
+            for r in map(orjson.loads, path.read_bytes().splitlines())]
+    assert len(rows) == posts and sum(1 for r in rows if r.kind == "near miss") == near_misses
+    f1, near, _ = _heldout_flags(rows)
+    assert f1 >= least_f1, f1
+    assert near <= most_near, near
+    for writer in sorted({r.source for r in rows}):
+        by_f1, by_near, _ = _heldout_flags([r for r in rows if r.source == writer])
+        assert by_f1 >= writer_f1 and by_near <= writer_near, (writer, by_f1, by_near)
 
 
 def test_fresh_writing_figures() -> None:
@@ -232,15 +248,17 @@ def test_fresh_writing_figures() -> None:
     head was made: flag F1 0.867 with 10 of 220 near misses flagged (4.5 %) and 1 of 80 ordinary posts;
     0.854 (3 of 110 near misses) and 0.879 (7 of 110) by writer. The heads before: 0.850 with 13 (5b4fa07),
     0.821 with 15 (9f98f1d), 0.769 with 16 (73042a7)."""
-    rows = [Example(r["id"], r["text"], tuple(r["labels"]), r["profession"], r["note"], f"writer {r['writer']}")
-            for r in map(orjson.loads, FRESH.read_bytes().splitlines())]
-    assert len(rows) == 600 and sum(1 for r in rows if r.kind == "near miss") == 220
-    f1, near, _ = _heldout_flags(rows)
-    assert f1 >= 0.86, f1
-    assert near <= 0.05, near
-    for writer in ("writer 1", "writer 2"):
-        by_f1, by_near, _ = _heldout_flags([r for r in rows if r.source == writer])
-        assert by_f1 >= 0.85 and by_near <= 0.07, (writer, by_f1, by_near)
+    _holds_on_writing_apart(FRESH, 600, 220, 0.86, 0.05, 0.85, 0.07)
+
+
+def test_second_fresh_writing_figures() -> None:
+    """1,200 posts by four more writers apart that no head is trained on, written after the 600 had been read
+    for several choices (bench/validity/safety_fresh.py): per writer 150 to flag, 110 near misses and 40
+    ordinary posts, each writer's 300 read blind by a reader of their own (all 1,200 alike). Read once for a
+    choice (a head trained with more writings, not kept: docs/validity.md). This head, when the set was made:
+    flag F1 0.799 with 35 of 440 near misses flagged (8.0 %) and 5 of 160 ordinary posts; by writer 0.792,
+    0.801, 0.791 and 0.812, near misses 9, 9, 8 and 9 of 110."""
+    _holds_on_writing_apart(SECOND, 1200, 440, 0.79, 0.08, 0.78, 0.09)
 
 
 ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
