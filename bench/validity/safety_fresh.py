@@ -16,7 +16,12 @@ figures stay ones on text the head has not learnt from.
 
     .venv/bin/python bench/validity/safety_fresh.py        # default and review mode, by writer
     .venv/bin/python bench/validity/safety_fresh.py -v     # also every miss and false flag
-    .venv/bin/python bench/validity/safety_fresh.py bench/validity/data/safety_apart_k.jsonl   # another set
+    .venv/bin/python bench/validity/safety_fresh.py bench/validity/data/safety_apart_k.jsonl   # other sets instead
+
+Sets named on the command line are scored in place of the 600 and the 1,200 (the 400 ordinary posts always):
+`data/` also holds the tenth and eleventh writings (`safety_apart_k.jsonl`, `safety_apart_l.jsonl`, 1,199
+posts each, weighted to R5, R11, R6, R7 and R13) and 600 ordinary posts (`safety_ordinary_n.jsonl`), kept out
+of the training corpus (docs/validity.md says why).
 
 Prints flag precision / recall / F1 (a post is flagged when any R3–R13 finding says "think again" or
 "do not post"), the share of near misses and of ordinary posts flagged, recall by category, and the
