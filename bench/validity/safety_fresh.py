@@ -20,8 +20,9 @@ figures stay ones on text the head has not learnt from.
 
 Sets named on the command line are scored in place of the 600 and the 1,200 (the 400 ordinary posts always):
 `data/` also holds the tenth and eleventh writings (`safety_apart_k.jsonl`, `safety_apart_l.jsonl`, 1,199
-posts each, weighted to R5, R11, R6, R7 and R13) and 600 ordinary posts (`safety_ordinary_n.jsonl`), kept out
-of the training corpus (docs/validity.md says why).
+posts each, weighted to R5, R11, R6, R7 and R13), 600 ordinary posts (`safety_ordinary_n.jsonl`) and 236 warm
+posts paired with those writings' derogatory flags (`safety_ordinary_p.jsonl`), kept out of the training
+corpus (docs/validity.md says why).
 
 Prints flag precision / recall / F1 (a post is flagged when any R3–R13 finding says "think again" or
 "do not post"), the share of near misses and of ordinary posts flagged, recall by category, and the
