@@ -254,8 +254,8 @@ def test_fresh_writing_figures() -> None:
 def test_second_fresh_writing_figures() -> None:
     """1,200 posts by four more writers apart that no head is trained on, written after the 600 had been read
     for several choices (bench/validity/safety_fresh.py): per writer 150 to flag, 110 near misses and 40
-    ordinary posts, each writer's 300 read blind by a reader of their own (all 1,200 alike). Read once for a
-    choice (a head trained with more writings, not kept: docs/validity.md). This head, when the set was made:
+    ordinary posts, each writer's 300 read blind by a reader of their own (all 1,200 alike). Read for two
+    choices (two heads trained with more writings, neither kept: docs/validity.md). This head, when the set was made:
     flag F1 0.799 with 35 of 440 near misses flagged (8.0 %) and 5 of 160 ordinary posts; by writer 0.792,
     0.801, 0.791 and 0.812, near misses 9, 9, 8 and 9 of 110."""
     _holds_on_writing_apart(SECOND, 1200, 440, 0.79, 0.08, 0.78, 0.09)
