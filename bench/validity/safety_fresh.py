@@ -100,6 +100,27 @@ def figures(rows: list[dict], flags: list[bool]) -> Figures:
                    {c: (hit[c], total[c]) for c in CATEGORIES})
 
 
+def score_set(path: Path, verbose: bool = False) -> None:
+    """Print one set's table (default and review mode, by writer and all) and its recall by category."""
+    rows = read(path)
+    print(f"{path.name}: {len(rows)} posts\n")
+    print("| mode, posts | posts | flag P / R / F1 | near misses flagged | ordinary posts flagged |")
+    print("|---|---|---|---|---|")
+    default = flagged(rows)
+    for review, flags in ((False, default), (True, flagged(rows, review=True))):
+        mode = "review mode" if review else "default"
+        for writer in sorted({r["writer"] for r in rows}):
+            chosen = [i for i, r in enumerate(rows) if r["writer"] == writer]
+            print(figures([rows[i] for i in chosen], [flags[i] for i in chosen]).line(f"{mode}, writer {writer}"))
+        print(figures(rows, flags).line(f"{mode}, all"))
+    by = figures(rows, default).recall_by
+    print("\nrecall by category (default): " + ", ".join(f"{c} {h}/{n}" for c, (h, n) in by.items()) + "\n")
+    if verbose:
+        for r, f in zip(rows, default, strict=True):
+            if bool(r["labels"]) != f:
+                print(f"{'missed' if r['labels'] else 'false flag'} {r['id']} {r['labels']}: {r['text']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and false flag")
@@ -107,23 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="other sets in the same shape (default: the 600 and the 1,200; data/ holds more)")
     args = parser.parse_args(argv)
     for path in args.files or (DATA, SECOND):
-        rows = read(path)
-        print(f"{path.name}: {len(rows)} posts\n")
-        print("| mode, posts | posts | flag P / R / F1 | near misses flagged | ordinary posts flagged |")
-        print("|---|---|---|---|---|")
-        default = flagged(rows)
-        for review, flags in ((False, default), (True, flagged(rows, review=True))):
-            mode = "review mode" if review else "default"
-            for writer in sorted({r["writer"] for r in rows}):
-                chosen = [i for i, r in enumerate(rows) if r["writer"] == writer]
-                print(figures([rows[i] for i in chosen], [flags[i] for i in chosen]).line(f"{mode}, writer {writer}"))
-            print(figures(rows, flags).line(f"{mode}, all"))
-        by = figures(rows, default).recall_by
-        print("\nrecall by category (default): " + ", ".join(f"{c} {h}/{n}" for c, (h, n) in by.items()) + "\n")
-        if args.verbose:
-            for r, f in zip(rows, default, strict=True):
-                if bool(r["labels"]) != f:
-                    print(f"{'missed' if r['labels'] else 'false flag'} {r['id']} {r['labels']}: {r['text']}")
+        score_set(path, args.verbose)
     ordinary = read(ORDINARY)
     print(f"{ORDINARY.name}: {len(ordinary)} ordinary posts, flagged (every one a false alarm):\n")
     print("| voice | posts | default | review mode |")
