@@ -42,6 +42,7 @@ def summarise(ws: Workspace, collection: str | None = None) -> SafetyResult:
 def test_findings_are_stored_per_post_with_exact_spans(staff: Workspace) -> None:
     screen(staff, staff.scope("staff"))
     assert stored(staff) == [
+        ("1764000000000000001", "R5", "think again", 0, 44),  # the head reads "refused her meds again" as R5
         ("1764000000000000001", "R1", "do not post", 8, 13),
         ("1764000000000000002", "R1", "do not post", 11, 23),
         ("1764000000000000005", "R5", "think again", 0, 11),
@@ -82,33 +83,33 @@ def test_rescreening_replaces_instead_of_adding(staff: Workspace) -> None:
     assert stored(staff) == first
     assert staff.scalar("SELECT count(*) FROM safety_screened") == 8
     assert staff.scalar("SELECT count(*) - count(DISTINCT (platform, post_id)) FROM safety_screened") == 0
-    assert staff.scalar("SELECT count(*) FROM safety_findings") == 5
+    assert staff.scalar("SELECT count(*) FROM safety_findings") == 6
 
 
 def test_summary_counts_by_verdict_category_severity_and_account(staff: Workspace) -> None:
     summary = screen(staff, staff.scope("staff"), chunk_size=3)
     assert isinstance(summary, SafetyResult) and summary.scope.collection == "staff"
-    assert (summary.posts, summary.screened, summary.flagged, summary.findings) == (7, 7, 4, 4)
+    assert (summary.posts, summary.screened, summary.flagged, summary.findings) == (7, 7, 4, 5)
     assert summary.flagged_share == pytest.approx(4 / 7)
     assert summary.verdicts.to_pydict() == {"verdict": ["do not post", "think again", "advice", "ok"],
                                             "posts": [2, 2, 0, 3]}
     assert [(r["category"], r["title"], r["findings"], r["posts"], r["accounts"]) for r in
             summary.categories.to_pylist()] == [
         ("R1", "Direct identifiers", 2, 2, 1),
-        ("R5", "Derogatory remarks about people in care", 1, 1, 1),
+        ("R5", "Derogatory remarks about people in care", 2, 2, 1),
         ("R9", "Individual clinical advice or misinformation", 1, 1, 1),
     ]
     assert summary.severities.to_pydict() == {"severity": ["do not post", "think again", "advice"],
-                                              "findings": [2, 2, 0], "posts": [2, 2, 0]}
+                                              "findings": [2, 3, 0], "posts": [2, 3, 0]}
     accounts = {r["account_id"]: (r["handle"], r["screened"], r["flagged"], r["findings"], r["categories"])
                 for r in summary.accounts.to_pylist()}
     assert accounts == {
-        AMARA_ID: ("wardsisteramara", 4, 4, 4, ["R1", "R5", "R9"]),
+        AMARA_ID: ("wardsisteramara", 4, 4, 5, ["R1", "R5", "R9"]),
         BECKY_ID: ("carerbeckyh", 2, 0, 0, None),
         TRUST_ID: ("northtrustcomms", 1, 0, 0, None),
     }
     assert summary.accounts.column("account_id")[0].as_py() == AMARA_ID
-    assert summary.headline() == ["Screened 7 of 7 posts in the collection 'staff': 4 flagged (57.1%), 4 findings."]
+    assert summary.headline() == ["Screened 7 of 7 posts in the collection 'staff': 4 flagged (57.1%), 5 findings."]
     assert summary.roles.num_rows == 0 and summary.notes == ()
 
 
@@ -138,7 +139,7 @@ def test_flagged_posts_by_role_come_from_role_labels(staff: Workspace) -> None:
     ]))
     roles = screen(staff, staff.scope("staff")).roles.to_pylist()
     assert roles == [
-        {"role": "professional", "accounts": 1, "screened": 4, "flagged": 4, "findings": 4},
+        {"role": "professional", "accounts": 1, "screened": 4, "flagged": 4, "findings": 5},
         {"role": "unlabelled", "accounts": 1, "screened": 2, "flagged": 0, "findings": 0},
         {"role": "organisation", "accounts": 1, "screened": 1, "flagged": 0, "findings": 0},
     ]
@@ -153,14 +154,16 @@ def test_progress_is_reported_per_chunk(staff: Workspace) -> None:
 def test_findings_csv_leaves_the_flagged_words_out_unless_asked(staff: Workspace, tmp_path: Path) -> None:
     screen(staff, staff.scope("staff"))
     plain, full = tmp_path / "findings.csv", tmp_path / "full.csv"
-    assert export_findings(staff, plain, staff.scope("staff")) == 4
+    assert export_findings(staff, plain, staff.scope("staff")) == 5
     rows = list(csv.DictReader(plain.open(encoding="utf-8")))
-    assert [(r["post_id"], r["category"], r["severity"], r["verdict"]) for r in rows][1] == (
+    assert [(r["post_id"], r["category"], r["severity"], r["verdict"]) for r in rows][2] == (
         "1764000000000000002", "R1", "do not post", "do not post")
-    assert rows[0]["title"] == "Direct identifiers" and rows[0]["handle"] == "wardsisteramara"
+    assert rows[1]["title"] == "Direct identifiers" and rows[1]["handle"] == "wardsisteramara"
     assert "flagged_text" not in rows[0] and NHS_NUMBER not in plain.read_text(encoding="utf-8")
+    assert "Mrs K" not in plain.read_text(encoding="utf-8")
     export_findings(staff, full, staff.scope("staff"), include_text=True)
-    assert [r["flagged_text"] for r in csv.DictReader(full.open(encoding="utf-8"))][:2] == ["Mrs K", NHS_NUMBER]
+    assert [r["flagged_text"] for r in csv.DictReader(full.open(encoding="utf-8"))][:3] == [
+        "Bay 4's Mrs K refused her meds again tonight", "Mrs K", NHS_NUMBER]
 
 
 def test_before_any_screening_the_analysis_says_how_to_screen(staff: Workspace, tmp_path: Path) -> None:
@@ -196,9 +199,9 @@ def test_screen_command_prints_summary_and_writes_csv(staff: Workspace, tmp_path
     out = tmp_path / "out.csv"
     result = runner.invoke(app, ["--workspace", path, "screen", "--collection", "staff", "--csv", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Screened 7 of 7 posts in the collection 'staff': 4 flagged (57.1%), 4 findings." in result.output
+    assert "Screened 7 of 7 posts in the collection 'staff': 4 flagged (57.1%), 5 findings." in result.output
     assert "Direct" in result.output and "wardsisteramara" in result.output
-    assert "Wrote 4 findings to" in result.output and out.exists()
+    assert "Wrote 5 findings to" in result.output and out.exists()
     assert "Mrs K" not in result.output and NHS_NUMBER not in result.output
 
 
@@ -237,7 +240,7 @@ def test_report_section_shows_counts_only(staff: Workspace) -> None:
     assert built is not None and built.title == "Safe practice"
     assert "the collection “staff”" in built.intro
     figures = next(b for b in built.blocks if isinstance(b, Figures))
-    assert [value for _, value in figures.items] == ["7", "4", "57.1%", "4"]
+    assert [value for _, value in figures.items] == ["7", "4", "57.1%", "5"]
     html = render_sections([built])
     assert "Direct identifiers" in html and "Individual clinical advice or misinformation" in html
     for secret in ("wardsisteramara", "Mrs K", NHS_NUMBER, "shingles", AMARA_ID):
