@@ -15,9 +15,9 @@ from sociable.safety.findings import FLAGS
 from sociable.safety.prefilter import Scan
 from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence_spans
 
-# Review mode on the held-out part when its head was made: flag F1 and the share of near misses flagged
-# (the default on the same posts: 0.788 and 7.3 %).
-REVIEW_FIGURES = (0.856, 0.148)
+# Review mode on the held-out part (2,026 posts) when its head was made: flag F1 and the share of near misses
+# flagged (the default on the same posts: 0.779 and 7.3 %; the heads before, on 1,506: 0.856 and 14.8 %).
+REVIEW_FIGURES = (0.848, 0.142)
 
 # Posts written for these tests (not in the corpus), each with the categories it should raise.
 FLAGGED = [
