@@ -14,14 +14,16 @@ writers apart wrote 1,200 posts to the same plan (`data/safety_apart_m.jsonl`: p
 own; the posts both agreed on are kept. A thirteenth writing of 1,200 more (`data/safety_apart_s.jsonl`),
 to the same plan in four other voices (mental health and learning disability; primary care, pharmacy and
 dentistry; maternity and children's services; hospices, care homes and managers), was made after the
-1,200 had been read for three choices, and is scored by default too. These sets live outside the
+1,200 had been read for three choices, and is scored by default too, as is a fourteenth
+(`data/safety_apart_t.jsonl`: emergency and urgent care; allied health and healthcare science; adult social
+care and social work; hospital wards and theatres). These sets live outside the
 training corpus on purpose, so the figures stay ones on text the head has not learnt from.
 
-    .venv/bin/python bench/validity/safety_fresh.py        # the three sets, default and review mode, by writer
+    .venv/bin/python bench/validity/safety_fresh.py        # the four sets, default and review mode, by writer
     .venv/bin/python bench/validity/safety_fresh.py -v     # also every miss and false flag
     .venv/bin/python bench/validity/safety_fresh.py bench/validity/data/safety_apart_k.jsonl   # other sets instead
 
-Sets named on the command line are scored in place of the three (the 400 ordinary posts always):
+Sets named on the command line are scored in place of the four (the 400 ordinary posts always):
 `data/` also holds the tenth and eleventh writings (`safety_apart_k.jsonl`, `safety_apart_l.jsonl`, 1,199
 posts each, weighted to R5, R11, R6, R7 and R13), 600 ordinary posts (`safety_ordinary_n.jsonl`), 236 warm
 posts paired with those writings' derogatory flags (`safety_ordinary_p.jsonl`) and 360 ordinary posts of the
@@ -60,6 +62,8 @@ SECOND = Path(__file__).parent / "data" / "safety_apart_m.jsonl"
 # 1,200 more to the same plan by four more writers (the thirteenth writing), made after the 1,200 had been
 # read for three choices and scored once by the head trained with the tenth and eleventh writings.
 THIRD = Path(__file__).parent / "data" / "safety_apart_s.jsonl"
+# And the fourteenth, to the same plan, in four voices more, scored once by that head and a candidate.
+FOURTH = Path(__file__).parent / "data" / "safety_apart_t.jsonl"
 ORDINARY = Path(__file__).parent / "data" / "safety_ordinary_apart.jsonl"
 
 
@@ -134,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path,
                         help="other sets in the same shape (default: the 600 and the 1,200; data/ holds more)")
     args = parser.parse_args(argv)
-    for path in args.files or (DATA, SECOND, THIRD):
+    for path in args.files or (DATA, SECOND, THIRD, FOURTH):
         score_set(path, args.verbose)
     ordinary = read(ORDINARY)
     print(f"{ORDINARY.name}: {len(ordinary)} ordinary posts, flagged (every one a false alarm):\n")

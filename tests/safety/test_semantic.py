@@ -243,6 +243,7 @@ def test_heldout_figures() -> None:
 FRESH = Path(__file__).parents[2] / "bench" / "validity" / "data" / "safety_apart_f.jsonl"
 SECOND = FRESH.with_name("safety_apart_m.jsonl")
 THIRD = FRESH.with_name("safety_apart_s.jsonl")
+FOURTH = FRESH.with_name("safety_apart_t.jsonl")
 
 
 def _holds_on_writing_apart(path: Path, posts: int, near_misses: int, least_f1: float, most_near: float,
@@ -288,6 +289,16 @@ def test_third_fresh_writing_figures() -> None:
     F1 0.828 with 25 of 440 near misses flagged (5.7 %) and 1 of 160 ordinary posts; by writer 0.815, 0.835,
     0.840 and 0.820, near misses 4, 8, 6 and 7 of 110. The head before (2151671): 0.804 with 28 (6.4 %)."""
     _holds_on_writing_apart(THIRD, 1200, 440, 0.82, 0.06, 0.81, 0.075)
+
+
+def test_fourth_fresh_writing_figures() -> None:
+    """1,200 posts more (the fourteenth writing), to the same plan in four other voices (emergency and urgent
+    care; allied health and healthcare science; adult social care and social work; hospital wards and
+    theatres), read blind as the others (all 1,200 alike). Scored once by this head: flag F1 0.831 with 26 of
+    440 near misses flagged (5.9 %) and 4 of 160 ordinary posts; by writer 0.886, 0.827, 0.787 and 0.818,
+    near misses 8, 6, 4 and 8 of 110. A candidate trained also with the thirteenth writing scored 0.845
+    with 23 and was not kept (docs/validity.md)."""
+    _holds_on_writing_apart(FOURTH, 1200, 440, 0.825, 0.065, 0.78, 0.08)
 
 
 ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
