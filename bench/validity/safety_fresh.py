@@ -11,23 +11,23 @@ relatives and the public (complaints, thanks, opinions), 100 by staff about thei
 Every flag on them is a false alarm. Later, after the 600 had been read for several choices, four more
 writers apart wrote 1,200 posts to the same plan (`data/safety_apart_m.jsonl`: per writer 150 to flag,
 13 or 14 a category, 110 near misses, 40 ordinary), each writer's 300 read blind by a reader of their
-own; the posts both agreed on are kept. A thirteenth writing of 1,200 more (`data/safety_apart_s.jsonl`),
-to the same plan in four other voices (mental health and learning disability; primary care, pharmacy and
-dentistry; maternity and children's services; hospices, care homes and managers), was made after the
-1,200 had been read for three choices, and is scored by default too, as is a fourteenth
-(`data/safety_apart_t.jsonl`: emergency and urgent care; allied health and healthcare science; adult social
-care and social work; hospital wards and theatres). These sets live outside the
+own; the posts both agreed on are kept. A fourteenth writing of 1,200 more (`data/safety_apart_t.jsonl`),
+to the same plan in four other voices (emergency and urgent care; allied health and healthcare science;
+adult social care and social work; hospital wards and theatres), was made after the 1,200 had been read
+for three choices, and is scored by default too. (A thirteenth, `data/safety_apart_s.jsonl`, was scored
+once and is now in the training corpus.) These sets live outside the
 training corpus on purpose, so the figures stay ones on text the head has not learnt from.
 
-    .venv/bin/python bench/validity/safety_fresh.py        # the four sets, default and review mode, by writer
+    .venv/bin/python bench/validity/safety_fresh.py        # the three sets, default and review mode, by writer
     .venv/bin/python bench/validity/safety_fresh.py -v     # also every miss and false flag
     .venv/bin/python bench/validity/safety_fresh.py bench/validity/data/safety_apart_k.jsonl   # other sets instead
 
-Sets named on the command line are scored in place of the four (the 400 ordinary posts always):
+Sets named on the command line are scored in place of the three (the 400 ordinary posts always):
 `data/` also holds the tenth and eleventh writings (`safety_apart_k.jsonl`, `safety_apart_l.jsonl`, 1,199
 posts each, weighted to R5, R11, R6, R7 and R13), 600 ordinary posts (`safety_ordinary_n.jsonl`), 236 warm
 posts paired with those writings' derogatory flags (`safety_ordinary_p.jsonl`) and 360 ordinary posts of the
-shapes the head misread (`safety_ordinary_q.jsonl`), each as it was scored before the head learnt from it
+shapes the head misread (`safety_ordinary_q.jsonl`), 480 ordinary posts written beside the thirteenth
+writing (`safety_ordinary_r.jsonl`) and that writing, each as it was scored before the head learnt from it
 (the training corpus holds copies since December 2026; docs/validity.md).
 
 Prints flag precision / recall / F1 (a post is flagged when any R3–R13 finding says "think again" or
@@ -59,10 +59,8 @@ DATA = Path(__file__).parent / "data" / "safety_apart_f.jsonl"
 # cleaner set for the next ones: per writer 150 to flag (13 or 14 a category), 110 near misses (10 a
 # category) and 40 ordinary posts; each writer's 300 read blind by a reader of their own.
 SECOND = Path(__file__).parent / "data" / "safety_apart_m.jsonl"
-# 1,200 more to the same plan by four more writers (the thirteenth writing), made after the 1,200 had been
-# read for three choices and scored once by the head trained with the tenth and eleventh writings.
-THIRD = Path(__file__).parent / "data" / "safety_apart_s.jsonl"
-# And the fourteenth, to the same plan, in four voices more, scored once by that head and a candidate.
+# 1,200 more to the same plan by four more writers (the fourteenth writing), made after the second set had
+# been read for three choices. (The thirteenth, `safety_apart_s.jsonl`, was scored once and then trained on.)
 FOURTH = Path(__file__).parent / "data" / "safety_apart_t.jsonl"
 ORDINARY = Path(__file__).parent / "data" / "safety_ordinary_apart.jsonl"
 
@@ -138,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path,
                         help="other sets in the same shape (default: the 600 and the 1,200; data/ holds more)")
     args = parser.parse_args(argv)
-    for path in args.files or (DATA, SECOND, THIRD, FOURTH):
+    for path in args.files or (DATA, SECOND, FOURTH):
         score_set(path, args.verbose)
     ordinary = read(ORDINARY)
     print(f"{ORDINARY.name}: {len(ordinary)} ordinary posts, flagged (every one a false alarm):\n")

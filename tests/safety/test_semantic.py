@@ -15,9 +15,10 @@ from sociable.safety.findings import FLAGS
 from sociable.safety.prefilter import Scan
 from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence_spans
 
-# Review mode on the held-out part (2,026 posts) when its head was made: flag F1 and the share of near misses
-# flagged (the default on the same posts: 0.779 and 7.3 %; the heads before, on 1,506: 0.856 and 14.8 %).
-REVIEW_FIGURES = (0.848, 0.142)
+# Review mode on the held-out part (2,282 posts) when its head was made: flag F1 and the share of near misses
+# flagged (the default on the same posts: 0.786 and 6.2 %; the heads before: 0.848 and 14.2 % on 2,026, 0.856
+# and 14.8 % on 1,506).
+REVIEW_FIGURES = (0.847, 0.167)
 
 # Posts written for these tests (not in the corpus), each with the categories it should raise.
 FLAGGED = [
@@ -196,53 +197,52 @@ def test_heldout_figures() -> None:
     """The corpus part nothing was tuned on keeps the figures measured when the model was made.
 
     These guard against regressions at the measured level (docs/validity.md), with the head that counts
-    quiet posts four times, reads links as one word and learnt from the seventh to eleventh writings and
-    the ordinary posts of writings i, n, p and q: flag F1 and near misses 0.830 and 6.4 % (10 of 157) on
-    the first writing; 0.802 and 7.5 % (5 of 67) on the first round written apart; 0.667 and 10.8 % (4 of
-    37) on the second; 0.674 and 8.9 % (4 of 45) on the third; 0.692 and 15.8 % (9 of 57) on the fourth;
-    0.762 and none of 38 on the fifth; 0.884 and 3.4 % (1 of 29) on the seventh; 0.849 and none of 26 on
-    the eighth; 0.787 and 8.0 % (4 of 50) on the ninth; 0.811 and 10.0 % (7 of 70) on the tenth; 0.765
-    and 4.3 % (3 of 70) on the eleventh; of the ordinary posts, none of writing i's 41 or n's 81 flagged,
-    1 of p's 31 and 2 of q's 64; 0.779 and 7.3 % (47 of 646) over all 2,026. The head before it (2151671),
-    on the 1,506 posts it was measured on: 0.788 and 7.3 % (37 of 506), where this head scores 0.779 and
-    7.3 % (37); on the first round apart 0.819, the second 0.714, the third 0.693, the fourth 0.736 with
-    10.5 % of near misses and the ninth 0.800 with 6.0 %. Those bounds were loosened with this head because
-    the rule fixed before it was trained (docs/validity.md) held: on 1,200 posts written apart that no head
-    trains on it flags more and fewer near misses (test_second_fresh_writing_figures: 0.799 to 0.811, 35
-    to 25 of 440), and on the 400 ordinary posts fewer. The project's targets (0.85 and 5 %) are not met
-    on the held-out part.
+    quiet posts four times, reads links as one word and learnt from the seventh to eleventh and the
+    thirteenth writings and the ordinary posts of writings i, n, p, q and r: flag F1 and near misses 0.823
+    and 7.0 % (11 of 157) on the first writing; 0.815 and 7.5 % (5 of 67) on the first round written apart;
+    0.709 and 8.1 % (3 of 37) on the second; 0.663 and 6.7 % (3 of 45) on the third; 0.743 and 8.8 % (5 of 57)
+    on the fourth; 0.781 and none of 38 on the fifth; 0.882 and none of 29 on the seventh; 0.877 and none of
+    26 on the eighth; 0.787 and 8.0 % (4 of 50) on the ninth; 0.819 and 10.0 % (7 of 70) on the tenth;
+    0.765 and 4.3 % (3 of 70) on the eleventh; 0.806 and 4.4 % (3 of 68) on the thirteenth; of the ordinary
+    posts, none of writing i's 41 or n's 81 flagged, 1 of p's 31, 3 of q's 64 and 4 of r's 90; 0.786 and
+    6.2 % (44 of 714) over all 2,282. The heads before, on the 1,506 posts they were measured on: 0.788 and
+    7.3 % (37 of 506) for 2151671 and 0.779 and 7.3 % for 75a392b, where this head scores 0.787 and 6.1 %
+    (31); 75a392b scored 0.830 on the first writing, 0.674 on the third round and 0.811 on the tenth
+    writing, and the heads before it 0.819 on the first round apart, 0.714 on the second and 0.800 on the
+    ninth. Bounds were loosened with a head only where the rule fixed before it was trained held on writing
+    no head trains on (docs/validity.md). The project's targets (0.85 and 5 %) are not met on the held-out
+    part.
     """
     rows = part("heldout")
     by = {w: [r for r in rows if _written_apart(r) == w]
-          for w in ("first", "a", "b", "c", "d", "e", "g", "h", "j", "k", "l", "i", "n", "p", "q")}
+          for w in ("first", "a", "b", "c", "d", "e", "g", "h", "j", "k", "l", "s", "i", "n", "p", "q", "r")}
     f1, near, tp = _heldout_flags(by["first"])
     _, _, rules_tp = _heldout_flags(by["first"], learned=False)
-    assert f1 >= 0.82, f1
+    assert f1 >= 0.815, f1
     assert near <= 0.075
     assert tp >= 2 * rules_tp  # the head at least doubles what the rules alone catch
     assert len(by["a"]) > 150 and len(by["b"]) > 90 and len(by["c"]) > 150 and len(by["d"]) > 120
     assert len(by["e"]) > 70 and len(by["g"]) > 90 and len(by["h"]) > 80 and len(by["j"]) > 80
-    assert len(by["k"]) > 150 and len(by["l"]) > 150
-    for writing, least_f1, most_near in (("a", 0.79, 0.08), ("b", 0.66, 0.11), ("c", 0.66, 0.10),
-                                         ("d", 0.68, 0.16), ("e", 0.75, 0.03), ("g", 0.87, 0.04),
-                                         ("h", 0.84, 0.04), ("j", 0.78, 0.08), ("k", 0.80, 0.11),
-                                         ("l", 0.75, 0.05)):
+    assert len(by["k"]) > 150 and len(by["l"]) > 150 and len(by["s"]) > 150
+    for writing, least_f1, most_near in (("a", 0.80, 0.08), ("b", 0.70, 0.09), ("c", 0.65, 0.07),
+                                         ("d", 0.73, 0.09), ("e", 0.77, 0.03), ("g", 0.87, 0.04),
+                                         ("h", 0.87, 0.04), ("j", 0.78, 0.08), ("k", 0.81, 0.11),
+                                         ("l", 0.75, 0.05), ("s", 0.80, 0.05)):
         apart_f1, apart_near, _ = _heldout_flags(by[writing])
         assert apart_f1 >= least_f1, (writing, apart_f1)
         assert apart_near <= most_near, (writing, apart_near)
-    ordinary = [r for w in ("i", "n", "p", "q") for r in by[w]]
-    assert len(ordinary) > 200 and not any(r.labels for r in ordinary)
+    ordinary = [r for w in ("i", "n", "p", "q", "r") for r in by[w]]
+    assert len(ordinary) > 300 and not any(r.labels for r in ordinary)
     flagged = [res for res in check_many((r.id, r.text) for r in ordinary)
                if any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings)]
-    assert len(flagged) <= 4, [res.text for res in flagged]
+    assert len(flagged) <= 8, [res.text for res in flagged]
     all_f1, all_near, _ = _heldout_flags(rows)
-    assert all_f1 >= 0.77, all_f1
-    assert all_near <= 0.08, all_near
+    assert all_f1 >= 0.78, all_f1
+    assert all_near <= 0.065, all_near
 
 
 FRESH = Path(__file__).parents[2] / "bench" / "validity" / "data" / "safety_apart_f.jsonl"
 SECOND = FRESH.with_name("safety_apart_m.jsonl")
-THIRD = FRESH.with_name("safety_apart_s.jsonl")
 FOURTH = FRESH.with_name("safety_apart_t.jsonl")
 
 
@@ -264,41 +264,31 @@ def _holds_on_writing_apart(path: Path, posts: int, near_misses: int, least_f1: 
 def test_fresh_writing_figures() -> None:
     """600 posts written apart that no head is trained on (bench/validity/safety_fresh.py): two writers
     briefed only with the guidance's catalogue, a blind reader agreeing on 599 of 600. Measured when the
-    head was made: flag F1 0.861 with 8 of 220 near misses flagged (3.6 %) and none of 80 ordinary posts;
-    0.850 (3 of 110 near misses) and 0.873 (5 of 110) by writer. The heads before: 0.867 with 10 (2151671),
-    0.850 with 13 (5b4fa07), 0.821 with 15 (9f98f1d), 0.769 with 16 (73042a7)."""
-    _holds_on_writing_apart(FRESH, 600, 220, 0.855, 0.04, 0.845, 0.05)
+    head was made: flag F1 0.866 with 5 of 220 near misses flagged (2.3 %) and none of 80 ordinary posts;
+    0.847 (1 of 110 near misses) and 0.884 (4 of 110) by writer. The heads before: 0.861 with 8 (75a392b),
+    0.867 with 10 (2151671), 0.850 with 13 (5b4fa07), 0.821 with 15 (9f98f1d), 0.769 with 16 (73042a7)."""
+    _holds_on_writing_apart(FRESH, 600, 220, 0.86, 0.03, 0.84, 0.045)
 
 
 def test_second_fresh_writing_figures() -> None:
     """1,200 posts by four more writers apart that no head is trained on, written after the 600 had been read
     for several choices (bench/validity/safety_fresh.py): per writer 150 to flag, 110 near misses and 40
-    ordinary posts, each writer's 300 read blind by a reader of their own (all 1,200 alike). Read for three
-    choices (three heads trained with more writings, the third kept: docs/validity.md). This head: flag F1
-    0.811 with 25 of 440 near misses flagged (5.7 %) and 2 of 160 ordinary posts; by writer 0.815, 0.782,
-    0.809 and 0.839, near misses 6, 8, 6 and 5 of 110. The head before (2151671), when the set was made:
-    0.799 with 35 (8.0 %) and 5 of 160; by writer 0.792, 0.801, 0.791 and 0.812."""
-    _holds_on_writing_apart(SECOND, 1200, 440, 0.805, 0.06, 0.775, 0.075)
-
-
-def test_third_fresh_writing_figures() -> None:
-    """1,200 posts by four writers apart more (the thirteenth writing), made after the second set had been
-    read for three choices, to the same plan in other voices (mental health and learning disability; primary
-    care, pharmacy and dentistry; maternity and children's services; hospices, care homes and managers),
-    each writer's 300 read blind by a reader of their own (all 1,200 alike). Scored once by this head: flag
-    F1 0.828 with 25 of 440 near misses flagged (5.7 %) and 1 of 160 ordinary posts; by writer 0.815, 0.835,
-    0.840 and 0.820, near misses 4, 8, 6 and 7 of 110. The head before (2151671): 0.804 with 28 (6.4 %)."""
-    _holds_on_writing_apart(THIRD, 1200, 440, 0.82, 0.06, 0.81, 0.075)
+    ordinary posts, each writer's 300 read blind by a reader of their own (all 1,200 alike). Read for four
+    choices (four heads trained with more writings, the third and the fifth kept: docs/validity.md). This
+    head: flag F1 0.824 with 25 of 440 near misses flagged (5.7 %) and 1 of 160 ordinary posts; by writer
+    0.816, 0.818, 0.817 and 0.846, near misses 8, 8, 5 and 4 of 110. The heads before: 0.811 with 25
+    (75a392b), 0.799 with 35 (2151671, when the set was made)."""
+    _holds_on_writing_apart(SECOND, 1200, 440, 0.815, 0.06, 0.81, 0.08)
 
 
 def test_fourth_fresh_writing_figures() -> None:
     """1,200 posts more (the fourteenth writing), to the same plan in four other voices (emergency and urgent
     care; allied health and healthcare science; adult social care and social work; hospital wards and
-    theatres), read blind as the others (all 1,200 alike). Scored once by this head: flag F1 0.831 with 26 of
-    440 near misses flagged (5.9 %) and 4 of 160 ordinary posts; by writer 0.886, 0.827, 0.787 and 0.818,
-    near misses 8, 6, 4 and 8 of 110. A candidate trained also with the thirteenth writing scored 0.845
-    with 23 and was not kept (docs/validity.md)."""
-    _holds_on_writing_apart(FOURTH, 1200, 440, 0.825, 0.065, 0.78, 0.08)
+    theatres), read blind as the others (all 1,200 alike), and read for two choices (the fourth and fifth
+    candidate heads). This head: flag F1 0.844 with 21 of 440 near misses flagged (4.8 %) and 4 of 160
+    ordinary posts; by writer 0.893, 0.817, 0.833 and 0.827, near misses 7, 4, 4 and 6 of 110. The head
+    before (75a392b), scoring it once: 0.831 with 26 (5.9 %)."""
+    _holds_on_writing_apart(FOURTH, 1200, 440, 0.835, 0.055, 0.81, 0.07)
 
 
 ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
@@ -306,13 +296,13 @@ ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
 
 def test_ordinary_posts_written_apart_stay_mostly_quiet() -> None:
     """400 everyday posts around health and care written apart (organisations, the public, staff), none of
-    them a breach: 11 flagged when the head was made (2, 7 and 2 by voice); the heads before: 14 (2151671),
-    12 (5b4fa07 and 9f98f1d), 9 (73042a7)."""
+    them a breach: 13 flagged when the head was made (2, 7 and 4 by voice); the heads before: 11 (75a392b),
+    14 (2151671), 12 (5b4fa07 and 9f98f1d), 9 (73042a7)."""
     rows = [orjson.loads(line) for line in ORDINARY.read_bytes().splitlines()]
     assert len(rows) == 400
     flagged = [r["voice"] for r, res in zip(rows, check_many((r["id"], r["text"]) for r in rows), strict=True)
                if any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings)]
-    assert len(flagged) <= 11, Counter(flagged)
+    assert len(flagged) <= 13, Counter(flagged)
     assert flagged.count("organisation") <= 2, Counter(flagged)
 
 
