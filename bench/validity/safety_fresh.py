@@ -1,4 +1,4 @@
-"""The checker on writing it never trains on: 600 and 1,200 staff posts and 400 ordinary posts written apart.
+"""The checker on writing it never trains on: 600 and two sets of 1,200 staff posts and 400 ordinary posts written apart.
 
 Two writers, each briefed only with the guidance's risk catalogue (neither saw the model, the corpus or
 the other's posts), wrote 300 posts each: 150 to flag across R3–R13 (at least 12 a category), 110 near
@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and false flag")
     parser.add_argument("files", nargs="*", type=Path,
-                        help="other sets in the same shape (default: the 600 and the 1,200; data/ holds more)")
+                        help="other sets in the same shape (default: the 600, the twelfth and the fourteenth "
+                             "writings; data/ holds more)")
     args = parser.parse_args(argv)
     for path in args.files or (DATA, SECOND, FOURTH):
         score_set(path, args.verbose)

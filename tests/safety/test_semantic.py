@@ -11,7 +11,7 @@ import pytest
 
 from sociable.safety import check, check_many
 from sociable.safety.corpus import CATEGORIES, CorpusError, Example, corpus, part, read_corpus, split_of
-from sociable.safety.findings import FLAGS
+from sociable.safety.findings import FLAGS, CheckResult
 from sociable.safety.prefilter import Scan
 from sociable.safety.semantic import MODEL_NAME, category_texts, model, sentence_spans
 
@@ -182,10 +182,15 @@ def _written_apart(example: Example) -> str:
     return "a" if name.startswith("apart_") else "first"
 
 
+def _flags_a_category(result: CheckResult) -> bool:
+    """Whether a check flags the post ("think again" or "do not post") for one of R3–R13."""
+    return any(f.severity in FLAGS and f.category in CATEGORIES for f in result.findings)
+
+
 def _heldout_flags(rows: list[Example], learned: bool = True, review: bool = False) -> tuple[float, float, int]:
     """Flag F1, the share of near misses flagged, and the flags that were right."""
     results = list(check_many(((r.id, r.text) for r in rows), learned=learned, review=review))
-    flagged = [any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings) for res in results]
+    flagged = [_flags_a_category(res) for res in results]
     tp = sum(1 for r, f in zip(rows, flagged, strict=True) if r.labels and f)
     fp = sum(1 for r, f in zip(rows, flagged, strict=True) if not r.labels and f)
     fn = sum(1 for r, f in zip(rows, flagged, strict=True) if r.labels and not f)
@@ -234,7 +239,7 @@ def test_heldout_figures() -> None:
     ordinary = [r for w in ("i", "n", "p", "q", "r") for r in by[w]]
     assert len(ordinary) > 300 and not any(r.labels for r in ordinary)
     flagged = [res for res in check_many((r.id, r.text) for r in ordinary)
-               if any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings)]
+               if _flags_a_category(res)]
     assert len(flagged) <= 8, [res.text for res in flagged]
     all_f1, all_near, _ = _heldout_flags(rows)
     assert all_f1 >= 0.78, all_f1
@@ -301,7 +306,7 @@ def test_ordinary_posts_written_apart_stay_mostly_quiet() -> None:
     rows = [orjson.loads(line) for line in ORDINARY.read_bytes().splitlines()]
     assert len(rows) == 400
     flagged = [r["voice"] for r, res in zip(rows, check_many((r["id"], r["text"]) for r in rows), strict=True)
-               if any(f.severity in FLAGS and f.category in CATEGORIES for f in res.findings)]
+               if _flags_a_category(res)]
     assert len(flagged) <= 13, Counter(flagged)
     assert flagged.count("organisation") <= 2, Counter(flagged)
 
