@@ -1,4 +1,4 @@
-"""The checker on writing it never trains on: 600 and two sets of 1,200 staff posts and 400 ordinary posts written apart.
+"""The checker on writing it never trains on: 600 and twice 1,200 staff posts, and 400 ordinary posts, written apart.
 
 Two writers, each briefed only with the guidance's risk catalogue (neither saw the model, the corpus or
 the other's posts), wrote 300 posts each: 150 to flag across R3–R13 (at least 12 a category), 110 near
