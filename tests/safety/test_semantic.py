@@ -269,10 +269,11 @@ def _holds_on_writing_apart(path: Path, posts: int, near_misses: int, least_f1: 
 def test_fresh_writing_figures() -> None:
     """600 posts written apart that no head is trained on (bench/validity/safety_fresh.py): two writers
     briefed only with the guidance's catalogue, a blind reader agreeing on 599 of 600. Measured when the
-    head was made: flag F1 0.866 with 5 of 220 near misses flagged (2.3 %) and none of 80 ordinary posts;
-    0.847 (1 of 110 near misses) and 0.884 (4 of 110) by writer. The heads before: 0.861 with 8 (75a392b),
-    0.867 with 10 (2151671), 0.850 with 13 (5b4fa07), 0.821 with 15 (9f98f1d), 0.769 with 16 (73042a7)."""
-    _holds_on_writing_apart(FRESH, 600, 220, 0.86, 0.03, 0.84, 0.045)
+    head was made: flag F1 0.860 with 5 of 220 near misses flagged (2.3 %) and none of 80 ordinary posts;
+    0.838 (1 of 110 near misses) and 0.880 (4 of 110) by writer. The heads before: 0.866 with 5 (73a4ad6),
+    0.861 with 8 (75a392b), 0.867 with 10 (2151671), 0.850 with 13 (5b4fa07), 0.821 with 15 (9f98f1d),
+    0.769 with 16 (73042a7)."""
+    _holds_on_writing_apart(FRESH, 600, 220, 0.855, 0.03, 0.835, 0.045)
 
 
 def test_second_fresh_writing_figures() -> None:
@@ -280,19 +281,19 @@ def test_second_fresh_writing_figures() -> None:
     for several choices (bench/validity/safety_fresh.py): per writer 150 to flag, 110 near misses and 40
     ordinary posts, each writer's 300 read blind by a reader of their own (all 1,200 alike). Read for four
     choices (four heads trained with more writings, the third and the fifth kept: docs/validity.md). This
-    head: flag F1 0.824 with 25 of 440 near misses flagged (5.7 %) and 1 of 160 ordinary posts; by writer
-    0.816, 0.818, 0.817 and 0.846, near misses 8, 8, 5 and 4 of 110. The heads before: 0.811 with 25
-    (75a392b), 0.799 with 35 (2151671, when the set was made)."""
-    _holds_on_writing_apart(SECOND, 1200, 440, 0.815, 0.06, 0.81, 0.08)
+    head: flag F1 0.822 with 25 of 440 near misses flagged (5.7 %) and 1 of 160 ordinary posts; by writer
+    0.816, 0.818, 0.808 and 0.846, near misses 8, 8, 5 and 4 of 110. The heads before: 0.824 with 25
+    (73a4ad6), 0.811 with 25 (75a392b), 0.799 with 35 (2151671, when the set was made)."""
+    _holds_on_writing_apart(SECOND, 1200, 440, 0.815, 0.06, 0.80, 0.08)
 
 
 def test_fourth_fresh_writing_figures() -> None:
     """1,200 posts more (the fourteenth writing), to the same plan in four other voices (emergency and urgent
     care; allied health and healthcare science; adult social care and social work; hospital wards and
-    theatres), read blind as the others (all 1,200 alike), and read for two choices (the fourth and fifth
-    candidate heads). This head: flag F1 0.844 with 21 of 440 near misses flagged (4.8 %) and 4 of 160
-    ordinary posts; by writer 0.893, 0.817, 0.833 and 0.827, near misses 7, 4, 4 and 6 of 110. The head
-    before (75a392b), scoring it once: 0.831 with 26 (5.9 %)."""
+    theatres), read blind as the others (all 1,200 alike), and read for three choices (the fourth and fifth
+    candidate heads, and the gate's). This head: flag F1 0.841 with 22 of 440 near misses flagged
+    (5.0 %) and 4 of 160 ordinary posts; by writer 0.889, 0.817, 0.833 and 0.820, near misses 7, 4, 4 and 7 of
+    110. The heads before: 0.844 with 21 (73a4ad6); 75a392b, scoring it once, 0.831 with 26 (5.9 %)."""
     _holds_on_writing_apart(FOURTH, 1200, 440, 0.835, 0.055, 0.81, 0.07)
 
 
