@@ -202,26 +202,25 @@ def test_heldout_figures() -> None:
     """The corpus part nothing was tuned on keeps the figures measured when the model was made.
 
     These guard against regressions at the measured level (docs/validity.md), with the head that counts
-    quiet posts four times, reads links as one word, gates at 98 % and learnt from the seventh to eleventh,
-    the thirteenth and the fifteenth writings and the ordinary posts of writings i, n, p, q, r, w and x:
-    flag F1 and near misses 0.831 and 7.0 % (11 of 157) on the first writing; 0.815 and 7.5 % (5 of 67) on
-    the first round written apart; 0.732 and 8.1 % (3 of 37) on the second; 0.659 and 4.4 % (2 of 45) on the
-    third; 0.759 and 10.5 % (6 of 57) on the fourth; 0.721 and none of 38 on the fifth; 0.870 and none of 29
-    on the seventh; 0.861 and none of 26 on the eighth; 0.800 and 6.0 % (3 of 50) on the ninth; 0.817 and
-    8.6 % (6 of 70) on the tenth; 0.770 and 2.9 % (2 of 70) on the eleventh; 0.831 and 4.4 % (3 of 68) on the
-    thirteenth; 0.839 and 13.2 % (9 of 68) on the fifteenth (near misses that mirror a flag); of the
-    ordinary posts, none of writing i's 41 or n's 81 flagged, 1 of p's 31, 3 of q's 64, 2 of r's 90, 1 of
-    w's 62 and 2 of x's 70; 0.793 and 6.4 % (50 of 782) over all 2,608. On the part held out since 2151671
-    (506 near misses) this head scores 0.788 and 5.9 % (30), the gate head before it 0.785 and 6.1 %, 73a4ad6
-    0.787 and 6.1 %, 2151671 0.788 and 7.3 %. The small writings move most between heads (the fifth, 86
-    posts: 0.781 with the head before, 0.721 with this one). Bounds were loosened with a head only where the
-    rule fixed before it was trained held on writing no head trains on (docs/validity.md). The project's
-    targets (0.85 and 5 %) are not met on the held-out part.
+    quiet posts four times, reads links as one word and learnt from the seventh to eleventh and the
+    thirteenth writings and the ordinary posts of writings i, n, p, q and r: flag F1 and near misses 0.823
+    and 7.0 % (11 of 157) on the first writing; 0.815 and 7.5 % (5 of 67) on the first round written apart;
+    0.709 and 8.1 % (3 of 37) on the second; 0.663 and 6.7 % (3 of 45) on the third; 0.743 and 8.8 % (5 of 57)
+    on the fourth; 0.781 and none of 38 on the fifth; 0.882 and none of 29 on the seventh; 0.877 and none of
+    26 on the eighth; 0.787 and 8.0 % (4 of 50) on the ninth; 0.819 and 10.0 % (7 of 70) on the tenth;
+    0.765 and 4.3 % (3 of 70) on the eleventh; 0.806 and 4.4 % (3 of 68) on the thirteenth; of the ordinary
+    posts, none of writing i's 41 or n's 81 flagged, 1 of p's 31, 3 of q's 64 and 4 of r's 90; 0.786 and
+    6.2 % (44 of 714) over all 2,282. The heads before, on the 1,506 posts they were measured on: 0.788 and
+    7.3 % (37 of 506) for 2151671 and 0.779 and 7.3 % for 75a392b, where this head scores 0.787 and 6.1 %
+    (31); 75a392b scored 0.830 on the first writing, 0.674 on the third round and 0.811 on the tenth
+    writing, and the heads before it 0.819 on the first round apart, 0.714 on the second and 0.800 on the
+    ninth. Bounds were loosened with a head only where the rule fixed before it was trained held on writing
+    no head trains on (docs/validity.md). The project's targets (0.85 and 5 %) are not met on the held-out
+    part.
     """
     rows = part("heldout")
     by = {w: [r for r in rows if _written_apart(r) == w]
-          for w in ("first", "a", "b", "c", "d", "e", "g", "h", "j", "k", "l", "s", "u", "i", "n", "p", "q", "r",
-                    "w", "x")}
+          for w in ("first", "a", "b", "c", "d", "e", "g", "h", "j", "k", "l", "s", "i", "n", "p", "q", "r")}
     f1, near, tp = _heldout_flags(by["first"])
     _, _, rules_tp = _heldout_flags(by["first"], learned=False)
     assert f1 >= 0.815, f1
@@ -229,19 +228,19 @@ def test_heldout_figures() -> None:
     assert tp >= 2 * rules_tp  # the head at least doubles what the rules alone catch
     assert len(by["a"]) > 150 and len(by["b"]) > 90 and len(by["c"]) > 150 and len(by["d"]) > 120
     assert len(by["e"]) > 70 and len(by["g"]) > 90 and len(by["h"]) > 80 and len(by["j"]) > 80
-    assert len(by["k"]) > 150 and len(by["l"]) > 150 and len(by["s"]) > 150 and len(by["u"]) > 150
+    assert len(by["k"]) > 150 and len(by["l"]) > 150 and len(by["s"]) > 150
     for writing, least_f1, most_near in (("a", 0.80, 0.08), ("b", 0.70, 0.09), ("c", 0.65, 0.07),
-                                         ("d", 0.73, 0.11), ("e", 0.70, 0.03), ("g", 0.86, 0.04),
-                                         ("h", 0.85, 0.04), ("j", 0.78, 0.08), ("k", 0.81, 0.11),
-                                         ("l", 0.75, 0.05), ("s", 0.80, 0.05), ("u", 0.82, 0.14)):
+                                         ("d", 0.73, 0.09), ("e", 0.77, 0.03), ("g", 0.87, 0.04),
+                                         ("h", 0.87, 0.04), ("j", 0.78, 0.08), ("k", 0.81, 0.11),
+                                         ("l", 0.75, 0.05), ("s", 0.80, 0.05)):
         apart_f1, apart_near, _ = _heldout_flags(by[writing])
         assert apart_f1 >= least_f1, (writing, apart_f1)
         assert apart_near <= most_near, (writing, apart_near)
-    ordinary = [r for w in ("i", "n", "p", "q", "r", "w", "x") for r in by[w]]
-    assert len(ordinary) > 400 and not any(r.labels for r in ordinary)
+    ordinary = [r for w in ("i", "n", "p", "q", "r") for r in by[w]]
+    assert len(ordinary) > 300 and not any(r.labels for r in ordinary)
     flagged = [res for res in check_many((r.id, r.text) for r in ordinary)
                if _flags_a_category(res)]
-    assert len(flagged) <= 9, [res.text for res in flagged]
+    assert len(flagged) <= 8, [res.text for res in flagged]
     all_f1, all_near, _ = _heldout_flags(rows)
     assert all_f1 >= 0.78, all_f1
     assert all_near <= 0.065, all_near
@@ -250,7 +249,6 @@ def test_heldout_figures() -> None:
 FRESH = Path(__file__).parents[2] / "bench" / "validity" / "data" / "safety_apart_f.jsonl"
 SECOND = FRESH.with_name("safety_apart_m.jsonl")
 FOURTH = FRESH.with_name("safety_apart_t.jsonl")
-FIFTH = FRESH.with_name("safety_apart_v.jsonl")
 
 
 def _holds_on_writing_apart(path: Path, posts: int, near_misses: int, least_f1: float, most_near: float,
@@ -271,11 +269,11 @@ def _holds_on_writing_apart(path: Path, posts: int, near_misses: int, least_f1: 
 def test_fresh_writing_figures() -> None:
     """600 posts written apart that no head is trained on (bench/validity/safety_fresh.py): two writers
     briefed only with the guidance's catalogue, a blind reader agreeing on 599 of 600. Measured when the
-    head was made: flag F1 0.862 with 6 of 220 near misses flagged (2.7 %) and none of 80 ordinary posts;
-    0.856 (1 of 110 near misses) and 0.869 (5 of 110) by writer. The heads before: 0.860 with 5 (339fe92),
-    0.866 with 5 (73a4ad6), 0.861 with 8 (75a392b), 0.867 with 10 (2151671), 0.850 with 13 (5b4fa07), 0.821
-    with 15 (9f98f1d), 0.769 with 16 (73042a7)."""
-    _holds_on_writing_apart(FRESH, 600, 220, 0.855, 0.03, 0.845, 0.05)
+    head was made: flag F1 0.860 with 5 of 220 near misses flagged (2.3 %) and none of 80 ordinary posts;
+    0.838 (1 of 110 near misses) and 0.880 (4 of 110) by writer. The heads before: 0.866 with 5 (73a4ad6),
+    0.861 with 8 (75a392b), 0.867 with 10 (2151671), 0.850 with 13 (5b4fa07), 0.821 with 15 (9f98f1d),
+    0.769 with 16 (73042a7)."""
+    _holds_on_writing_apart(FRESH, 600, 220, 0.855, 0.03, 0.835, 0.045)
 
 
 def test_second_fresh_writing_figures() -> None:
@@ -283,10 +281,9 @@ def test_second_fresh_writing_figures() -> None:
     for several choices (bench/validity/safety_fresh.py): per writer 150 to flag, 110 near misses and 40
     ordinary posts, each writer's 300 read blind by a reader of their own (all 1,200 alike). Read for four
     choices (four heads trained with more writings, the third and the fifth kept: docs/validity.md). This
-    head: flag F1 0.834 with 21 of 440 near misses flagged (4.8 %) and 1 of 160 ordinary posts; by writer
-    0.827, 0.815, 0.823 and 0.871, near misses 6, 6, 6 and 3 of 110. The heads before: 0.822 with 25
-    (339fe92), 0.824 with 25 (73a4ad6), 0.811 with 25 (75a392b), 0.799 with 35 (2151671, when the set was
-    made)."""
+    head: flag F1 0.822 with 25 of 440 near misses flagged (5.7 %) and 1 of 160 ordinary posts; by writer
+    0.816, 0.818, 0.808 and 0.846, near misses 8, 8, 5 and 4 of 110. The heads before: 0.824 with 25
+    (73a4ad6), 0.811 with 25 (75a392b), 0.799 with 35 (2151671, when the set was made)."""
     _holds_on_writing_apart(SECOND, 1200, 440, 0.815, 0.06, 0.80, 0.08)
 
 
@@ -294,21 +291,10 @@ def test_fourth_fresh_writing_figures() -> None:
     """1,200 posts more (the fourteenth writing), to the same plan in four other voices (emergency and urgent
     care; allied health and healthcare science; adult social care and social work; hospital wards and
     theatres), read blind as the others (all 1,200 alike), and read for three choices (the fourth and fifth
-    candidate heads, and the gate's). This head: flag F1 0.839 with 22 of 440 near misses flagged
-    (5.0 %) and 3 of 160 ordinary posts; by writer 0.877, 0.815, 0.838 and 0.824, near misses 7, 4, 4 and 7 of
-    110. The heads before: 0.841 with 22 (339fe92), 0.844 with 21 (73a4ad6); 75a392b, scoring it once, 0.831
-    with 26 (5.9 %)."""
+    candidate heads, and the gate's). This head: flag F1 0.841 with 22 of 440 near misses flagged
+    (5.0 %) and 4 of 160 ordinary posts; by writer 0.889, 0.817, 0.833 and 0.820, near misses 7, 4, 4 and 7 of
+    110. The heads before: 0.844 with 21 (73a4ad6); 75a392b, scoring it once, 0.831 with 26 (5.9 %)."""
     _holds_on_writing_apart(FOURTH, 1200, 440, 0.835, 0.055, 0.81, 0.07)
-
-
-def test_fifth_fresh_writing_figures() -> None:
-    """1,200 posts more (the sixteenth writing) in four other voices (dentistry, optometry and independent
-    clinics; home care and community support; managers, educators and researchers; mental health, addictions
-    and homelessness), read blind under neutral ids (all 1,200 alike), many near misses mirroring a flag word
-    for word; read for two choices (the seventh and eighth candidate heads). This head: flag F1 0.838 with
-    40 of 440 near misses flagged (9.1 %) and 2 of 160 ordinary posts; by writer 0.827, 0.869, 0.839 and
-    0.816, near misses 16, 8, 5 and 11 of 110. The head before (339fe92), scoring it once: 0.828 with 40."""
-    _holds_on_writing_apart(FIFTH, 1200, 440, 0.83, 0.095, 0.81, 0.15)
 
 
 ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
@@ -316,13 +302,13 @@ ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
 
 def test_ordinary_posts_written_apart_stay_mostly_quiet() -> None:
     """400 everyday posts around health and care written apart (organisations, the public, staff), none of
-    them a breach: 9 flagged when the head was made (0, 5 and 4 by voice); the heads before: 12 (339fe92),
-    13 (73a4ad6), 11 (75a392b), 14 (2151671), 12 (5b4fa07 and 9f98f1d), 9 (73042a7)."""
+    them a breach: 13 flagged when the head was made (2, 7 and 4 by voice); the heads before: 11 (75a392b),
+    14 (2151671), 12 (5b4fa07 and 9f98f1d), 9 (73042a7)."""
     rows = [orjson.loads(line) for line in ORDINARY.read_bytes().splitlines()]
     assert len(rows) == 400
     flagged = [r["voice"] for r, res in zip(rows, check_many((r["id"], r["text"]) for r in rows), strict=True)
                if _flags_a_category(res)]
-    assert len(flagged) <= 11, Counter(flagged)
+    assert len(flagged) <= 13, Counter(flagged)
     assert flagged.count("organisation") <= 2, Counter(flagged)
 
 
