@@ -249,6 +249,8 @@ def test_heldout_figures() -> None:
 FRESH = Path(__file__).parents[2] / "bench" / "validity" / "data" / "safety_apart_f.jsonl"
 SECOND = FRESH.with_name("safety_apart_m.jsonl")
 FOURTH = FRESH.with_name("safety_apart_t.jsonl")
+FIFTEENTH = FRESH.with_name("safety_apart_u.jsonl")
+SIXTEENTH = FRESH.with_name("safety_apart_v.jsonl")
 
 
 def _holds_on_writing_apart(path: Path, posts: int, near_misses: int, least_f1: float, most_near: float,
@@ -295,6 +297,27 @@ def test_fourth_fresh_writing_figures() -> None:
     (5.0 %) and 4 of 160 ordinary posts; by writer 0.889, 0.817, 0.833 and 0.820, near misses 7, 4, 4 and 7 of
     110. The heads before: 0.844 with 21 (73a4ad6); 75a392b, scoring it once, 0.831 with 26 (5.9 %)."""
     _holds_on_writing_apart(FOURTH, 1200, 440, 0.835, 0.055, 0.81, 0.07)
+
+
+def test_fifteenth_writing_figures() -> None:
+    """1,200 posts more (the fifteenth writing) in four other voices (community and public health nursing;
+    doctors at every stage; children's social care and youth services; the hidden workforce of hospitals),
+    read blind twice, the second time under neutral ids (all 1,200 alike both times), many near misses
+    mirroring a flag word for word; scored once by this head and the one before, then read for a third
+    choice (the seventh and eighth candidate heads trained on it; neither kept). This head: flag F1 0.852
+    with 43 of 440 near misses flagged (9.8 %) and 4 of 160 ordinary posts; by writer 0.839, 0.863, 0.793
+    and 0.907, near misses 9, 15, 11 and 8 of 110. The head before (73a4ad6): 0.852 with 44."""
+    _holds_on_writing_apart(FIFTEENTH, 1200, 440, 0.845, 0.10, 0.785, 0.14)
+
+
+def test_sixteenth_writing_figures() -> None:
+    """1,200 posts more (the sixteenth writing) in four other voices (dentistry, optometry and independent
+    clinics; home care and community support; managers, educators and researchers; mental health, addictions
+    and homelessness), read blind under neutral ids (all 1,200 alike), many near misses mirroring a flag;
+    read for two choices (the seventh and eighth candidate heads, neither kept). This head, scoring it
+    once: flag F1 0.828 with 40 of 440 near misses flagged (9.1 %) and 6 of 160 ordinary posts; by writer
+    0.830, 0.856, 0.821 and 0.801, near misses 13, 10, 5 and 12 of 110."""
+    _holds_on_writing_apart(SIXTEENTH, 1200, 440, 0.82, 0.095, 0.795, 0.12)
 
 
 ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
