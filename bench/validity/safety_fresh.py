@@ -38,14 +38,16 @@ beside the fifteenth writing (`safety_ordinary_w.jsonl`) and 480 of the shapes a
 (`safety_ordinary_x.jsonl`).
 
 Prints flag precision / recall / F1 (a post is flagged when any R3–R13 finding says "think again" or
-"do not post"), the share of near misses and of ordinary posts flagged, recall by category, and the
-share of the 400 ordinary posts flagged by voice.
+"do not post"), the share of near misses and of ordinary posts flagged, recall by category, near misses
+flagged by the category each brushes (where the writers' notes name it), and the share of the 400
+ordinary posts flagged by voice.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -120,6 +122,19 @@ def figures(rows: list[dict], flags: list[bool]) -> Figures:
                    {c: (hit[c], total[c]) for c in CATEGORIES})
 
 
+def near_misses_by_category(rows: list[dict], flags: list[bool]) -> dict[str, tuple[int, int]]:
+    """Near misses flagged and written, by the category the writer's note says each brushes ("near miss: R3 –
+    ..."); empty for sets whose notes do not name one."""
+    hit: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for r, f in zip(rows, flags, strict=True):
+        named = re.match(r"near miss:\s*(R\d+)\b", r["note"])
+        if named and named.group(1) in CATEGORIES:
+            total[named.group(1)] += 1
+            hit[named.group(1)] += f
+    return {c: (hit[c], total[c]) for c in CATEGORIES if total[c]}
+
+
 def score_set(path: Path, verbose: bool = False) -> None:
     """Print one set's table (default and review mode, by writer and all) and its recall by category."""
     rows = read(path)
@@ -135,6 +150,10 @@ def score_set(path: Path, verbose: bool = False) -> None:
         print(figures(rows, flags).line(f"{mode}, all"))
     by = figures(rows, default).recall_by
     print("\nrecall by category (default): " + ", ".join(f"{c} {h}/{n}" for c, (h, n) in by.items()) + "\n")
+    brushed = near_misses_by_category(rows, default)
+    if brushed:
+        print("near misses flagged (default), by the category each brushes (the writer's note): "
+              + ", ".join(f"{c} {h}/{n}" for c, (h, n) in brushed.items()) + "\n")
     if verbose:
         for r, f in zip(rows, default, strict=True):
             if bool(r["labels"]) != f:
