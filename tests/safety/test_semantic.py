@@ -201,22 +201,22 @@ def _heldout_flags(rows: list[Example], learned: bool = True, review: bool = Fal
 def test_heldout_figures() -> None:
     """The corpus part nothing was tuned on keeps the figures measured when the model was made.
 
-    These guard against regressions at the measured level (docs/validity.md), with the head that counts
-    quiet posts four times, reads links as one word and learnt from the seventh to eleventh and the
-    thirteenth writings and the ordinary posts of writings i, n, p, q and r: flag F1 and near misses 0.823
-    and 7.0 % (11 of 157) on the first writing; 0.815 and 7.5 % (5 of 67) on the first round written apart;
-    0.709 and 8.1 % (3 of 37) on the second; 0.663 and 6.7 % (3 of 45) on the third; 0.743 and 8.8 % (5 of 57)
-    on the fourth; 0.781 and none of 38 on the fifth; 0.882 and none of 29 on the seventh; 0.877 and none of
-    26 on the eighth; 0.787 and 8.0 % (4 of 50) on the ninth; 0.819 and 10.0 % (7 of 70) on the tenth;
-    0.765 and 4.3 % (3 of 70) on the eleventh; 0.806 and 4.4 % (3 of 68) on the thirteenth; of the ordinary
-    posts, none of writing i's 41 or n's 81 flagged, 1 of p's 31, 3 of q's 64 and 4 of r's 90; 0.786 and
-    6.2 % (44 of 714) over all 2,282. The heads before, on the 1,506 posts they were measured on: 0.788 and
-    7.3 % (37 of 506) for 2151671 and 0.779 and 7.3 % for 75a392b, where this head scores 0.787 and 6.1 %
-    (31); 75a392b scored 0.830 on the first writing, 0.674 on the third round and 0.811 on the tenth
-    writing, and the heads before it 0.819 on the first round apart, 0.714 on the second and 0.800 on the
-    ninth. Bounds were loosened with a head only where the rule fixed before it was trained held on writing
-    no head trains on (docs/validity.md). The project's targets (0.85 and 5 %) are not met on the held-out
-    part.
+    These guard against regressions at the measured level (docs/validity.md), with the head that counts quiet
+    posts four times, reads links as one word, gates at 98 % and learnt from the seventh to eleventh and the
+    thirteenth writings and the ordinary posts of writings i, n, p, q and r: flag F1 and near misses 0.823 and
+    7.0 % (11 of 157) on the first writing; 0.815 and 7.5 % (5 of 67) on the first round written apart; 0.709
+    and 8.1 % (3 of 37) on the second; 0.655 and 6.7 % (3 of 45) on the third; 0.743 and 8.8 % (5 of 57) on the
+    fourth; 0.781 and none of 38 on the fifth; 0.882 and none of 29 on the seventh; 0.873 and none of 26 on the
+    eighth; 0.787 and 8.0 % (4 of 50) on the ninth; 0.819 and 10.0 % (7 of 70) on the tenth; 0.765 and 4.3 % (3
+    of 70) on the eleventh; 0.806 and 4.4 % (3 of 68) on the thirteenth; of the ordinary posts, none of writing
+    i's 41 or n's 81 flagged, 1 of p's 31, 3 of q's 64 and 3 of r's 90; 0.785 and 6.2 % (44 of 714) over all
+    2,282 (73a4ad6, gating at 99 %: 0.786). The heads before, on the 1,506 posts they were measured on: 0.788
+    and 7.3 % (37 of 506) for 2151671, 0.779 and 7.3 % for 75a392b and 0.787 and 6.1 % for 73a4ad6, where this
+    head scores 0.785 and 6.1 % (31); 75a392b scored 0.830 on the first writing, 0.674 on the third round and
+    0.811 on the tenth writing, and the heads before it 0.819 on the first round apart, 0.714 on the second and
+    0.800 on the ninth. Bounds were loosened with a head only where the rule fixed before it was trained held on
+    writing no head trains on (docs/validity.md). The project's targets (0.85 and 5 %) are not met on the
+    held-out part.
     """
     rows = part("heldout")
     by = {w: [r for r in rows if _written_apart(r) == w]
@@ -325,8 +325,8 @@ ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
 
 def test_ordinary_posts_written_apart_stay_mostly_quiet() -> None:
     """400 everyday posts around health and care written apart (organisations, the public, staff), none of
-    them a breach: 13 flagged when the head was made (2, 7 and 4 by voice); the heads before: 11 (75a392b),
-    14 (2151671), 12 (5b4fa07 and 9f98f1d), 9 (73042a7)."""
+    them a breach: 12 flagged when the head was made (1, 7 and 4 by voice); the heads before: 13 (73a4ad6),
+    11 (75a392b), 14 (2151671), 12 (5b4fa07 and 9f98f1d), 9 (73042a7)."""
     rows = [orjson.loads(line) for line in ORDINARY.read_bytes().splitlines()]
     assert len(rows) == 400
     flagged = [r["voice"] for r, res in zip(rows, check_many((r["id"], r["text"]) for r in rows), strict=True)
