@@ -1,4 +1,4 @@
-"""The checker on writing it never trains on: 600 and 4 × 1,200 staff posts, and 400 ordinary posts, written apart.
+"""The checker on writing it never trains on: 600 and 5 × 1,200 staff posts, and 400 ordinary posts, written apart.
 
 Two writers, each briefed only with the guidance's risk catalogue (neither saw the model, the corpus or
 the other's posts), wrote 300 posts each: 150 to flag across R3–R13 (at least 12 a category), 110 near
@@ -15,19 +15,21 @@ own; the posts both agreed on are kept. A fourteenth writing of 1,200 more (`dat
 to the same plan in four other voices (emergency and urgent care; allied health and healthcare science;
 adult social care and social work; hospital wards and theatres), was made after the 1,200 had been read
 for three choices, and is scored by default too, as are a fifteenth (`data/safety_apart_u.jsonl`: community
-and public health nursing; doctors; children's social care; the hidden workforce of hospitals) and a
+and public health nursing; doctors; children's social care; the hidden workforce of hospitals), a
 sixteenth (`data/safety_apart_v.jsonl`: dentistry, optometry and independent clinics; home care and
-community support; managers, educators and researchers; mental health, addictions and homelessness), both
-read blind under neutral ids, many of their near misses mirroring a flag word for word. (The thirteenth,
+community support; managers, educators and researchers; mental health, addictions and homelessness) and a
+seventeenth (`data/safety_apart_y.jsonl`: emergency and urgent care; allied health professions; maternity,
+neonatal and children's health; adult social care and disability services), all three read blind under
+neutral ids, many of their near misses mirroring a flag word for word. (The thirteenth,
 `data/safety_apart_s.jsonl`, was scored once and is now in the training corpus.)
 These sets live outside the training corpus on purpose, so the figures stay ones on text the head has not
 learnt from.
 
-    .venv/bin/python bench/validity/safety_fresh.py        # the five sets, default and review mode, by writer
+    .venv/bin/python bench/validity/safety_fresh.py        # the six sets, default and review mode, by writer
     .venv/bin/python bench/validity/safety_fresh.py -v     # also every miss and false flag
     .venv/bin/python bench/validity/safety_fresh.py bench/validity/data/safety_apart_k.jsonl   # other sets instead
 
-Sets named on the command line are scored in place of the five (the 400 ordinary posts always):
+Sets named on the command line are scored in place of the six (the 400 ordinary posts always):
 `data/` also holds the tenth and eleventh writings (`safety_apart_k.jsonl`, `safety_apart_l.jsonl`, 1,199
 posts each, weighted to R5, R11, R6, R7 and R13), 600 ordinary posts (`safety_ordinary_n.jsonl`), 236 warm
 posts paired with those writings' derogatory flags (`safety_ordinary_p.jsonl`) and 360 ordinary posts of the
@@ -71,10 +73,11 @@ SECOND = Path(__file__).parent / "data" / "safety_apart_m.jsonl"
 # 1,200 more to the same plan by four more writers (the fourteenth writing), made after the second set had
 # been read for three choices. (The thirteenth, `safety_apart_s.jsonl`, was scored once and then trained on.)
 FOURTH = Path(__file__).parent / "data" / "safety_apart_t.jsonl"
-# The fifteenth and sixteenth writings, 1,200 more each in four other voices, read blind under neutral ids;
-# many of their near misses mirror a flag word for word.
+# The fifteenth, sixteenth and seventeenth writings, 1,200 more each in four other voices, read blind under
+# neutral ids; many of their near misses mirror a flag word for word.
 FIFTEENTH = Path(__file__).parent / "data" / "safety_apart_u.jsonl"
 SIXTEENTH = Path(__file__).parent / "data" / "safety_apart_v.jsonl"
+SEVENTEENTH = Path(__file__).parent / "data" / "safety_apart_y.jsonl"
 ORDINARY = Path(__file__).parent / "data" / "safety_ordinary_apart.jsonl"
 
 
@@ -165,9 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and false flag")
     parser.add_argument("files", nargs="*", type=Path,
                         help="other sets in the same shape (default: the 600 and the twelfth, fourteenth, "
-                             "fifteenth and sixteenth writings; data/ holds more)")
+                             "fifteenth, sixteenth and seventeenth writings; data/ holds more)")
     args = parser.parse_args(argv)
-    for path in args.files or (DATA, SECOND, FOURTH, FIFTEENTH, SIXTEENTH):
+    for path in args.files or (DATA, SECOND, FOURTH, FIFTEENTH, SIXTEENTH, SEVENTEENTH):
         score_set(path, args.verbose)
     ordinary = read(ORDINARY)
     print(f"{ORDINARY.name}: {len(ordinary)} ordinary posts, flagged (every one a false alarm):\n")

@@ -251,6 +251,7 @@ SECOND = FRESH.with_name("safety_apart_m.jsonl")
 FOURTH = FRESH.with_name("safety_apart_t.jsonl")
 FIFTEENTH = FRESH.with_name("safety_apart_u.jsonl")
 SIXTEENTH = FRESH.with_name("safety_apart_v.jsonl")
+SEVENTEENTH = FRESH.with_name("safety_apart_y.jsonl")
 
 
 def _holds_on_writing_apart(path: Path, posts: int, near_misses: int, least_f1: float, most_near: float,
@@ -318,6 +319,15 @@ def test_sixteenth_writing_figures() -> None:
     once: flag F1 0.828 with 40 of 440 near misses flagged (9.1 %) and 6 of 160 ordinary posts; by writer
     0.830, 0.856, 0.821 and 0.801, near misses 13, 10, 5 and 12 of 110."""
     _holds_on_writing_apart(SIXTEENTH, 1200, 440, 0.82, 0.095, 0.795, 0.12)
+
+
+def test_seventeenth_writing_figures() -> None:
+    """1,200 posts more (the seventeenth writing) in four other voices (emergency and urgent care; allied
+    health professions; maternity, neonatal and children's health; adult social care and disability
+    services), read blind under neutral ids (1,199 alike), many near misses mirroring a flag. This head,
+    scoring it once: flag F1 0.856 with 44 of 440 near misses flagged (10.0 %) and 4 of 160 ordinary posts;
+    by writer 0.845, 0.837, 0.880 and 0.862, near misses 13, 11, 13 and 7 of 110."""
+    _holds_on_writing_apart(SEVENTEENTH, 1200, 440, 0.85, 0.105, 0.83, 0.125)
 
 
 ORDINARY = FRESH.with_name("safety_ordinary_apart.jsonl")
