@@ -52,7 +52,6 @@ DATA = Path(__file__).parent / "data"
 def larger_model() -> contextual.ContextualEmbedding:
     """all-mpnet-base-v2 from the five installed packages, checked, as an ONNX Runtime session."""
     from safetensors.numpy import load
-    from tokenizers import Tokenizer
 
     chunks = []
     for part in PARTS:
@@ -71,7 +70,6 @@ def larger_model() -> contextual.ContextualEmbedding:
     folder = CACHE / "tokenizer"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "tokenizer.json").write_bytes(archive.read("all-mpnet-base-v2/tokenizer.json"))
-    Tokenizer.from_file(str(folder / "tokenizer.json"))  # fails here, not mid-run, if it does not load
     return contextual.ContextualEmbedding(bytes(model), folder)
 
 

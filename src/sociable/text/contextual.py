@@ -115,10 +115,9 @@ def build_graph(weights: dict[str, np.ndarray], config: dict[str, Any]) -> Any:
     if mpnet:
         # MPNet counts positions from its padding id (1) over the pieces read, and adds to every layer's scores
         # a learnt bias per head for each bucket of relative distance (T5's buckets)
-        first = int(config.get("pad_token_id", 1)) + 1
         place = node("Mul", [node("CumSum", ["attention_mask", const("axis1", np.array(1, np.int64))]),
                              "attention_mask"])
-        place = node("Add", [place, const("pad", np.array(first - 1, np.int64))])
+        place = node("Add", [place, const("pad", np.array(int(config.get("pad_token_id", 1)), np.int64))])
         x = norm(node("Add", [node("Gather", [words, "input_ids"]), node("Gather", [positions, place])]),
                  "embeddings.LayerNorm")
         buckets = const("buckets", relative_buckets(MAX_TOKENS, int(config.get("relative_attention_num_buckets", 32))))
